@@ -1,0 +1,750 @@
+#include "engine/webhook_engine.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/redaction.h"
+#include "engine/status_macros.h"
+#include "engine/validation.h"
+
+namespace webhooks {
+namespace {
+
+using engine_internal::kRedacted;
+using engine_internal::ValidateWebhook;
+
+// Search counts matches of an event_type filter as "all webhooks": every webhook subscribes to
+// at least one event type and LIVEBOARD_SCHEDULE is the only one. A second type needs counts.
+static_assert(v1::EventType_ARRAYSIZE == 2, "count webhooks per event type");
+
+absl::Status RequireWebhookPrivileges(const Principal& caller, absl::string_view action) {
+  if (caller.Has(v1::ADMINISTRATION) || caller.Has(v1::DEVELOPER) ||
+      (caller.rbac_enabled && caller.Has(v1::CAN_MANAGE_WEBHOOKS))) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "Insufficient privileges to ", action,
+      " webhook configurations: requires ADMINISTRATION or DEVELOPER, or CAN_MANAGE_WEBHOOKS "
+      "when RBAC is enabled."));
+}
+
+absl::Status RequirePreferencePrivileges(const Principal& caller, absl::string_view action) {
+  if (caller.Has(v1::ADMINISTRATION) || caller.Has(v1::DEVELOPER) ||
+      (caller.rbac_enabled && caller.Has(v1::APPLICATION_ADMINISTRATION))) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "Insufficient privileges to ", action,
+      " communication channel preferences: requires ADMINISTRATION or DEVELOPER, or "
+      "APPLICATION_ADMINISTRATION when RBAC is enabled."));
+}
+
+absl::Status RequireClusterPrivilege(const Principal& caller, absl::string_view action) {
+  if (caller.Has(v1::ADMINISTRATION)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "ADMINISTRATION privilege required to ", action,
+      " cluster-level communication channel preferences."));
+}
+
+absl::Status CheckEventType(absl::string_view field, int event_type) {
+  if (event_type == v1::LIVEBOARD_SCHEDULE) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be LIVEBOARD_SCHEDULE"));
+}
+
+bool IsEnabled(const v1::Webhook& webhook) {
+  return !webhook.has_status() || webhook.status() == v1::ENABLED;  // Unset means enabled.
+}
+
+// Where a webhook sorts under one sort field; the id breaks ties so pages are stable.
+struct SortKey {
+  int64_t number = 0;
+  std::string text;
+  std::string id;
+
+  bool operator<(const SortKey& other) const {
+    return std::tie(number, text, id) < std::tie(other.number, other.text, other.id);
+  }
+};
+
+constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED, v1::NAME};
+
+SortKey KeyFor(v1::SortField field, const v1::Webhook& webhook) {
+  switch (field) {
+    case v1::MODIFIED:
+      return {webhook.modification_time_in_millis(), "", webhook.id()};
+    case v1::NAME:
+      return {0, absl::AsciiStrToLower(webhook.name()), webhook.id()};
+    default:
+      return {webhook.creation_time_in_millis(), "", webhook.id()};
+  }
+}
+
+v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
+  v1::Webhook webhook;
+  webhook.set_name(request.name());
+  if (request.has_description()) webhook.set_description(request.description());
+  webhook.set_url(request.url());
+  *webhook.mutable_url_params() = request.url_params();
+  *webhook.mutable_events() = request.events();
+  if (request.has_authentication()) *webhook.mutable_authentication() = request.authentication();
+  if (request.has_signature_verification()) {
+    *webhook.mutable_signature_verification() = request.signature_verification();
+  }
+  *webhook.mutable_additional_headers() = request.additional_headers();
+  if (request.has_storage_destination()) {
+    *webhook.mutable_storage_destination() = request.storage_destination();
+  }
+  if (request.has_status()) webhook.set_status(request.status());
+  return webhook;
+}
+
+absl::Status UrlParamsFromJson(const google::protobuf::Struct& json,
+                               google::protobuf::Map<std::string, std::string>* params) {
+  params->clear();
+  for (const auto& [key, value] : json.fields()) {
+    if (value.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(absl::StrCat("url_params.", key, " must be a string"));
+    }
+    (*params)[key] = value.string_value();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HeadersFromJson(const google::protobuf::ListValue& json,
+                             google::protobuf::RepeatedPtrField<v1::KeyValue>* headers) {
+  headers->Clear();
+  for (int i = 0; i < json.values_size(); ++i) {
+    const auto& fields = json.values(i).struct_value().fields();
+    const auto key = fields.find("key");
+    const auto value = fields.find("value");
+    if (fields.size() != 2 || key == fields.end() || value == fields.end() ||
+        key->second.kind_case() != google::protobuf::Value::kStringValue ||
+        value->second.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "additional_headers[", i, "] must be an object with string fields key and value"));
+    }
+    v1::KeyValue* header = headers->Add();
+    header->set_key(key->second.string_value());
+    header->set_value(value->second.string_value());
+  }
+  return absl::OkStatus();
+}
+
+// A secret sent back as "***" (as a search shows it) keeps the stored secret of the same
+// configuration; any other "***" is refused by validation.
+void RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
+  auto keep = [](const std::string& old_value, std::string* value) {
+    if (*value == kRedacted) *value = old_value;
+  };
+  const v1::WebhookAuthentication& old_auth = stored.authentication();
+  if (updated->has_authentication() && stored.has_authentication() &&
+      updated->authentication().kind_case() == old_auth.kind_case()) {
+    v1::WebhookAuthentication* auth = updated->mutable_authentication();
+    switch (auth->kind_case()) {
+      case v1::WebhookAuthentication::kAPIKEY:
+        keep(old_auth.api_key().value(), auth->mutable_api_key()->mutable_value());
+        break;
+      case v1::WebhookAuthentication::kBASICAUTH:
+        keep(old_auth.basic_auth().password(), auth->mutable_basic_auth()->mutable_password());
+        break;
+      case v1::WebhookAuthentication::kBEARERTOKEN:
+        keep(old_auth.bearer_token(), auth->mutable_bearer_token());
+        break;
+      case v1::WebhookAuthentication::kOAUTH2:
+        keep(old_auth.oauth2().client_secret(), auth->mutable_oauth2()->mutable_client_secret());
+        break;
+      case v1::WebhookAuthentication::KIND_NOT_SET:
+        break;
+    }
+  }
+  if (updated->has_signature_verification() && stored.has_signature_verification()) {
+    keep(stored.signature_verification().secret(),
+         updated->mutable_signature_verification()->mutable_secret());
+  }
+}
+
+// Applies `request` to a copy of `stored`: first reset_options, then every field given.
+absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
+                                        const v1::UpdateWebhookRequest& request) {
+  v1::Webhook updated = stored;
+  for (int i = 0; i < request.reset_options_size(); ++i) {
+    const std::string field = absl::StrCat("reset_options[", i, "]");
+    bool conflict = false;
+    switch (request.reset_options(i)) {
+      case v1::AUTHENTICATION:
+        conflict = request.has_authentication();
+        updated.clear_authentication();
+        break;
+      case v1::SIGNATURE_VERIFICATION:
+        conflict = request.has_signature_verification();
+        updated.clear_signature_verification();
+        break;
+      case v1::STORAGE_DESTINATION:
+        conflict = request.has_storage_destination();
+        updated.clear_storage_destination();
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, " must be AUTHENTICATION, SIGNATURE_VERIFICATION or STORAGE_DESTINATION"));
+    }
+    if (conflict) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " removes ", v1::ResetOption_Name(request.reset_options(i)),
+          ", which the same request also sets"));
+    }
+  }
+  if (request.has_name()) updated.set_name(request.name());
+  if (request.has_description()) updated.set_description(request.description());
+  if (request.has_url()) updated.set_url(request.url());
+  if (request.has_url_params()) {
+    RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), updated.mutable_url_params()));
+  }
+  if (!request.events().empty()) *updated.mutable_events() = request.events();
+  if (request.has_authentication()) *updated.mutable_authentication() = request.authentication();
+  if (request.has_signature_verification()) {
+    *updated.mutable_signature_verification() = request.signature_verification();
+  }
+  if (request.has_storage_destination()) {
+    *updated.mutable_storage_destination() = request.storage_destination();
+  }
+  if (request.has_additional_headers()) {
+    RETURN_IF_ERROR(
+        HeadersFromJson(request.additional_headers(), updated.mutable_additional_headers()));
+  }
+  if (request.has_status()) updated.set_status(request.status());
+  RestoreRedactedSecrets(stored, &updated);
+  return updated;
+}
+
+// One event's channels, checked, sorted and without repeats.
+absl::StatusOr<v1::EventChannelConfig> NormalizeChannels(absl::string_view field,
+                                                         const v1::EventChannelConfig& config) {
+  RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".event_type"), config.event_type()));
+  std::vector<int> channels;
+  for (int i = 0; i < config.channels_size(); ++i) {
+    const int channel = config.channels(i);
+    if (channel != v1::EMAIL && channel != v1::WEBHOOK) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".channels[", i, "] must be EMAIL or WEBHOOK"));
+    }
+    channels.push_back(channel);
+  }
+  std::sort(channels.begin(), channels.end());
+  channels.erase(std::unique(channels.begin(), channels.end()), channels.end());
+  v1::EventChannelConfig normalized;
+  normalized.set_event_type(config.event_type());
+  for (const int channel : channels) normalized.add_channels(static_cast<v1::Channel>(channel));
+  return normalized;
+}
+
+// Channel configurations of one scope (the cluster, or one org), by event type.
+using Preferences = absl::btree_map<int, v1::EventChannelConfig>;
+
+class EngineImpl final : public WebhookEngine {
+ public:
+  explicit EngineImpl(const EngineOptions& options)
+      : orgs_(*options.orgs),
+        clock_(options.clock != nullptr ? *options.clock : *SystemClock()),
+        ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
+        limits_(options.limits) {}
+
+  absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
+                                            const v1::CreateWebhookRequest& request) override;
+  absl::StatusOr<v1::SearchWebhooksResponse> SearchWebhooks(
+      const Principal& caller, const v1::SearchWebhooksRequest& request) override;
+  absl::Status UpdateWebhook(const Principal& caller,
+                             const v1::UpdateWebhookRequest& request) override;
+  absl::StatusOr<v1::DeleteWebhooksResponse> DeleteWebhooks(
+      const Principal& caller, const v1::DeleteWebhooksRequest& request) override;
+  absl::Status ConfigureChannelPreferences(
+      const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) override;
+  absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
+      const Principal& caller, const v1::SearchChannelPreferencesRequest& request) override;
+
+ private:
+  // A planned change of one org's preferences, checked before any is applied.
+  struct OrgChange {
+    std::string org_id;
+    Preferences replace;          // REPLACE: these event types' channels.
+    std::vector<int> reset;       // RESET: these event types fall back to the cluster's.
+  };
+
+  int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
+
+  // The org `identifier` names, if `caller` may act on it; kInvalidArgument naming `field`
+  // otherwise (another org is reported like an unknown one).
+  absl::StatusOr<v1::Org> ResolveOrg(const Principal& caller, absl::string_view field,
+                                     absl::string_view identifier) const;
+
+  static bool Visible(const Principal& caller, const v1::Webhook& webhook) {
+    return caller.can_act_across_orgs || webhook.org().id() == caller.org.id();
+  }
+
+  // The webhooks `caller` may see whose id, or else whose name, is `identifier`.
+  std::vector<const v1::Webhook*> FindVisible(const Principal& caller,
+                                              absl::string_view identifier) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  // The one webhook `identifier` names for `caller`: kNotFound if none, kInvalidArgument if
+  // the name is shared by webhooks of several orgs.
+  absl::StatusOr<const v1::Webhook*> Resolve(const Principal& caller,
+                                             absl::string_view identifier) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  bool WebhookChannelOn(const std::string& org_id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  void Index(const v1::Webhook& webhook) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Unindex(const v1::Webhook& webhook) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const OrgDirectory& orgs_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  const EngineLimits limits_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, v1::Webhook> by_id_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> id_by_org_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::btree_set<std::string>> ids_by_name_
+      ABSL_GUARDED_BY(mu_);
+  // Every webhook in the order of each entry of kSortFields, so a page is read off in order.
+  std::array<absl::btree_set<SortKey>, kSortFields.size()> order_ ABSL_GUARDED_BY(mu_);
+  int64_t disabled_count_ ABSL_GUARDED_BY(mu_) = 0;
+  Preferences cluster_preferences_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Preferences> org_preferences_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<v1::Org> EngineImpl::ResolveOrg(const Principal& caller, absl::string_view field,
+                                               absl::string_view identifier) const {
+  absl::StatusOr<v1::Org> org = orgs_.Find(identifier);
+  if (!org.ok() || (!caller.can_act_across_orgs && org->id() != caller.org.id())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " '", identifier, "' does not match a known org"));
+  }
+  return org;
+}
+
+std::vector<const v1::Webhook*> EngineImpl::FindVisible(const Principal& caller,
+                                                        absl::string_view identifier) const {
+  std::vector<const v1::Webhook*> found;
+  if (const auto it = by_id_.find(identifier); it != by_id_.end() && Visible(caller, it->second)) {
+    found.push_back(&it->second);
+    return found;
+  }
+  if (const auto it = ids_by_name_.find(identifier); it != ids_by_name_.end()) {
+    for (const std::string& id : it->second) {
+      const v1::Webhook& webhook = by_id_.at(id);
+      if (Visible(caller, webhook)) found.push_back(&webhook);
+    }
+  }
+  return found;
+}
+
+absl::StatusOr<const v1::Webhook*> EngineImpl::Resolve(const Principal& caller,
+                                                       absl::string_view identifier) const {
+  const std::vector<const v1::Webhook*> found = FindVisible(caller, identifier);
+  if (found.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("Webhook with the specified identifier '", identifier, "' was not found."));
+  }
+  if (found.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "webhook name '", identifier, "' is used in ", found.size(), " orgs; use the id"));
+  }
+  return found.front();
+}
+
+bool EngineImpl::WebhookChannelOn(const std::string& org_id) const {
+  const v1::EventChannelConfig* config = nullptr;
+  if (const auto org = org_preferences_.find(org_id); org != org_preferences_.end()) {
+    if (const auto it = org->second.find(v1::LIVEBOARD_SCHEDULE); it != org->second.end()) {
+      config = &it->second;
+    }
+  }
+  if (config == nullptr) {
+    const auto it = cluster_preferences_.find(v1::LIVEBOARD_SCHEDULE);
+    if (it == cluster_preferences_.end()) return false;
+    config = &it->second;
+  }
+  return std::find(config->channels().begin(), config->channels().end(), v1::WEBHOOK) !=
+         config->channels().end();
+}
+
+void EngineImpl::Index(const v1::Webhook& webhook) {
+  id_by_org_[webhook.org().id()] = webhook.id();
+  ids_by_name_[webhook.name()].insert(webhook.id());
+  for (size_t i = 0; i < kSortFields.size(); ++i) {
+    order_[i].insert(KeyFor(kSortFields[i], webhook));
+  }
+  if (!IsEnabled(webhook)) ++disabled_count_;
+}
+
+void EngineImpl::Unindex(const v1::Webhook& webhook) {
+  id_by_org_.erase(webhook.org().id());
+  if (auto it = ids_by_name_.find(webhook.name()); it != ids_by_name_.end()) {
+    it->second.erase(webhook.id());
+    if (it->second.empty()) ids_by_name_.erase(it);
+  }
+  for (size_t i = 0; i < kSortFields.size(); ++i) {
+    order_[i].erase(KeyFor(kSortFields[i], webhook));
+  }
+  if (!IsEnabled(webhook)) --disabled_count_;
+}
+
+absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
+                                                      const v1::CreateWebhookRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "create"));
+  if (caller.org.id().empty()) {
+    return absl::FailedPreconditionError("the caller has no org context to create a webhook in");
+  }
+  v1::Webhook webhook = WebhookFromRequest(request);
+  RETURN_IF_ERROR(ValidateWebhook(webhook, limits_));
+  webhook.set_id(ids_.NewId());
+  *webhook.mutable_org() = caller.org;
+  const int64_t now = NowMillis();
+  webhook.set_creation_time_in_millis(now);
+  webhook.set_modification_time_in_millis(now);
+  webhook.mutable_created_by()->set_id(caller.user_id);
+  webhook.mutable_created_by()->set_name(caller.user_name);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!WebhookChannelOn(caller.org.id())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the WEBHOOK communication channel is not enabled for LIVEBOARD_SCHEDULE in org '",
+          caller.org.name(), "'; configure it at the cluster level or for the org first"));
+    }
+    if (const auto it = id_by_org_.find(caller.org.id()); it != id_by_org_.end()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
+          it->second, "); only one is allowed per org"));
+    }
+    Index(webhook);
+    by_id_.emplace(webhook.id(), webhook);
+  }
+  RedactSecrets(&webhook);
+  return webhook;
+}
+
+absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
+    const Principal& caller, const v1::SearchWebhooksRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search"));
+  const int offset = request.has_record_offset() ? request.record_offset() : 0;
+  if (offset < 0) {
+    return absl::InvalidArgumentError("record_offset must be a non-negative integer.");
+  }
+  int size = request.has_record_size() ? request.record_size() : limits_.default_record_size;
+  if (size < 1) return absl::InvalidArgumentError("record_size must be a positive integer.");
+  size = std::min(size, limits_.max_record_size);
+  const v1::SortOptions& sort = request.sort_options();
+  const v1::SortField field = sort.has_field_name() ? sort.field_name() : v1::CREATED;
+  if (std::find(kSortFields.begin(), kSortFields.end(), field) == kSortFields.end()) {
+    return absl::InvalidArgumentError(
+        "sort_options.field_name must be CREATED, MODIFIED or NAME");
+  }
+  const v1::SortOrder order = sort.has_order() ? sort.order() : v1::DESC;
+  if (order != v1::ASC && order != v1::DESC) {
+    return absl::InvalidArgumentError("sort_options.order must be ASC or DESC");
+  }
+  if (request.has_event_type()) {
+    RETURN_IF_ERROR(CheckEventType("event_type", request.event_type()));
+  }
+  if (request.has_status() && request.status() != v1::ENABLED &&
+      request.status() != v1::DISABLED) {
+    return absl::InvalidArgumentError("status must be ENABLED or DISABLED");
+  }
+  if (request.has_webhook_identifier() && request.webhook_identifier().empty()) {
+    return absl::InvalidArgumentError("webhook_identifier must not be empty");
+  }
+  std::optional<std::string> org_scope;
+  if (request.has_org_identifier()) {
+    ASSIGN_OR_RETURN(const v1::Org org,
+                     ResolveOrg(caller, "org_identifier", request.org_identifier()));
+    org_scope = org.id();
+  } else if (!caller.can_act_across_orgs) {
+    org_scope = caller.org.id();
+  }
+  const auto matches = [&](const v1::Webhook& webhook) {
+    return (!org_scope || webhook.org().id() == *org_scope) &&
+           (!request.has_status() || IsEnabled(webhook) == (request.status() == v1::ENABLED)) &&
+           (!request.has_event_type() ||
+            std::find(webhook.events().begin(), webhook.events().end(), request.event_type()) !=
+                webhook.events().end());
+  };
+
+  v1::SearchWebhooksResponse response;
+  const auto add_to_page = [&](const v1::Webhook& webhook) {
+    v1::Webhook* out = response.add_webhooks();
+    *out = webhook;
+    RedactSecrets(out);
+  };
+  int64_t total = 0;
+  absl::ReaderMutexLock lock(&mu_);
+  if (request.has_webhook_identifier() || org_scope) {
+    // One org holds at most one webhook, and one identifier names at most one per org.
+    std::vector<const v1::Webhook*> candidates;
+    if (request.has_webhook_identifier()) {
+      candidates = FindVisible(caller, request.webhook_identifier());
+    } else if (const auto it = id_by_org_.find(*org_scope); it != id_by_org_.end()) {
+      candidates.push_back(&by_id_.at(it->second));
+    }
+    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                    [&](const v1::Webhook* w) { return !matches(*w); }),
+                     candidates.end());
+    std::sort(candidates.begin(), candidates.end(),
+              [&](const v1::Webhook* a, const v1::Webhook* b) {
+                return order == v1::ASC ? KeyFor(field, *a) < KeyFor(field, *b)
+                                        : KeyFor(field, *b) < KeyFor(field, *a);
+              });
+    total = candidates.size();
+    for (int64_t i = offset; i < total && response.webhooks_size() < size; ++i) {
+      add_to_page(*candidates[i]);
+    }
+  } else {
+    // Every org: walk the ordered index and copy only the page.
+    const int64_t enabled = static_cast<int64_t>(by_id_.size()) - disabled_count_;
+    total = !request.has_status() ? by_id_.size()
+            : request.status() == v1::ENABLED ? enabled
+                                              : disabled_count_;
+    const auto& index =
+        order_[std::find(kSortFields.begin(), kSortFields.end(), field) - kSortFields.begin()];
+    int64_t skipped = 0;
+    const auto visit = [&](const SortKey& key) {
+      const v1::Webhook& webhook = by_id_.at(key.id);
+      if (!matches(webhook)) return true;
+      if (skipped < offset) {
+        ++skipped;
+        return true;
+      }
+      add_to_page(webhook);
+      return response.webhooks_size() < size;
+    };
+    if (offset < total) {
+      if (order == v1::ASC) {
+        for (auto it = index.begin(); it != index.end() && visit(*it); ++it) {
+        }
+      } else {
+        for (auto it = index.rbegin(); it != index.rend() && visit(*it); ++it) {
+        }
+      }
+    }
+  }
+  v1::Pagination* pagination = response.mutable_pagination();
+  pagination->set_record_offset(offset);
+  pagination->set_record_size(size);
+  pagination->set_total_count(static_cast<int32_t>(total));
+  pagination->set_has_more(offset + response.webhooks_size() < total);
+  return response;
+}
+
+absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
+                                       const v1::UpdateWebhookRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "update"));
+  if (request.webhook_identifier().empty()) {
+    return absl::InvalidArgumentError("webhook_identifier is required");
+  }
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(const v1::Webhook* stored, Resolve(caller, request.webhook_identifier()));
+  ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
+  RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
+  updated.set_modification_time_in_millis(NowMillis());
+  updated.mutable_last_modified_by()->set_id(caller.user_id);
+  updated.mutable_last_modified_by()->set_name(caller.user_name);
+  Unindex(*stored);
+  Index(updated);
+  by_id_[updated.id()] = std::move(updated);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
+    const Principal& caller, const v1::DeleteWebhooksRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "delete"));
+  if (request.webhook_identifiers().empty()) {
+    return absl::InvalidArgumentError("webhook_identifiers must contain at least one identifier.");
+  }
+  v1::DeleteWebhooksResponse response;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& identifier : request.webhook_identifiers()) {
+    absl::StatusOr<const v1::Webhook*> found =
+        identifier.empty() ? absl::InvalidArgumentError("webhook identifier must not be empty")
+                           : Resolve(caller, identifier);
+    if (!found.ok()) {
+      v1::DeleteFailure* failure = response.add_failed_webhooks();
+      failure->set_id(identifier);
+      failure->set_name(identifier);
+      failure->set_error(std::string(found.status().message()));
+      continue;
+    }
+    auto node = by_id_.extract((*found)->id());
+    Unindex(node.mapped());
+    v1::Webhook* deleted = response.add_deleted_webhooks();
+    *deleted = std::move(node.mapped());
+    RedactSecrets(deleted);
+  }
+  response.set_deleted_count(response.deleted_webhooks_size());
+  response.set_failed_count(response.failed_webhooks_size());
+  return response;
+}
+
+absl::Status EngineImpl::ConfigureChannelPreferences(
+    const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) {
+  RETURN_IF_ERROR(RequirePreferencePrivileges(caller, "configure"));
+  if (!request.cluster_preferences().empty()) {
+    RETURN_IF_ERROR(RequireClusterPrivilege(caller, "configure"));
+  }
+  Preferences cluster;
+  for (int i = 0; i < request.cluster_preferences_size(); ++i) {
+    const std::string field = absl::StrCat("cluster_preferences[", i, "]");
+    ASSIGN_OR_RETURN(v1::EventChannelConfig config,
+                     NormalizeChannels(field, request.cluster_preferences(i)));
+    if (!cluster.emplace(config.event_type(), config).second) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".event_type repeats an event type"));
+    }
+  }
+  std::vector<OrgChange> changes;
+  for (int i = 0; i < request.org_preferences_size(); ++i) {
+    const v1::OrgChannelConfigInput& input = request.org_preferences(i);
+    const std::string field = absl::StrCat("org_preferences[", i, "]");
+    ASSIGN_OR_RETURN(const v1::Org org, ResolveOrg(caller, field + ".org_identifier",
+                                                    input.org_identifier()));
+    OrgChange change{org.id(), {}, {}};
+    const v1::PreferenceOperation operation =
+        input.has_operation() ? input.operation() : v1::REPLACE;
+    if (operation == v1::REPLACE) {
+      if (input.preferences().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".preferences is required for the REPLACE operation"));
+      }
+      if (!input.reset_events().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".reset_events applies only to the RESET operation"));
+      }
+      for (int j = 0; j < input.preferences_size(); ++j) {
+        const std::string entry = absl::StrCat(field, ".preferences[", j, "]");
+        ASSIGN_OR_RETURN(v1::EventChannelConfig config,
+                         NormalizeChannels(entry, input.preferences(j)));
+        if (!change.replace.emplace(config.event_type(), config).second) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(entry, ".event_type repeats an event type"));
+        }
+      }
+    } else if (operation == v1::RESET) {
+      if (input.reset_events().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "RESET operation requires reset_events to be specified (", field, ")."));
+      }
+      if (!input.preferences().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".preferences applies only to the REPLACE operation"));
+      }
+      for (int j = 0; j < input.reset_events_size(); ++j) {
+        RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".reset_events[", j, "]"),
+                                       input.reset_events(j)));
+        change.reset.push_back(input.reset_events(j));
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".operation must be REPLACE or RESET"));
+    }
+    changes.push_back(std::move(change));
+  }
+
+  absl::MutexLock lock(&mu_);
+  for (auto& [event, config] : cluster) cluster_preferences_[event] = std::move(config);
+  for (OrgChange& change : changes) {
+    Preferences& org = org_preferences_[change.org_id];
+    for (auto& [event, config] : change.replace) org[event] = std::move(config);
+    for (const int event : change.reset) org.erase(event);
+    if (org.empty()) org_preferences_.erase(change.org_id);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPreferences(
+    const Principal& caller, const v1::SearchChannelPreferencesRequest& request) {
+  RETURN_IF_ERROR(RequirePreferencePrivileges(caller, "search"));
+  for (int i = 0; i < request.cluster_preferences_size(); ++i) {
+    RETURN_IF_ERROR(CheckEventType(absl::StrCat("cluster_preferences[", i, "]"),
+                                   request.cluster_preferences(i)));
+  }
+  if (!request.cluster_preferences().empty()) {
+    RETURN_IF_ERROR(RequireClusterPrivilege(caller, "retrieve"));
+  }
+  // The orgs to answer for, each with the event types asked (empty: all).
+  std::vector<std::pair<v1::Org, std::vector<int>>> queries;
+  for (int i = 0; i < request.org_preferences_size(); ++i) {
+    const v1::OrgPreferenceQuery& query = request.org_preferences(i);
+    const std::string field = absl::StrCat("org_preferences[", i, "]");
+    ASSIGN_OR_RETURN(v1::Org org,
+                     ResolveOrg(caller, field + ".org_identifier", query.org_identifier()));
+    std::vector<int> events;
+    for (int j = 0; j < query.event_types_size(); ++j) {
+      RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".event_types[", j, "]"),
+                                     query.event_types(j)));
+      events.push_back(query.event_types(j));
+    }
+    queries.emplace_back(std::move(org), std::move(events));
+  }
+  const bool everything =
+      request.cluster_preferences().empty() && request.org_preferences().empty();
+  if (everything) {
+    for (v1::Org& org : caller.can_act_across_orgs ? orgs_.List()
+                                                    : std::vector<v1::Org>{caller.org}) {
+      queries.emplace_back(std::move(org), std::vector<int>{});
+    }
+  }
+
+  v1::SearchChannelPreferencesResponse response;
+  absl::ReaderMutexLock lock(&mu_);
+  if (everything && caller.Has(v1::ADMINISTRATION)) {
+    for (const auto& [event, config] : cluster_preferences_) {
+      *response.add_cluster_preferences() = config;
+    }
+  }
+  for (const int event : request.cluster_preferences()) {
+    if (const auto it = cluster_preferences_.find(event); it != cluster_preferences_.end()) {
+      *response.add_cluster_preferences() = it->second;
+    }
+  }
+  for (const auto& [org, events] : queries) {
+    v1::OrgChannelConfig* out = response.add_org_preferences();
+    *out->mutable_org() = org;
+    const auto prefs = org_preferences_.find(org.id());
+    if (prefs == org_preferences_.end()) continue;
+    for (const auto& [event, config] : prefs->second) {
+      if (events.empty() || std::find(events.begin(), events.end(), event) != events.end()) {
+        *out->add_preferences() = config;
+      }
+    }
+  }
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WebhookEngine>> WebhookEngine::Create(
+    const EngineOptions& options) {
+  if (options.orgs == nullptr) {
+    return absl::InvalidArgumentError("EngineOptions.orgs is required");
+  }
+  const EngineLimits& l = options.limits;
+  for (const int limit : {l.max_name_length, l.max_description_length, l.max_url_length,
+                          l.max_url_params, l.max_additional_headers, l.max_key_length,
+                          l.max_value_length, l.default_record_size, l.max_record_size}) {
+    if (limit <= 0) return absl::InvalidArgumentError("every EngineLimits value must be positive");
+  }
+  return std::unique_ptr<WebhookEngine>(new EngineImpl(options));
+}
+
+}  // namespace webhooks

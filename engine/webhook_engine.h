@@ -1,0 +1,97 @@
+// WebhookEngine: manages Liveboard-schedule webhooks and communication-channel preferences with
+// the semantics of ThoughtSpot's REST API v2.0 webhook feature.
+//
+//   webhooks::EngineOptions options;
+//   options.orgs = &org_directory;  // The host's orgs.
+//   auto engine = webhooks::WebhookEngine::Create(options);
+//   if (!engine.ok()) return engine.status();
+//   absl::StatusOr<v1::Webhook> created = (*engine)->CreateWebhook(caller, request);
+//
+// Every method is thread-safe. Every webhook a method returns carries its secrets (bearer
+// token, API key value, basic-auth password, OAuth2 client secret, signing secret) only as the
+// literal "***". A webhook of an org that `caller` cannot act on is reported as not found.
+//
+// Privileges: webhook methods need ADMINISTRATION or DEVELOPER, or CAN_MANAGE_WEBHOOKS when
+// `caller.rbac_enabled`; preference methods need ADMINISTRATION or DEVELOPER, or
+// APPLICATION_ADMINISTRATION with RBAC, and ADMINISTRATION for cluster-level preferences.
+// Lacking them gives kPermissionDenied. Bad requests give kInvalidArgument naming the field.
+#ifndef WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
+#define WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/clock.h"
+#include "engine/id_generator.h"
+#include "engine/limits.h"
+#include "engine/org_directory.h"
+#include "engine/principal.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+
+struct EngineOptions {
+  // The orgs callers act in. Required; not owned; must outlive the engine.
+  const OrgDirectory* orgs = nullptr;
+  // Source of creation and modification times. Not owned; null means SystemClock().
+  const Clock* clock = nullptr;
+  // Source of new webhook ids. Not owned; null means RandomUuidGenerator().
+  IdGenerator* ids = nullptr;
+  EngineLimits limits;
+};
+
+class WebhookEngine {
+ public:
+  // kInvalidArgument if `options.orgs` is null or a limit is not positive.
+  static absl::StatusOr<std::unique_ptr<WebhookEngine>> Create(const EngineOptions& options);
+
+  virtual ~WebhookEngine() = default;
+
+  // Creates a webhook in `caller.org`, with a new id, creation == modification time = now,
+  // created_by = caller and no last_modified_by. Returns kInvalidArgument for a bad field,
+  // kFailedPrecondition if the org's effective WEBHOOK channel preference for
+  // LIVEBOARD_SCHEDULE is off (an org preference overrides the cluster one), and
+  // kAlreadyExists if the org already has its one LIVEBOARD_SCHEDULE webhook.
+  virtual absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
+                                                    const v1::CreateWebhookRequest& request) = 0;
+
+  // Returns one page of the webhooks `caller` may see: its own org's, or every org's for a
+  // caller who may act across orgs, narrowed by the request's filters, ordered by
+  // `sort_options` (default CREATED, DESC; ties broken by id). has_more says whether records
+  // follow the page. kInvalidArgument for a negative record_offset, a record_size below 1, or
+  // an org_identifier that names no org the caller may act on. A record_size above
+  // EngineLimits::max_record_size is served as that maximum.
+  virtual absl::StatusOr<v1::SearchWebhooksResponse> SearchWebhooks(
+      const Principal& caller, const v1::SearchWebhooksRequest& request) = 0;
+
+  // Changes only the fields given in `request`, after removing the configurations named in
+  // `reset_options`; a secret given as "***" keeps the stored one. Sets the modification time
+  // and last_modified_by. kNotFound if `webhook_identifier` (id or name) names no webhook the
+  // caller may act on; kInvalidArgument for a bad field (nothing changes then).
+  virtual absl::Status UpdateWebhook(const Principal& caller,
+                                     const v1::UpdateWebhookRequest& request) = 0;
+
+  // Deletes the webhooks named by `request.webhook_identifiers()` (ids or names). A webhook
+  // that does not exist, or belongs to an org `caller` cannot act on, is reported in
+  // `failed_webhooks`; it is not an error of the call. kInvalidArgument for an empty list.
+  virtual absl::StatusOr<v1::DeleteWebhooksResponse> DeleteWebhooks(
+      const Principal& caller, const v1::DeleteWebhooksRequest& request) = 0;
+
+  // Sets cluster-level preferences (per event type) and org-level ones (REPLACE the org's
+  // channels for the listed event types, or RESET them so the cluster preference applies).
+  // All or nothing: kInvalidArgument for a bad entry or an org the caller may not act on
+  // changes nothing.
+  virtual absl::Status ConfigureChannelPreferences(
+      const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) = 0;
+
+  // Returns the requested preferences. An empty request returns the cluster preferences (for
+  // callers with ADMINISTRATION) and every org the caller may act on, orgs without an
+  // override listed with empty `preferences`.
+  virtual absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
+      const Principal& caller, const v1::SearchChannelPreferencesRequest& request) = 0;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs to build, test and run. Idempotent: packages
+# already present are skipped, and apt's lists are refreshed only when something is missing.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap            # Bazel 4.2.3, builds offline against the system libraries
+  g++ pkg-config
+  libabsl-dev
+  libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev                 # libcrypto: HMAC, SHA-256, RAND_bytes
+  libcurl4-openssl-dev       # outbound HTTP
+  curl                       # README examples and smoke checks
+  libboost1.81-dev           # webhookd's HTTP/1.1 server: Boost.Beast and Asio (header-only)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# npm fetches google/api/{annotations,http}.proto (below); any installed npm will do (some
+# machines get it with a nodejs package that is not Debian's).
+command -v npm >/dev/null || missing+=(npm)
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# google/api/annotations.proto and http.proto (the google.api.http REST mapping) from the
+# maintained npm package google-proto-files, into the fixed directory that //:deps.bzl declares
+# as @com_google_googleapis. Pinned; skipped when that version is already there.
+googleapis_version="6.0.1"
+googleapis_dir="/usr/local/share/webhooks-googleapis"
+if [ "$(cat "$googleapis_dir/VERSION" 2>/dev/null)" != "$googleapis_version" ]; then
+  echo "setup: installing google-proto-files@$googleapis_version into $googleapis_dir" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "google-proto-files@$googleapis_version" >/dev/null)
+  tar -xzf "$tmp/google-proto-files-$googleapis_version.tgz" -C "$tmp" \
+    package/LICENSE package/google/api/annotations.proto package/google/api/http.proto
+  $sudo mkdir -p "$googleapis_dir/google/api"
+  $sudo cp "$tmp/package/google/api/annotations.proto" "$tmp/package/google/api/http.proto" \
+    "$googleapis_dir/google/api/"
+  $sudo cp "$tmp/package/LICENSE" "$googleapis_dir/LICENSE"
+  echo "$googleapis_version" | $sudo tee "$googleapis_dir/VERSION" >/dev/null
+fi
