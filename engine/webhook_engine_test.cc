@@ -41,6 +41,15 @@ Principal MakePrincipal(const v1::Org& org, std::initializer_list<v1::Privilege>
   return principal;
 }
 
+// Turns the WEBHOOK channel on at cluster level, which every org then inherits.
+void EnableWebhookChannel(WebhookEngine& engine, const Principal& admin) {
+  v1::ConfigureChannelPreferencesRequest preferences;
+  auto* cluster = preferences.add_cluster_preferences();
+  cluster->set_event_type(v1::LIVEBOARD_SCHEDULE);
+  cluster->add_channels(v1::WEBHOOK);
+  ASSERT_OK(engine.ConfigureChannelPreferences(admin, preferences));
+}
+
 v1::CreateWebhookRequest SeedCreateRequest() {
   v1::CreateWebhookRequest request;
   EXPECT_OK(FromJson(R"({
@@ -59,12 +68,7 @@ class WebhookEngineTest : public ::testing::Test {
                          StaticOrgDirectory::Create({primary_, test_org_, other_org_}));
     orgs_ = std::make_unique<StaticOrgDirectory>(std::move(orgs));
     ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-    // Webhooks need a WEBHOOK channel; the cluster preference gives it to every org.
-    v1::ConfigureChannelPreferencesRequest preferences;
-    auto* cluster = preferences.add_cluster_preferences();
-    cluster->set_event_type(v1::LIVEBOARD_SCHEDULE);
-    cluster->add_channels(v1::WEBHOOK);
-    ASSERT_OK(engine_->ConfigureChannelPreferences(cluster_admin_, preferences));
+    EnableWebhookChannel(*engine_, cluster_admin_);
   }
 
   absl::StatusOr<std::unique_ptr<WebhookEngine>> NewEngine(const EngineLimits& limits) {
@@ -140,10 +144,7 @@ TEST_F(WebhookEngineTest, RandomIdsAreUuids) {
   EngineOptions options;
   options.orgs = orgs_.get();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WebhookEngine> engine, WebhookEngine::Create(options));
-  v1::ConfigureChannelPreferencesRequest preferences;
-  preferences.add_cluster_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
-  preferences.mutable_cluster_preferences(0)->add_channels(v1::WEBHOOK);
-  ASSERT_OK(engine->ConfigureChannelPreferences(cluster_admin_, preferences));
+  EnableWebhookChannel(*engine, cluster_admin_);
   ASSERT_OK_AND_ASSIGN(v1::Webhook webhook, engine->CreateWebhook(org_admin_, SeedCreateRequest()));
   EXPECT_THAT(webhook.id(), ::testing::MatchesRegex(
                                 "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
@@ -533,10 +534,7 @@ class PaginationTest : public WebhookEngineTest {
     ASSERT_OK_AND_ASSIGN(StaticOrgDirectory directory, StaticOrgDirectory::Create(orgs));
     orgs_ = std::make_unique<StaticOrgDirectory>(std::move(directory));
     ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-    v1::ConfigureChannelPreferencesRequest preferences;
-    preferences.add_cluster_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
-    preferences.mutable_cluster_preferences(0)->add_channels(v1::WEBHOOK);
-    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+    EnableWebhookChannel(*engine_, admin_);
     const char* names[] = {"delta", "Alpha", "echo", "bravo", "charlie"};
     for (int i = 0; i < 5; ++i) CreateIn(MakePrincipal(orgs[i], {v1::ADMINISTRATION}), names[i]);
   }
@@ -587,10 +585,7 @@ TEST_F(PaginationTest, TiesAreBrokenById) {
                        StaticOrgDirectory::Create({MakeOrg("1", "a"), MakeOrg("2", "b")}));
   orgs_ = std::make_unique<StaticOrgDirectory>(std::move(directory));
   ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-  v1::ConfigureChannelPreferencesRequest preferences;
-  preferences.add_cluster_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
-  preferences.mutable_cluster_preferences(0)->add_channels(v1::WEBHOOK);
-  ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+  EnableWebhookChannel(*engine_, admin_);
   v1::CreateWebhookRequest request = SeedCreateRequest();
   request.set_name("same");
   ASSERT_OK_AND_ASSIGN(v1::Webhook first, engine_->CreateWebhook(
