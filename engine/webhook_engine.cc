@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/delivery_service.h"
 #include "engine/redaction.h"
 #include "engine/status_macros.h"
 #include "engine/validation.h"
@@ -251,6 +252,46 @@ absl::StatusOr<v1::EventChannelConfig> NormalizeChannels(absl::string_view field
   return normalized;
 }
 
+bool IsPlainText(absl::string_view text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+}
+
+// The parts of a published run that the payload and the multipart body rely on.
+absl::Status CheckRun(const v1::PublishEventRequest& request, int64_t max_file_bytes) {
+  const v1::LiveboardScheduleRun& run = request.run();
+  const std::pair<const char*, const std::string*> required[] = {
+      {"run.liveboard_id", &run.liveboard_id()},
+      {"run.liveboard_name", &run.liveboard_name()},
+      {"run.schedule.scheduleId", &run.schedule().scheduleid()},
+      {"run.schedule.name", &run.schedule().name()},
+  };
+  for (const auto& [field, value] : required) {
+    if (value->empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  }
+  int64_t total = 0;
+  for (int i = 0; i < request.files_size(); ++i) {
+    const v1::EventFile& file = request.files(i);
+    const std::string field = absl::StrCat("files[", i, "]");
+    if (file.name().empty() || file.name().size() > 255 || !IsPlainText(file.name())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name is required: at most 255 characters, no control characters"));
+    }
+    if (!file.mime_type().empty() &&
+        (!IsPlainText(file.mime_type()) || file.mime_type().find('/') == std::string::npos)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".mime_type must be a MIME type such as application/pdf"));
+    }
+    total += file.content().size();
+  }
+  if (total > max_file_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("files hold ", total, " bytes; at most ",
+                                                   max_file_bytes, " are allowed per event"));
+  }
+  return absl::OkStatus();
+}
+
 // Channel configurations of one scope (the cluster, or one org), by event type.
 using Preferences = absl::btree_map<int, v1::EventChannelConfig>;
 
@@ -260,7 +301,19 @@ class EngineImpl final : public WebhookEngine {
       : orgs_(*options.orgs),
         clock_(options.clock != nullptr ? *options.clock : *SystemClock()),
         ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
-        limits_(options.limits) {}
+        limits_(options.limits),
+        max_event_file_bytes_(options.delivery.max_event_file_bytes) {
+    if (options.delivery.transport != nullptr) {
+      delivery_ = std::make_unique<engine_internal::DeliveryService>(
+          options.delivery, clock_, ids_,
+          [this](const std::string& id) -> absl::StatusOr<v1::Webhook> {
+            absl::ReaderMutexLock lock(&mu_);
+            const auto it = by_id_.find(id);
+            if (it == by_id_.end()) return absl::NotFoundError("the webhook no longer exists");
+            return it->second;
+          });
+    }
+  }
 
   absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
                                             const v1::CreateWebhookRequest& request) override;
@@ -274,6 +327,15 @@ class EngineImpl final : public WebhookEngine {
       const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) override;
   absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
       const Principal& caller, const v1::SearchChannelPreferencesRequest& request) override;
+  absl::StatusOr<v1::PublishEventResponse> PublishEvent(
+      const Principal& caller, const v1::PublishEventRequest& request) override;
+  absl::StatusOr<v1::SearchChannelHistoryResponse> SearchChannelHistory(
+      const Principal& caller, const v1::SearchChannelHistoryRequest& request) override;
+  absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
+      const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) override;
+  void RunDueDeliveries() override {
+    if (delivery_ != nullptr) delivery_->RunDue();
+  }
 
  private:
   // A planned change of one org's preferences, checked before any is applied.
@@ -325,6 +387,10 @@ class EngineImpl final : public WebhookEngine {
   int64_t disabled_count_ ABSL_GUARDED_BY(mu_) = 0;
   Preferences cluster_preferences_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Preferences> org_preferences_ ABSL_GUARDED_BY(mu_);
+
+  const int64_t max_event_file_bytes_;
+  // Last, so it stops (and stops looking webhooks up) before the state above goes away.
+  std::unique_ptr<engine_internal::DeliveryService> delivery_;
 };
 
 absl::StatusOr<v1::Org> EngineImpl::ResolveOrg(const Principal& caller, absl::string_view field,
@@ -729,6 +795,123 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
     }
   }
   return response;
+}
+
+absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
+    const Principal& caller, const v1::PublishEventRequest& request) {
+  if (!caller.Has(v1::ADMINISTRATION)) {
+    return absl::PermissionDeniedError(
+        "Insufficient privileges to publish events: requires ADMINISTRATION.");
+  }
+  v1::Org org = caller.org;
+  if (request.has_org_identifier()) {
+    ASSIGN_OR_RETURN(org, ResolveOrg(caller, "org_identifier", request.org_identifier()));
+  }
+  RETURN_IF_ERROR(CheckRun(request, max_event_file_bytes_));
+  if (delivery_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "this engine has no HTTP transport (DeliveryOptions.transport), so it delivers nothing");
+  }
+  v1::PublishEventResponse response;
+  v1::Webhook webhook;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const auto it = id_by_org_.find(org.id());
+    if (it == id_by_org_.end()) {
+      response.set_outcome(v1::PublishEventResponse::NO_WEBHOOK);
+      response.set_reason(
+          absl::StrCat("org '", org.name(), "' has no LIVEBOARD_SCHEDULE webhook"));
+      return response;
+    }
+    webhook = by_id_.at(it->second);
+    if (!IsEnabled(webhook)) {
+      response.set_outcome(v1::PublishEventResponse::WEBHOOK_DISABLED);
+      response.set_reason(absl::StrCat("webhook '", webhook.name(), "' is DISABLED"));
+      return response;
+    }
+    if (!WebhookChannelOn(org.id())) {
+      response.set_outcome(v1::PublishEventResponse::CHANNEL_OFF);
+      response.set_reason(absl::StrCat(
+          "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org '", org.name(), "'"));
+      return response;
+    }
+  }
+  ASSIGN_OR_RETURN(std::string job_id,
+                   delivery_->Enqueue(webhook, request.run(), request.files()));
+  response.set_outcome(v1::PublishEventResponse::QUEUED);
+  response.set_job_id(std::move(job_id));
+  return response;
+}
+
+absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistory(
+    const Principal& caller, const v1::SearchChannelHistoryRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search the delivery history of"));
+  if (request.channel_type() != v1::WEBHOOK) {
+    return absl::InvalidArgumentError(
+        "channel_type must be specified. Currently only WEBHOOK is supported.");
+  }
+  for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
+                                    {"channel_identifiers", request.channel_identifiers_size()},
+                                    {"events", request.events_size()}}) {
+    if (size > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " may have at most one element for channel_type WEBHOOK"));
+    }
+  }
+  if (request.job_ids().empty() &&
+      (request.channel_identifiers().empty() || request.events().empty())) {
+    return absl::InvalidArgumentError(
+        "channel_identifiers and events must each have exactly one element when job_ids is "
+        "not given");
+  }
+  if (!request.events().empty()) {
+    RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
+  }
+  v1::SearchChannelHistoryResponse response;
+  if (delivery_ == nullptr) return response;
+  const auto keep = [&](const engine_internal::JobOwner& owner,
+                        const v1::ChannelHistoryJob& job) {
+    if (!caller.can_act_across_orgs && owner.org_id != caller.org.id()) return false;
+    if (!request.job_ids().empty()) return job.id() == request.job_ids(0);
+    const std::string& channel = request.channel_identifiers(0);
+    const v1::ChannelHistoryEventInput& event = request.events(0);
+    return (owner.webhook_id == channel || owner.webhook_name == channel) &&
+           (!event.has_identifier() || job.event().id() == event.identifier() ||
+            job.event().name() == event.identifier()) &&
+           (!request.has_channel_status() || job.status() == request.channel_status()) &&
+           (!request.has_start_epoch_time_in_millis() ||
+            job.creation_time_in_millis() >= request.start_epoch_time_in_millis()) &&
+           (!request.has_end_epoch_time_in_millis() ||
+            job.creation_time_in_millis() < request.end_epoch_time_in_millis());
+  };
+  for (v1::ChannelHistoryJob& job : delivery_->History(keep)) {
+    *response.add_jobs() = std::move(job);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ValidateCommunicationChannelResponse>
+EngineImpl::ValidateCommunicationChannel(const Principal& caller,
+                                         const v1::ValidateCommunicationChannelRequest& request) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "validate"));
+  if (request.channel_type() != v1::WEBHOOK) {
+    return absl::InvalidArgumentError("channel_type must be WEBHOOK");
+  }
+  if (request.channel_identifier().empty()) {
+    return absl::InvalidArgumentError("channel_identifier is required");
+  }
+  RETURN_IF_ERROR(CheckEventType("event_type", request.event_type()));
+  if (delivery_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "this engine has no HTTP transport (DeliveryOptions.transport), so it cannot validate");
+  }
+  v1::Webhook webhook;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(const v1::Webhook* found, Resolve(caller, request.channel_identifier()));
+    webhook = *found;
+  }
+  return delivery_->Validate(webhook);
 }
 
 }  // namespace

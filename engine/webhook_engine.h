@@ -23,10 +23,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/clock.h"
+#include "engine/delivery_options.h"
 #include "engine/id_generator.h"
 #include "engine/limits.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
+#include "proto/delivery.pb.h"
 #include "proto/webhook.pb.h"
 
 namespace webhooks {
@@ -39,6 +41,7 @@ struct EngineOptions {
   // Source of new webhook ids. Not owned; null means RandomUuidGenerator().
   IdGenerator* ids = nullptr;
   EngineLimits limits;
+  DeliveryOptions delivery;
 };
 
 class WebhookEngine {
@@ -90,6 +93,34 @@ class WebhookEngine {
   // override listed with empty `preferences`.
   virtual absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
       const Principal& caller, const v1::SearchChannelPreferencesRequest& request) = 0;
+
+  // Publishes one run of a Liveboard schedule (the host's scheduler calls this; it needs
+  // ADMINISTRATION). If the org (`org_identifier`, else the caller's) has an enabled webhook and
+  // its effective channel preference includes WEBHOOK, records a PENDING delivery job and
+  // returns QUEUED with the job id (the payload's eventId) before anything is sent; otherwise
+  // returns why nothing was queued. kInvalidArgument for a bad run or files over
+  // DeliveryOptions::max_event_file_bytes, kResourceExhausted when the queue is full,
+  // kFailedPrecondition when the engine has no transport.
+  virtual absl::StatusOr<v1::PublishEventResponse> PublishEvent(
+      const Principal& caller, const v1::PublishEventRequest& request) = 0;
+
+  // Delivery records the caller may see, newest first, with ThoughtSpot's rules for
+  // channel_type WEBHOOK: `job_ids` (at most one) alone, or exactly one channel identifier
+  // (webhook id or name) and one event (optionally naming the schedule by id or name), with
+  // an optional status and creation-time window. Records older than
+  // DeliveryOptions::history_retention are gone.
+  virtual absl::StatusOr<v1::SearchChannelHistoryResponse> SearchChannelHistory(
+      const Principal& caller, const v1::SearchChannelHistoryRequest& request) = 0;
+
+  // Sends a test event to the webhook now and reports the HTTP check (and the storage check,
+  // for a webhook with a storage destination); the attempt is recorded in the history.
+  // kNotFound if the channel identifier names no webhook the caller may act on.
+  virtual absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
+      const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) = 0;
+
+  // Starts the deliveries that are due. Only needed with DeliveryOptions::run_dispatcher
+  // false (hosts that drive delivery from their own loop, and tests on a fake clock).
+  virtual void RunDueDeliveries() = 0;
 };
 
 }  // namespace webhooks

@@ -1,0 +1,134 @@
+// DeliveryService: the delivery jobs of LIVEBOARD_SCHEDULE events, their attempts, retries and
+// history. The engine decides whether an event is delivered (org, webhook, preferences,
+// privileges); this class sends it and keeps the record.
+#ifndef WEBHOOKS_ENGINE_DELIVERY_SERVICE_H_
+#define WEBHOOKS_ENGINE_DELIVERY_SERVICE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "engine/delivery_options.h"
+#include "engine/http_transport.h"
+#include "engine/id_generator.h"
+#include "proto/delivery.pb.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// What one attempt's result means for its job.
+struct AttemptOutcome {
+  v1::ChannelHistoryJob::Status status = v1::ChannelHistoryJob::FAILED;
+  std::string detail;           // "" on success; else the HTTP status or the error.
+  absl::Duration retry_in;      // For RETRY: when to try again.
+};
+
+// 2xx is SUCCESS. 410 Gone, a refused destination (kPermissionDenied), a webhook that is gone
+// or disabled (kFailedPrecondition) and a last attempt are FAILED. Anything
+// else (other statuses, redirects, timeouts, connection errors) is RETRY after
+// retry_delays[try_count - 1], scaled by (1 + jitter * jitter_draw) with jitter_draw in
+// [-1, 1]; a 429 or 503 with Retry-After waits that many seconds instead, up to
+// max_retry_after.
+AttemptOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, int try_count,
+                               const DeliveryOptions& options, double jitter_draw);
+
+// Facts about a job that the engine filters history by.
+struct JobOwner {
+  std::string org_id;
+  std::string webhook_id;
+  std::string webhook_name;
+};
+
+// Thread-safe.
+class DeliveryService {
+ public:
+  // The current configuration of a webhook (secrets in clear), or kNotFound.
+  using WebhookLookup = std::function<absl::StatusOr<v1::Webhook>(const std::string& id)>;
+
+  // `transport` in `options` must not be null.
+  DeliveryService(const DeliveryOptions& options, const Clock& clock, IdGenerator& ids,
+                  WebhookLookup lookup);
+  // Stops the dispatcher and waits for attempts in flight.
+  ~DeliveryService();
+
+  // Records a PENDING delivery of `run` with `files` to `webhook` and returns its job id,
+  // which is also the payload's eventId. kResourceExhausted if max_pending_jobs are pending.
+  absl::StatusOr<std::string> Enqueue(const v1::Webhook& webhook,
+                                      const v1::LiveboardScheduleRun& run,
+                                      const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
+
+  // Starts every attempt that is due now. The dispatcher calls it; so may the host.
+  void RunDue();
+
+  // Sends a test event to `webhook` now, waits for the answer, records it in the history and
+  // reports it.
+  v1::ValidateCommunicationChannelResponse Validate(const v1::Webhook& webhook);
+
+  // The kept jobs that `keep` accepts, newest first.
+  std::vector<v1::ChannelHistoryJob> History(
+      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep);
+
+ private:
+  struct Job {
+    v1::ChannelHistoryJob record;
+    JobOwner owner;
+    std::string boundary;
+    std::shared_ptr<const std::string> body;  // Dropped once the job is finished.
+    absl::Time next_attempt;
+  };
+  struct OAuthToken {
+    std::string url, client_id, client_secret;
+    std::string access_token;
+    absl::Time expires;
+  };
+  using Done = std::function<void(absl::StatusOr<HttpResponse>)>;
+
+  // Sends `body` to `webhook` (fetching an OAuth2 token first when it needs one) and calls
+  // `done` with the result.
+  void Attempt(const v1::Webhook& webhook, const std::string& event_id,
+               const std::string& boundary, std::shared_ptr<const std::string> body, Done done);
+  void SendWithToken(const v1::Webhook& webhook, const std::string& event_id,
+                     const std::string& boundary, std::shared_ptr<const std::string> body,
+                     const std::string& access_token, Done done);
+  void Complete(const std::string& job_id, const absl::StatusOr<HttpResponse>& result);
+  void Prune(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DispatchLoop();
+  std::string NewEventId() { return absl::StrCat("n.", ids_.NewId()); }
+
+  const DeliveryOptions options_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  const WebhookLookup lookup_;
+
+  absl::Mutex mu_;
+  absl::CondVar wake_cv_;
+  absl::CondVar idle_cv_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int pending_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<std::pair<absl::Time, std::string>> due_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<std::pair<absl::Time, std::string>> by_creation_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, OAuthToken> tokens_ ABSL_GUARDED_BY(mu_);  // By webhook id.
+  absl::BitGen random_ ABSL_GUARDED_BY(mu_);
+  std::thread dispatcher_;
+};
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_DELIVERY_SERVICE_H_
