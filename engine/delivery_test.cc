@@ -1,0 +1,507 @@
+// Delivery through the engine: publishing, attempts, retries, history and validation, on a
+// fake clock with a fake transport.
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/json_codec.h"
+#include "engine/webhook_engine.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
+#include "testing/sequential_ids.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::webhooks::testing::StatusIs;
+
+constexpr int64_t kStartMillis = 1773824614455;
+
+v1::Org MakeOrg(const std::string& id, const std::string& name) {
+  v1::Org org;
+  org.set_id(id);
+  org.set_name(name);
+  return org;
+}
+
+HttpResponse Reply(int status, std::vector<std::pair<std::string, std::string>> headers = {},
+                   std::string body = "") {
+  HttpResponse response;
+  response.status = status;
+  response.headers = std::move(headers);
+  response.body = std::move(body);
+  return response;
+}
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(StaticOrgDirectory orgs,
+                         StaticOrgDirectory::Create({primary_, sales_, other_}));
+    orgs_ = std::make_unique<StaticOrgDirectory>(std::move(orgs));
+    transport_ = std::make_unique<testing::FakeTransport>(
+        [this](const HttpRequest&) { return NextReply(); });
+    delivery_.transport = transport_.get();
+    delivery_.jitter = 0;
+    delivery_.run_dispatcher = false;
+    delivery_.product.instance_id = "instance-1";
+    StartEngine();
+  }
+
+  void StartEngine() {
+    EngineOptions options;
+    options.orgs = orgs_.get();
+    options.clock = &clock_;
+    options.ids = &ids_;
+    options.delivery = delivery_;
+    engine_ = WebhookEngine::Create(options).value();
+    v1::ConfigureChannelPreferencesRequest preferences;
+    ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                           "channels":["WEBHOOK"]}]})",
+                       &preferences));
+    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+  }
+
+  // Creates the sales org's webhook from `json`, which must have name, url and events.
+  v1::Webhook CreateWebhook(const std::string& json) {
+    v1::CreateWebhookRequest request;
+    EXPECT_OK(FromJson(json, &request));
+    absl::StatusOr<v1::Webhook> webhook = engine_->CreateWebhook(sales_admin_, request);
+    EXPECT_OK(webhook.status());
+    return webhook.value_or(v1::Webhook());
+  }
+
+  v1::PublishEventRequest Event() {
+    v1::PublishEventRequest request;
+    EXPECT_OK(FromJson(R"({"org_identifier":"Sales",
+        "run":{"schedule":{"scheduleId":"sch-1","name":"Daily sales"},
+               "liveboard_id":"lb-1","liveboard_name":"Sales","run_id":"run-1",
+               "recipients":[{"type":"EXTERNAL_EMAIL","email":"x@example.com"}]},
+        "files":[{"name":"sales.csv","mime_type":"text/csv","content":"YSxiCjEsMgo="}]})",
+                       &request));
+    return request;
+  }
+
+  std::string Publish() {
+    absl::StatusOr<v1::PublishEventResponse> response = engine_->PublishEvent(admin_, Event());
+    EXPECT_OK(response.status());
+    EXPECT_EQ(response->outcome(), v1::PublishEventResponse::QUEUED) << response->reason();
+    return response->job_id();
+  }
+
+  v1::ChannelHistoryJob Job(const std::string& job_id) {
+    v1::SearchChannelHistoryRequest request;
+    request.set_channel_type(v1::WEBHOOK);
+    request.add_job_ids(job_id);
+    absl::StatusOr<v1::SearchChannelHistoryResponse> response =
+        engine_->SearchChannelHistory(admin_, request);
+    EXPECT_OK(response.status());
+    EXPECT_EQ(response->jobs_size(), 1);
+    return response->jobs_size() == 1 ? response->jobs(0) : v1::ChannelHistoryJob();
+  }
+
+  void Script(std::vector<absl::StatusOr<HttpResponse>> replies) {
+    absl::MutexLock lock(&mu_);
+    replies_.assign(replies.begin(), replies.end());
+  }
+
+  absl::StatusOr<HttpResponse> NextReply() {
+    absl::MutexLock lock(&mu_);
+    if (replies_.empty()) return Reply(200);
+    absl::StatusOr<HttpResponse> reply = replies_.front();
+    replies_.pop_front();
+    return reply;
+  }
+
+  const v1::Org primary_ = MakeOrg("0", "Primary");
+  const v1::Org sales_ = MakeOrg("7", "Sales");
+  const v1::Org other_ = MakeOrg("9", "Other");
+  Principal admin_{"u1", "admin@example.com", primary_, {v1::ADMINISTRATION}, false, true};
+  Principal sales_admin_{"u2", "sales@example.com", sales_, {v1::ADMINISTRATION}, false, false};
+  testing::FakeClock clock_{absl::FromUnixMillis(kStartMillis)};
+  testing::SequentialIds ids_;
+  std::unique_ptr<StaticOrgDirectory> orgs_;
+  absl::Mutex mu_;
+  std::deque<absl::StatusOr<HttpResponse>> replies_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<testing::FakeTransport> transport_;
+  DeliveryOptions delivery_;
+  std::unique_ptr<WebhookEngine> engine_;
+};
+
+TEST_F(DeliveryTest, PublishRecordsPendingThenDeliversOnce) {
+  const v1::Webhook webhook = CreateWebhook(R"({"name":"w","url":"https://r.example/hook",
+      "events":["LIVEBOARD_SCHEDULE"],"url_params":{"v":"1"},
+      "authentication":{"BEARER_TOKEN":"Bearer t0k"}})");
+  const std::string job_id = Publish();
+  EXPECT_EQ(job_id, "n.00000000-0000-4000-8000-000000000002");
+  EXPECT_EQ(ToJson(Job(job_id)),
+            R"({"id":"n.00000000-0000-4000-8000-000000000002","status":"PENDING",)"
+            R"("creation_time_in_millis":1773824614455,"event":{"type":"LIVEBOARD_SCHEDULE",)"
+            R"("id":"sch-1","name":"Daily sales","run_id":"run-1"},)"
+            R"("recipients":[{"type":"EXTERNAL","id":null,"name":null,"email":"x@example.com"}],)"
+            R"("detail":"","try_count":0})");
+  EXPECT_EQ(transport_->request_count(), 0u);  // Nothing is sent by Publish itself.
+
+  engine_->RunDueDeliveries();
+  ASSERT_EQ(transport_->request_count(), 1u);
+  const HttpRequest sent = transport_->requests()[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.url, "https://r.example/hook?v=1");
+  EXPECT_EQ(sent.timeout, absl::Seconds(5));
+  const std::string boundary = "webhookd-00000000000040008000000000000003";
+  EXPECT_THAT(sent.headers,
+              Contains(Pair("Content-Type", "multipart/form-data; boundary=" + boundary)));
+  EXPECT_THAT(sent.headers, Contains(Pair("Authorization", "Bearer t0k")));
+  EXPECT_THAT(sent.headers, Contains(Pair("Idempotency-Key", job_id)));
+  EXPECT_THAT(sent.body, HasSubstr(R"("eventId":"n.00000000-0000-4000-8000-000000000002")"));
+  EXPECT_THAT(sent.body, HasSubstr(absl::StrCat(R"("channelID":")", webhook.id(), R"(")")));
+  EXPECT_THAT(sent.body, HasSubstr("filename=\"sales.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                                   "a,b\n1,2\n\r\n--" + boundary + "--\r\n"));
+
+  const v1::ChannelHistoryJob done = Job(job_id);
+  EXPECT_EQ(done.status(), v1::ChannelHistoryJob::SUCCESS);
+  EXPECT_EQ(done.try_count(), 1);
+  EXPECT_EQ(done.detail(), "");
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 1u);
+}
+
+TEST_F(DeliveryTest, DispatcherThreadSendsWhatIsDue) {
+  delivery_.run_dispatcher = true;
+  StartEngine();
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  Publish();
+  ASSERT_TRUE(transport_->WaitForRequests(1));
+  engine_.reset();  // Stops the dispatcher after the attempt in flight.
+  EXPECT_EQ(transport_->request_count(), 1u);
+}
+
+TEST_F(DeliveryTest, RetriesOnTheScheduleThenSucceeds) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  Script({Reply(500, {}, "oops"), absl::DeadlineExceededError("timed out after 5000 ms"),
+          Reply(200)});
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  v1::ChannelHistoryJob job = Job(job_id);
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(job.try_count(), 1);
+  EXPECT_EQ(job.detail(), "HTTP 500: oops");
+
+  clock_.Advance(absl::Seconds(59));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 1u);  // The first retry waits a minute.
+  clock_.Advance(absl::Seconds(1));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 2u);
+  job = Job(job_id);
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(job.detail(), "timed out after 5000 ms");
+
+  clock_.Advance(absl::Minutes(5));
+  engine_->RunDueDeliveries();
+  job = Job(job_id);
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::SUCCESS);
+  EXPECT_EQ(job.try_count(), 3);
+  EXPECT_EQ(job.detail(), "");
+  // Every attempt carried the same event id.
+  for (const HttpRequest& request : transport_->requests()) {
+    EXPECT_THAT(request.headers, Contains(Pair("Idempotency-Key", job_id)));
+  }
+}
+
+TEST_F(DeliveryTest, HonoursRetryAfterWithinBounds) {
+  delivery_.max_retry_after = absl::Minutes(10);
+  StartEngine();
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  Script({Reply(429, {{"retry-after", "120"}}), Reply(503, {{"retry-after", "86400"}})});
+  Publish();
+  engine_->RunDueDeliveries();
+  clock_.Advance(absl::Seconds(119));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 1u);
+  clock_.Advance(absl::Seconds(1));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 2u);
+  clock_.Advance(absl::Minutes(10));  // A day is capped at max_retry_after.
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 3u);
+}
+
+TEST_F(DeliveryTest, StopsOnGoneRefusalAndLastAttempt) {
+  delivery_.retry_delays = {absl::Minutes(1)};
+  StartEngine();
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+
+  Script({Reply(410)});
+  const std::string gone = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(Job(gone).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(Job(gone).detail(), "HTTP 410");
+
+  Script({absl::PermissionDeniedError("destination address 127.0.0.1 is loopback; refused")});
+  const std::string refused = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(Job(refused).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(Job(refused).detail(), "destination address 127.0.0.1 is loopback; refused");
+
+  Script({Reply(302, {{"location", "https://elsewhere.example/"}}), Reply(500)});
+  const std::string exhausted = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(Job(exhausted).detail(), "HTTP 302: redirects are not followed");
+  clock_.Advance(absl::Minutes(1));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(Job(exhausted).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(Job(exhausted).try_count(), 2);
+}
+
+TEST_F(DeliveryTest, DeletedWebhookFailsItsPendingDelivery) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  const std::string job_id = Publish();
+  v1::DeleteWebhooksRequest remove;
+  remove.add_webhook_identifiers("w");
+  ASSERT_OK(engine_->DeleteWebhooks(admin_, remove).status());
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 0u);
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(Job(job_id).detail(), "the webhook no longer exists");
+}
+
+TEST_F(DeliveryTest, SaysWhyNothingWasQueued) {
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response, engine_->PublishEvent(admin_, Event()));
+  EXPECT_EQ(ToJson(response),
+            R"({"outcome":"NO_WEBHOOK","job_id":null,)"
+            R"("reason":"org 'Sales' has no LIVEBOARD_SCHEDULE webhook"})");
+
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
+                    "status":"DISABLED"})");
+  ASSERT_OK_AND_ASSIGN(response, engine_->PublishEvent(admin_, Event()));
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::WEBHOOK_DISABLED);
+  EXPECT_EQ(response.reason(), "webhook 'w' is DISABLED");
+
+  v1::UpdateWebhookRequest enable;
+  enable.set_webhook_identifier("w");
+  enable.set_status(v1::ENABLED);
+  ASSERT_OK(engine_->UpdateWebhook(admin_, enable));
+  v1::ConfigureChannelPreferencesRequest email_only;
+  ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"7","preferences":[
+      {"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}]}]})",
+                     &email_only));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, email_only));
+  ASSERT_OK_AND_ASSIGN(response, engine_->PublishEvent(admin_, Event()));
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::CHANNEL_OFF);
+  EXPECT_EQ(response.reason(),
+            "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org 'Sales'");
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 0u);
+}
+
+TEST_F(DeliveryTest, RefusesBadEventsAndAFullQueue) {
+  delivery_.max_pending_jobs = 1;
+  delivery_.max_event_file_bytes = 8;
+  StartEngine();
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  EXPECT_THAT(engine_->PublishEvent(sales_admin_, v1::PublishEventRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "run.liveboard_id is required"));
+  v1::PublishEventRequest big = Event();
+  big.mutable_files(0)->set_content("123456789");
+  EXPECT_THAT(engine_->PublishEvent(admin_, big),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "files hold 9 bytes; at most 8 are allowed per event"));
+  v1::PublishEventRequest bad_type = Event();
+  bad_type.mutable_files(0)->set_mime_type("text/csv\r\nX-Injected: 1");
+  EXPECT_THAT(engine_->PublishEvent(admin_, bad_type),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "files[0].mime_type must be a MIME type such as application/pdf"));
+  Publish();
+  EXPECT_THAT(engine_->PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "the delivery queue is full (1 deliveries pending); try again later"));
+  engine_->RunDueDeliveries();
+  EXPECT_OK(engine_->PublishEvent(admin_, Event()).status());  // Room again.
+}
+
+TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {
+  Principal developer = sales_admin_;
+  developer.privileges = {v1::DEVELOPER};
+  EXPECT_THAT(engine_->PublishEvent(developer, Event()),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "Insufficient privileges to publish events: requires ADMINISTRATION."));
+  delivery_.transport = nullptr;
+  StartEngine();
+  EXPECT_THAT(engine_->PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no HTTP transport")));
+}
+
+TEST_F(DeliveryTest, OAuth2TokenIsFetchedCachedAndRenewedAfter401) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
+      "authentication":{"OAUTH2":{"authorization_url":"https://auth.example/token",
+                                  "client_id":"cid","client_secret":"csecret"}}})");
+  Script({Reply(200, {}, R"({"access_token":"at-1","token_type":"Bearer","expires_in":3600})"),
+          Reply(200), Reply(401),
+          Reply(200, {}, R"({"access_token":"at-2","expires_in":3600})"), Reply(200)});
+  Publish();
+  engine_->RunDueDeliveries();
+  std::vector<HttpRequest> sent = transport_->requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].url, "https://auth.example/token");
+  EXPECT_EQ(sent[0].body, "grant_type=client_credentials");
+  EXPECT_THAT(sent[0].headers, Contains(Pair("Authorization", "Basic Y2lkOmNzZWNyZXQ=")));
+  EXPECT_THAT(sent[0].headers,
+              Contains(Pair("Content-Type", "application/x-www-form-urlencoded")));
+  EXPECT_THAT(sent[1].headers, Contains(Pair("Authorization", "Bearer at-1")));
+
+  const std::string second = Publish();  // The cached token serves it; the receiver says 401.
+  engine_->RunDueDeliveries();
+  sent = transport_->requests();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_THAT(sent[2].headers, Contains(Pair("Authorization", "Bearer at-1")));
+  EXPECT_EQ(Job(second).status(), v1::ChannelHistoryJob::RETRY);
+
+  clock_.Advance(absl::Minutes(1));
+  engine_->RunDueDeliveries();  // A new token, then the retry.
+  sent = transport_->requests();
+  ASSERT_EQ(sent.size(), 5u);
+  EXPECT_EQ(sent[3].url, "https://auth.example/token");
+  EXPECT_THAT(sent[4].headers, Contains(Pair("Authorization", "Bearer at-2")));
+  EXPECT_EQ(Job(second).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(DeliveryTest, OAuth2FailureIsRetried) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
+      "authentication":{"OAUTH2":{"authorization_url":"https://auth.example/token?x=secret",
+                                  "client_id":"cid","client_secret":"csecret"}}})");
+  Script({Reply(400, {}, R"({"error":"invalid_client"})")});
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  const v1::ChannelHistoryJob job = Job(job_id);
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(job.detail(),
+            "OAuth2 token request to https://auth.example/token failed: HTTP 400 without an "
+            "access_token");
+}
+
+TEST_F(DeliveryTest, HistorySearchFollowsThoughtSpotRules) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  const std::string first = Publish();
+  clock_.Advance(absl::Seconds(1));
+  const std::string second = Publish();
+  engine_->RunDueDeliveries();
+
+  const auto search = [&](const Principal& caller, const std::string& json) {
+    v1::SearchChannelHistoryRequest request;
+    EXPECT_OK(FromJson(json, &request));
+    return engine_->SearchChannelHistory(caller, request);
+  };
+  EXPECT_THAT(search(admin_, "{}"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "channel_type must be specified. Currently only WEBHOOK is supported."));
+  EXPECT_THAT(search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "channel_identifiers and events must each have exactly one element when "
+                       "job_ids is not given"));
+  EXPECT_THAT(search(admin_, R"({"channel_type":"WEBHOOK","job_ids":["a","b"]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "job_ids may have at most one element for channel_type WEBHOOK"));
+
+  ASSERT_OK_AND_ASSIGN(
+      v1::SearchChannelHistoryResponse found,
+      search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+                         "events":[{"type":"LIVEBOARD_SCHEDULE","identifier":"Daily sales"}]})"));
+  ASSERT_EQ(found.jobs_size(), 2);
+  EXPECT_EQ(found.jobs(0).id(), second);  // Newest first.
+  EXPECT_EQ(found.jobs(1).id(), first);
+  ASSERT_OK_AND_ASSIGN(
+      found, search(admin_, absl::StrCat(R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+          "events":[{"type":"LIVEBOARD_SCHEDULE"}],"start_epoch_time_in_millis":)",
+                                         kStartMillis + 1, "}")));
+  ASSERT_EQ(found.jobs_size(), 1);
+  EXPECT_EQ(found.jobs(0).id(), second);
+  ASSERT_OK_AND_ASSIGN(
+      found, search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+          "events":[{"type":"LIVEBOARD_SCHEDULE"}],"channel_status":"PENDING"})"));
+  EXPECT_EQ(found.jobs_size(), 0);
+
+  // Another org's admin sees none of it.
+  const Principal other{"u3", "o@example.com", other_, {v1::ADMINISTRATION}, false, false};
+  ASSERT_OK_AND_ASSIGN(found, search(other, absl::StrCat(R"({"channel_type":"WEBHOOK",
+      "job_ids":[")", first, R"("]})")));
+  EXPECT_EQ(found.jobs_size(), 0);
+
+  // Records older than three days are gone.
+  clock_.Advance(absl::Hours(72) + absl::Milliseconds(1));
+  ASSERT_OK_AND_ASSIGN(found, search(admin_, absl::StrCat(R"({"channel_type":"WEBHOOK",
+      "job_ids":[")", second, R"("]})")));
+  EXPECT_EQ(found.jobs_size(), 0);
+}
+
+TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
+  const v1::Webhook webhook =
+      CreateWebhook(R"({"name":"w","url":"https://r.example/hook",
+                        "events":["LIVEBOARD_SCHEDULE"]})");
+  v1::ValidateCommunicationChannelRequest request;
+  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifier":"w",
+                         "event_type":"LIVEBOARD_SCHEDULE"})",
+                     &request));
+  ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse ok,
+                       engine_->ValidateCommunicationChannel(admin_, request));
+  EXPECT_EQ(ToJson(ok),
+            absl::StrCat(R"({"channel_type":"WEBHOOK","channel_id":")", webhook.id(),
+                         R"(","channel_name":"w","event_type":"LIVEBOARD_SCHEDULE",)",
+                         R"("job_id":"n.validation-00000000-0000-4000-8000-000000000002",)",
+                         R"("result_code":"SUCCESS","details":[{"validation_step":)",
+                         R"("HTTP_CONNECTION_CHECK","status":"SUCCESS","http_status":200,)",
+                         R"("error_message":null,"aws_s3_info":null,"gcp_gcs_info":null}]})"));
+
+  Script({absl::UnavailableError("connection refused")});
+  ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse failed,
+                       engine_->ValidateCommunicationChannel(admin_, request));
+  EXPECT_EQ(failed.result_code(), v1::ValidateCommunicationChannelResponse::FAILED);
+  EXPECT_EQ(failed.details(0).error_message(), "connection refused");
+  EXPECT_FALSE(failed.details(0).has_http_status());
+
+  // Both checks are in the history, newest first.
+  v1::SearchChannelHistoryRequest history;
+  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+                         "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
+                     &history));
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
+                       engine_->SearchChannelHistory(admin_, history));
+  ASSERT_EQ(found.jobs_size(), 2);
+  EXPECT_EQ(found.jobs(0).id(), failed.job_id());
+  EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(found.jobs(0).event().id(), absl::StrCat("validation-", webhook.id()));
+  EXPECT_EQ(found.jobs(1).status(), v1::ChannelHistoryJob::SUCCESS);
+
+  request.set_channel_identifier("nope");
+  EXPECT_THAT(engine_->ValidateCommunicationChannel(admin_, request),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("'nope'")));
+}
+
+TEST_F(DeliveryTest, ValidateWithStorageIsPartial) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
+      "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+          "bucket_name":"b","region":"us-west-2",
+          "role_arn":"arn:aws:iam::123456789012:role/R"}}}})");
+  v1::ValidateCommunicationChannelRequest request;
+  request.set_channel_type(v1::WEBHOOK);
+  request.set_channel_identifier("w");
+  request.set_event_type(v1::LIVEBOARD_SCHEDULE);
+  ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
+                       engine_->ValidateCommunicationChannel(admin_, request));
+  EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
+  ASSERT_EQ(response.details_size(), 2);
+  EXPECT_EQ(response.details(1).validation_step(),
+            v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
+  EXPECT_EQ(response.details(1).status(), v1::ChannelValidationDetail::FAILED);
+}
+
+}  // namespace
+}  // namespace webhooks

@@ -1,0 +1,124 @@
+// HttpReceiver: a tiny HTTP/1.1 server on 127.0.0.1 for tests that send real requests.
+//
+//   webhooks::testing::HttpReceiver receiver;  // Listens on a kernel-chosen port.
+//   webhooks::testing::ScriptedResponse failure;
+//   failure.status = 500;
+//   receiver.Enqueue(failure);                  // The first request gets a 500.
+//   HttpRequest request;
+//   request.url = receiver.url("/hook");
+//   transport->Send(request, ...);
+//   ASSERT_TRUE(receiver.WaitForRequests(1));
+//   EXPECT_EQ(receiver.requests()[0].body, "...");
+//
+// It records every request (method, target, headers with lower-cased names, body) and answers
+// each with the next scripted response, or with the default response (200, empty body) when
+// the script is empty. A response may "hang": the request is recorded but never answered, and
+// the connection stays open until the client closes it or the receiver is destroyed, which
+// is how tests exercise client timeouts. Request bodies must carry Content-Length (chunked
+// bodies are answered with 411 and the connection is closed). Connections are kept alive, so
+// several requests may arrive on one connection; `connection_count()` tells how many were
+// accepted.
+//
+// One background thread serves all connections. Every method is thread-safe. The destructor
+// closes every connection and joins the thread.
+#ifndef WEBHOOKS_TESTING_HTTP_RECEIVER_H_
+#define WEBHOOKS_TESTING_HTTP_RECEIVER_H_
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace webhooks {
+namespace testing {
+
+struct ScriptedResponse {
+  int status = 200;
+  // Sent in this order. Content-Length is added unless present here.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Record the request but never answer it.
+  bool hang = false;
+  // Close the connection after answering (sends "Connection: close").
+  bool close = false;
+
+  static ScriptedResponse Hang() {
+    ScriptedResponse response;
+    response.hang = true;
+    return response;
+  }
+};
+
+struct ReceivedRequest {
+  std::string method;
+  std::string target;   // As on the request line: path and query.
+  std::string version;  // "HTTP/1.1".
+  std::vector<std::pair<std::string, std::string>> headers;  // Names lower-cased, in order.
+  std::string body;
+  int connection = 0;  // Which accepted connection it came on, from 1.
+
+  // The value of the first header named `name` (lower case), or "" if there is none.
+  std::string Header(const std::string& name) const;
+};
+
+class HttpReceiver {
+ public:
+  // Starts listening on 127.0.0.1 at a port the kernel chooses. Aborts the test binary if
+  // the socket cannot be set up (a broken test environment, not a test failure).
+  HttpReceiver();
+  ~HttpReceiver();
+
+  HttpReceiver(const HttpReceiver&) = delete;
+  HttpReceiver& operator=(const HttpReceiver&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:<port><path>"; `path` should start with "/".
+  std::string url(const std::string& path = "/") const;
+
+  // Answers the next unanswered request with `response` (responses queue in order).
+  void Enqueue(ScriptedResponse response);
+  // What requests get when the queue is empty. Initially 200 with an empty body.
+  void SetDefaultResponse(ScriptedResponse response);
+
+  // Every request received so far, in arrival order.
+  std::vector<ReceivedRequest> requests() const;
+  // Number of connections accepted so far.
+  int connection_count() const;
+
+  // Waits until at least `n` requests have been received or `timeout` passes; returns
+  // whether `n` were received.
+  bool WaitForRequests(size_t n, absl::Duration timeout = absl::Seconds(30)) const;
+
+ private:
+  struct Connection;
+
+  void Serve();
+  // Parses and answers every complete request in `connection`'s buffer. Returns false if the
+  // connection should be closed.
+  bool HandleInput(Connection& connection);
+  ScriptedResponse NextResponse(ReceivedRequest request);
+
+  int listen_fd_ = -1;
+  int wake_read_fd_ = -1;
+  int wake_write_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  std::deque<ScriptedResponse> script_ ABSL_GUARDED_BY(mu_);
+  ScriptedResponse default_response_ ABSL_GUARDED_BY(mu_);
+  std::vector<ReceivedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  int connection_count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace testing
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_TESTING_HTTP_RECEIVER_H_
