@@ -26,8 +26,9 @@
 #include "engine/address_policy.h"
 
 namespace webhooks {
-namespace engine_internal {
 namespace {
+
+using ::webhooks::engine_internal::CheckDestinationAddress;
 
 // Past the body cap, this much more is read and dropped before the connection is given up.
 constexpr size_t kMaxDroppedBodyBytes = size_t{1} << 20;
@@ -283,16 +284,10 @@ absl::Status Cancelled(const HttpRequest& request) {
 }
 
 }  // namespace
-}  // namespace engine_internal
-
-using engine_internal::Cancelled;
-using engine_internal::Outcome;
-using engine_internal::Prepare;
-using engine_internal::Transfer;
 
 absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
     CurlTransportOptions options) {
-  const absl::Status init = engine_internal::GlobalInit();
+  const absl::Status init = GlobalInit();
   if (!init.ok()) return init;
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) return absl::InternalError("curl_multi_init failed");

@@ -91,7 +91,7 @@ class FakeTransport final : public HttpTransport {
       absl::MutexLock lock(&mu_);
       if (index >= calls_.size()) {
         return absl::OutOfRangeError(
-            absl::StrCat("no request ", index, "; ", calls_.size(), " were sent"));
+            absl::StrCat("no request ", index, "; ", calls_.size(), " sent so far"));
       }
       if (!calls_[index].done) {
         return absl::FailedPreconditionError(
