@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/delivery_request.h"
 #include "engine/json_codec.h"
+#include "engine/status_macros.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace webhooks {
@@ -73,8 +74,8 @@ AttemptOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, int t
 }
 
 DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& clock,
-                                 IdGenerator& ids, WebhookLookup lookup)
-    : options_(options), clock_(clock), ids_(ids), lookup_(std::move(lookup)) {
+                                 IdGenerator& ids, Store& store, WebhookLookup lookup)
+    : options_(options), clock_(clock), ids_(ids), store_(store), lookup_(std::move(lookup)) {
   if (options_.run_dispatcher) dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
@@ -100,7 +101,7 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
   job.boundary = NewBoundary(absl::StrReplaceAll(ids_.NewId(), {{"-", ""}}), payload, files);
   job.body = std::make_shared<const std::string>(MultipartBody(job.boundary, payload, files));
   job.owner = {webhook.org().id(), webhook.id(), webhook.name()};
-  job.next_attempt = now;
+  job.next_attempt = absl::FromUnixMillis(absl::ToUnixMillis(now));
   v1::ChannelHistoryJob& record = job.record;
   record.set_id(event_id);
   record.set_status(HistoryJob::PENDING);
@@ -116,18 +117,22 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
   record.set_detail("");
   record.set_try_count(0);
 
-  absl::MutexLock lock(&mu_);
-  if (pending_ >= options_.max_pending_jobs) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the delivery queue is full (", options_.max_pending_jobs,
-        " deliveries pending); try again later"));
+  uint64_t sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    if (pending_ >= options_.max_pending_jobs) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the delivery queue is full (", options_.max_pending_jobs,
+          " deliveries pending); try again later"));
+    }
+    v1::StoreBatch batch;
+    *batch.add_records()->mutable_put_job() = ToStored(job);
+    sequence = store_.Write(batch);
+    InsertLocked(std::move(job));
+    wake_ = true;
+    wake_cv_.Signal();
   }
-  ++pending_;
-  due_.emplace(now, event_id);
-  by_creation_.emplace(now, event_id);
-  jobs_.emplace(event_id, std::move(job));
-  wake_ = true;
-  wake_cv_.Signal();
+  RETURN_IF_ERROR(store_.Sync(sequence));
   return event_id;
 }
 
@@ -257,25 +262,112 @@ void DeliveryService::SendWithToken(const v1::Webhook& webhook, const std::strin
 
 void DeliveryService::Complete(const std::string& job_id,
                                const absl::StatusOr<HttpResponse>& result) {
-  absl::MutexLock lock(&mu_);
-  Job& job = jobs_.at(job_id);
-  const int try_count = job.record.try_count() + 1;
-  const AttemptOutcome outcome = ClassifyAttempt(
-      result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
-  job.record.set_try_count(try_count);
-  job.record.set_status(outcome.status);
-  job.record.set_detail(outcome.detail);
-  if (outcome.status == HistoryJob::RETRY) {
-    job.next_attempt = clock_.Now() + outcome.retry_in;
-    due_.emplace(job.next_attempt, job_id);
+  Store& store = store_;  // `this` may be gone once the lock is released.
+  uint64_t sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    const Job& job = jobs_.at(job_id);
+    const int try_count = job.record.try_count() + 1;
+    const AttemptOutcome outcome =
+        ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+    v1::StoreBatch batch;
+    v1::JobUpdate* update = batch.add_records()->mutable_update_job();
+    update->set_id(job_id);
+    update->set_status(outcome.status);
+    update->set_try_count(try_count);
+    update->set_detail(outcome.detail);
+    update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
+    ApplyUpdateLocked(*update);
+    sequence = store_.Write(batch);
+    --in_flight_;
+    wake_ = true;
+    wake_cv_.Signal();
+    idle_cv_.SignalAll();
+  }
+  // A store that can no longer write fails the next call that needs it; the attempt's
+  // outcome is in memory either way.
+  store.Sync(sequence).IgnoreError();
+}
+
+void DeliveryService::ApplyUpdateLocked(const v1::JobUpdate& update) {
+  const auto it = jobs_.find(update.id());
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  const auto unfinished = [](const Job& job) {
+    return job.record.status() == HistoryJob::PENDING || job.record.status() == HistoryJob::RETRY;
+  };
+  const bool was_unfinished = unfinished(job);
+  due_.erase({job.next_attempt, job.record.id()});
+  job.record.set_status(update.status());
+  job.record.set_try_count(update.try_count());
+  job.record.set_detail(update.detail());
+  job.next_attempt = absl::FromUnixMillis(update.next_attempt_millis());
+  if (unfinished(job)) {
+    due_.emplace(job.next_attempt, job.record.id());
   } else {
     job.body.reset();
-    --pending_;
+    if (was_unfinished) --pending_;
   }
-  --in_flight_;
+}
+
+void DeliveryService::InsertLocked(Job job) {
+  const std::string id = job.record.id();
+  const absl::Time created = absl::FromUnixMillis(job.record.creation_time_in_millis());
+  if (job.record.status() == HistoryJob::PENDING || job.record.status() == HistoryJob::RETRY) {
+    ++pending_;
+    due_.emplace(job.next_attempt, id);
+  }
+  by_creation_.emplace(created, id);
+  jobs_.insert_or_assign(id, std::move(job));
+}
+
+v1::StoredJob DeliveryService::ToStored(const Job& job) {
+  v1::StoredJob stored;
+  *stored.mutable_record() = job.record;
+  stored.set_org_id(job.owner.org_id);
+  stored.set_webhook_id(job.owner.webhook_id);
+  stored.set_webhook_name(job.owner.webhook_name);
+  stored.set_boundary(job.boundary);
+  if (job.body != nullptr) stored.set_body(*job.body);
+  stored.set_next_attempt_millis(absl::ToUnixMillis(job.next_attempt));
+  return stored;
+}
+
+void DeliveryService::Restore(const v1::StoreRecord& record) {
+  absl::MutexLock lock(&mu_);
+  if (record.has_update_job()) {
+    ApplyUpdateLocked(record.update_job());
+    return;
+  }
+  const v1::StoredJob& stored = record.put_job();
+  Job job;
+  job.record = stored.record();
+  job.owner = {stored.org_id(), stored.webhook_id(), stored.webhook_name()};
+  job.boundary = stored.boundary();
+  if (!stored.body().empty()) job.body = std::make_shared<const std::string>(stored.body());
+  job.next_attempt = absl::FromUnixMillis(stored.next_attempt_millis());
+  if (const auto old = jobs_.find(job.record.id()); old != jobs_.end()) {
+    // Recorded twice (the same job in a snapshot and after it): the later record wins.
+    const Job& previous = old->second;
+    if (previous.record.status() == HistoryJob::PENDING ||
+        previous.record.status() == HistoryJob::RETRY) {
+      due_.erase({previous.next_attempt, previous.record.id()});
+      --pending_;
+    }
+    by_creation_.erase(
+        {absl::FromUnixMillis(previous.record.creation_time_in_millis()), previous.record.id()});
+    jobs_.erase(old);
+  }
+  InsertLocked(std::move(job));
   wake_ = true;
   wake_cv_.Signal();
-  idle_cv_.SignalAll();
+}
+
+void DeliveryService::CollectForSnapshot(const std::function<v1::StoreRecord*()>& add,
+                                         const std::function<void()>& start) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, job] : jobs_) *add()->mutable_put_job() = ToStored(job);
+  start();
 }
 
 v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Webhook& webhook) {
@@ -344,11 +436,17 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   job.record.mutable_event()->set_id(absl::StrCat("validation-", webhook.id()));
   job.record.set_detail(detail);
   job.record.set_try_count(1);
-  absl::MutexLock lock(&mu_);
-  by_creation_.emplace(now, job_id);
-  jobs_.emplace(job_id, std::move(job));
-  --in_flight_;
-  idle_cv_.SignalAll();
+  uint64_t sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    v1::StoreBatch batch;
+    *batch.add_records()->mutable_put_job() = ToStored(job);
+    sequence = store_.Write(batch);
+    InsertLocked(std::move(job));
+    --in_flight_;
+    idle_cv_.SignalAll();
+  }
+  store_.Sync(sequence).IgnoreError();  // The answer stands even if the record is lost.
   return response;
 }
 

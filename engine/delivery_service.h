@@ -23,7 +23,9 @@
 #include "engine/delivery_options.h"
 #include "engine/http_transport.h"
 #include "engine/id_generator.h"
+#include "engine/store.h"
 #include "proto/delivery.pb.h"
+#include "proto/store.pb.h"
 #include "proto/webhook.pb.h"
 
 namespace webhooks {
@@ -58,14 +60,15 @@ class DeliveryService {
   // The current configuration of a webhook (secrets in clear), or kNotFound.
   using WebhookLookup = std::function<absl::StatusOr<v1::Webhook>(const std::string& id)>;
 
-  // `transport` in `options` must not be null.
+  // `transport` in `options` must not be null. Jobs are recorded in `store`.
   DeliveryService(const DeliveryOptions& options, const Clock& clock, IdGenerator& ids,
-                  WebhookLookup lookup);
+                  Store& store, WebhookLookup lookup);
   // Stops the dispatcher and waits for attempts in flight.
   ~DeliveryService();
 
-  // Records a PENDING delivery of `run` with `files` to `webhook` and returns its job id,
-  // which is also the payload's eventId. kResourceExhausted if max_pending_jobs are pending.
+  // Records a PENDING delivery of `run` with `files` to `webhook`, durably, and returns its
+  // job id, which is also the payload's eventId. kResourceExhausted if max_pending_jobs are
+  // pending; the store's error if the job could not be recorded.
   absl::StatusOr<std::string> Enqueue(const v1::Webhook& webhook,
                                       const v1::LiveboardScheduleRun& run,
                                       const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
@@ -76,6 +79,15 @@ class DeliveryService {
   // Sends a test event to `webhook` now, waits for the answer, records it in the history and
   // reports it.
   v1::ValidateCommunicationChannelResponse Validate(const v1::Webhook& webhook);
+
+  // Applies a put_job or update_job record replayed from the store. Unfinished jobs are
+  // scheduled again at their next attempt.
+  void Restore(const v1::StoreRecord& record);
+
+  // Adds a put_job record for every kept job to `add()`'s records and calls `start` while no
+  // job can change (for Store::StartSnapshot).
+  void CollectForSnapshot(const std::function<v1::StoreRecord*()>& add,
+                          const std::function<void()>& start);
 
   // The kept jobs that `keep` accepts, newest first.
   std::vector<v1::ChannelHistoryJob> History(
@@ -89,6 +101,12 @@ class DeliveryService {
     std::shared_ptr<const std::string> body;  // Dropped once the job is finished.
     absl::Time next_attempt;
   };
+
+  // Records the outcome `update` of an attempt (or of a replayed one) on its job.
+  void ApplyUpdateLocked(const v1::JobUpdate& update) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds `job` to the kept jobs (and to the schedule, if unfinished).
+  void InsertLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static v1::StoredJob ToStored(const Job& job);
   struct OAuthToken {
     std::string url, client_id, client_secret;
     std::string access_token;
@@ -111,6 +129,7 @@ class DeliveryService {
   const DeliveryOptions options_;
   const Clock& clock_;
   IdGenerator& ids_;
+  Store& store_;
   const WebhookLookup lookup_;
 
   absl::Mutex mu_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "engine/delivery_service.h"
 #include "engine/redaction.h"
 #include "engine/status_macros.h"
+#include "engine/store.h"
 #include "engine/validation.h"
 
 namespace webhooks {
@@ -299,13 +301,15 @@ class EngineImpl final : public WebhookEngine {
  public:
   explicit EngineImpl(const EngineOptions& options)
       : orgs_(*options.orgs),
+        own_store_(options.store == nullptr ? std::make_unique<MemoryStore>() : nullptr),
+        store_(options.store != nullptr ? *options.store : *own_store_),
         clock_(options.clock != nullptr ? *options.clock : *SystemClock()),
         ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
         limits_(options.limits),
         max_event_file_bytes_(options.delivery.max_event_file_bytes) {
     if (options.delivery.transport != nullptr) {
       delivery_ = std::make_unique<engine_internal::DeliveryService>(
-          options.delivery, clock_, ids_,
+          options.delivery, clock_, ids_, store_,
           [this](const std::string& id) -> absl::StatusOr<v1::Webhook> {
             absl::ReaderMutexLock lock(&mu_);
             const auto it = by_id_.find(id);
@@ -347,6 +351,23 @@ class EngineImpl final : public WebhookEngine {
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
 
+  // The one place state changes: at run time and when the store replays.
+  void ApplyLocked(const v1::StoreRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Applies `batch` and queues it in the store; returns the sequence to make durable.
+  uint64_t RecordLocked(const v1::StoreBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const v1::StoreRecord& record : batch.records()) ApplyLocked(record);
+    return store_.Write(batch);
+  }
+  // Waits until the change `sequence` is durable, then snapshots if the journal is long.
+  absl::Status MakeDurable(uint64_t sequence);
+
+ public:
+  // Rebuilds the state from the store, then snapshots it so start-up stays short.
+  absl::Status Restore();
+
+ private:
+  absl::Status TakeSnapshot();
+
   // The org `identifier` names, if `caller` may act on it; kInvalidArgument naming `field`
   // otherwise (another org is reported like an unknown one).
   absl::StatusOr<v1::Org> ResolveOrg(const Principal& caller, absl::string_view field,
@@ -373,6 +394,9 @@ class EngineImpl final : public WebhookEngine {
   void Unindex(const v1::Webhook& webhook) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const OrgDirectory& orgs_;
+  std::unique_ptr<Store> own_store_;  // Only when EngineOptions.store is null.
+  Store& store_;
+  std::atomic<bool> snapshotting_{false};
   const Clock& clock_;
   IdGenerator& ids_;
   const EngineLimits limits_;
@@ -485,6 +509,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
   webhook.set_modification_time_in_millis(now);
   webhook.mutable_created_by()->set_id(caller.user_id);
   webhook.mutable_created_by()->set_name(caller.user_name);
+  uint64_t sequence;
   {
     absl::MutexLock lock(&mu_);
     if (!WebhookChannelOn(caller.org.id())) {
@@ -497,9 +522,11 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
           it->second, "); only one is allowed per org"));
     }
-    Index(webhook);
-    by_id_.emplace(webhook.id(), webhook);
+    v1::StoreBatch batch;
+    *batch.add_records()->mutable_put_webhook() = webhook;
+    sequence = RecordLocked(batch);
   }
+  RETURN_IF_ERROR(MakeDurable(sequence));
   RedactSecrets(&webhook);
   return webhook;
 }
@@ -621,17 +648,20 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
   if (request.webhook_identifier().empty()) {
     return absl::InvalidArgumentError("webhook_identifier is required");
   }
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(const v1::Webhook* stored, Resolve(caller, request.webhook_identifier()));
-  ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
-  RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
-  updated.set_modification_time_in_millis(NowMillis());
-  updated.mutable_last_modified_by()->set_id(caller.user_id);
-  updated.mutable_last_modified_by()->set_name(caller.user_name);
-  Unindex(*stored);
-  Index(updated);
-  by_id_[updated.id()] = std::move(updated);
-  return absl::OkStatus();
+  uint64_t sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(const v1::Webhook* stored, Resolve(caller, request.webhook_identifier()));
+    ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
+    RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
+    updated.set_modification_time_in_millis(NowMillis());
+    updated.mutable_last_modified_by()->set_id(caller.user_id);
+    updated.mutable_last_modified_by()->set_name(caller.user_name);
+    v1::StoreBatch batch;
+    *batch.add_records()->mutable_put_webhook() = std::move(updated);
+    sequence = RecordLocked(batch);
+  }
+  return MakeDurable(sequence);
 }
 
 absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
@@ -641,6 +671,9 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
     return absl::InvalidArgumentError("webhook_identifiers must contain at least one identifier.");
   }
   v1::DeleteWebhooksResponse response;
+  v1::StoreBatch batch;
+  uint64_t sequence;
+  {
   absl::MutexLock lock(&mu_);
   for (const std::string& identifier : request.webhook_identifiers()) {
     absl::StatusOr<const v1::Webhook*> found =
@@ -653,12 +686,17 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
       failure->set_error(std::string(found.status().message()));
       continue;
     }
-    auto node = by_id_.extract((*found)->id());
-    Unindex(node.mapped());
     v1::Webhook* deleted = response.add_deleted_webhooks();
-    *deleted = std::move(node.mapped());
+    *deleted = **found;
     RedactSecrets(deleted);
+    // Applied at once, so an identifier repeated in the request finds nothing the second time.
+    v1::StoreRecord* record = batch.add_records();
+    record->set_delete_webhook(deleted->id());
+    ApplyLocked(*record);
   }
+  sequence = store_.Write(batch);
+  }
+  RETURN_IF_ERROR(MakeDurable(sequence));
   response.set_deleted_count(response.deleted_webhooks_size());
   response.set_failed_count(response.failed_webhooks_size());
   return response;
@@ -726,15 +764,28 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
     changes.push_back(std::move(change));
   }
 
-  absl::MutexLock lock(&mu_);
-  for (auto& [event, config] : cluster) cluster_preferences_[event] = std::move(config);
-  for (OrgChange& change : changes) {
-    Preferences& org = org_preferences_[change.org_id];
-    for (auto& [event, config] : change.replace) org[event] = std::move(config);
-    for (const int event : change.reset) org.erase(event);
-    if (org.empty()) org_preferences_.erase(change.org_id);
+  v1::StoreBatch batch;
+  for (auto& [event, config] : cluster) {
+    *batch.add_records()->mutable_put_cluster_preference() = std::move(config);
   }
-  return absl::OkStatus();
+  for (OrgChange& change : changes) {
+    for (auto& [event, config] : change.replace) {
+      v1::OrgPreference* put = batch.add_records()->mutable_put_org_preference();
+      put->set_org_id(change.org_id);
+      *put->mutable_config() = std::move(config);
+    }
+    for (const int event : change.reset) {
+      v1::OrgPreferenceReset* reset = batch.add_records()->mutable_reset_org_preference();
+      reset->set_org_id(change.org_id);
+      reset->set_event_type(static_cast<v1::EventType>(event));
+    }
+  }
+  uint64_t sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    sequence = RecordLocked(batch);
+  }
+  return MakeDurable(sequence);
 }
 
 absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPreferences(
@@ -795,6 +846,103 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
     }
   }
   return response;
+}
+
+void EngineImpl::ApplyLocked(const v1::StoreRecord& record) {
+  switch (record.change_case()) {
+    case v1::StoreRecord::kPutWebhook: {
+      const v1::Webhook& webhook = record.put_webhook();
+      if (const auto it = by_id_.find(webhook.id()); it != by_id_.end()) Unindex(it->second);
+      Index(webhook);
+      by_id_[webhook.id()] = webhook;
+      break;
+    }
+    case v1::StoreRecord::kDeleteWebhook:
+      if (const auto it = by_id_.find(record.delete_webhook()); it != by_id_.end()) {
+        Unindex(it->second);
+        by_id_.erase(it);
+      }
+      break;
+    case v1::StoreRecord::kPutClusterPreference:
+      cluster_preferences_[record.put_cluster_preference().event_type()] =
+          record.put_cluster_preference();
+      break;
+    case v1::StoreRecord::kPutOrgPreference: {
+      const v1::OrgPreference& put = record.put_org_preference();
+      org_preferences_[put.org_id()][put.config().event_type()] = put.config();
+      break;
+    }
+    case v1::StoreRecord::kResetOrgPreference: {
+      const v1::OrgPreferenceReset& reset = record.reset_org_preference();
+      if (const auto org = org_preferences_.find(reset.org_id()); org != org_preferences_.end()) {
+        org->second.erase(reset.event_type());
+        if (org->second.empty()) org_preferences_.erase(org);
+      }
+      break;
+    }
+    case v1::StoreRecord::kPutJob:
+    case v1::StoreRecord::kUpdateJob:
+      // Jobs are the delivery service's; they reach the engine only on replay.
+      if (delivery_ != nullptr) delivery_->Restore(record);
+      break;
+    case v1::StoreRecord::CHANGE_NOT_SET:
+      break;
+  }
+}
+
+absl::Status EngineImpl::MakeDurable(uint64_t sequence) {
+  RETURN_IF_ERROR(store_.Sync(sequence));
+  if (store_.WantsSnapshot() && !snapshotting_.exchange(true)) {
+    // The change itself is durable; a failed snapshot only leaves the journal longer.
+    TakeSnapshot().IgnoreError();
+    snapshotting_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EngineImpl::Restore() {
+  bool any = false;
+  {
+    absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(store_.Replay([&](const v1::StoreBatch& batch) {
+      mu_.AssertHeld();
+      for (const v1::StoreRecord& record : batch.records()) ApplyLocked(record);
+      any = true;
+      return absl::OkStatus();
+    }));
+  }
+  return any ? TakeSnapshot() : absl::OkStatus();
+}
+
+absl::Status EngineImpl::TakeSnapshot() {
+  constexpr int kRecordsPerBatch = 1000;
+  std::vector<v1::StoreBatch> state;
+  const auto add = [&state]() {
+    if (state.empty() || state.back().records_size() >= kRecordsPerBatch) state.emplace_back();
+    return state.back().add_records();
+  };
+  uint64_t snapshot = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, webhook] : by_id_) *add()->mutable_put_webhook() = webhook;
+    for (const auto& [event, config] : cluster_preferences_) {
+      *add()->mutable_put_cluster_preference() = config;
+    }
+    for (const auto& [org_id, preferences] : org_preferences_) {
+      for (const auto& [event, config] : preferences) {
+        v1::OrgPreference* put = add()->mutable_put_org_preference();
+        put->set_org_id(org_id);
+        *put->mutable_config() = config;
+      }
+    }
+    const auto start = [&] { snapshot = store_.StartSnapshot(); };
+    if (delivery_ != nullptr) {
+      delivery_->CollectForSnapshot([&] { return add(); }, start);
+    } else {
+      start();
+    }
+  }
+  return store_.FinishSnapshot(snapshot, state);
 }
 
 absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
@@ -927,7 +1075,9 @@ absl::StatusOr<std::unique_ptr<WebhookEngine>> WebhookEngine::Create(
                           l.max_value_length, l.default_record_size, l.max_record_size}) {
     if (limit <= 0) return absl::InvalidArgumentError("every EngineLimits value must be positive");
   }
-  return std::unique_ptr<WebhookEngine>(new EngineImpl(options));
+  auto engine = std::make_unique<EngineImpl>(options);
+  RETURN_IF_ERROR(engine->Restore());
+  return std::unique_ptr<WebhookEngine>(std::move(engine));
 }
 
 }  // namespace webhooks

@@ -28,6 +28,7 @@
 #include "engine/limits.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
+#include "engine/store.h"
 #include "proto/delivery.pb.h"
 #include "proto/webhook.pb.h"
 
@@ -40,13 +41,17 @@ struct EngineOptions {
   const Clock* clock = nullptr;
   // Source of new webhook ids. Not owned; null means RandomUuidGenerator().
   IdGenerator* ids = nullptr;
+  // Where changes are recorded; Create() replays it first. Not owned; must outlive the
+  // engine. Null: nothing outlives the engine (a MemoryStore).
+  Store* store = nullptr;
   EngineLimits limits;
   DeliveryOptions delivery;
 };
 
 class WebhookEngine {
  public:
-  // kInvalidArgument if `options.orgs` is null or a limit is not positive.
+  // Replays `options.store`. kInvalidArgument if `options.orgs` is null or a limit is not
+  // positive; the store's error if it cannot be replayed.
   static absl::StatusOr<std::unique_ptr<WebhookEngine>> Create(const EngineOptions& options);
 
   virtual ~WebhookEngine() = default;

@@ -1,0 +1,97 @@
+// JournalStore: the engine's durable Store, in one directory.
+//
+//   LOCK                     held (flock) while a process has the directory open
+//   snapshot-<n>             the whole state as of journal <n>'s start (written to a
+//                            temporary name, synced, then renamed: complete or absent)
+//   journal-<n>, <n+1>, ...  batches after that snapshot, in order
+//
+// Every batch is one record: 4 bytes of length and 4 bytes of CRC-32C of the payload (both
+// little-endian), then the serialized v1::StoreBatch. Sync() writes and fdatasyncs whatever
+// is queued, so concurrent writers share one flush. On open, a record cut short at the very
+// end of the last journal (a crash mid-write) is truncated and logged; any other bad record
+// stops the open with kDataLoss naming the file and offset, and nothing is changed.
+#ifndef WEBHOOKS_ENGINE_JOURNAL_STORE_H_
+#define WEBHOOKS_ENGINE_JOURNAL_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/store.h"
+
+namespace webhooks {
+
+struct JournalOptions {
+  std::string directory;  // Created if missing.
+  // WantsSnapshot() turns true once the journals hold this many bytes.
+  uint64_t snapshot_after_bytes = 64 << 20;
+  // Where recovery notes go (a truncated tail, for example). Null: standard error.
+  std::function<void(absl::string_view)> log;
+};
+
+class JournalStore final : public Store {
+ public:
+  // Opens the store, reads and checks everything in it, and starts a new journal.
+  // kFailedPrecondition if another process has the directory open; kDataLoss for a corrupt
+  // record; kUnavailable if the directory cannot be used.
+  static absl::StatusOr<std::unique_ptr<JournalStore>> Open(const JournalOptions& options);
+  ~JournalStore() override;
+
+  absl::Status Replay(const std::function<absl::Status(const v1::StoreBatch&)>& apply) override;
+  uint64_t Write(const v1::StoreBatch& batch) override;
+  absl::Status Sync(uint64_t sequence) override;
+  bool WantsSnapshot() const override;
+  uint64_t StartSnapshot() override;
+  absl::Status FinishSnapshot(uint64_t snapshot,
+                              const std::vector<v1::StoreBatch>& state) override;
+
+ private:
+  explicit JournalStore(const JournalOptions& options) : options_(options) {}
+
+  absl::Status Recover();
+  absl::Status OpenJournal(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes and syncs `data` to the current journal; on failure the store stops writing.
+  absl::Status Flush(const std::string& data) ABSL_SHARED_LOCKS_REQUIRED(io_mu_);
+  std::string PathOf(absl::string_view kind, uint64_t number) const;
+
+  const JournalOptions options_;
+  int lock_fd_ = -1;
+  std::vector<v1::StoreBatch> recovered_;  // Until Replay.
+
+  // io_mu_ is held by the one thread writing the journal file; mu_ guards the queue.
+  absl::Mutex io_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex mu_;
+  absl::CondVar synced_cv_;
+  int journal_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t journal_number_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string queued_ ABSL_GUARDED_BY(mu_);
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;  // Sequence of the last batch queued.
+  uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;   // Sequence of the last batch on disk.
+  uint64_t journal_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace engine_internal {
+
+// One framed record: length, CRC-32C, payload.
+std::string FrameRecord(absl::string_view payload);
+
+// Calls `each` with every record of `contents` (the bytes of file `name`) and returns how
+// many bytes of whole records there are. A record cut short at the end is allowed only when
+// `tail_may_be_torn` (it is then not counted); otherwise, and for a record whose CRC does not
+// match, kDataLoss naming `name` and the offset.
+absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
+                                     bool tail_may_be_torn,
+                                     const std::function<absl::Status(absl::string_view)>& each);
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_JOURNAL_STORE_H_
