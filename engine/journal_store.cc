@@ -23,7 +23,7 @@ namespace webhooks {
 namespace engine_internal {
 namespace {
 
-constexpr size_t kHeaderBytes = 8;
+constexpr size_t kHeaderBytes = 12;
 constexpr uint32_t kMaxRecordBytes = 1u << 30;
 
 void PutUint32(uint32_t value, std::string* out) {
@@ -41,7 +41,10 @@ uint32_t GetUint32(absl::string_view bytes) {
 std::string FrameRecord(absl::string_view payload) {
   std::string record;
   record.reserve(kHeaderBytes + payload.size());
-  PutUint32(static_cast<uint32_t>(payload.size()), &record);
+  std::string length;
+  PutUint32(static_cast<uint32_t>(payload.size()), &length);
+  record.append(length);
+  PutUint32(Crc32c(length), &record);
   PutUint32(Crc32c(payload), &record);
   record.append(payload.data(), payload.size());
   return record;
@@ -60,12 +63,16 @@ absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_vi
       if (tail_may_be_torn) return offset;
       return corrupt("truncated record header");
     }
-    const uint32_t length = GetUint32(rest);
-    const uint32_t crc = GetUint32(rest.substr(4));
-    if (length > kMaxRecordBytes) {
-      if (tail_may_be_torn && kHeaderBytes + length > rest.size()) return offset;
-      return corrupt("record length out of range");
+    // A crash can leave the end of a file zero-filled rather than short.
+    if (tail_may_be_torn && rest.find_first_not_of('\0') == absl::string_view::npos) {
+      return offset;
     }
+    const uint32_t length = GetUint32(rest);
+    if (Crc32c(rest.substr(0, 4)) != GetUint32(rest.substr(4))) {
+      return corrupt("record header checksum mismatch");
+    }
+    const uint32_t crc = GetUint32(rest.substr(8));
+    if (length > kMaxRecordBytes) return corrupt("record length out of range");
     if (kHeaderBytes + length > rest.size()) {
       if (tail_may_be_torn) return offset;
       return corrupt("truncated record");

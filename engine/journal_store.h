@@ -5,8 +5,9 @@
 //                            temporary name, synced, then renamed: complete or absent)
 //   journal-<n>, <n+1>, ...  batches after that snapshot, in order
 //
-// Every batch is one record: 4 bytes of length and 4 bytes of CRC-32C of the payload (both
-// little-endian), then the serialized v1::StoreBatch. Sync() writes and fdatasyncs whatever
+// Every batch is one record: the payload's length, the CRC-32C of those 4 bytes, the CRC-32C
+// of the payload (each 4 bytes, little-endian), then the payload, a serialized
+// v1::StoreBatch. The length's own checksum tells a damaged length from a torn write. Sync() writes and fdatasyncs whatever
 // is queued, so concurrent writers share one flush. On open, a record cut short at the very
 // end of the last journal (a crash mid-write) is truncated and logged; any other bad record
 // stops the open with kDataLoss naming the file and offset, and nothing is changed.
@@ -80,13 +81,14 @@ class JournalStore final : public Store {
 
 namespace engine_internal {
 
-// One framed record: length, CRC-32C, payload.
+// One framed record: length, CRC-32C of the length, CRC-32C of the payload, payload.
 std::string FrameRecord(absl::string_view payload);
 
 // Calls `each` with every record of `contents` (the bytes of file `name`) and returns how
-// many bytes of whole records there are. A record cut short at the end is allowed only when
-// `tail_may_be_torn` (it is then not counted); otherwise, and for a record whose CRC does not
-// match, kDataLoss naming `name` and the offset.
+// many bytes of whole records there are. When `tail_may_be_torn`, a last record that is cut
+// short, or that reaches the end of the file with a payload whose checksum does not match
+// (the garbage of a write the crash interrupted), is not counted. Anything else that is not a
+// whole, matching record is kDataLoss naming `name` and the offset.
 absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
                                      bool tail_may_be_torn,
                                      const std::function<absl::Status(absl::string_view)>& each);

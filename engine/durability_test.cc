@@ -1,0 +1,236 @@
+// The engine on a JournalStore: everything acknowledged is there after reopening, and
+// deliveries that were pending or retrying go on where they stopped.
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/journal_store.h"
+#include "engine/json_codec.h"
+#include "engine/webhook_engine.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
+#include "testing/sequential_ids.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Org MakeOrg(const std::string& id, const std::string& name) {
+  v1::Org org;
+  org.set_id(id);
+  org.set_name(name);
+  return org;
+}
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp",
+                              "/durability-",
+                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+    std::vector<v1::Org> orgs;
+    for (int i = 0; i < 40; ++i) orgs.push_back(MakeOrg(absl::StrCat(i), absl::StrCat("org", i)));
+    orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create(orgs).value());
+    transport_ = std::make_unique<testing::FakeTransport>();
+  }
+
+  // Opens the store and an engine over it, as a restarted process would.
+  void Start(uint64_t snapshot_after_bytes = 64 << 20) {
+    engine_.reset();
+    store_.reset();
+    JournalOptions journal;
+    journal.directory = directory_;
+    journal.snapshot_after_bytes = snapshot_after_bytes;
+    journal.log = [](absl::string_view) {};
+    store_ = JournalStore::Open(journal).value();
+    EngineOptions options;
+    options.orgs = orgs_.get();
+    options.clock = &clock_;
+    options.ids = &ids_;
+    options.store = store_.get();
+    options.delivery.transport = transport_.get();
+    options.delivery.run_dispatcher = false;
+    options.delivery.jitter = 0;
+    engine_ = WebhookEngine::Create(options).value();
+  }
+
+  Principal AdminOf(int org) {
+    return Principal{"u1", "admin@example.com", MakeOrg(absl::StrCat(org), absl::StrCat("org", org)),
+                     {v1::ADMINISTRATION}, false, org == 0};
+  }
+
+  std::string Everything() {
+    v1::SearchWebhooksRequest search;
+    search.set_record_size(1000);
+    auto webhooks = engine_->SearchWebhooks(AdminOf(0), search);
+    auto preferences = engine_->SearchChannelPreferences(AdminOf(0), {});
+    EXPECT_OK(webhooks.status());
+    EXPECT_OK(preferences.status());
+    return ToJson(*webhooks) + ToJson(*preferences);
+  }
+
+  v1::ChannelHistoryJob Job(const std::string& id) {
+    v1::SearchChannelHistoryRequest request;
+    request.set_channel_type(v1::WEBHOOK);
+    request.add_job_ids(id);
+    auto found = engine_->SearchChannelHistory(AdminOf(0), request);
+    return found.ok() && found->jobs_size() == 1 ? found->jobs(0) : v1::ChannelHistoryJob();
+  }
+
+  std::string directory_;
+  testing::FakeClock clock_;
+  testing::SequentialIds ids_;
+  std::unique_ptr<StaticOrgDirectory> orgs_;
+  std::unique_ptr<testing::FakeTransport> transport_;
+  std::unique_ptr<JournalStore> store_;
+  std::unique_ptr<WebhookEngine> engine_;
+};
+
+TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
+  Start();
+  v1::ConfigureChannelPreferencesRequest preferences;
+  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+      "channels":["WEBHOOK","EMAIL"]}],
+      "org_preferences":[{"org_identifier":"org2","preferences":[
+          {"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}]},
+        {"org_identifier":"org3","preferences":[
+          {"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK"]}]}]})",
+                     &preferences));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  v1::ConfigureChannelPreferencesRequest reset;
+  ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"org3","operation":"RESET",
+                         "reset_events":["LIVEBOARD_SCHEDULE"]}]})",
+                     &reset));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), reset));
+  for (int org : {1, 3, 4}) {
+    v1::CreateWebhookRequest create;
+    ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
+                                    R"(","events":["LIVEBOARD_SCHEDULE"],
+                                    "authentication":{"BEARER_TOKEN":"secret-)", org, R"("}})"),
+                       &create));
+    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
+    clock_.Advance(absl::Seconds(1));
+  }
+  v1::UpdateWebhookRequest update;
+  update.set_webhook_identifier("w3");
+  update.set_description("changed");
+  ASSERT_OK(engine_->UpdateWebhook(AdminOf(3), update));
+  v1::DeleteWebhooksRequest remove;
+  remove.add_webhook_identifiers("w4");
+  ASSERT_OK(engine_->DeleteWebhooks(AdminOf(0), remove).status());
+  const std::string before = Everything();
+  EXPECT_THAT(before, HasSubstr(R"("description":"changed")"));
+
+  Start();
+  EXPECT_EQ(Everything(), before);
+  // Secrets survived too: a delivery still authenticates with the stored token.
+  v1::PublishEventRequest publish;
+  ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
+      "name":"n"},"liveboard_id":"lb","liveboard_name":"L"}})",
+                     &publish));
+  ASSERT_OK(engine_->PublishEvent(AdminOf(0), publish).status());
+  engine_->RunDueDeliveries();
+  ASSERT_EQ(transport_->request_count(), 1u);
+  EXPECT_THAT(transport_->requests()[0].headers,
+              ::testing::Contains(::testing::Pair("Authorization", "Bearer secret-1")));
+  HttpResponse ok;
+  ok.status = 200;
+  ASSERT_OK(transport_->Respond(0, ok));  // The engine waits for attempts in flight.
+}
+
+TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
+  Start();
+  v1::ConfigureChannelPreferencesRequest preferences;
+  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                         "channels":["WEBHOOK"]}]})",
+                     &preferences));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  for (int org : {1, 2}) {
+    v1::CreateWebhookRequest create;
+    ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
+                                    R"(","events":["LIVEBOARD_SCHEDULE"]})"),
+                       &create));
+    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
+  }
+  const auto publish = [&](int org) {
+    v1::PublishEventRequest request;
+    EXPECT_OK(FromJson(absl::StrCat(R"({"org_identifier":"org)", org, R"(",
+        "run":{"schedule":{"scheduleId":"s","name":"n"},"liveboard_id":"lb",
+        "liveboard_name":"L"},"files":[{"name":"r.csv","content":"YQ=="}]})"),
+                       &request));
+    return engine_->PublishEvent(AdminOf(0), request).value().job_id();
+  };
+  const std::string retrying = publish(1);
+  engine_->RunDueDeliveries();
+  HttpResponse failure;
+  failure.status = 500;
+  ASSERT_OK(transport_->Respond(0, failure));
+  EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::RETRY);
+  const std::string pending = publish(2);  // Never attempted before the "crash".
+  const std::string first_body = transport_->requests()[0].body;
+
+  Start();
+  EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(Job(retrying).try_count(), 1);
+  EXPECT_EQ(Job(pending).status(), v1::ChannelHistoryJob::PENDING);
+  engine_->RunDueDeliveries();  // Only the pending one is due yet.
+  ASSERT_EQ(transport_->request_count(), 2u);
+  EXPECT_EQ(transport_->requests()[1].url, "https://r.example/2");
+  clock_.Advance(absl::Minutes(1));
+  engine_->RunDueDeliveries();
+  ASSERT_EQ(transport_->request_count(), 3u);
+  const HttpRequest resumed = transport_->requests()[2];
+  EXPECT_EQ(resumed.url, "https://r.example/1");
+  EXPECT_EQ(resumed.body, first_body);  // Same event id, same bytes.
+  HttpResponse ok;
+  ok.status = 200;
+  ASSERT_OK(transport_->Respond(2, ok));
+  ASSERT_OK(transport_->Respond(1, ok));
+  EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::SUCCESS);
+  EXPECT_EQ(Job(retrying).try_count(), 2);
+
+  Start();  // Finished jobs stay finished.
+  EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::SUCCESS);
+  EXPECT_EQ(Job(pending).status(), v1::ChannelHistoryJob::SUCCESS);
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 3u);
+}
+
+TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {
+  Start(/*snapshot_after_bytes=*/2000);
+  v1::ConfigureChannelPreferencesRequest preferences;
+  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                         "channels":["WEBHOOK"]}]})",
+                     &preferences));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  for (int org = 1; org < 40; ++org) {
+    v1::CreateWebhookRequest create;
+    ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
+                                    R"(","events":["LIVEBOARD_SCHEDULE"]})"),
+                       &create));
+    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
+  }
+  const std::string before = Everything();
+  int snapshots = 0;
+  uint64_t journal_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "snapshot-")) ++snapshots;
+    if (absl::StartsWith(name, "journal-")) journal_bytes += entry.file_size();
+  }
+  EXPECT_EQ(snapshots, 1);  // Older snapshots are removed.
+  EXPECT_LT(journal_bytes, 2000u + 400u);
+  Start(/*snapshot_after_bytes=*/2000);
+  EXPECT_EQ(Everything(), before);
+}
+
+}  // namespace
+}  // namespace webhooks
