@@ -249,47 +249,47 @@ uint64_t JournalStore::Write(const v1::StoreBatch& batch) {
   return ++written_;
 }
 
-absl::Status JournalStore::Flush(const std::string& data) {
-  int fd;
-  std::string path;
-  {
-    absl::MutexLock lock(&mu_);
-    fd = journal_fd_;
-    path = PathOf("journal", journal_number_);
-  }
+absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) {
   RETURN_IF_ERROR(WriteAll(fd, data, path));
   if (::fdatasync(fd) != 0) return ErrnoError("cannot sync", path);
   return absl::OkStatus();
 }
 
-absl::Status JournalStore::Sync(uint64_t sequence) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!failure_.ok()) return failure_;
-    if (synced_ >= sequence) return absl::OkStatus();
-  }
-  // One thread at a time writes; it takes everything queued so far, so the threads waiting
-  // behind it usually find their batches already on disk (group commit).
-  absl::MutexLock io(&io_mu_);
+absl::Status JournalStore::FlushQueued() {
+  // One thread flushes at a time; it takes everything queued so far, so the threads waiting
+  // behind it usually find their batches on disk when it is done (group commit).
+  while (flushing_) synced_cv_.Wait(&mu_);
+  flushing_ = true;
   std::string data;
-  uint64_t last;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!failure_.ok()) return failure_;
-    if (synced_ >= sequence) return absl::OkStatus();
-    data.swap(queued_);
-    last = written_;
-  }
-  const absl::Status flushed = Flush(data);
-  absl::MutexLock lock(&mu_);
+  data.swap(queued_);
+  const uint64_t last = written_;
+  const int fd = journal_fd_;
+  const std::string path = PathOf("journal", journal_number_);
+  mu_.Unlock();
+  const absl::Status flushed = Flush(fd, path, data);
+  mu_.Lock();
+  flushing_ = false;
+  synced_cv_.SignalAll();
   if (!flushed.ok()) {
     failure_ = absl::UnavailableError(
         absl::StrCat("the store stopped writing: ", flushed.message()));
     return failure_;
   }
-  synced_ = last;
+  synced_ = std::max(synced_, last);
   journal_bytes_ += data.size();
   return absl::OkStatus();
+}
+
+absl::Status JournalStore::Sync(uint64_t sequence) {
+  absl::MutexLock lock(&mu_);
+  while (failure_.ok() && synced_ < sequence) {
+    if (flushing_) {
+      synced_cv_.Wait(&mu_);
+    } else {
+      FlushQueued().IgnoreError();  // The failure is in failure_.
+    }
+  }
+  return failure_;
 }
 
 bool JournalStore::WantsSnapshot() const {
@@ -300,21 +300,13 @@ bool JournalStore::WantsSnapshot() const {
 uint64_t JournalStore::StartSnapshot() {
   // Everything queued belongs before the snapshot point: flush it into the current journal,
   // then start the next one.
-  absl::MutexLock io(&io_mu_);
-  std::string data;
-  uint64_t last;
-  {
-    absl::MutexLock lock(&mu_);
-    data.swap(queued_);
-    last = written_;
-  }
-  const absl::Status flushed = Flush(data);
   absl::MutexLock lock(&mu_);
-  if (!flushed.ok() || !OpenJournal(journal_number_ + 1).ok()) {
+  if (!FlushQueued().ok()) return 0;
+  while (flushing_) synced_cv_.Wait(&mu_);
+  if (!OpenJournal(journal_number_ + 1).ok()) {
     failure_ = absl::UnavailableError("the store stopped writing: cannot start a new journal");
     return 0;
   }
-  synced_ = last;
   journal_bytes_ = 0;
   return journal_number_;
 }

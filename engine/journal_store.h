@@ -58,18 +58,19 @@ class JournalStore final : public Store {
 
   absl::Status Recover();
   absl::Status OpenJournal(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes and syncs `data` to the current journal; on failure the store stops writing.
-  absl::Status Flush(const std::string& data) ABSL_SHARED_LOCKS_REQUIRED(io_mu_);
+  // Writes and syncs everything queued to the current journal, releasing mu_ while the disk
+  // works; on failure the store stops writing.
+  absl::Status FlushQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static absl::Status Flush(int fd, const std::string& path, const std::string& data);
   std::string PathOf(absl::string_view kind, uint64_t number) const;
 
   const JournalOptions options_;
   int lock_fd_ = -1;
   std::vector<v1::StoreBatch> recovered_;  // Until Replay.
 
-  // io_mu_ is held by the one thread writing the journal file; mu_ guards the queue.
-  absl::Mutex io_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
-  absl::CondVar synced_cv_;
+  absl::CondVar synced_cv_;  // Signalled whenever a flush ends.
+  bool flushing_ ABSL_GUARDED_BY(mu_) = false;
   int journal_fd_ ABSL_GUARDED_BY(mu_) = -1;
   uint64_t journal_number_ ABSL_GUARDED_BY(mu_) = 0;
   std::string queued_ ABSL_GUARDED_BY(mu_);
