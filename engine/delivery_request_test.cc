@@ -117,6 +117,16 @@ TEST(BearerValueTest, NeverDoublesThePrefix) {
   EXPECT_EQ(BearerValue("bearer  abc"), "Bearer abc");
 }
 
+// The worked example of the README's "Verifying deliveries" section.
+TEST(SignatureExampleTest, MatchesTheReadme) {
+  EXPECT_EQ(HmacSha256Hex("whsec_c2VjcmV0LWtleQ==", "hello"),
+            "ec5e42b0f5e6b6511e1bda5546195298f0d00ee5f7c934f76d0221d2817d8e24");
+  EXPECT_EQ(StandardWebhooksSignature("whsec_c2VjcmV0LWtleQ==",
+                                      "n.00000000-0000-4000-8000-000000000002", 1773824614,
+                                      "hello"),
+            "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk=");
+}
+
 TEST(AttemptHeadersTest, PlainWebhook) {
   EXPECT_THAT(AttemptHeaders(MakeWebhook(), "n.1", "B", "body", absl::FromUnixSeconds(100),
                              "webhookd/1.0", ""),
