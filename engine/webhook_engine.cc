@@ -14,6 +14,8 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -75,11 +77,13 @@ bool IsEnabled(const v1::Webhook& webhook) {
 // Where a webhook sorts under one sort field; the id breaks ties so pages are stable.
 struct SortKey {
   int64_t number = 0;
-  std::string text;
-  std::string id;
+  std::string text;                      // The lower-cased name under NAME, else empty.
+  const v1::Webhook* webhook = nullptr;  // In the engine's node map, so its address is stable.
 
   bool operator<(const SortKey& other) const {
-    return std::tie(number, text, id) < std::tie(other.number, other.text, other.id);
+    if (number != other.number) return number < other.number;
+    if (text != other.text) return text < other.text;
+    return webhook->id() < other.webhook->id();
   }
 };
 
@@ -88,11 +92,11 @@ constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED,
 SortKey KeyFor(v1::SortField field, const v1::Webhook& webhook) {
   switch (field) {
     case v1::MODIFIED:
-      return {webhook.modification_time_in_millis(), "", webhook.id()};
+      return {webhook.modification_time_in_millis(), "", &webhook};
     case v1::NAME:
-      return {0, absl::AsciiStrToLower(webhook.name()), webhook.id()};
+      return {0, absl::AsciiStrToLower(webhook.name()), &webhook};
     default:
-      return {webhook.creation_time_in_millis(), "", webhook.id()};
+      return {webhook.creation_time_in_millis(), "", &webhook};
   }
 }
 
@@ -402,9 +406,10 @@ class EngineImpl final : public WebhookEngine {
   const EngineLimits limits_;
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, v1::Webhook> by_id_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::string> id_by_org_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, absl::btree_set<std::string>> ids_by_name_
+  // Every webhook, secrets in clear. A node map: the indexes below point into it.
+  absl::node_hash_map<std::string, v1::Webhook> by_id_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, const v1::Webhook*> by_org_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::InlinedVector<const v1::Webhook*, 1>> by_name_
       ABSL_GUARDED_BY(mu_);
   // Every webhook in the order of each entry of kSortFields, so a page is read off in order.
   std::array<absl::btree_set<SortKey>, kSortFields.size()> order_ ABSL_GUARDED_BY(mu_);
@@ -434,10 +439,9 @@ std::vector<const v1::Webhook*> EngineImpl::FindVisible(const Principal& caller,
     found.push_back(&it->second);
     return found;
   }
-  if (const auto it = ids_by_name_.find(identifier); it != ids_by_name_.end()) {
-    for (const std::string& id : it->second) {
-      const v1::Webhook& webhook = by_id_.at(id);
-      if (Visible(caller, webhook)) found.push_back(&webhook);
+  if (const auto it = by_name_.find(identifier); it != by_name_.end()) {
+    for (const v1::Webhook* webhook : it->second) {
+      if (Visible(caller, *webhook)) found.push_back(webhook);
     }
   }
   return found;
@@ -474,8 +478,8 @@ bool EngineImpl::WebhookChannelOn(const std::string& org_id) const {
 }
 
 void EngineImpl::Index(const v1::Webhook& webhook) {
-  id_by_org_[webhook.org().id()] = webhook.id();
-  ids_by_name_[webhook.name()].insert(webhook.id());
+  by_org_[webhook.org().id()] = &webhook;
+  by_name_[webhook.name()].push_back(&webhook);
   for (size_t i = 0; i < kSortFields.size(); ++i) {
     order_[i].insert(KeyFor(kSortFields[i], webhook));
   }
@@ -483,10 +487,11 @@ void EngineImpl::Index(const v1::Webhook& webhook) {
 }
 
 void EngineImpl::Unindex(const v1::Webhook& webhook) {
-  id_by_org_.erase(webhook.org().id());
-  if (auto it = ids_by_name_.find(webhook.name()); it != ids_by_name_.end()) {
-    it->second.erase(webhook.id());
-    if (it->second.empty()) ids_by_name_.erase(it);
+  by_org_.erase(webhook.org().id());
+  if (auto it = by_name_.find(webhook.name()); it != by_name_.end()) {
+    auto& named = it->second;
+    named.erase(std::remove(named.begin(), named.end(), &webhook), named.end());
+    if (named.empty()) by_name_.erase(it);
   }
   for (size_t i = 0; i < kSortFields.size(); ++i) {
     order_[i].erase(KeyFor(kSortFields[i], webhook));
@@ -517,10 +522,10 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "the WEBHOOK communication channel is not enabled for LIVEBOARD_SCHEDULE in org '",
           caller.org.name(), "'; configure it at the cluster level or for the org first"));
     }
-    if (const auto it = id_by_org_.find(caller.org.id()); it != id_by_org_.end()) {
+    if (const auto it = by_org_.find(caller.org.id()); it != by_org_.end()) {
       return absl::AlreadyExistsError(absl::StrCat(
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
-          it->second, "); only one is allowed per org"));
+          it->second->id(), "); only one is allowed per org"));
     }
     v1::StoreBatch batch;
     *batch.add_records()->mutable_put_webhook() = webhook;
@@ -590,8 +595,8 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
     std::vector<const v1::Webhook*> candidates;
     if (request.has_webhook_identifier()) {
       candidates = FindVisible(caller, request.webhook_identifier());
-    } else if (const auto it = id_by_org_.find(*org_scope); it != id_by_org_.end()) {
-      candidates.push_back(&by_id_.at(it->second));
+    } else if (const auto it = by_org_.find(*org_scope); it != by_org_.end()) {
+      candidates.push_back(it->second);
     }
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                     [&](const v1::Webhook* w) { return !matches(*w); }),
@@ -615,7 +620,7 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
         order_[std::find(kSortFields.begin(), kSortFields.end(), field) - kSortFields.begin()];
     int64_t skipped = 0;
     const auto visit = [&](const SortKey& key) {
-      const v1::Webhook& webhook = by_id_.at(key.id);
+      const v1::Webhook& webhook = *key.webhook;
       if (!matches(webhook)) return true;
       if (skipped < offset) {
         ++skipped;
@@ -851,10 +856,10 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
 void EngineImpl::ApplyLocked(const v1::StoreRecord& record) {
   switch (record.change_case()) {
     case v1::StoreRecord::kPutWebhook: {
-      const v1::Webhook& webhook = record.put_webhook();
-      if (const auto it = by_id_.find(webhook.id()); it != by_id_.end()) Unindex(it->second);
-      Index(webhook);
-      by_id_[webhook.id()] = webhook;
+      const auto [it, inserted] = by_id_.try_emplace(record.put_webhook().id());
+      if (!inserted) Unindex(it->second);
+      it->second = record.put_webhook();
+      Index(it->second);
       break;
     }
     case v1::StoreRecord::kDeleteWebhook:
@@ -964,14 +969,14 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
   v1::Webhook webhook;
   {
     absl::ReaderMutexLock lock(&mu_);
-    const auto it = id_by_org_.find(org.id());
-    if (it == id_by_org_.end()) {
+    const auto it = by_org_.find(org.id());
+    if (it == by_org_.end()) {
       response.set_outcome(v1::PublishEventResponse::NO_WEBHOOK);
       response.set_reason(
           absl::StrCat("org '", org.name(), "' has no LIVEBOARD_SCHEDULE webhook"));
       return response;
     }
-    webhook = by_id_.at(it->second);
+    webhook = *it->second;
     if (!IsEnabled(webhook)) {
       response.set_outcome(v1::PublishEventResponse::WEBHOOK_DISABLED);
       response.set_reason(absl::StrCat("webhook '", webhook.name(), "' is DISABLED"));
