@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
+#include "testing/failing_store.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
@@ -21,6 +22,7 @@ namespace webhooks {
 namespace {
 
 using ::testing::HasSubstr;
+using ::webhooks::testing::StatusIs;
 
 v1::Org MakeOrg(const std::string& id, const std::string& name) {
   v1::Org org;
@@ -202,6 +204,40 @@ TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
   EXPECT_EQ(Job(pending).status(), v1::ChannelHistoryJob::SUCCESS);
   engine_->RunDueDeliveries();
   EXPECT_EQ(transport_->request_count(), 3u);
+}
+
+TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
+  v1::Org org = MakeOrg("1", "one");
+  auto orgs = StaticOrgDirectory::Create({org}).value();
+  testing::FailingStore store;
+  EngineOptions options;
+  options.orgs = &orgs;
+  options.store = &store;
+  auto engine = WebhookEngine::Create(options).value();
+  const Principal admin{"u1", "a@example.com", org, {v1::ADMINISTRATION}, false, false};
+  v1::ConfigureChannelPreferencesRequest preferences;
+  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                         "channels":["WEBHOOK"]}]})",
+                     &preferences));
+  ASSERT_OK(engine->ConfigureChannelPreferences(admin, preferences));
+  store.Break();
+  v1::CreateWebhookRequest create;
+  ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/","events":["LIVEBOARD_SCHEDULE"]})",
+                     &create));
+  const std::string full_disk = "cannot write /var/lib/webhookd/journal-7: No space left";
+  EXPECT_THAT(engine->CreateWebhook(admin, create),
+              StatusIs(absl::StatusCode::kUnavailable, full_disk));
+  const uint64_t written = store.written();
+  // The store has failed: every later change is refused before it is made.
+  EXPECT_THAT(engine->CreateWebhook(admin, create),
+              StatusIs(absl::StatusCode::kUnavailable, full_disk));
+  EXPECT_THAT(engine->ConfigureChannelPreferences(admin, preferences),
+              StatusIs(absl::StatusCode::kUnavailable, full_disk));
+  v1::DeleteWebhooksRequest remove;
+  remove.add_webhook_identifiers("w");
+  EXPECT_THAT(engine->DeleteWebhooks(admin, remove),
+              StatusIs(absl::StatusCode::kUnavailable, full_disk));
+  EXPECT_EQ(store.written(), written);
 }
 
 TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {

@@ -362,6 +362,9 @@ class EngineImpl final : public WebhookEngine {
     for (const v1::StoreRecord& record : batch.records()) ApplyLocked(record);
     return store_.Write(batch);
   }
+  // kUnavailable once the store has failed: from then on no change is made at all, so the
+  // state in memory never runs further ahead of the disk than the one change that failed.
+  absl::Status WritableLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return store_.Sync(0); }
   // Waits until the change `sequence` is durable, then snapshots if the journal is long.
   absl::Status MakeDurable(uint64_t sequence);
 
@@ -529,6 +532,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
     }
     v1::StoreBatch batch;
     *batch.add_records()->mutable_put_webhook() = webhook;
+    RETURN_IF_ERROR(WritableLocked());
     sequence = RecordLocked(batch);
   }
   RETURN_IF_ERROR(MakeDurable(sequence));
@@ -664,6 +668,7 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     updated.mutable_last_modified_by()->set_name(caller.user_name);
     v1::StoreBatch batch;
     *batch.add_records()->mutable_put_webhook() = std::move(updated);
+    RETURN_IF_ERROR(WritableLocked());
     sequence = RecordLocked(batch);
   }
   return MakeDurable(sequence);
@@ -680,6 +685,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
   uint64_t sequence;
   {
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(WritableLocked());
   for (const std::string& identifier : request.webhook_identifiers()) {
     absl::StatusOr<const v1::Webhook*> found =
         identifier.empty() ? absl::InvalidArgumentError("webhook identifier must not be empty")
@@ -788,6 +794,7 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
   uint64_t sequence;
   {
     absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(WritableLocked());
     sequence = RecordLocked(batch);
   }
   return MakeDurable(sequence);

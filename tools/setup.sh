@@ -13,7 +13,9 @@ packages=(
   libssl-dev                 # libcrypto: HMAC, SHA-256, RAND_bytes
   libcurl4-openssl-dev       # outbound HTTP
   curl                       # README examples and smoke checks
+  openssl                    # test certificates for webhookd's TLS test
   libboost1.81-dev           # webhookd's HTTP/1.1 server: Boost.Beast and Asio (header-only)
+  clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer, ASan and UBSan runtimes for clang
 )
 
 missing=()

@@ -1,0 +1,77 @@
+// HttpServer: an HTTP/1.1 server (Boost.Beast over Asio) with keep-alive, size limits and read
+// timeouts, that hands each request to a blocking handler.
+//
+//   HttpServerOptions options;
+//   options.listen = "127.0.0.1:0";
+//   auto server = HttpServer::Start(options, [&](const RestRequest& r) { return gateway->Handle(r);
+//   }); int port = (*server)->port();
+//   (*server)->Shutdown();
+//
+// Limits answer in ThoughtSpot's error shape and then close the connection: a header block
+// over `max_header_bytes` gets 431, a body over `max_body_bytes` 413, a malformed request 400.
+// A connection that does not deliver a whole request within `read_timeout` (also the keep-alive
+// idle time) is closed.
+//
+// Thread-safe. The handler runs on one of `threads` I/O threads and may block; it is called
+// concurrently for different connections.
+#ifndef WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
+#define WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpc_service/rest_types.h"
+
+namespace webhooks {
+
+struct HttpServerOptions {
+  // "host:port" to listen on; port 0 picks a free port (see HttpServer::port()). IPv6 hosts
+  // in brackets: "[::1]:8080".
+  std::string listen = "127.0.0.1:0";
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1 << 20;
+  // Time to receive one whole request, and the longest a kept-alive connection may stay idle.
+  absl::Duration read_timeout = absl::Seconds(30);
+  // I/O threads, each serving one blocking handler call at a time.
+  int threads = 4;
+  // PEM certificate chain and private key: HTTPS (TLS 1.2 or later) when both are given.
+  std::string tls_cert_chain_pem;
+  std::string tls_private_key_pem;
+};
+
+using HttpHandler = std::function<RestResponse(const RestRequest&)>;
+
+class HttpServer {
+ public:
+  // Binds and starts serving. kInvalidArgument for a malformed `listen` or options (including
+  // a TLS key without a certificate, or PEM that OpenSSL refuses);
+  // kUnavailable if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                           HttpHandler handler);
+
+  // Shuts down.
+  virtual ~HttpServer() = default;
+
+  // The bound port.
+  virtual int port() const = 0;
+
+  // Stops accepting, closes idle connections, lets requests being handled finish (their
+  // responses are sent with `Connection: close`) and returns when no handler runs any more.
+  // Idempotent.
+  virtual void Shutdown() = 0;
+};
+
+// kInvalidArgument unless both are given and OpenSSL accepts them as a PEM certificate chain and
+// its matching private key. The messages never contain the key.
+absl::Status CheckTlsCredentials(absl::string_view cert_chain_pem,
+                                 absl::string_view private_key_pem);
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_

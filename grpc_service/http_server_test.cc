@@ -1,0 +1,241 @@
+// HttpServer over real loopback sockets: keep-alive, limits, malformed requests, read timeouts
+// and a shutdown that lets the request in progress finish.
+#include "grpc_service/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using ::webhooks::testing::StatusIs;
+
+// A blocking loopback client speaking raw bytes.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval timeout{10, 0};  // A hung server fails the test instead of hanging it.
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+
+  bool connected() const { return connected_; }
+  void Send(absl::string_view bytes) {
+    ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Everything until the peer closes (or the 10 s safety timeout).
+  std::string ReadUntilClosed() {
+    std::string out;
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) return out;
+      out.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  // One response whose end is known from its Content-Length.
+  std::string ReadResponse() {
+    std::string out;
+    char buffer[4096];
+    for (;;) {
+      const size_t header_end = out.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        const size_t length_at = out.find("Content-Length: ");
+        size_t length = 0;
+        if (length_at != std::string::npos && length_at < header_end) {
+          length = std::stoul(out.substr(length_at + 16));
+        }
+        if (out.size() >= header_end + 4 + length) return out;
+      }
+      const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) return out;
+      out.append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  const int fd_;
+  bool connected_ = false;
+};
+
+RestResponse Echo(const RestRequest& request) {
+  RestResponse response;
+  response.headers.emplace_back("Content-Type", "text/plain");
+  response.body = absl::StrCat(request.method, " ", request.target, " ",
+                               request.headers.count("x-test") ? request.headers.at("x-test") : "",
+                               " ", request.body);
+  return response;
+}
+
+std::unique_ptr<HttpServer> StartServer(HttpServerOptions options = {},
+                                        HttpHandler handler = Echo) {
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(options, handler);
+  EXPECT_OK(server);
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+TEST(HttpServerTest, RejectsBadOptions) {
+  HttpServerOptions options;
+  options.listen = "127.0.0.1";
+  EXPECT_THAT(HttpServer::Start(options, Echo),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("host:port")));
+  options.listen = "example.com:80";
+  EXPECT_THAT(HttpServer::Start(options, Echo),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("IP address")));
+  options.listen = "127.0.0.1:0";
+  options.threads = 0;
+  EXPECT_THAT(HttpServer::Start(options, Echo),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+}
+
+TEST(HttpServerTest, PortInUseIsUnavailable) {
+  auto first = StartServer();
+  ASSERT_NE(first, nullptr);
+  HttpServerOptions options;
+  options.listen = absl::StrCat("127.0.0.1:", first->port());
+  EXPECT_THAT(HttpServer::Start(options, Echo),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot listen")));
+}
+
+TEST(HttpServerTest, ServesManyRequestsOnOneKeptAliveConnection) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  ASSERT_TRUE(connection.connected());
+  for (int i = 0; i < 3; ++i) {
+    connection.Send(absl::StrCat("POST /p?i=", i,
+                                 " HTTP/1.1\r\nHost: x\r\nX-Test: a\r\nX-Test: b\r\n"
+                                 "Content-Length: 2\r\n\r\nhi"));
+    const std::string response = connection.ReadResponse();
+    EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_THAT(response, HasSubstr(absl::StrCat("POST /p?i=", i, " a, b hi")));
+    EXPECT_THAT(response, Not(HasSubstr("Connection: close")));
+  }
+}
+
+TEST(HttpServerTest, AnswersExpectContinueBeforeTheBody) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  connection.Send(
+      "POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  EXPECT_EQ(connection.ReadResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
+  connection.Send("body");
+  const std::string response = connection.ReadResponse();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(response, HasSubstr("POST /e  body"));
+}
+
+TEST(HttpServerTest, NoContentHasNoLength) {
+  auto server = StartServer({}, [](const RestRequest&) {
+    RestResponse response;
+    response.status = 204;
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  connection.Send("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  const std::string response = connection.ReadUntilClosed();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 204 No Content\r\n"));
+  EXPECT_THAT(response, Not(HasSubstr("Content-Length")));
+}
+
+TEST(HttpServerTest, MalformedRequestIs400AndCloses) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  connection.Send("NOT HTTP AT ALL\r\n\r\n");
+  const std::string response = connection.ReadUntilClosed();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(response, HasSubstr(R"({"error":{"message":{"code":10002,)"));
+  EXPECT_THAT(response, HasSubstr("Connection: close"));
+}
+
+TEST(HttpServerTest, LimitsAnswer413And431) {
+  HttpServerOptions options;
+  options.max_body_bytes = 10;
+  options.max_header_bytes = 200;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  {
+    RawConnection connection(server->port());
+    connection.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890");
+    EXPECT_THAT(connection.ReadUntilClosed(), StartsWith("HTTP/1.1 413 Payload Too Large\r\n"));
+  }
+  {
+    RawConnection connection(server->port());
+    connection.Send(absl::StrCat("POST / HTTP/1.1\r\nHost: x\r\nX-Big: ", std::string(300, 'b'),
+                                 "\r\nContent-Length: 0\r\n\r\n"));
+    EXPECT_THAT(connection.ReadUntilClosed(),
+                StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  }
+}
+
+TEST(HttpServerTest, SlowRequestIsCutOffAtTheReadTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = absl::Milliseconds(100);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  connection.Send("POST / HTTP/1.1\r\nHost: x\r\n");  // Never finished.
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(connection.ReadUntilClosed(), "");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // Closed by the server, not the safety net.
+}
+
+TEST(HttpServerTest, ShutdownLetsTheRequestInProgressFinish) {
+  absl::Notification entered;
+  absl::Notification release;
+  auto server = StartServer({}, [&](const RestRequest& request) {
+    entered.Notify();
+    release.WaitForNotification();
+    return Echo(request);
+  });
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  RawConnection busy(port);
+  RawConnection idle(port);  // Connected, never sends: closed by the shutdown.
+  ASSERT_TRUE(busy.connected() && idle.connected());
+  busy.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  entered.WaitForNotification();
+
+  absl::Notification stopped;
+  std::thread stopper([&] {
+    server->Shutdown();
+    stopped.Notify();
+  });
+  EXPECT_EQ(idle.ReadUntilClosed(), "");
+  EXPECT_FALSE(stopped.HasBeenNotified());  // Still waiting for the handler.
+  release.Notify();
+  const std::string response = busy.ReadUntilClosed();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(response, HasSubstr("Connection: close"));
+  EXPECT_THAT(response, HasSubstr("POST /slow"));
+  stopper.join();
+  EXPECT_FALSE(RawConnection(port).connected());  // No longer listening.
+}
+
+}  // namespace
+}  // namespace webhooks

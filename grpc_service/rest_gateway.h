@@ -1,0 +1,97 @@
+// RestGateway: answers REST requests by calling a gRPC service, with routes taken from the
+// service's google.api.http rules (for WebhookService, ThoughtSpot's REST API v2.0 paths).
+//
+// For each request: find the rule whose path template matches (404 if none; 405 with an Allow
+// header if only the verb differs), check size (413) and Content-Type (415 unless
+// application/json), parse the JSON body into the method's request message with FromJson (400
+// naming an unknown field or bad value), fill the path variables (`{webhook_identifier}`) into
+// the fields they name, and call the method through `channel` as a generic unary call with the
+// request's `Authorization` header as `authorization` metadata. Success: 204 with no body when
+// the method returns google.protobuf.Empty, else 200 with the response as ToJson writes it.
+// Errors: status_mapping.h's table and ThoughtSpot's error body. Every response with a body has
+// `Content-Type: application/json`. The gateway itself never authenticates (the service does),
+// so a request that is both unauthenticated and malformed gets the 4xx of the HTTP checks
+// (404, 405, 413, 415, 400 for the JSON) before the 401.
+//
+//   auto gateway = RestGateway::Create(WebhookServiceDescriptor(),
+//                                      server->InProcessChannel(grpc::ChannelArguments()), {});
+//   RestResponse response = (*gateway)->Handle(request);
+//
+// Thread-safe; Handle blocks until the call completes.
+#ifndef WEBHOOKS_GRPC_SERVICE_REST_GATEWAY_H_
+#define WEBHOOKS_GRPC_SERVICE_REST_GATEWAY_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "grpc_service/rest_types.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/status.h"
+
+namespace webhooks {
+
+struct RestGatewayOptions {
+  // Larger bodies are refused with 413.
+  size_t max_body_bytes = 1 << 20;
+  // Deadline of each gRPC call; an expired call is a 500.
+  absl::Duration call_timeout = absl::Seconds(30);
+};
+
+namespace grpc_service_internal {
+
+// One compiled google.api.http binding: verb, path template, target method.
+struct Route {
+  std::string verb;     // "GET", "POST", ...
+  std::string pattern;  // As written in the rule, for messages.
+  // Per path segment: a literal, or (variable=true) a field name that the segment fills.
+  struct Segment {
+    std::string text;
+    bool variable = false;
+  };
+  std::vector<Segment> segments;
+  bool has_body = false;  // body: "*".
+  const google::protobuf::MethodDescriptor* method = nullptr;
+};
+
+}  // namespace grpc_service_internal
+
+class RestGateway {
+ public:
+  // Routes every method of `service` that carries a google.api.http rule (and its
+  // additional_bindings). kInvalidArgument for a rule the gateway cannot serve: a custom verb, a
+  // body other than "*" or "", a path variable that is not a singular string field of the
+  // request, or two rules with the same verb and path.
+  static absl::StatusOr<std::unique_ptr<RestGateway>> Create(
+      const google::protobuf::ServiceDescriptor* service,
+      std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options);
+
+  RestResponse Handle(const RestRequest& request) const;
+
+  // The compiled routes, in declaration order.
+  const std::vector<grpc_service_internal::Route>& routes() const { return routes_; }
+
+ private:
+  // One unary call of `method` with the serialized request, forwarding `authorization` (when
+  // it is a valid metadata value); fills `*reply_bytes` with the serialized reply.
+  grpc::Status CallMethod(const google::protobuf::MethodDescriptor& method,
+                          const std::string& request_bytes, absl::string_view authorization,
+                          std::string* reply_bytes) const;
+
+  RestGateway(std::vector<grpc_service_internal::Route> routes,
+              std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options)
+      : routes_(std::move(routes)), channel_(std::move(channel)), options_(options) {}
+
+  const std::vector<grpc_service_internal::Route> routes_;
+  const std::shared_ptr<grpc::ChannelInterface> channel_;
+  const RestGatewayOptions options_;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_GRPC_SERVICE_REST_GATEWAY_H_

@@ -1,0 +1,96 @@
+#include "grpc_service/webhook_server.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace webhooks {
+
+absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
+    const WebhookServerOptions& options, WebhookEngine* engine,
+    const Authenticator* authenticator) {
+  if (engine == nullptr || authenticator == nullptr) {
+    return absl::InvalidArgumentError("WebhookServer needs an engine and an authenticator");
+  }
+  const bool tls = !options.tls_cert_chain_pem.empty() || !options.tls_private_key_pem.empty();
+  if (tls) {
+    const absl::Status usable =
+        CheckTlsCredentials(options.tls_cert_chain_pem, options.tls_private_key_pem);
+    if (!usable.ok()) return usable;
+  }
+  auto server = absl::WrapUnique(new WebhookServer());
+  server->shutdown_grace_ = options.shutdown_grace;
+  server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  if (!options.grpc_listen.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (tls) {
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({options.tls_private_key_pem, options.tls_cert_chain_pem});
+      credentials = grpc::SslServerCredentials(ssl);
+    }
+    builder.AddListeningPort(options.grpc_listen, credentials, &selected_port);
+  }
+  builder.RegisterService(server->service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || (!options.grpc_listen.empty() && selected_port == 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot start the gRPC server on \"", options.grpc_listen, "\""));
+  }
+  server->grpc_port_ = selected_port;
+  if (auto* health = server->grpc_server_->GetHealthCheckService()) {
+    health->SetServingStatus(v1::WebhookService::service_full_name(), true);
+    health->SetServingStatus(true);
+  }
+
+  absl::StatusOr<std::unique_ptr<RestGateway>> gateway =
+      RestGateway::Create(WebhookServiceDescriptor(), server->InProcessChannel(), options.gateway);
+  if (!gateway.ok()) return gateway.status();
+  server->gateway_ = *std::move(gateway);
+
+  if (!options.http.listen.empty()) {
+    HttpServerOptions http = options.http;
+    http.tls_cert_chain_pem = options.tls_cert_chain_pem;
+    http.tls_private_key_pem = options.tls_private_key_pem;
+    const RestGateway* rest = server->gateway_.get();
+    absl::StatusOr<std::unique_ptr<HttpServer>> http_server = HttpServer::Start(
+        http, [rest](const RestRequest& request) { return rest->Handle(request); });
+    if (!http_server.ok()) return http_server.status();
+    server->http_server_ = *std::move(http_server);
+  }
+  return server;
+}
+
+WebhookServer::~WebhookServer() { Shutdown(); }
+
+int WebhookServer::http_port() const { return http_server_ == nullptr ? 0 : http_server_->port(); }
+
+std::shared_ptr<grpc::Channel> WebhookServer::InProcessChannel() {
+  return grpc_server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+void WebhookServer::Shutdown() {
+  absl::MutexLock lock(&shutdown_mu_);  // A second caller waits until the first is done.
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (http_server_ != nullptr) http_server_->Shutdown();
+  if (grpc_server_ != nullptr) {
+    if (auto* health = grpc_server_->GetHealthCheckService()) health->SetServingStatus(false);
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoMilliseconds(shutdown_grace_));
+    grpc_server_->Wait();
+  }
+}
+
+}  // namespace webhooks

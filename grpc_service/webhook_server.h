@@ -1,0 +1,90 @@
+// WebhookServer: webhookd's listeners. A gRPC server that serves webhooks.v1.WebhookService,
+// gRPC health checking (grpc.health.v1.Health; the service and "" report SERVING) and server
+// reflection, and an HTTP/1.1 server whose REST gateway calls that same service through an
+// in-process channel, so both entry points share authentication, status mapping and
+// behaviour.
+//
+//   WebhookServerOptions options;
+//   options.grpc_listen = "127.0.0.1:0";
+//   options.http.listen = "127.0.0.1:0";
+//   auto server = WebhookServer::Start(options, engine.get(), authenticator.get());
+//   ... (*server)->grpc_port(), (*server)->http_port() ...
+//   (*server)->Shutdown();
+//
+// Thread-safe.
+#ifndef WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVER_H_
+#define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/webhook_engine.h"
+#include "grpc_service/authenticator.h"
+#include "grpc_service/http_server.h"
+#include "grpc_service/rest_gateway.h"
+#include "grpc_service/webhook_service.h"
+#include "grpcpp/server.h"
+
+namespace webhooks {
+
+struct WebhookServerOptions {
+  // "host:port" for gRPC; port 0 picks a free port. Empty: no gRPC listener (the in-process
+  // channel still works).
+  std::string grpc_listen = "127.0.0.1:0";
+  // The HTTP listener (http.listen) and its limits. Empty http.listen: no REST listener. The
+  // server refuses bodies over http.max_body_bytes before reading them; the gateway, bodies over
+  // gateway.max_body_bytes (webhookd sets both alike).
+  HttpServerOptions http;
+  RestGatewayOptions gateway;
+  // How long Shutdown waits for gRPC calls in progress before cancelling them.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // PEM certificate chain and private key: both listeners serve TLS when both are given.
+  std::string tls_cert_chain_pem;
+  std::string tls_private_key_pem;
+};
+
+class WebhookServer {
+ public:
+  // `engine` and `authenticator` are not owned and must outlive the server. kUnavailable if a
+  // listener cannot be bound, kInvalidArgument for bad options (a TLS key without a
+  // certificate, or PEM that OpenSSL refuses).
+  static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(const WebhookServerOptions& options,
+                                                              WebhookEngine* engine,
+                                                              const Authenticator* authenticator);
+
+  // Shuts down.
+  ~WebhookServer();
+
+  int grpc_port() const { return grpc_port_; }  // 0 without a gRPC listener.
+  int http_port() const;                        // 0 without an HTTP listener.
+
+  // The REST gateway (for tests and embedding).
+  const RestGateway& gateway() const { return *gateway_; }
+
+  // A channel to the service inside this process.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // Stops the HTTP listener (requests in progress finish), then the gRPC server (calls in
+  // progress get up to `shutdown_grace`), and returns when both are down. Idempotent.
+  void Shutdown();
+
+ private:
+  WebhookServer() = default;
+
+  absl::Duration shutdown_grace_;
+  std::unique_ptr<WebhookServiceImpl> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int grpc_port_ = 0;
+  std::unique_ptr<RestGateway> gateway_;
+  std::unique_ptr<HttpServer> http_server_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVER_H_

@@ -1,0 +1,115 @@
+#include "grpc_service/webhook_service.h"
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "grpc_service/status_mapping.h"
+
+namespace webhooks {
+namespace {
+
+// The caller's view of `status`; a server-side error is logged here with its detail first.
+grpc::Status Finish(absl::string_view method, const absl::Status& status) {
+  const grpc::Status caller_status = ToCallerStatus(status);
+  if (caller_status.error_message() != status.message()) {
+    absl::FPrintF(stderr, "webhookd: %s failed: %s\n", method, status.ToString());
+  }
+  return caller_status;
+}
+
+// Fills `*response` from a successful result, or returns its error.
+template <typename T>
+grpc::Status Reply(absl::string_view method, absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return Finish(method, result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
+  // Defined in webhook_service.pb.cc, which no other code references, so a static link would
+  // drop it; naming its descriptor table keeps it (and registers it in the generated pool).
+  static const void* const kTable = &::descriptor_table_proto_2fwebhook_5fservice_2eproto;
+  static_cast<void>(kTable);
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      v1::WebhookService::service_full_name());
+}
+
+absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
+  constexpr absl::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !absl::StartsWithIgnoreCase(authorization, kScheme)) {
+    return absl::UnauthenticatedError(
+        "Authentication required: the authorization must be \"Bearer <token>\".");
+  }
+  return std::string(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
+}
+
+absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find("authorization");
+  if (found == metadata.end()) {
+    return absl::UnauthenticatedError("Authentication required: missing bearer token.");
+  }
+  absl::StatusOr<std::string> token =
+      BearerToken(absl::string_view(found->second.data(), found->second.size()));
+  if (!token.ok()) return token.status();
+  return authenticator_->Authenticate(*token);
+}
+
+grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
+                                               const v1::CreateWebhookRequest* request,
+                                               v1::Webhook* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("CreateWebhook", caller.status());
+  return Reply("CreateWebhook", engine_->CreateWebhook(*caller, *request), response);
+}
+
+grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
+                                                const v1::SearchWebhooksRequest* request,
+                                                v1::SearchWebhooksResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("SearchWebhooks", caller.status());
+  return Reply("SearchWebhooks", engine_->SearchWebhooks(*caller, *request), response);
+}
+
+grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
+                                               const v1::UpdateWebhookRequest* request,
+                                               google::protobuf::Empty* /*response*/) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("UpdateWebhook", caller.status());
+  return Finish("UpdateWebhook", engine_->UpdateWebhook(*caller, *request));
+}
+
+grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
+                                                const v1::DeleteWebhooksRequest* request,
+                                                v1::DeleteWebhooksResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("DeleteWebhooks", caller.status());
+  return Reply("DeleteWebhooks", engine_->DeleteWebhooks(*caller, *request), response);
+}
+
+grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
+    grpc::ServerContext* context, const v1::ConfigureChannelPreferencesRequest* request,
+    google::protobuf::Empty* /*response*/) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("ConfigureChannelPreferences", caller.status());
+  return Finish("ConfigureChannelPreferences",
+                engine_->ConfigureChannelPreferences(*caller, *request));
+}
+
+grpc::Status WebhookServiceImpl::SearchChannelPreferences(
+    grpc::ServerContext* context, const v1::SearchChannelPreferencesRequest* request,
+    v1::SearchChannelPreferencesResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("SearchChannelPreferences", caller.status());
+  return Reply("SearchChannelPreferences", engine_->SearchChannelPreferences(*caller, *request),
+               response);
+}
+
+}  // namespace webhooks

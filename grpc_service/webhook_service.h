@@ -1,0 +1,64 @@
+// WebhookServiceImpl: webhooks.v1.WebhookService over a WebhookEngine. A thin adapter: each
+// method reads the bearer token from the `authorization` metadata ("Bearer <token>"), asks the
+// Authenticator for the caller's Principal, calls the engine, and returns the engine's status
+// as the canonical gRPC status (status_mapping.h, ToCallerStatus: a server-side error keeps its
+// code, is logged to standard error with its detail, and reaches the caller with a generic
+// message). A missing, malformed or unknown token is UNAUTHENTICATED.
+//
+//   WebhookServiceImpl service(engine.get(), authenticator.get());
+//   grpc::ServerBuilder builder;
+//   builder.RegisterService(&service);
+//
+// Thread-safe: the engine and the authenticator are.
+#ifndef WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
+#define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
+
+#include "absl/status/statusor.h"
+#include "engine/principal.h"
+#include "engine/webhook_engine.h"
+#include "google/protobuf/descriptor.h"
+#include "grpc_service/authenticator.h"
+#include "proto/webhook_service.grpc.pb.h"
+
+namespace webhooks {
+
+class WebhookServiceImpl final : public v1::WebhookService::Service {
+ public:
+  // Neither is owned; both must outlive the service.
+  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator)
+      : engine_(engine), authenticator_(authenticator) {}
+
+  grpc::Status CreateWebhook(grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
+                             v1::Webhook* response) override;
+  grpc::Status SearchWebhooks(grpc::ServerContext* context,
+                              const v1::SearchWebhooksRequest* request,
+                              v1::SearchWebhooksResponse* response) override;
+  grpc::Status UpdateWebhook(grpc::ServerContext* context, const v1::UpdateWebhookRequest* request,
+                             google::protobuf::Empty* response) override;
+  grpc::Status DeleteWebhooks(grpc::ServerContext* context,
+                              const v1::DeleteWebhooksRequest* request,
+                              v1::DeleteWebhooksResponse* response) override;
+  grpc::Status ConfigureChannelPreferences(grpc::ServerContext* context,
+                                           const v1::ConfigureChannelPreferencesRequest* request,
+                                           google::protobuf::Empty* response) override;
+  grpc::Status SearchChannelPreferences(grpc::ServerContext* context,
+                                        const v1::SearchChannelPreferencesRequest* request,
+                                        v1::SearchChannelPreferencesResponse* response) override;
+
+ private:
+  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context) const;
+
+  WebhookEngine* const engine_;
+  const Authenticator* const authenticator_;
+};
+
+// The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.
+const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor();
+
+// The token of an `authorization` value "Bearer <token>" (scheme case-insensitive).
+// kUnauthenticated if `value` is not of that form.
+absl::StatusOr<std::string> BearerToken(absl::string_view authorization);
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_

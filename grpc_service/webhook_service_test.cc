@@ -1,0 +1,161 @@
+// WebhookService through a generated gRPC stub (in-process channel): authentication from
+// metadata, each engine outcome as its canonical gRPC status, and the success replies.
+#include "grpc_service/webhook_service.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpc_service/status_mapping.h"
+#include "grpc_service/test_environment.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::webhooks::testing::kAdminToken;
+using ::webhooks::testing::kUserATestOrg1Token;
+using ::webhooks::testing::kUserATestOrg2025Token;
+using ::webhooks::testing::kViewerToken;
+using ::webhooks::testing::StatusIs;
+using ::webhooks::testing::TestEnvironment;
+
+class WebhookServiceTest : public ::testing::Test {
+ protected:
+  WebhookServiceTest() : stub_(v1::WebhookService::NewStub(env_.server().InProcessChannel())) {}
+
+  // A context carrying `authorization: Bearer <token>` (none for an empty token).
+  static std::unique_ptr<grpc::ClientContext> As(absl::string_view token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    return context;
+  }
+
+  static v1::CreateWebhookRequest CreateRequest(absl::string_view name) {
+    v1::CreateWebhookRequest request;
+    request.set_name(std::string(name));
+    request.set_url("https://example.com/hook");
+    request.add_events(v1::LIVEBOARD_SCHEDULE);
+    return request;
+  }
+
+  absl::Status Create(absl::string_view token, const v1::CreateWebhookRequest& request,
+                      v1::Webhook* created = nullptr) {
+    v1::Webhook reply;
+    return FromGrpcStatus(
+        stub_->CreateWebhook(As(token).get(), request, created ? created : &reply));
+  }
+
+  TestEnvironment env_;
+  std::unique_ptr<v1::WebhookService::Stub> stub_;
+};
+
+TEST_F(WebhookServiceTest, EveryRpcServesItsReply) {
+  v1::Webhook created;
+  ASSERT_OK(Create(kUserATestOrg1Token, CreateRequest("hook"), &created));
+  EXPECT_EQ(created.id(), "00000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(created.org().name(), "testOrg1");
+  EXPECT_EQ(created.created_by().name(), "UserA@example.com");
+
+  v1::SearchWebhooksResponse found;
+  ASSERT_OK(FromGrpcStatus(
+      stub_->SearchWebhooks(As(kAdminToken).get(), v1::SearchWebhooksRequest(), &found)));
+  ASSERT_EQ(found.webhooks_size(), 1);  // The cluster admin sees every org.
+  EXPECT_EQ(found.pagination().total_count(), 1);
+
+  v1::UpdateWebhookRequest update;
+  update.set_webhook_identifier("hook");
+  update.set_description("changed");
+  google::protobuf::Empty empty;
+  ASSERT_OK(FromGrpcStatus(stub_->UpdateWebhook(As(kUserATestOrg1Token).get(), update, &empty)));
+
+  v1::ConfigureChannelPreferencesRequest configure;
+  v1::OrgChannelConfigInput* org = configure.add_org_preferences();
+  org->set_org_identifier("testOrg1");
+  v1::EventChannelConfig* preference = org->add_preferences();
+  preference->set_event_type(v1::LIVEBOARD_SCHEDULE);
+  preference->add_channels(v1::EMAIL);
+  ASSERT_OK(
+      FromGrpcStatus(stub_->ConfigureChannelPreferences(As(kAdminToken).get(), configure, &empty)));
+
+  v1::SearchChannelPreferencesResponse preferences;
+  ASSERT_OK(FromGrpcStatus(stub_->SearchChannelPreferences(
+      As(kAdminToken).get(), v1::SearchChannelPreferencesRequest(), &preferences)));
+  EXPECT_EQ(preferences.cluster_preferences_size(), 1);
+  EXPECT_EQ(preferences.org_preferences_size(), 3);
+
+  v1::DeleteWebhooksRequest remove;
+  remove.add_webhook_identifiers("hook");
+  v1::DeleteWebhooksResponse removed;
+  ASSERT_OK(FromGrpcStatus(stub_->DeleteWebhooks(As(kUserATestOrg1Token).get(), remove, &removed)));
+  EXPECT_EQ(removed.deleted_count(), 1);
+  EXPECT_EQ(removed.deleted_webhooks(0).description(), "changed");
+}
+
+TEST_F(WebhookServiceTest, MissingUnknownOrMalformedTokenIsUnauthenticated) {
+  EXPECT_THAT(Create("", CreateRequest("a")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("missing")));
+  EXPECT_THAT(Create("not-a-token", CreateRequest("a")),
+              StatusIs(absl::StatusCode::kUnauthenticated, Not(HasSubstr("not-a-token"))));
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", "Basic dXNlcjpwYXNz");
+  v1::Webhook reply;
+  EXPECT_THAT(FromGrpcStatus(stub_->CreateWebhook(&basic, CreateRequest("a"), &reply)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("Bearer")));
+}
+
+TEST_F(WebhookServiceTest, MissingPrivilegeIsPermissionDenied) {
+  EXPECT_THAT(Create(kViewerToken, CreateRequest("a")),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+}
+
+TEST_F(WebhookServiceTest, BadFieldIsInvalidArgument) {
+  v1::CreateWebhookRequest request = CreateRequest("a");
+  request.clear_events();
+  EXPECT_THAT(Create(kUserATestOrg1Token, request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("events")));
+}
+
+TEST_F(WebhookServiceTest, UnknownWebhookIsNotFound) {
+  v1::UpdateWebhookRequest update;
+  update.set_webhook_identifier("missing");
+  update.set_name("x");
+  google::protobuf::Empty empty;
+  EXPECT_THAT(FromGrpcStatus(stub_->UpdateWebhook(As(kUserATestOrg1Token).get(), update, &empty)),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+}
+
+TEST_F(WebhookServiceTest, SecondWebhookInAnOrgIsAlreadyExists) {
+  ASSERT_OK(Create(kUserATestOrg1Token, CreateRequest("first")));
+  EXPECT_THAT(Create(kUserATestOrg1Token, CreateRequest("second")),
+              StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
+}
+
+TEST_F(WebhookServiceTest, WebhookChannelOffIsFailedPrecondition) {
+  v1::ConfigureChannelPreferencesRequest configure;
+  v1::OrgChannelConfigInput* org = configure.add_org_preferences();
+  org->set_org_identifier("testOrg2025");
+  v1::EventChannelConfig* preference = org->add_preferences();
+  preference->set_event_type(v1::LIVEBOARD_SCHEDULE);
+  google::protobuf::Empty empty;
+  ASSERT_OK(
+      FromGrpcStatus(stub_->ConfigureChannelPreferences(As(kAdminToken).get(), configure, &empty)));
+  EXPECT_THAT(Create(kUserATestOrg2025Token, CreateRequest("a")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
+}
+
+TEST(BearerTokenTest, ParsesOnlyTheBearerScheme) {
+  EXPECT_EQ(BearerToken("Bearer abc").value_or(""), "abc");
+  EXPECT_EQ(BearerToken("BEARER  abc ").value_or(""), "abc");
+  EXPECT_THAT(BearerToken("Bearer "), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+  EXPECT_THAT(BearerToken("Basic abc"), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+  EXPECT_THAT(BearerToken("abc"), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+}
+
+}  // namespace
+}  // namespace webhooks

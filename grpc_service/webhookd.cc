@@ -1,0 +1,216 @@
+// webhookd: the webhook engine over gRPC and over ThoughtSpot's REST API v2.0 webhook paths.
+//
+//   bazel run //grpc_service:webhookd -- --grpc_listen=127.0.0.1:50051
+//       --http_listen=127.0.0.1:8080 --principals_file=principals.textproto
+//
+// Exits 0 after a clean shutdown on SIGINT or SIGTERM, 1 if it cannot start.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "engine/journal_store.h"
+#include "engine/org_directory.h"
+#include "engine/webhook_engine.h"
+#include "grpc_service/authenticator.h"
+#include "grpc_service/bootstrap.h"
+#include "grpc_service/webhook_server.h"
+
+ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051",
+          "host:port for the gRPC service (port 0 picks a free port; the chosen one is logged)");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "host:port for the REST gateway (port 0 picks a free port; the chosen one is logged); "
+          "empty disables it");
+ABSL_FLAG(std::string, principals_file, "",
+          "textproto of webhooks.v1.PrincipalsConfig (orgs, users, SHA-256 of tokens). Empty: "
+          "org \"Primary\" (id \"0\"), one admin whose token is $WEBHOOKD_ADMIN_TOKEN or a new "
+          "one written to --admin_token_file");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "without --principals_file and $WEBHOOKD_ADMIN_TOKEN: where the generated admin token "
+          "is written (mode 0600, must not exist). Default: "
+          "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<pid>");
+ABSL_FLAG(std::string, data_dir, "",
+          "directory for durable state (a journal with snapshots; created if missing, one "
+          "process at a time). Empty: webhooks and preferences live in memory only");
+ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
+ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
+ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
+          "time to receive one REST request, and the keep-alive idle limit");
+ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (each serves one request at a time)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain; with --tls_key, both listeners serve TLS (gRPC over TLS and "
+          "HTTPS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+
+namespace webhooks {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --", flag, " file ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+void Log(const std::string& line) { absl::FPrintF(stderr, "webhookd: %s\n", line); }
+
+// The principals to serve: the file's, or (no file) the default admin's, whose token is then
+// in `*admin_token` (see bootstrap.h).
+absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(std::string* admin_token) {
+  const std::string file = absl::GetFlag(FLAGS_principals_file);
+  if (!file.empty()) return LoadPrincipalsFile(file);
+
+  const char* env_token = std::getenv("WEBHOOKD_ADMIN_TOKEN");
+  if (env_token != nullptr && env_token[0] != '\0') {
+    Log("no --principals_file: admin token taken from WEBHOOKD_ADMIN_TOKEN");
+    *admin_token = env_token;
+    return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
+  }
+  std::string path = absl::GetFlag(FLAGS_admin_token_file);
+  if (path.empty()) {
+    const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+    path = absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
+                        "/webhookd-admin-token-", getpid());
+  }
+  *admin_token = NewAdminToken();
+  const absl::Status written = WriteSecretFile(path, absl::StrCat(*admin_token, "\n"));
+  if (!written.ok()) return written;
+  Log(absl::StrCat("no --principals_file: admin token written to ", path));
+  return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
+}
+
+int Run() {
+  // SIGINT and SIGTERM are taken by sigwait below; blocked before any thread starts, so every
+  // thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string admin_token;  // Set only for the default principals.
+  absl::StatusOr<v1::PrincipalsConfig> principals = LoadPrincipals(&admin_token);
+  if (!principals.ok()) {
+    Log(absl::StrCat("cannot start: ", principals.status().message()));
+    return 1;
+  }
+  absl::StatusOr<StaticOrgDirectory> orgs = StaticOrgDirectory::Create(
+      std::vector<v1::Org>(principals->orgs().begin(), principals->orgs().end()));
+  if (!orgs.ok()) {
+    Log(absl::StrCat("cannot start: ", orgs.status().message()));
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<StaticAuthenticator>> authenticator =
+      StaticAuthenticator::Create(*principals);
+  if (!authenticator.ok()) {
+    Log(absl::StrCat("cannot start: ", authenticator.status().message()));
+    return 1;
+  }
+  EngineOptions engine_options;
+  engine_options.orgs = &*orgs;
+  std::unique_ptr<JournalStore> store;
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (!data_dir.empty()) {
+    JournalOptions journal;
+    journal.directory = data_dir;
+    journal.log = [](absl::string_view note) { Log(std::string(note)); };
+    absl::StatusOr<std::unique_ptr<JournalStore>> opened = JournalStore::Open(journal);
+    if (!opened.ok()) {
+      Log(absl::StrCat("cannot start: ", opened.status().message()));
+      return 1;
+    }
+    store = *std::move(opened);
+    engine_options.store = store.get();
+    Log(absl::StrCat("state kept in ", data_dir));
+  } else {
+    Log("no --data_dir: state is kept in memory only");
+  }
+  absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
+  if (!engine.ok()) {
+    Log(absl::StrCat("cannot start: ", engine.status().message()));
+    return 1;
+  }
+  if (!admin_token.empty()) {
+    // A fresh webhookd can take a webhook at once: the cluster WEBHOOK channel is on.
+    absl::StatusOr<Principal> admin = (*authenticator)->Authenticate(admin_token);
+    const absl::Status configured =
+        admin.ok() ? (*engine)->ConfigureChannelPreferences(*admin, DefaultChannelPreferences())
+                   : admin.status();
+    if (!configured.ok()) {
+      Log(absl::StrCat("cannot start: ", configured.message()));
+      return 1;
+    }
+  }
+
+  WebhookServerOptions options;
+  options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  options.http.listen = absl::GetFlag(FLAGS_http_listen);
+  options.http.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  options.http.max_header_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_bytes));
+  options.http.read_timeout = absl::GetFlag(FLAGS_read_timeout);
+  options.http.threads = absl::GetFlag(FLAGS_http_threads);
+  options.gateway.max_body_bytes = options.http.max_body_bytes;
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (tls_cert.empty() != tls_key.empty()) {
+    Log("cannot start: --tls_cert and --tls_key go together");
+    return 1;
+  }
+  if (!tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile("tls_cert", tls_cert);
+    absl::StatusOr<std::string> key = cert.ok() ? ReadFile("tls_key", tls_key) : cert.status();
+    if (!key.ok()) {
+      Log(absl::StrCat("cannot start: ", key.status().message()));
+      return 1;
+    }
+    options.tls_cert_chain_pem = *std::move(cert);
+    options.tls_private_key_pem = *std::move(key);
+  }
+  absl::StatusOr<std::unique_ptr<WebhookServer>> server =
+      WebhookServer::Start(options, engine->get(), authenticator->get());
+  if (!server.ok()) {
+    Log(absl::StrCat("cannot start: ", server.status().message()));
+    return 1;
+  }
+  const char* tls_note = tls_cert.empty() ? "" : " (TLS)";
+  if ((*server)->grpc_port() != 0) {
+    Log(absl::StrCat("gRPC listening on port ", (*server)->grpc_port(), tls_note));
+  }
+  if ((*server)->http_port() != 0) {
+    Log(absl::StrCat("HTTP listening on port ", (*server)->http_port(), tls_note));
+  }
+  Log("ready");
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  Log(absl::StrCat("signal ", signal_number, ": shutting down"));
+  (*server)->Shutdown();
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace webhooks
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves Liveboard-schedule webhooks over gRPC (webhooks.v1.WebhookService) and over "
+      "ThoughtSpot's REST API v2.0 paths.\n"
+      "  webhookd --grpc_listen=127.0.0.1:50051 --http_listen=127.0.0.1:8080 "
+      "[--principals_file=FILE] [--data_dir=DIR]");
+  absl::ParseCommandLine(argc, argv);
+  return webhooks::Run();
+}
