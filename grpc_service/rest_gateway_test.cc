@@ -139,7 +139,11 @@ TEST_F(RestGatewayTest, RoutesComeFromTheServiceAnnotations) {
                           "POST /api/rest/2.0/system/preferences/communication-channels/configure "
                           "ConfigureChannelPreferences",
                           "POST /api/rest/2.0/system/preferences/communication-channels/search "
-                          "SearchChannelPreferences"));
+                          "SearchChannelPreferences",
+                          "POST /api/rest/2.0/system/communication-channels/validate "
+                          "ValidateCommunicationChannel",
+                          "POST /api/rest/2.0/jobs/history/communication-channels/search "
+                          "SearchChannelHistory"));
 }
 
 TEST_F(RestGatewayTest, SeedCreateExampleAnswers200WithTheWebhook) {

@@ -43,7 +43,8 @@ std::string TestPrincipalsText() {
       TokenSha256Hex(kUserATestOrg2025Token), TokenSha256Hex(kViewerToken));
 }
 
-TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store* store) {
+TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store* store,
+                                 HttpTransport* transport) {
   absl::StatusOr<v1::PrincipalsConfig> config =
       ParsePrincipalsConfig(TestPrincipalsText(), "test-principals");
   if (!config.ok()) {
@@ -66,6 +67,9 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store*
   engine_options.clock = &clock_;
   engine_options.ids = &ids_;
   engine_options.store = store;
+  engine_options.delivery.transport = transport;
+  engine_options.delivery.run_dispatcher = false;  // Tests call engine().RunDueDeliveries().
+  engine_options.delivery.jitter = 0;
   absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
   if (!engine.ok()) {
     ADD_FAILURE() << engine.status();

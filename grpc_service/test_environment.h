@@ -38,9 +38,10 @@ class TestEnvironment {
   enum Mode { kInProcess, kListen };
 
   // Aborts the test (gtest fatal failure) if the stack cannot start. `store` (not owned; null:
-  // in memory) is the engine's.
+  // in memory) is the engine's; so is `transport` (not owned; null: no deliveries), whose
+  // deliveries are sent when the test calls engine().RunDueDeliveries().
   explicit TestEnvironment(Mode mode = kInProcess, WebhookServerOptions options = {},
-                           Store* store = nullptr);
+                           Store* store = nullptr, HttpTransport* transport = nullptr);
 
   WebhookServer& server() { return *server_; }
   WebhookEngine& engine() { return *engine_; }

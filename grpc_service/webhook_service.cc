@@ -112,4 +112,30 @@ grpc::Status WebhookServiceImpl::SearchChannelPreferences(
                response);
 }
 
+grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
+    grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
+    v1::ValidateCommunicationChannelResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("ValidateCommunicationChannel", caller.status());
+  return Reply("ValidateCommunicationChannel",
+               engine_->ValidateCommunicationChannel(*caller, *request), response);
+}
+
+grpc::Status WebhookServiceImpl::SearchChannelHistory(
+    grpc::ServerContext* context, const v1::SearchChannelHistoryRequest* request,
+    v1::SearchChannelHistoryResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("SearchChannelHistory", caller.status());
+  return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request),
+               response);
+}
+
+grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
+                                              const v1::PublishEventRequest* request,
+                                              v1::PublishEventResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("PublishEvent", caller.status());
+  return Reply("PublishEvent", engine_->PublishEvent(*caller, *request), response);
+}
+
 }  // namespace webhooks

@@ -45,6 +45,15 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                                         const v1::SearchChannelPreferencesRequest* request,
                                         v1::SearchChannelPreferencesResponse* response) override;
 
+  grpc::Status ValidateCommunicationChannel(
+      grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
+      v1::ValidateCommunicationChannelResponse* response) override;
+  grpc::Status SearchChannelHistory(grpc::ServerContext* context,
+                                    const v1::SearchChannelHistoryRequest* request,
+                                    v1::SearchChannelHistoryResponse* response) override;
+  grpc::Status PublishEvent(grpc::ServerContext* context, const v1::PublishEventRequest* request,
+                            v1::PublishEventResponse* response) override;
+
  private:
   absl::StatusOr<Principal> Caller(const grpc::ServerContext& context) const;
 

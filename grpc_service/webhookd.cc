@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "engine/journal_store.h"
+#include "engine/curl_transport.h"
 #include "engine/org_directory.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
@@ -42,8 +43,20 @@ ABSL_FLAG(std::string, admin_token_file, "",
           "is written (mode 0600, must not exist). Default: "
           "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<pid>");
 ABSL_FLAG(std::string, data_dir, "",
-          "directory for durable state (a journal with snapshots; created if missing, one "
-          "process at a time). Empty: webhooks and preferences live in memory only");
+          "directory for durable state: webhooks, preferences and deliveries (a journal with "
+          "snapshots; created if missing; one process at a time). Default: "
+          "$XDG_STATE_HOME/webhookd, else ~/.local/state/webhookd");
+ABSL_FLAG(bool, in_memory, false,
+          "keep all state in memory only (demos): nothing survives a restart");
+ABSL_FLAG(bool, allow_private_endpoints, false,
+          "let deliveries reach loopback, private, link-local and other non-public addresses "
+          "(off: such destinations are refused at connect time)");
+ABSL_FLAG(absl::Duration, delivery_timeout, absl::Seconds(5),
+          "time a receiver has to answer 2xx before the attempt counts as failed");
+ABSL_FLAG(std::string, application_url, "",
+          "the host product's URL, sent as source.applicationUrl in every payload");
+ABSL_FLAG(std::string, instance_id, "",
+          "this instance's id, sent as source.instanceId in every payload (default: hostname)");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
 ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
@@ -92,6 +105,25 @@ absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(std::string* admin_token) {
   return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
 }
 
+// Where state is kept: --data_dir, or the default state directory; "" with --in_memory.
+absl::StatusOr<std::string> DataDirectory() {
+  const std::string flag = absl::GetFlag(FLAGS_data_dir);
+  if (absl::GetFlag(FLAGS_in_memory)) {
+    if (!flag.empty()) {
+      return absl::InvalidArgumentError("--in_memory and --data_dir exclude each other");
+    }
+    return std::string();
+  }
+  if (!flag.empty()) return flag;
+  const char* state_home = std::getenv("XDG_STATE_HOME");
+  if (state_home != nullptr && state_home[0] != '\0') {
+    return absl::StrCat(state_home, "/webhookd");
+  }
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] != '\0') return absl::StrCat(home, "/.local/state/webhookd");
+  return absl::InvalidArgumentError("no --data_dir, $XDG_STATE_HOME or $HOME; name a --data_dir");
+}
+
 int Run() {
   // SIGINT and SIGTERM are taken by sigwait below; blocked before any thread starts, so every
   // thread inherits the mask.
@@ -122,10 +154,14 @@ int Run() {
   EngineOptions engine_options;
   engine_options.orgs = &*orgs;
   std::unique_ptr<JournalStore> store;
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (!data_dir.empty()) {
+  absl::StatusOr<std::string> data_dir = DataDirectory();
+  if (!data_dir.ok()) {
+    Log(absl::StrCat("cannot start: ", data_dir.status().message()));
+    return 1;
+  }
+  if (!data_dir->empty()) {
     JournalOptions journal;
-    journal.directory = data_dir;
+    journal.directory = *data_dir;
     journal.log = [](absl::string_view note) { Log(std::string(note)); };
     absl::StatusOr<std::unique_ptr<JournalStore>> opened = JournalStore::Open(journal);
     if (!opened.ok()) {
@@ -134,9 +170,30 @@ int Run() {
     }
     store = *std::move(opened);
     engine_options.store = store.get();
-    Log(absl::StrCat("state kept in ", data_dir));
+    Log(absl::StrCat("state kept in ", *data_dir));
   } else {
-    Log("no --data_dir: state is kept in memory only");
+    Log("--in_memory: state is kept in memory only");
+  }
+  CurlTransportOptions transport_options;
+  transport_options.allow_private_endpoints = absl::GetFlag(FLAGS_allow_private_endpoints);
+  transport_options.user_agent = engine_options.delivery.product.user_agent;
+  absl::StatusOr<std::unique_ptr<CurlTransport>> transport =
+      CurlTransport::Create(transport_options);
+  if (!transport.ok()) {
+    Log(absl::StrCat("cannot start: ", transport.status().message()));
+    return 1;
+  }
+  engine_options.delivery.transport = transport->get();
+  engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
+  engine_options.delivery.product.application_url = absl::GetFlag(FLAGS_application_url);
+  engine_options.delivery.product.instance_id = absl::GetFlag(FLAGS_instance_id);
+  if (engine_options.delivery.product.instance_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    engine_options.delivery.product.instance_id = host;
+  }
+  if (transport_options.allow_private_endpoints) {
+    Log("--allow_private_endpoints: deliveries may reach loopback and private addresses");
   }
   absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
   if (!engine.ok()) {
@@ -210,7 +267,7 @@ int main(int argc, char** argv) {
       "Serves Liveboard-schedule webhooks over gRPC (webhooks.v1.WebhookService) and over "
       "ThoughtSpot's REST API v2.0 paths.\n"
       "  webhookd --grpc_listen=127.0.0.1:50051 --http_listen=127.0.0.1:8080 "
-      "[--principals_file=FILE] [--data_dir=DIR]");
+      "[--principals_file=FILE] [--data_dir=DIR | --in_memory] [--allow_private_endpoints]");
   absl::ParseCommandLine(argc, argv);
   return webhooks::Run();
 }

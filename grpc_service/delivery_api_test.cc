@@ -1,0 +1,144 @@
+// Delivery through webhookd's APIs: PublishEvent over gRPC, then the history and validate
+// REST paths, with a fake transport standing in for the receiver.
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "grpc_service/rest_types.h"
+#include "grpc_service/test_environment.h"
+#include "proto/webhook_service.grpc.pb.h"
+#include "testing/fake_transport.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::HasSubstr;
+using ::webhooks::testing::kAdminToken;
+using ::webhooks::testing::kUserATestOrg1Token;
+using ::webhooks::testing::NormalizeUuids;
+using ::webhooks::testing::TestEnvironment;
+
+RestRequest Post(absl::string_view path, absl::string_view body, absl::string_view token) {
+  RestRequest request;
+  request.method = "POST";
+  request.target = std::string(path);
+  request.headers["content-type"] = "application/json";
+  request.headers["authorization"] = absl::StrCat("Bearer ", token);
+  request.body = std::string(body);
+  return request;
+}
+
+class DeliveryApiTest : public ::testing::Test {
+ protected:
+  DeliveryApiTest()
+      : transport_([](const HttpRequest&) {
+          HttpResponse ok;
+          ok.status = 200;
+          return absl::StatusOr<HttpResponse>(ok);
+        }),
+        env_(TestEnvironment::kInProcess, {}, nullptr, &transport_),
+        stub_(v1::WebhookService::NewStub(env_.server().InProcessChannel())) {}
+
+  RestResponse Handle(const RestRequest& request) {
+    return env_.server().gateway().Handle(request);
+  }
+
+  grpc::Status Publish(absl::string_view token, v1::PublishEventResponse* response) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    v1::PublishEventRequest request;
+    request.set_org_identifier("testOrg1");
+    request.mutable_run()->mutable_schedule()->set_scheduleid("sch-1");
+    request.mutable_run()->mutable_schedule()->set_name("Daily sales");
+    request.mutable_run()->set_liveboard_id("lb-1");
+    request.mutable_run()->set_liveboard_name("Sales");
+    return stub_->PublishEvent(&context, request, response);
+  }
+
+  testing::FakeTransport transport_;
+  TestEnvironment env_;
+  std::unique_ptr<v1::WebhookService::Stub> stub_;
+};
+
+TEST_F(DeliveryApiTest, PublishedEventsShowInTheHistory) {
+  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
+                        R"({"name":"hook","url":"https://r.example/hook",
+                            "events":["LIVEBOARD_SCHEDULE"]})",
+                        kUserATestOrg1Token))
+                .status,
+            200);
+  v1::PublishEventResponse published;
+  ASSERT_TRUE(Publish(kAdminToken, &published).ok());
+  ASSERT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
+  env_.engine().RunDueDeliveries();
+  ASSERT_EQ(transport_.request_count(), 1u);
+  EXPECT_EQ(transport_.requests()[0].url, "https://r.example/hook");
+
+  const RestResponse history = Handle(Post(
+      "/api/rest/2.0/jobs/history/communication-channels/search",
+      R"({"channel_type":"WEBHOOK","channel_identifiers":["hook"],
+          "events":[{"type":"LIVEBOARD_SCHEDULE","identifier":"sch-1"}]})",
+      kUserATestOrg1Token));
+  EXPECT_EQ(history.status, 200);
+  EXPECT_EQ(history.body,
+            absl::StrCat(R"({"jobs":[{"id":")", published.job_id(),
+                         R"(","status":"SUCCESS","creation_time_in_millis":1773824614455,)"
+                         R"("event":{"type":"LIVEBOARD_SCHEDULE","id":"sch-1",)"
+                         R"("name":"Daily sales","run_id":null},"recipients":null,)"
+                         R"("detail":"","try_count":1}]})"));
+}
+
+TEST_F(DeliveryApiTest, PublishingNeedsAdministration) {
+  v1::PublishEventResponse published;
+  const grpc::Status status = Publish(kUserATestOrg1Token, &published);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "Insufficient privileges to publish events: requires ADMINISTRATION.");
+  // With no webhook in the org, nothing is queued and the answer says why.
+  ASSERT_TRUE(Publish(kAdminToken, &published).ok());
+  EXPECT_EQ(published.outcome(), v1::PublishEventResponse::NO_WEBHOOK);
+  EXPECT_EQ(published.reason(), "org 'testOrg1' has no LIVEBOARD_SCHEDULE webhook");
+}
+
+TEST_F(DeliveryApiTest, ValidateAnswersThoughtSpotsShape) {
+  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
+                        R"({"name":"hook","url":"https://r.example/hook",
+                            "events":["LIVEBOARD_SCHEDULE"]})",
+                        kUserATestOrg1Token))
+                .status,
+            200);
+  const RestResponse validated = Handle(Post(
+      "/api/rest/2.0/system/communication-channels/validate",
+      R"({"channel_type":"WEBHOOK","channel_identifier":"hook","event_type":"LIVEBOARD_SCHEDULE"})",
+      kUserATestOrg1Token));
+  EXPECT_EQ(validated.status, 200);
+  EXPECT_EQ(validated.Header("content-type"), "application/json");
+  EXPECT_EQ(NormalizeUuids(validated.body),
+            R"({"channel_type":"WEBHOOK","channel_id":"<uuid>","channel_name":"hook",)"
+            R"("event_type":"LIVEBOARD_SCHEDULE","job_id":"n.validation-<uuid>",)"
+            R"("result_code":"SUCCESS","details":[{"validation_step":"HTTP_CONNECTION_CHECK",)"
+            R"("status":"SUCCESS","http_status":200,"error_message":null,"aws_s3_info":null,)"
+            R"("gcp_gcs_info":null}]})");
+}
+
+TEST_F(DeliveryApiTest, HistoryErrorsUseThoughtSpotsBody) {
+  const RestResponse missing = Handle(Post(
+      "/api/rest/2.0/jobs/history/communication-channels/search", "{}", kUserATestOrg1Token));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(NormalizeUuids(missing.body),
+            R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
+            R"("trace_id_guid":"<uuid>","debug":"channel_type must be specified. Currently )"
+            R"(only WEBHOOK is supported."}}})");
+  const RestResponse unknown = Handle(Post(
+      "/api/rest/2.0/system/communication-channels/validate",
+      R"({"channel_type":"WEBHOOK","channel_identifier":"nope","event_type":"LIVEBOARD_SCHEDULE"})",
+      kUserATestOrg1Token));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.body, HasSubstr("'nope' was not found"));
+}
+
+}  // namespace
+}  // namespace webhooks
