@@ -87,7 +87,7 @@ http::response<http::string_body> Handle(const http::request<http::string_body>&
     const std::string file = part.name == "payload" ? "payload.json" : SafeName(part.filename);
     std::ofstream(folder / file, std::ios::binary) << part.content;
     std::cout << "stored " << (folder / file).string() << " (" << part.content.size()
-              << " bytes)\n";
+              << " bytes)" << std::endl;
   }
   return Answer(request, http::status::ok, "stored");
 }
