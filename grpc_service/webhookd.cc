@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -53,6 +54,9 @@ ABSL_FLAG(bool, allow_private_endpoints, false,
           "(off: such destinations are refused at connect time)");
 ABSL_FLAG(absl::Duration, delivery_timeout, absl::Seconds(5),
           "time a receiver has to answer 2xx before the attempt counts as failed");
+ABSL_FLAG(std::vector<std::string>, retry_delays,
+          std::vector<std::string>({"1m", "5m", "15m", "1h", "2h", "4h"}),
+          "waits before each retry of a failed delivery (one more attempt than entries)");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -185,6 +189,16 @@ int Run() {
   }
   engine_options.delivery.transport = transport->get();
   engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
+  engine_options.delivery.retry_delays.clear();
+  for (const std::string& text : absl::GetFlag(FLAGS_retry_delays)) {
+    absl::Duration delay;
+    if (!absl::ParseDuration(text, &delay) || delay < absl::ZeroDuration()) {
+      Log(absl::StrCat("cannot start: --retry_delays: '", text,
+                       "' is not a duration such as 30s, 5m or 1h"));
+      return 1;
+    }
+    engine_options.delivery.retry_delays.push_back(delay);
+  }
   engine_options.delivery.product.application_url = absl::GetFlag(FLAGS_application_url);
   engine_options.delivery.product.instance_id = absl::GetFlag(FLAGS_instance_id);
   if (engine_options.delivery.product.instance_id.empty()) {

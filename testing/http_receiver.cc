@@ -100,7 +100,7 @@ struct HttpReceiver::Connection {
   bool hung = false;  // A request was left unanswered; ignore anything after it.
 };
 
-HttpReceiver::HttpReceiver() {
+HttpReceiver::HttpReceiver(int port) {
   int wake[2];
   if (pipe2(wake, O_CLOEXEC) != 0) ABSL_RAW_LOG(FATAL, "HttpReceiver: pipe2 failed");
   wake_read_fd_ = wake[0];
@@ -111,7 +111,9 @@ HttpReceiver::HttpReceiver() {
   struct sockaddr_in address = {};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const int reuse = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   if (bind(listen_fd_, reinterpret_cast<struct sockaddr*>(&address), sizeof(address)) != 0 ||
       listen(listen_fd_, 128) != 0) {
     ABSL_RAW_LOG(FATAL, "HttpReceiver: cannot listen on 127.0.0.1 (errno %d)", errno);

@@ -70,9 +70,10 @@ struct ReceivedRequest {
 
 class HttpReceiver {
  public:
-  // Starts listening on 127.0.0.1 at a port the kernel chooses. Aborts the test binary if
-  // the socket cannot be set up (a broken test environment, not a test failure).
-  HttpReceiver();
+  // Starts listening on 127.0.0.1 at `port`, or at a port the kernel chooses if it is 0.
+  // Aborts the test binary if the socket cannot be set up (a broken test environment, not a
+  // test failure).
+  explicit HttpReceiver(int port = 0);
   ~HttpReceiver();
 
   HttpReceiver(const HttpReceiver&) = delete;
