@@ -72,8 +72,7 @@ bool InRange6(const uint8_t (&address)[16], const Range6& range) {
 
 std::optional<const char*> RefusedKind4(uint32_t address) {
   for (const Range4& range : kRefused4) {
-    const uint32_t mask =
-        range.prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - range.prefix_length);
+    const uint32_t mask = range.prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - range.prefix_length);
     if ((address & mask) == range.network) return range.kind;
   }
   return std::nullopt;
@@ -93,8 +92,8 @@ uint32_t Ipv4At(const uint8_t (&address)[16], int offset) {
 }
 
 std::string FormatIpv4(uint32_t address) {
-  return absl::StrCat(address >> 24, ".", (address >> 16) & 0xff, ".", (address >> 8) & 0xff,
-                      ".", address & 0xff);
+  return absl::StrCat(address >> 24, ".", (address >> 16) & 0xff, ".", (address >> 8) & 0xff, ".",
+                      address & 0xff);
 }
 
 std::string FormatIpv6(const uint8_t (&address)[16]) {
@@ -122,8 +121,8 @@ absl::Status Check6(const uint8_t (&address)[16]) {
   }
   // Forms that carry an IPv4 address: judged as that address.
   std::optional<uint32_t> embedded;
-  if (HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||  // ::ffff:0:0/96
-      HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) ||        // ::/96
+  if (HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||        // ::ffff:0:0/96
+      HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) ||              // ::/96
       HasPrefix(address, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) {  // 64:ff9b::/96
     embedded = Ipv4At(address, 12);
   } else if (HasPrefix(address, {0x20, 0x02})) {  // 6to4 2002:AABB:CCDD::/48
@@ -160,9 +159,8 @@ absl::Status CheckDestinationAddress(const struct sockaddr* address, bool allow_
       return Check6(bytes);
     }
     default:
-      return absl::PermissionDeniedError(
-          absl::StrCat("destination address family ", address->sa_family,
-                       " is not IPv4 or IPv6; refused"));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "destination address family ", address->sa_family, " is not IPv4 or IPv6; refused"));
   }
 }
 
@@ -171,14 +169,12 @@ absl::Status CheckDestinationAddress(absl::string_view ip, bool allow_private) {
   struct sockaddr_in in4 = {};
   if (inet_pton(AF_INET, text.c_str(), &in4.sin_addr) == 1) {
     in4.sin_family = AF_INET;
-    return CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&in4),
-                                   allow_private);
+    return CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&in4), allow_private);
   }
   struct sockaddr_in6 in6 = {};
   if (inet_pton(AF_INET6, text.c_str(), &in6.sin6_addr) == 1) {
     in6.sin6_family = AF_INET6;
-    return CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&in6),
-                                   allow_private);
+    return CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&in6), allow_private);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("\"", ip, "\" is not an IPv4 or IPv6 address literal"));

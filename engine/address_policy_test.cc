@@ -67,17 +67,16 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     Ipv6, RefusedAddressTest,
-    ::testing::Values(
-        RefusedCase{"::", "unspecified"}, RefusedCase{"::1", "loopback"},
-        RefusedCase{"64:ff9b:1::a00:1", "local-use NAT64 (64:ff9b:1::/48)"},
-        RefusedCase{"100::1", "discard-only (100::/64)"},
-        RefusedCase{"2001:db8::1", "reserved for documentation (2001:db8::/32)"},
-        RefusedCase{"fc00::1", "private (unique local, fc00::/7)"},
-        RefusedCase{"fdff:ffff::1", "private (unique local, fc00::/7)"},
-        RefusedCase{"fe80::1", "link-local (fe80::/10)"},
-        RefusedCase{"febf::1", "link-local (fe80::/10)"},
-        RefusedCase{"fec0::1", "site-local (fec0::/10)"},
-        RefusedCase{"ff02::1", "multicast"}, RefusedCase{"ff0e::1", "multicast"}));
+    ::testing::Values(RefusedCase{"::", "unspecified"}, RefusedCase{"::1", "loopback"},
+                      RefusedCase{"64:ff9b:1::a00:1", "local-use NAT64 (64:ff9b:1::/48)"},
+                      RefusedCase{"100::1", "discard-only (100::/64)"},
+                      RefusedCase{"2001:db8::1", "reserved for documentation (2001:db8::/32)"},
+                      RefusedCase{"fc00::1", "private (unique local, fc00::/7)"},
+                      RefusedCase{"fdff:ffff::1", "private (unique local, fc00::/7)"},
+                      RefusedCase{"fe80::1", "link-local (fe80::/10)"},
+                      RefusedCase{"febf::1", "link-local (fe80::/10)"},
+                      RefusedCase{"fec0::1", "site-local (fec0::/10)"},
+                      RefusedCase{"ff02::1", "multicast"}, RefusedCase{"ff0e::1", "multicast"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Ipv4InIpv6, RefusedAddressTest,
@@ -86,7 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedCase{"::ffff:10.1.2.3", "private (10.0.0.0/8) (embeds IPv4 10.1.2.3)"},
         RefusedCase{"::ffff:169.254.169.254",
                     "link-local (169.254.0.0/16) (embeds IPv4 169.254.169.254)"},
-        RefusedCase{"::ffff:0.0.0.0", "unspecified (\"this network\", 0.0.0.0/8) (embeds IPv4 0.0.0.0)"},
+        RefusedCase{"::ffff:0.0.0.0",
+                    "unspecified (\"this network\", 0.0.0.0/8) (embeds IPv4 0.0.0.0)"},
         RefusedCase{"::127.0.0.1", "loopback (embeds IPv4 127.0.0.1)"},
         RefusedCase{"::192.168.1.1", "private (192.168.0.0/16) (embeds IPv4 192.168.1.1)"},
         RefusedCase{"64:ff9b::7f00:1", "loopback (embeds IPv4 127.0.0.1)"},
@@ -103,15 +103,16 @@ TEST_P(AllowedAddressTest, PublicAddressesAreAllowed) {
 }
 
 // Public neighbours of every refused range's edges, and public embedded forms.
-INSTANTIATE_TEST_SUITE_P(
-    Public, AllowedAddressTest,
-    ::testing::Values("1.0.0.0", "8.8.8.8", "9.255.255.255", "11.0.0.0", "100.63.255.255",
-                      "100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
-                      "169.255.0.0", "172.15.255.255", "172.32.0.0", "192.0.1.0",
-                      "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0",
-                      "223.255.255.255", "2606:4700:4700::1111", "2001:4860:4860::8888",
-                      "::2:0:0:1", "::ffff:8.8.8.8", "::8.8.8.8", "64:ff9b::808:808",
-                      "2002:808:808::1", "fbff:ffff::1", "fe7f::1", "2001:db9::1"));
+INSTANTIATE_TEST_SUITE_P(Public, AllowedAddressTest,
+                         ::testing::Values("1.0.0.0", "8.8.8.8", "9.255.255.255", "11.0.0.0",
+                                           "100.63.255.255", "100.128.0.0", "126.255.255.255",
+                                           "128.0.0.0", "169.253.255.255", "169.255.0.0",
+                                           "172.15.255.255", "172.32.0.0", "192.0.1.0",
+                                           "192.167.255.255", "192.169.0.0", "198.17.255.255",
+                                           "198.20.0.0", "223.255.255.255", "2606:4700:4700::1111",
+                                           "2001:4860:4860::8888", "::2:0:0:1", "::ffff:8.8.8.8",
+                                           "::8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
+                                           "fbff:ffff::1", "fe7f::1", "2001:db9::1"));
 
 TEST(CheckDestinationAddressTest, SockaddrForms) {
   struct sockaddr_in in4 = {};
@@ -139,15 +140,15 @@ TEST(CheckDestinationAddressTest, SockaddrForms) {
 TEST(CheckDestinationAddressTest, OtherFamiliesAreAlwaysRefused) {
   struct sockaddr_un un = {};
   un.sun_family = AF_UNIX;
-  const std::string message = absl::StrCat("destination address family ", AF_UNIX,
-                                           " is not IPv4 or IPv6; refused");
+  const std::string message =
+      absl::StrCat("destination address family ", AF_UNIX, " is not IPv4 or IPv6; refused");
   EXPECT_THAT(CheckDestinationAddress(reinterpret_cast<const sockaddr*>(&un), false),
               StatusIs(absl::StatusCode::kPermissionDenied, message));
   EXPECT_THAT(CheckDestinationAddress(reinterpret_cast<const sockaddr*>(&un), true),
               StatusIs(absl::StatusCode::kPermissionDenied, message));
-  EXPECT_THAT(CheckDestinationAddress(static_cast<const sockaddr*>(nullptr), false),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       "destination address is missing; refused"));
+  EXPECT_THAT(
+      CheckDestinationAddress(static_cast<const sockaddr*>(nullptr), false),
+      StatusIs(absl::StatusCode::kPermissionDenied, "destination address is missing; refused"));
 }
 
 TEST(CheckDestinationAddressTest, RejectsNonLiterals) {

@@ -148,17 +148,16 @@ template <typename T>
 absl::Status SetOption(CURL* easy, CURLoption option, T value) {
   const CURLcode code = curl_easy_setopt(easy, option, value);
   if (code != CURLE_OK) {
-    return absl::InternalError(
-        absl::StrCat("curl_easy_setopt(", static_cast<int>(option), ") failed: ",
-                     curl_easy_strerror(code)));
+    return absl::InternalError(absl::StrCat("curl_easy_setopt(", static_cast<int>(option),
+                                            ") failed: ", curl_easy_strerror(code)));
   }
   return absl::OkStatus();
 }
 
-#define WEBHOOKS_SETOPT(easy, option, value)                        \
-  do {                                                              \
+#define WEBHOOKS_SETOPT(easy, option, value)                           \
+  do {                                                                 \
     absl::Status setopt_status = SetOption((easy), (option), (value)); \
-    if (!setopt_status.ok()) return setopt_status;                  \
+    if (!setopt_status.ok()) return setopt_status;                     \
   } while (false)
 
 // Prepares `transfer->easy` for `transfer->request`.
@@ -169,8 +168,8 @@ absl::Status Prepare(Transfer& transfer, const CurlTransportOptions& options) {
         "request method \"", absl::CHexEscape(request.method), "\" is not an HTTP method"));
   }
   if (request.timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request timeout must be positive, not ", absl::FormatDuration(request.timeout)));
+    return absl::InvalidArgumentError(absl::StrCat("request timeout must be positive, not ",
+                                                   absl::FormatDuration(request.timeout)));
   }
   if (HasControlBreak(request.url)) {
     return absl::InvalidArgumentError(
@@ -263,12 +262,11 @@ absl::StatusOr<HttpResponse> Outcome(Transfer& transfer, CURLcode code) {
     transfer.response.status = static_cast<int>(status);
     return std::move(transfer.response);
   }
-  const std::string detail =
-      transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
+  const std::string detail = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        transfer.Where(), " timed out after ", absl::FormatDuration(transfer.request.timeout),
-        ": ", detail));
+    return absl::DeadlineExceededError(absl::StrCat(transfer.Where(), " timed out after ",
+                                                    absl::FormatDuration(transfer.request.timeout),
+                                                    ": ", detail));
   }
   if (!transfer.refused.empty()) return absl::PermissionDeniedError(transfer.refused);
   if (code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT) {
@@ -285,8 +283,7 @@ absl::Status Cancelled(const HttpRequest& request) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
-    CurlTransportOptions options) {
+absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(CurlTransportOptions options) {
   const absl::Status init = GlobalInit();
   if (!init.ok()) return init;
   CURLM* multi = curl_multi_init();
@@ -338,10 +335,9 @@ void CurlTransport::Run() {
     }
 
     for (Pending& pending : incoming) {
-      auto transfer = std::make_unique<Transfer>(std::move(pending.request),
-                                                 std::move(pending.done),
-                                                 options_.allow_private_endpoints,
-                                                 options_.max_response_body);
+      auto transfer =
+          std::make_unique<Transfer>(std::move(pending.request), std::move(pending.done),
+                                     options_.allow_private_endpoints, options_.max_response_body);
       absl::Status prepared = Prepare(*transfer, options_);
       if (prepared.ok() && curl_multi_add_handle(multi, transfer->easy) != CURLM_OK) {
         prepared = absl::InternalError(

@@ -80,8 +80,8 @@ TEST(CurlTransportTest, SendsExactlyTheGivenHeadersAndBody) {
   std::unique_ptr<CurlTransport> transport = MakeTransport();
   ASSERT_NE(transport, nullptr);
 
-  HttpRequest request = Post(receiver.url("/hook?version=v1&key=s3cret"),
-                             R"({"eventType":"LIVEBOARD_SCHEDULE"})");
+  HttpRequest request =
+      Post(receiver.url("/hook?version=v1&key=s3cret"), R"({"eventType":"LIVEBOARD_SCHEDULE"})");
   request.headers = {{"Content-Type", "application/json"},
                      {"X-Webhook-Signature", "abc123"},
                      {"X-Empty", ""},
@@ -94,12 +94,12 @@ TEST(CurlTransportTest, SendsExactlyTheGivenHeadersAndBody) {
   EXPECT_EQ(received[0].method, "POST");
   EXPECT_EQ(received[0].target, "/hook?version=v1&key=s3cret");
   EXPECT_EQ(received[0].version, "HTTP/1.1");
-  EXPECT_THAT(received[0].headers,
-              ElementsAre(Pair("host", absl::StrCat("127.0.0.1:", receiver.port())),
-                          Pair("user-agent", "webhooks-test/1.0"),
-                          Pair("content-type", "application/json"),
-                          Pair("x-webhook-signature", "abc123"), Pair("x-empty", ""),
-                          Pair("authorization", "Bearer token"), Pair("content-length", "34")));
+  EXPECT_THAT(
+      received[0].headers,
+      ElementsAre(Pair("host", absl::StrCat("127.0.0.1:", receiver.port())),
+                  Pair("user-agent", "webhooks-test/1.0"), Pair("content-type", "application/json"),
+                  Pair("x-webhook-signature", "abc123"), Pair("x-empty", ""),
+                  Pair("authorization", "Bearer token"), Pair("content-length", "34")));
   EXPECT_EQ(received[0].body, R"({"eventType":"LIVEBOARD_SCHEDULE"})");
 }
 
@@ -161,8 +161,7 @@ TEST(CurlTransportTest, ErrorStatusesAreResponsesNotErrors) {
   std::unique_ptr<CurlTransport> transport = MakeTransport();
   ASSERT_NE(transport, nullptr);
 
-  ASSERT_OK_AND_ASSIGN(HttpResponse response,
-                       SendAndWait(*transport, Post(receiver.url("/hook"))));
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, SendAndWait(*transport, Post(receiver.url("/hook"))));
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.body, "busy");
 }
@@ -219,14 +218,16 @@ TEST(CurlTransportTest, HostnamesResolvingToLoopbackAreRefused) {
       *transport, Post(absl::StrCat("http://localhost:", receiver.port(), "/hook"), "{}"));
   EXPECT_THAT(response, StatusIs(absl::StatusCode::kPermissionDenied,
                                  ::testing::AnyOf(absl::StrCat("destination address 127.0.0.1 "
-                                                               "is loopback", kRefusedSuffix),
+                                                               "is loopback",
+                                                               kRefusedSuffix),
                                                   absl::StrCat("destination address ::1 is "
-                                                               "loopback", kRefusedSuffix))));
+                                                               "loopback",
+                                                               kRefusedSuffix))));
   // Numeric forms that are not dotted quads are caught too: 2130706433 is 127.0.0.1.
-  EXPECT_THAT(SendAndWait(*transport, Post(absl::StrCat("http://2130706433:", receiver.port(),
-                                                        "/hook"))),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       absl::StrCat("destination address 127.0.0.1 is loopback", kRefusedSuffix)));
+  EXPECT_THAT(
+      SendAndWait(*transport, Post(absl::StrCat("http://2130706433:", receiver.port(), "/hook"))),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               absl::StrCat("destination address 127.0.0.1 is loopback", kRefusedSuffix)));
   EXPECT_EQ(receiver.connection_count(), 0);
 }
 
@@ -247,10 +248,10 @@ TEST(CurlTransportTest, ConnectionRefusedIsUnavailable) {
   ASSERT_NE(transport, nullptr);
   const absl::StatusOr<HttpResponse> response = SendAndWait(*transport, Post(url));
   close(fd);
-  EXPECT_THAT(response, StatusIs(absl::StatusCode::kUnavailable,
-                                 StartsWith(absl::StrCat("POST http://127.0.0.1:",
-                                                         ntohs(address.sin_port),
-                                                         "/hook failed: "))));
+  EXPECT_THAT(response,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       StartsWith(absl::StrCat("POST http://127.0.0.1:", ntohs(address.sin_port),
+                                               "/hook failed: "))));
   EXPECT_THAT(std::string(response.status().message()), Not(HasSubstr("s3cret")));
 }
 
@@ -290,8 +291,7 @@ TEST(CurlTransportTest, HugeResponseBodyIsCutAndTheConnectionDropped) {
       MakeTransport(/*allow_private=*/true, /*max_response_body=*/10);
   ASSERT_NE(transport, nullptr);
 
-  ASSERT_OK_AND_ASSIGN(HttpResponse response,
-                       SendAndWait(*transport, Post(receiver.url("/big"))));
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, SendAndWait(*transport, Post(receiver.url("/big"))));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "xxxxxxxxxx");
   ASSERT_OK_AND_ASSIGN(HttpResponse next, SendAndWait(*transport, Post(receiver.url("/next"))));

@@ -32,12 +32,12 @@ class CompletionCounter final : public HttpTransport {
   explicit CompletionCounter(HttpTransport& inner) : inner_(inner) {}
 
   void Send(HttpRequest request, Callback done) override {
-    inner_.Send(std::move(request), [this, done = std::move(done)](
-                                        absl::StatusOr<HttpResponse> response) {
-      done(std::move(response));
-      absl::MutexLock lock(&mu_);
-      ++completed_;
-    });
+    inner_.Send(std::move(request),
+                [this, done = std::move(done)](absl::StatusOr<HttpResponse> response) {
+                  done(std::move(response));
+                  absl::MutexLock lock(&mu_);
+                  ++completed_;
+                });
   }
 
   bool WaitFor(int n) {
@@ -154,8 +154,7 @@ TEST_F(DeliveryEndToEndTest, ReceiverGetsASignedMultipartPost) {
   const std::string boundary = content_type.substr(content_type.find('=') + 1);
 
   // The body: the payload part, the file part, the closing boundary.
-  const std::vector<std::string> parts =
-      absl::StrSplit(request.body, absl::StrCat("--", boundary));
+  const std::vector<std::string> parts = absl::StrSplit(request.body, absl::StrCat("--", boundary));
   ASSERT_EQ(parts.size(), 4u);
   EXPECT_EQ(parts[0], "");
   EXPECT_THAT(parts[1], StartsWith("\r\nContent-Disposition: form-data; name=\"payload\"\r\n"
@@ -211,7 +210,8 @@ TEST_F(DeliveryEndToEndTest, OAuth2TokenFromALocalEndpoint) {
   token_endpoint.Enqueue(token);
   Create(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"), R"(",
       "events":["LIVEBOARD_SCHEDULE"],"authentication":{"OAUTH2":{
-      "authorization_url":")", token_endpoint.url("/oauth/token"), R"(",
+      "authorization_url":")",
+                      token_endpoint.url("/oauth/token"), R"(",
       "client_id":"cid","client_secret":"cs"}}})"));
   Publish();
   RunAndWait(2);  // The token request, then the delivery.

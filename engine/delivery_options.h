@@ -27,9 +27,8 @@ struct DeliveryOptions {
   // The wait before each retry: entry i follows failed attempt i + 1, so a delivery is tried
   // at most retry_delays.size() + 1 times (by default 7 times over about 7.5 hours, well
   // inside the 3 days of history).
-  std::vector<absl::Duration> retry_delays = {absl::Minutes(1),  absl::Minutes(5),
-                                              absl::Minutes(15), absl::Hours(1),
-                                              absl::Hours(2),    absl::Hours(4)};
+  std::vector<absl::Duration> retry_delays = {absl::Minutes(1), absl::Minutes(5), absl::Minutes(15),
+                                              absl::Hours(1),   absl::Hours(2),   absl::Hours(4)};
   // Each wait is scaled by a random factor in [1 - jitter, 1 + jitter].
   double jitter = 0.2;
   // A Retry-After of a 429 or 503 is honoured up to this long.

@@ -20,8 +20,8 @@ std::string UrlEncode(absl::string_view text) {
     if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(c);
     } else {
-      absl::StrAppend(&out, "%", absl::AsciiStrToUpper(absl::BytesToHexString(
-                                     absl::string_view(&c, 1))));
+      absl::StrAppend(&out, "%",
+                      absl::AsciiStrToUpper(absl::BytesToHexString(absl::string_view(&c, 1))));
     }
   }
   return out;
@@ -67,9 +67,9 @@ v1::WebhookPayload BuildPayload(const v1::LiveboardScheduleRun& run, const v1::W
   v1::PayloadMetadataObject* object = payload.mutable_metadataobject();
   object->set_objecttype("LIVEBOARD");
   object->set_id(run.liveboard_id());
-  object->set_name(run.has_view() ? absl::StrCat(run.liveboard_name(), " (View: ",
-                                                 run.view().viewname(), ")")
-                                  : run.liveboard_name());
+  object->set_name(run.has_view()
+                       ? absl::StrCat(run.liveboard_name(), " (View: ", run.view().viewname(), ")")
+                       : run.liveboard_name());
   if (run.has_liveboard_url()) object->set_url(run.liveboard_url());
   v1::LiveboardScheduleData* data = payload.mutable_data();
   *data->mutable_scheduledetails() = run.schedule();
@@ -155,10 +155,10 @@ std::vector<std::pair<std::string, std::string>> AttemptHeaders(
       headers.emplace_back(auth.api_key().key(), auth.api_key().value());
       break;
     case v1::WebhookAuthentication::kBASICAUTH:
-      headers.emplace_back("Authorization",
-                           absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
-                                                      auth.basic_auth().username(), ":",
-                                                      auth.basic_auth().password()))));
+      headers.emplace_back(
+          "Authorization",
+          absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(auth.basic_auth().username(), ":",
+                                                                 auth.basic_auth().password()))));
       break;
     case v1::WebhookAuthentication::kBEARERTOKEN:
       headers.emplace_back("Authorization", BearerValue(auth.bearer_token()));

@@ -43,9 +43,9 @@ TEST(BuildPayloadTest, FollowsSchemaVersionOne) {
   ProductInfo product;
   product.application_url = "https://ts.example.com";
   product.instance_id = "instance-1";
-  const v1::WebhookPayload payload = BuildPayload(
-      run, MakeWebhook(), "n.820c00f9-0000-4000-8000-000000000001",
-      absl::FromUnixSeconds(1756459532), product);
+  const v1::WebhookPayload payload =
+      BuildPayload(run, MakeWebhook(), "n.820c00f9-0000-4000-8000-000000000001",
+                   absl::FromUnixSeconds(1756459532), product);
   EXPECT_EQ(
       ToJson(payload),
       R"({"eventId":"n.820c00f9-0000-4000-8000-000000000001","timestamp":"2025-08-29T09:25:32Z",)"
@@ -121,10 +121,10 @@ TEST(BearerValueTest, NeverDoublesThePrefix) {
 TEST(SignatureExampleTest, MatchesTheReadme) {
   EXPECT_EQ(HmacSha256Hex("whsec_c2VjcmV0LWtleQ==", "hello"),
             "ec5e42b0f5e6b6511e1bda5546195298f0d00ee5f7c934f76d0221d2817d8e24");
-  EXPECT_EQ(StandardWebhooksSignature("whsec_c2VjcmV0LWtleQ==",
-                                      "n.00000000-0000-4000-8000-000000000002", 1773824614,
-                                      "hello"),
-            "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk=");
+  EXPECT_EQ(
+      StandardWebhooksSignature("whsec_c2VjcmV0LWtleQ==", "n.00000000-0000-4000-8000-000000000002",
+                                1773824614, "hello"),
+      "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk=");
 }
 
 TEST(AttemptHeadersTest, PlainWebhook) {
@@ -162,15 +162,15 @@ TEST(AttemptHeadersTest, CustomHeadersThenSignatures) {
   signature->set_algorithm(v1::SHA256);
   signature->set_header("X-Webhook-Signature");
   signature->set_secret("s3cret");
-  const auto headers = AttemptHeaders(webhook, "n.1", "B", "the body",
-                                      absl::FromUnixSeconds(1614265330), "ua", "");
+  const auto headers =
+      AttemptHeaders(webhook, "n.1", "B", "the body", absl::FromUnixSeconds(1614265330), "ua", "");
   ASSERT_EQ(headers.size(), 8u);
   EXPECT_THAT(headers[3], Pair("X-Team", "analytics"));
   EXPECT_THAT(headers[4], Pair("X-Webhook-Signature", HmacSha256Hex("s3cret", "the body")));
   EXPECT_THAT(headers[5], Pair("webhook-id", "n.1"));
   EXPECT_THAT(headers[6], Pair("webhook-timestamp", "1614265330"));
-  EXPECT_THAT(headers[7], Pair("webhook-signature", StandardWebhooksSignature(
-                                                        "s3cret", "n.1", 1614265330, "the body")));
+  EXPECT_THAT(headers[7], Pair("webhook-signature",
+                               StandardWebhooksSignature("s3cret", "n.1", 1614265330, "the body")));
   // A receiver linking the library accepts exactly these headers.
   VerifyOptions verify;
   verify.secret = "s3cret";

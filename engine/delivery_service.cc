@@ -95,8 +95,7 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
     const google::protobuf::RepeatedPtrField<v1::EventFile>& files) {
   const std::string event_id = NewEventId();
   const absl::Time now = clock_.Now();
-  const std::string payload =
-      ToJson(BuildPayload(run, webhook, event_id, now, options_.product));
+  const std::string payload = ToJson(BuildPayload(run, webhook, event_id, now, options_.product));
   Job job;
   job.boundary = NewBoundary(absl::StrReplaceAll(ids_.NewId(), {{"-", ""}}), payload, files);
   job.body = std::make_shared<const std::string>(MultipartBody(job.boundary, payload, files));
@@ -121,9 +120,9 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
   {
     absl::MutexLock lock(&mu_);
     if (pending_ >= options_.max_pending_jobs) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the delivery queue is full (", options_.max_pending_jobs,
-          " deliveries pending); try again later"));
+      return absl::ResourceExhaustedError(absl::StrCat("the delivery queue is full (",
+                                                       options_.max_pending_jobs,
+                                                       " deliveries pending); try again later"));
     }
     v1::StoreBatch batch;
     *batch.add_records()->mutable_put_job() = ToStored(job);
@@ -168,8 +167,8 @@ void DeliveryService::RunDue() {
 }
 
 void DeliveryService::Attempt(const v1::Webhook& webhook, const std::string& event_id,
-                              const std::string& boundary,
-                              std::shared_ptr<const std::string> body, Done done) {
+                              const std::string& boundary, std::shared_ptr<const std::string> body,
+                              Done done) {
   if (!webhook.authentication().has_oauth2()) {
     SendWithToken(webhook, event_id, boundary, std::move(body), "", std::move(done));
     return;
@@ -197,45 +196,45 @@ void DeliveryService::Attempt(const v1::Webhook& webhook, const std::string& eve
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"},
       {"User-Agent", options_.product.user_agent},
-      {"Authorization", absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
-                                                   oauth.client_id(), ":", oauth.client_secret())))},
+      {"Authorization",
+       absl::StrCat("Basic ", absl::Base64Escape(
+                                  absl::StrCat(oauth.client_id(), ":", oauth.client_secret())))},
   };
   request.body = "grant_type=client_credentials";
-  options_.transport->Send(
-      std::move(request), [this, webhook, event_id, boundary, body = std::move(body),
-                           done = std::move(done)](absl::StatusOr<HttpResponse> response) mutable {
-        const std::string where =
-            absl::StrCat("OAuth2 token request to ",
-                         UrlForMessages(webhook.authentication().oauth2().authorization_url()));
-        if (!response.ok()) {
-          done(absl::Status(response.status().code(),
-                            absl::StrCat(where, " failed: ", response.status().message())));
-          return;
-        }
-        google::protobuf::Struct json;
-        if (response->status != 200 || !FromJson(response->body, &json).ok() ||
-            json.fields().count("access_token") == 0 ||
-            json.fields().at("access_token").string_value().empty()) {
-          done(absl::UnavailableError(absl::StrCat(
-              where, " failed: HTTP ", response->status, " without an access_token")));
-          return;
-        }
-        const auto& fields = json.fields();
-        const std::string token = fields.at("access_token").string_value();
-        const auto expires_in = fields.find("expires_in");
-        const absl::Duration lifetime = expires_in != fields.end()
-                                            ? absl::Seconds(expires_in->second.number_value())
-                                            : absl::Hours(1);
-        {
-          absl::MutexLock lock(&mu_);
-          const v1::OAuth2Authentication& oauth = webhook.authentication().oauth2();
-          // Refreshed a little early so a token never expires on its way to the receiver.
-          tokens_[webhook.id()] = {oauth.authorization_url(), oauth.client_id(),
-                                   oauth.client_secret(), token,
-                                   clock_.Now() + lifetime - absl::Seconds(30)};
-        }
-        SendWithToken(webhook, event_id, boundary, std::move(body), token, std::move(done));
-      });
+  options_.transport->Send(std::move(request), [this, webhook, event_id, boundary,
+                                                body = std::move(body), done = std::move(done)](
+                                                   absl::StatusOr<HttpResponse> response) mutable {
+    const std::string where =
+        absl::StrCat("OAuth2 token request to ",
+                     UrlForMessages(webhook.authentication().oauth2().authorization_url()));
+    if (!response.ok()) {
+      done(absl::Status(response.status().code(),
+                        absl::StrCat(where, " failed: ", response.status().message())));
+      return;
+    }
+    google::protobuf::Struct json;
+    if (response->status != 200 || !FromJson(response->body, &json).ok() ||
+        json.fields().count("access_token") == 0 ||
+        json.fields().at("access_token").string_value().empty()) {
+      done(absl::UnavailableError(
+          absl::StrCat(where, " failed: HTTP ", response->status, " without an access_token")));
+      return;
+    }
+    const auto& fields = json.fields();
+    const std::string token = fields.at("access_token").string_value();
+    const auto expires_in = fields.find("expires_in");
+    const absl::Duration lifetime = expires_in != fields.end()
+                                        ? absl::Seconds(expires_in->second.number_value())
+                                        : absl::Hours(1);
+    {
+      absl::MutexLock lock(&mu_);
+      const v1::OAuth2Authentication& oauth = webhook.authentication().oauth2();
+      // Refreshed a little early so a token never expires on its way to the receiver.
+      tokens_[webhook.id()] = {oauth.authorization_url(), oauth.client_id(), oauth.client_secret(),
+                               token, clock_.Now() + lifetime - absl::Seconds(30)};
+    }
+    SendWithToken(webhook, event_id, boundary, std::move(body), token, std::move(done));
+  });
 }
 
 void DeliveryService::SendWithToken(const v1::Webhook& webhook, const std::string& event_id,
@@ -422,10 +421,10 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
     storage->set_status(v1::ChannelValidationDetail::FAILED);
     storage->set_error_message("uploads to storage destinations are not supported yet");
   }
-  response.set_result_code(
-      !http_ok ? v1::ValidateCommunicationChannelResponse::FAILED
-      : storage_ok ? v1::ValidateCommunicationChannelResponse::SUCCESS
-                   : v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
+  response.set_result_code(!http_ok ? v1::ValidateCommunicationChannelResponse::FAILED
+                           : storage_ok
+                               ? v1::ValidateCommunicationChannelResponse::SUCCESS
+                               : v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
 
   Job job;
   job.owner = {webhook.org().id(), webhook.id(), webhook.name()};

@@ -34,8 +34,8 @@ namespace engine_internal {
 // What one attempt's result means for its job.
 struct AttemptOutcome {
   v1::ChannelHistoryJob::Status status = v1::ChannelHistoryJob::FAILED;
-  std::string detail;           // "" on success; else the HTTP status or the error.
-  absl::Duration retry_in;      // For RETRY: when to try again.
+  std::string detail;       // "" on success; else the HTTP status or the error.
+  absl::Duration retry_in;  // For RETRY: when to try again.
 };
 
 // 2xx is SUCCESS. 410 Gone, a refused destination (kPermissionDenied), a webhook that is gone
@@ -69,9 +69,9 @@ class DeliveryService {
   // Records a PENDING delivery of `run` with `files` to `webhook`, durably, and returns its
   // job id, which is also the payload's eventId. kResourceExhausted if max_pending_jobs are
   // pending; the store's error if the job could not be recorded.
-  absl::StatusOr<std::string> Enqueue(const v1::Webhook& webhook,
-                                      const v1::LiveboardScheduleRun& run,
-                                      const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
+  absl::StatusOr<std::string> Enqueue(
+      const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
+      const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
 
   // Starts every attempt that is due now. The dispatcher calls it; so may the host.
   void RunDue();
@@ -116,8 +116,8 @@ class DeliveryService {
 
   // Sends `body` to `webhook` (fetching an OAuth2 token first when it needs one) and calls
   // `done` with the result.
-  void Attempt(const v1::Webhook& webhook, const std::string& event_id,
-               const std::string& boundary, std::shared_ptr<const std::string> body, Done done);
+  void Attempt(const v1::Webhook& webhook, const std::string& event_id, const std::string& boundary,
+               std::shared_ptr<const std::string> body, Done done);
   void SendWithToken(const v1::Webhook& webhook, const std::string& event_id,
                      const std::string& boundary, std::shared_ptr<const std::string> body,
                      const std::string& access_token, Done done);

@@ -164,7 +164,8 @@ TEST_F(DeliveryTest, PublishRecordsPendingThenDeliversOnce) {
   EXPECT_THAT(sent.body, HasSubstr(R"("eventId":"n.00000000-0000-4000-8000-000000000002")"));
   EXPECT_THAT(sent.body, HasSubstr(absl::StrCat(R"("channelID":")", webhook.id(), R"(")")));
   EXPECT_THAT(sent.body, HasSubstr("filename=\"sales.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-                                   "a,b\n1,2\n\r\n--" + boundary + "--\r\n"));
+                                   "a,b\n1,2\n\r\n--" +
+                                   boundary + "--\r\n"));
 
   const v1::ChannelHistoryJob done = Job(job_id);
   EXPECT_EQ(done.status(), v1::ChannelHistoryJob::SUCCESS);
@@ -186,8 +187,8 @@ TEST_F(DeliveryTest, DispatcherThreadSendsWhatIsDue) {
 
 TEST_F(DeliveryTest, RetriesOnTheScheduleThenSucceeds) {
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
-  Script({Reply(500, {}, "oops"), absl::DeadlineExceededError("timed out after 5000 ms"),
-          Reply(200)});
+  Script(
+      {Reply(500, {}, "oops"), absl::DeadlineExceededError("timed out after 5000 ms"), Reply(200)});
   const std::string job_id = Publish();
   engine_->RunDueDeliveries();
   v1::ChannelHistoryJob job = Job(job_id);
@@ -276,9 +277,8 @@ TEST_F(DeliveryTest, DeletedWebhookFailsItsPendingDelivery) {
 
 TEST_F(DeliveryTest, SaysWhyNothingWasQueued) {
   ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response, engine_->PublishEvent(admin_, Event()));
-  EXPECT_EQ(ToJson(response),
-            R"({"outcome":"NO_WEBHOOK","job_id":null,)"
-            R"("reason":"org 'Sales' has no LIVEBOARD_SCHEDULE webhook"})");
+  EXPECT_EQ(ToJson(response), R"({"outcome":"NO_WEBHOOK","job_id":null,)"
+                              R"("reason":"org 'Sales' has no LIVEBOARD_SCHEDULE webhook"})");
 
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
                     "status":"DISABLED"})");
@@ -345,8 +345,8 @@ TEST_F(DeliveryTest, OAuth2TokenIsFetchedCachedAndRenewedAfter401) {
       "authentication":{"OAUTH2":{"authorization_url":"https://auth.example/token",
                                   "client_id":"cid","client_secret":"csecret"}}})");
   Script({Reply(200, {}, R"({"access_token":"at-1","token_type":"Bearer","expires_in":3600})"),
-          Reply(200), Reply(401),
-          Reply(200, {}, R"({"access_token":"at-2","expires_in":3600})"), Reply(200)});
+          Reply(200), Reply(401), Reply(200, {}, R"({"access_token":"at-2","expires_in":3600})"),
+          Reply(200)});
   Publish();
   engine_->RunDueDeliveries();
   std::vector<HttpRequest> sent = transport_->requests();
@@ -354,8 +354,7 @@ TEST_F(DeliveryTest, OAuth2TokenIsFetchedCachedAndRenewedAfter401) {
   EXPECT_EQ(sent[0].url, "https://auth.example/token");
   EXPECT_EQ(sent[0].body, "grant_type=client_credentials");
   EXPECT_THAT(sent[0].headers, Contains(Pair("Authorization", "Basic Y2lkOmNzZWNyZXQ=")));
-  EXPECT_THAT(sent[0].headers,
-              Contains(Pair("Content-Type", "application/x-www-form-urlencoded")));
+  EXPECT_THAT(sent[0].headers, Contains(Pair("Content-Type", "application/x-www-form-urlencoded")));
   EXPECT_THAT(sent[1].headers, Contains(Pair("Authorization", "Bearer at-1")));
 
   const std::string second = Publish();  // The cached token serves it; the receiver says 401.
@@ -411,9 +410,8 @@ TEST_F(DeliveryTest, HistorySearchFollowsThoughtSpotRules) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "job_ids may have at most one element for channel_type WEBHOOK"));
 
-  ASSERT_OK_AND_ASSIGN(
-      v1::SearchChannelHistoryResponse found,
-      search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
+                       search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
                          "events":[{"type":"LIVEBOARD_SCHEDULE","identifier":"Daily sales"}]})"));
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), second);  // Newest first.
@@ -424,27 +422,28 @@ TEST_F(DeliveryTest, HistorySearchFollowsThoughtSpotRules) {
                                          kStartMillis + 1, "}")));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).id(), second);
-  ASSERT_OK_AND_ASSIGN(
-      found, search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+  ASSERT_OK_AND_ASSIGN(found,
+                       search(admin_, R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
           "events":[{"type":"LIVEBOARD_SCHEDULE"}],"channel_status":"PENDING"})"));
   EXPECT_EQ(found.jobs_size(), 0);
 
   // Another org's admin sees none of it.
   const Principal other{"u3", "o@example.com", other_, {v1::ADMINISTRATION}, false, false};
   ASSERT_OK_AND_ASSIGN(found, search(other, absl::StrCat(R"({"channel_type":"WEBHOOK",
-      "job_ids":[")", first, R"("]})")));
+      "job_ids":[")",
+                                                         first, R"("]})")));
   EXPECT_EQ(found.jobs_size(), 0);
 
   // Records older than three days are gone.
   clock_.Advance(absl::Hours(72) + absl::Milliseconds(1));
   ASSERT_OK_AND_ASSIGN(found, search(admin_, absl::StrCat(R"({"channel_type":"WEBHOOK",
-      "job_ids":[")", second, R"("]})")));
+      "job_ids":[")",
+                                                          second, R"("]})")));
   EXPECT_EQ(found.jobs_size(), 0);
 }
 
 TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
-  const v1::Webhook webhook =
-      CreateWebhook(R"({"name":"w","url":"https://r.example/hook",
+  const v1::Webhook webhook = CreateWebhook(R"({"name":"w","url":"https://r.example/hook",
                         "events":["LIVEBOARD_SCHEDULE"]})");
   v1::ValidateCommunicationChannelRequest request;
   ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifier":"w",

@@ -12,8 +12,8 @@
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/fake_clock.h"
 #include "testing/failing_store.h"
+#include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
@@ -65,8 +65,12 @@ class DurabilityTest : public ::testing::Test {
   }
 
   Principal AdminOf(int org) {
-    return Principal{"u1", "admin@example.com", MakeOrg(absl::StrCat(org), absl::StrCat("org", org)),
-                     {v1::ADMINISTRATION}, false, org == 0};
+    return Principal{"u1",
+                     "admin@example.com",
+                     MakeOrg(absl::StrCat(org), absl::StrCat("org", org)),
+                     {v1::ADMINISTRATION},
+                     false,
+                     org == 0};
   }
 
   std::string Everything() {
@@ -116,7 +120,8 @@ TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
                                     R"(","events":["LIVEBOARD_SCHEDULE"],
-                                    "authentication":{"BEARER_TOKEN":"secret-)", org, R"("}})"),
+                                    "authentication":{"BEARER_TOKEN":"secret-)",
+                                    org, R"("}})"),
                        &create));
     ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
     clock_.Advance(absl::Seconds(1));

@@ -12,10 +12,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "engine/crc32c.h"
 #include "engine/status_macros.h"
 
@@ -32,7 +32,8 @@ void PutUint32(uint32_t value, std::string* out) {
 
 uint32_t GetUint32(absl::string_view bytes) {
   uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    value |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
   return value;
 }
 
@@ -158,8 +159,8 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOp
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (store->lock_fd_ < 0) return ErrnoError("cannot open", lock_path);
   if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory ", options.directory, " is in use by another process"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", options.directory, " is in use by another process"));
   }
   RETURN_IF_ERROR(store->Recover());
   return store;
@@ -234,8 +235,7 @@ absl::Status JournalStore::OpenJournal(uint64_t number) {
   return absl::OkStatus();
 }
 
-absl::Status JournalStore::Replay(
-    const std::function<absl::Status(const v1::StoreBatch&)>& apply) {
+absl::Status JournalStore::Replay(const std::function<absl::Status(const v1::StoreBatch&)>& apply) {
   std::vector<v1::StoreBatch> batches = std::move(recovered_);
   recovered_.clear();
   for (const v1::StoreBatch& batch : batches) RETURN_IF_ERROR(apply(batch));
@@ -271,8 +271,8 @@ absl::Status JournalStore::FlushQueued() {
   flushing_ = false;
   synced_cv_.SignalAll();
   if (!flushed.ok()) {
-    failure_ = absl::UnavailableError(
-        absl::StrCat("the store stopped writing: ", flushed.message()));
+    failure_ =
+        absl::UnavailableError(absl::StrCat("the store stopped writing: ", flushed.message()));
     return failure_;
   }
   synced_ = std::max(synced_, last);

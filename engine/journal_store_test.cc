@@ -18,11 +18,11 @@
 namespace webhooks {
 namespace {
 
+using engine_internal::FrameRecord;
+using engine_internal::ReadRecords;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::webhooks::testing::StatusIs;
-using engine_internal::FrameRecord;
-using engine_internal::ReadRecords;
 
 v1::StoreBatch Delete(const std::string& id) {
   v1::StoreBatch batch;
@@ -33,8 +33,9 @@ v1::StoreBatch Delete(const std::string& id) {
 class JournalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp",
-                              "/journal-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    directory_ =
+        absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp", "/journal-",
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(directory_);
   }
 
@@ -112,9 +113,9 @@ TEST(ReadRecordsTest, CorruptionInTheMiddleIsAnError) {
   const auto ignore = [](absl::string_view) { return absl::OkStatus(); };
   std::string bad_payload = contents;
   bad_payload[15 + 12] ^= 0x01;  // A payload byte of "two".
-  EXPECT_THAT(ReadRecords(bad_payload, "journal-7", true, ignore),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       "journal-7: record checksum mismatch at offset 15"));
+  EXPECT_THAT(
+      ReadRecords(bad_payload, "journal-7", true, ignore),
+      StatusIs(absl::StatusCode::kDataLoss, "journal-7: record checksum mismatch at offset 15"));
   // A damaged length must not pass for a torn tail, though it points past the end.
   std::string bad_length = contents;
   bad_length[15 + 3] = '\x7f';
@@ -206,8 +207,8 @@ TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   const uint64_t snapshot = store->StartSnapshot();
   ASSERT_OK(store->Sync(store->Write(Delete("after"))));  // Written while the snapshot is made.
   ASSERT_OK(store->FinishSnapshot(snapshot, {Delete("state")}));
-  EXPECT_THAT(Files(), ElementsAre("LOCK", "journal-00000000000000000002",
-                                   "snapshot-00000000000000000002"));
+  EXPECT_THAT(Files(),
+              ElementsAre("LOCK", "journal-00000000000000000002", "snapshot-00000000000000000002"));
   store.reset();
   ASSERT_OK_AND_ASSIGN(store, Open());
   EXPECT_THAT(Replayed(*store), ElementsAre("state", "after"));

@@ -22,11 +22,21 @@ void AppendString(absl::string_view text, std::string* out) {
   out->push_back('"');
   for (const char c : text) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
@@ -57,12 +67,12 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
   const bool repeated = field->is_repeated();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
-      absl::StrAppend(out, repeated ? r->GetRepeatedInt32(message, field, index)
-                                    : r->GetInt32(message, field));
+      absl::StrAppend(
+          out, repeated ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field));
       break;
     case FieldDescriptor::CPPTYPE_INT64:
-      absl::StrAppend(out, repeated ? r->GetRepeatedInt64(message, field, index)
-                                    : r->GetInt64(message, field));
+      absl::StrAppend(
+          out, repeated ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field));
       break;
     case FieldDescriptor::CPPTYPE_UINT32:
       absl::StrAppend(out, repeated ? r->GetRepeatedUInt32(message, field, index)
@@ -73,20 +83,19 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
                                     : r->GetUInt64(message, field));
       break;
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      AppendDouble(repeated ? r->GetRepeatedDouble(message, field, index)
-                            : r->GetDouble(message, field),
-                   out);
+      AppendDouble(
+          repeated ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field),
+          out);
       break;
     case FieldDescriptor::CPPTYPE_FLOAT:
-      AppendDouble(repeated ? r->GetRepeatedFloat(message, field, index)
-                            : r->GetFloat(message, field),
-                   out);
+      AppendDouble(
+          repeated ? r->GetRepeatedFloat(message, field, index) : r->GetFloat(message, field), out);
       break;
     case FieldDescriptor::CPPTYPE_BOOL:
-      out->append((repeated ? r->GetRepeatedBool(message, field, index)
-                            : r->GetBool(message, field))
-                      ? "true"
-                      : "false");
+      out->append(
+          (repeated ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field))
+              ? "true"
+              : "false");
       break;
     case FieldDescriptor::CPPTYPE_ENUM: {
       const int number = repeated ? r->GetRepeatedEnumValue(message, field, index)
@@ -107,9 +116,9 @@ void AppendValue(const Message& message, const FieldDescriptor* field, int index
       break;
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      AppendMessage(repeated ? r->GetRepeatedMessage(message, field, index)
-                             : r->GetMessage(message, field),
-                    out);
+      AppendMessage(
+          repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field),
+          out);
       break;
   }
 }
@@ -131,8 +140,7 @@ void AppendMap(const Message& message, const FieldDescriptor* field, std::string
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out->push_back(',');
     std::string scratch;
-    AppendString(entries[i]->GetReflection()->GetStringReference(*entries[i], key, &scratch),
-                 out);
+    AppendString(entries[i]->GetReflection()->GetStringReference(*entries[i], key, &scratch), out);
     out->push_back(':');
     AppendValue(*entries[i], value, /*index=*/0, out);
   }
@@ -201,7 +209,7 @@ absl::Status FromJson(absl::string_view json, Message* message) {
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), message, options);
   if (status.ok()) return absl::OkStatus();
-  message->Clear();  // Never hand back half a request.
+  message->Clear();                      // Never hand back half a request.
   const auto reason = status.message();  // protobuf's StringPiece
   return absl::InvalidArgumentError(
       absl::StrCat("invalid JSON body: ", absl::string_view(reason.data(), reason.size())));

@@ -59,9 +59,8 @@ TEST(ToJsonTest, EscapesStrings) {
 TEST(ToJsonTest, WritesEmptyListsAndPaginationDefaults) {
   v1::SearchWebhooksResponse response;
   response.mutable_pagination()->set_record_size(50);
-  EXPECT_EQ(ToJson(response),
-            R"({"webhooks":[],"pagination":{"record_offset":0,"record_size":50,)"
-            R"("total_count":0,"has_more":false}})");
+  EXPECT_EQ(ToJson(response), R"({"webhooks":[],"pagination":{"record_offset":0,"record_size":50,)"
+                              R"("total_count":0,"has_more":false}})");
 }
 
 TEST(ToJsonTest, WritesWellKnownTypesInTheirOwnForm) {

@@ -19,8 +19,7 @@ absl::StatusOr<StaticOrgDirectory> StaticOrgDirectory::Create(std::vector<v1::Or
       return absl::InvalidArgumentError(absl::StrCat("org id '", org.id(), "' appears twice"));
     }
     if (!directory.by_name_.emplace(org.name(), i).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("org name '", org.name(), "' appears twice"));
+      return absl::InvalidArgumentError(absl::StrCat("org name '", org.name(), "' appears twice"));
     }
   }
   directory.orgs_ = std::move(orgs);

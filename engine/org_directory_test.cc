@@ -18,8 +18,9 @@ v1::Org MakeOrg(const std::string& id, const std::string& name) {
 }
 
 TEST(StaticOrgDirectoryTest, FindsByIdThenByName) {
-  ASSERT_OK_AND_ASSIGN(StaticOrgDirectory orgs,
-                       StaticOrgDirectory::Create({MakeOrg("7", "Sales"), MakeOrg("0", "Primary")}));
+  ASSERT_OK_AND_ASSIGN(
+      StaticOrgDirectory orgs,
+      StaticOrgDirectory::Create({MakeOrg("7", "Sales"), MakeOrg("0", "Primary")}));
   ASSERT_OK_AND_ASSIGN(v1::Org by_id, orgs.Find("7"));
   EXPECT_EQ(by_id.name(), "Sales");
   ASSERT_OK_AND_ASSIGN(v1::Org by_name, orgs.Find("Primary"));
@@ -29,8 +30,9 @@ TEST(StaticOrgDirectoryTest, FindsByIdThenByName) {
 }
 
 TEST(StaticOrgDirectoryTest, ListsOrdersById) {
-  ASSERT_OK_AND_ASSIGN(StaticOrgDirectory orgs,
-                       StaticOrgDirectory::Create({MakeOrg("7", "Sales"), MakeOrg("0", "Primary")}));
+  ASSERT_OK_AND_ASSIGN(
+      StaticOrgDirectory orgs,
+      StaticOrgDirectory::Create({MakeOrg("7", "Sales"), MakeOrg("0", "Primary")}));
   const std::vector<v1::Org> list = orgs.List();
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id(), "0");

@@ -34,11 +34,10 @@ using Mac = std::string;  // SHA256_DIGEST_LENGTH raw bytes.
 Mac HmacSha256(absl::string_view key, absl::string_view data) {
   // OpenSSL 3 refuses a null key pointer even with length 0; always pass a valid one.
   static const unsigned char kEmpty[1] = {0};
-  const void* key_bytes = key.empty() ? static_cast<const void*>(kEmpty)
-                                      : static_cast<const void*>(key.data());
-  const unsigned char* data_bytes = data.empty()
-                                        ? kEmpty
-                                        : reinterpret_cast<const unsigned char*>(data.data());
+  const void* key_bytes =
+      key.empty() ? static_cast<const void*>(kEmpty) : static_cast<const void*>(key.data());
+  const unsigned char* data_bytes =
+      data.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(data.data());
   unsigned char mac[SHA256_DIGEST_LENGTH];
   unsigned int mac_length = 0;
   HMAC(EVP_sha256(), key_bytes, key.size(), data_bytes, data.size(), mac, &mac_length);
@@ -55,8 +54,8 @@ std::string StandardWebhooksKey(absl::string_view secret) {
   return std::string(secret);
 }
 
-Mac StandardWebhooksMac(absl::string_view secret, absl::string_view id,
-                        absl::string_view timestamp, absl::string_view body) {
+Mac StandardWebhooksMac(absl::string_view secret, absl::string_view id, absl::string_view timestamp,
+                        absl::string_view body) {
   return HmacSha256(StandardWebhooksKey(secret), absl::StrCat(id, ".", timestamp, ".", body));
 }
 
@@ -99,8 +98,7 @@ absl::Status VerifySignature(const VerifyOptions& options,
   }
 
   if (!options.signature_header.empty()) {
-    const std::optional<absl::string_view> hex =
-        FindHeader(headers, options.signature_header);
+    const std::optional<absl::string_view> hex = FindHeader(headers, options.signature_header);
     if (!hex.has_value()) return Missing(options.signature_header);
     const std::string expected = HmacSha256Hex(options.secret, body);
     if (!ConstantTimeEquals(absl::AsciiStrToLower(*hex), expected)) {
@@ -111,11 +109,9 @@ absl::Status VerifySignature(const VerifyOptions& options,
 
   const std::optional<absl::string_view> id = FindHeader(headers, kWebhookIdHeader);
   if (!id.has_value()) return Missing(kWebhookIdHeader);
-  const std::optional<absl::string_view> timestamp =
-      FindHeader(headers, kWebhookTimestampHeader);
+  const std::optional<absl::string_view> timestamp = FindHeader(headers, kWebhookTimestampHeader);
   if (!timestamp.has_value()) return Missing(kWebhookTimestampHeader);
-  const std::optional<absl::string_view> signatures =
-      FindHeader(headers, kWebhookSignatureHeader);
+  const std::optional<absl::string_view> signatures = FindHeader(headers, kWebhookSignatureHeader);
   if (!signatures.has_value()) return Missing(kWebhookSignatureHeader);
 
   int64_t seconds = 0;

@@ -134,7 +134,8 @@ TEST_F(VerifySignatureTest, AnyOfSeveralSignaturesMayMatch) {
   Headers headers = SignedHeaders();
   Set(headers, "webhook-signature",
       "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v1a,ignored-other-scheme "
-      "garbage " + StandardWebhooksSignature(kSecret, "msg_1", kSentAt, kBody));
+      "garbage " +
+          StandardWebhooksSignature(kSecret, "msg_1", kSentAt, kBody));
   EXPECT_OK(VerifySignature(options_, headers, kBody, now_));
 }
 
@@ -146,9 +147,9 @@ TEST_F(VerifySignatureTest, SkipsHexCheckWhenNoHeaderConfigured) {
 }
 
 TEST_F(VerifySignatureTest, RejectsTamperedBody) {
-  EXPECT_THAT(VerifySignature(options_, SignedHeaders(), R"({"eventType":"OTHER"})", now_),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "X-Webhook-Signature does not match the body"));
+  EXPECT_THAT(
+      VerifySignature(options_, SignedHeaders(), R"({"eventType":"OTHER"})", now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
 }
 
 TEST_F(VerifySignatureTest, RejectsTamperedBodyWithoutHexHeader) {
@@ -189,9 +190,9 @@ TEST_F(VerifySignatureTest, RejectsTimestampMovedWithinTolerance) {
 TEST_F(VerifySignatureTest, RejectsTruncatedSignature) {
   Headers headers = SignedHeaders();
   Set(headers, "X-Webhook-Signature", HmacSha256Hex(kSecret, kBody).substr(0, 63));
-  EXPECT_THAT(VerifySignature(options_, headers, kBody, now_),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "X-Webhook-Signature does not match the body"));
+  EXPECT_THAT(
+      VerifySignature(options_, headers, kBody, now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
 }
 
 TEST_F(VerifySignatureTest, ToleranceBoundariesBothWays) {
@@ -232,9 +233,9 @@ TEST_F(VerifySignatureTest, NamesEachMissingHeader) {
     SCOPED_TRACE(name);
     Headers headers = SignedHeaders();
     Remove(headers, name);
-    EXPECT_THAT(VerifySignature(options_, headers, kBody, now_),
-                StatusIs(absl::StatusCode::kUnauthenticated,
-                         absl::StrCat("missing ", name, " header")));
+    EXPECT_THAT(
+        VerifySignature(options_, headers, kBody, now_),
+        StatusIs(absl::StatusCode::kUnauthenticated, absl::StrCat("missing ", name, " header")));
   }
 }
 
@@ -248,9 +249,9 @@ TEST_F(VerifySignatureTest, RejectsSignatureListWithoutV1Entries) {
 
 TEST_F(VerifySignatureTest, EmptySecretIsInvalidArgument) {
   options_.secret.clear();
-  EXPECT_THAT(VerifySignature(options_, SignedHeaders(), kBody, now_),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "VerifyOptions.secret must not be empty"));
+  EXPECT_THAT(
+      VerifySignature(options_, SignedHeaders(), kBody, now_),
+      StatusIs(absl::StatusCode::kInvalidArgument, "VerifyOptions.secret must not be empty"));
 }
 
 }  // namespace

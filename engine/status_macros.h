@@ -11,9 +11,9 @@
 #define WEBHOOKS_CONCAT_INNER_(a, b) a##b
 #define WEBHOOKS_CONCAT_(a, b) WEBHOOKS_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status webhooks_status_ = (expr);    \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status webhooks_status_ = (expr);            \
     if (!webhooks_status_.ok()) return webhooks_status_; \
   } while (false)
 

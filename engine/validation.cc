@@ -56,8 +56,8 @@ absl::Status CheckAuthentication(const v1::WebhookAuthentication& auth,
   const int max = limits.max_value_length;
   switch (auth.kind_case()) {
     case v1::WebhookAuthentication::kAPIKEY:
-      RETURN_IF_ERROR(
-          CheckHeaderName("authentication.API_KEY.key", auth.api_key().key(), limits.max_key_length));
+      RETURN_IF_ERROR(CheckHeaderName("authentication.API_KEY.key", auth.api_key().key(),
+                                      limits.max_key_length));
       return CheckSecret("authentication.API_KEY.value", auth.api_key().value(), max);
     case v1::WebhookAuthentication::kBASICAUTH:
       RETURN_IF_ERROR(
@@ -118,7 +118,8 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
         return Invalid(prefix + "role_arn",
                        "must be an IAM role ARN (arn:aws:iam::<account-id>:role/<name>)");
       }
-      if (s3.has_external_id()) RETURN_IF_ERROR(CheckText(prefix + "external_id", s3.external_id(), max));
+      if (s3.has_external_id())
+        RETURN_IF_ERROR(CheckText(prefix + "external_id", s3.external_id(), max));
       if (s3.has_path_prefix() && HasControlCharacter(s3.path_prefix())) {
         return Invalid(prefix + "path_prefix", "must not contain control characters");
       }
@@ -153,9 +154,10 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
 
 // Headers that the delivery itself sets; a configured header must not replace them.
 bool IsReservedHeader(absl::string_view name) {
-  static const auto* const kReserved = new absl::flat_hash_set<std::string>{
-      "content-type",   "content-length", "host",         "transfer-encoding", "connection",
-      "webhook-id",     "webhook-timestamp", "webhook-signature"};
+  static const auto* const kReserved =
+      new absl::flat_hash_set<std::string>{"content-type",      "content-length",   "host",
+                                           "transfer-encoding", "connection",       "webhook-id",
+                                           "webhook-timestamp", "webhook-signature"};
   return kReserved->contains(absl::AsciiStrToLower(name));
 }
 
@@ -183,7 +185,8 @@ absl::Status CheckAdditionalHeaders(const v1::Webhook& webhook, const EngineLimi
 
 absl::Status CheckUrlParams(const v1::Webhook& webhook, const EngineLimits& limits) {
   if (webhook.url_params_size() > limits.max_url_params) {
-    return Invalid("url_params", absl::StrCat("may have at most ", limits.max_url_params, " entries"));
+    return Invalid("url_params",
+                   absl::StrCat("may have at most ", limits.max_url_params, " entries"));
   }
   for (const auto& [key, value] : webhook.url_params()) {
     RETURN_IF_ERROR(CheckText("url_params key", key, limits.max_key_length));
@@ -285,8 +288,7 @@ absl::Status ValidateWebhook(const v1::Webhook& webhook, const EngineLimits& lim
   if (webhook.has_storage_destination()) {
     RETURN_IF_ERROR(CheckStorage(webhook.storage_destination(), limits));
   }
-  if (webhook.has_status() && webhook.status() != v1::ENABLED &&
-      webhook.status() != v1::DISABLED) {
+  if (webhook.has_status() && webhook.status() != v1::ENABLED && webhook.status() != v1::DISABLED) {
     return Invalid("status", "must be ENABLED or DISABLED");
   }
   return absl::OkStatus();

@@ -52,17 +52,17 @@ absl::Status RequirePreferencePrivileges(const Principal& caller, absl::string_v
       (caller.rbac_enabled && caller.Has(v1::APPLICATION_ADMINISTRATION))) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "Insufficient privileges to ", action,
-      " communication channel preferences: requires ADMINISTRATION or DEVELOPER, or "
-      "APPLICATION_ADMINISTRATION when RBAC is enabled."));
+  return absl::PermissionDeniedError(
+      absl::StrCat("Insufficient privileges to ", action,
+                   " communication channel preferences: requires ADMINISTRATION or DEVELOPER, or "
+                   "APPLICATION_ADMINISTRATION when RBAC is enabled."));
 }
 
 absl::Status RequireClusterPrivilege(const Principal& caller, absl::string_view action) {
   if (caller.Has(v1::ADMINISTRATION)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      "ADMINISTRATION privilege required to ", action,
-      " cluster-level communication channel preferences."));
+  return absl::PermissionDeniedError(
+      absl::StrCat("ADMINISTRATION privilege required to ", action,
+                   " cluster-level communication channel preferences."));
 }
 
 absl::Status CheckEventType(absl::string_view field, int event_type) {
@@ -209,9 +209,9 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
             field, " must be AUTHENTICATION, SIGNATURE_VERIFICATION or STORAGE_DESTINATION"));
     }
     if (conflict) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " removes ", v1::ResetOption_Name(request.reset_options(i)),
-          ", which the same request also sets"));
+      return absl::InvalidArgumentError(absl::StrCat(field, " removes ",
+                                                     v1::ResetOption_Name(request.reset_options(i)),
+                                                     ", which the same request also sets"));
     }
   }
   if (request.has_name()) updated.set_name(request.name());
@@ -259,9 +259,8 @@ absl::StatusOr<v1::EventChannelConfig> NormalizeChannels(absl::string_view field
 }
 
 bool IsPlainText(absl::string_view text) {
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // The parts of a published run that the payload and the multipart body rely on.
@@ -349,8 +348,8 @@ class EngineImpl final : public WebhookEngine {
   // A planned change of one org's preferences, checked before any is applied.
   struct OrgChange {
     std::string org_id;
-    Preferences replace;          // REPLACE: these event types' channels.
-    std::vector<int> reset;       // RESET: these event types fall back to the cluster's.
+    Preferences replace;     // REPLACE: these event types' channels.
+    std::vector<int> reset;  // RESET: these event types fall back to the cluster's.
   };
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
@@ -458,8 +457,8 @@ absl::StatusOr<const v1::Webhook*> EngineImpl::Resolve(const Principal& caller,
         absl::StrCat("Webhook with the specified identifier '", identifier, "' was not found."));
   }
   if (found.size() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "webhook name '", identifier, "' is used in ", found.size(), " orgs; use the id"));
+    return absl::InvalidArgumentError(absl::StrCat("webhook name '", identifier, "' is used in ",
+                                                   found.size(), " orgs; use the id"));
   }
   return found.front();
 }
@@ -553,8 +552,7 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   const v1::SortOptions& sort = request.sort_options();
   const v1::SortField field = sort.has_field_name() ? sort.field_name() : v1::CREATED;
   if (std::find(kSortFields.begin(), kSortFields.end(), field) == kSortFields.end()) {
-    return absl::InvalidArgumentError(
-        "sort_options.field_name must be CREATED, MODIFIED or NAME");
+    return absl::InvalidArgumentError("sort_options.field_name must be CREATED, MODIFIED or NAME");
   }
   const v1::SortOrder order = sort.has_order() ? sort.order() : v1::DESC;
   if (order != v1::ASC && order != v1::DESC) {
@@ -563,8 +561,7 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   if (request.has_event_type()) {
     RETURN_IF_ERROR(CheckEventType("event_type", request.event_type()));
   }
-  if (request.has_status() && request.status() != v1::ENABLED &&
-      request.status() != v1::DISABLED) {
+  if (request.has_status() && request.status() != v1::ENABLED && request.status() != v1::DISABLED) {
     return absl::InvalidArgumentError("status must be ENABLED or DISABLED");
   }
   if (request.has_webhook_identifier() && request.webhook_identifier().empty()) {
@@ -581,9 +578,8 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   const auto matches = [&](const v1::Webhook& webhook) {
     return (!org_scope || webhook.org().id() == *org_scope) &&
            (!request.has_status() || IsEnabled(webhook) == (request.status() == v1::ENABLED)) &&
-           (!request.has_event_type() ||
-            std::find(webhook.events().begin(), webhook.events().end(), request.event_type()) !=
-                webhook.events().end());
+           (!request.has_event_type() || std::find(webhook.events().begin(), webhook.events().end(),
+                                                   request.event_type()) != webhook.events().end());
   };
 
   v1::SearchWebhooksResponse response;
@@ -617,7 +613,7 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   } else {
     // Every org: walk the ordered index and copy only the page.
     const int64_t enabled = static_cast<int64_t>(by_id_.size()) - disabled_count_;
-    total = !request.has_status() ? by_id_.size()
+    total = !request.has_status()             ? by_id_.size()
             : request.status() == v1::ENABLED ? enabled
                                               : disabled_count_;
     const auto& index =
@@ -684,28 +680,28 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
   v1::StoreBatch batch;
   uint64_t sequence;
   {
-  absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(WritableLocked());
-  for (const std::string& identifier : request.webhook_identifiers()) {
-    absl::StatusOr<const v1::Webhook*> found =
-        identifier.empty() ? absl::InvalidArgumentError("webhook identifier must not be empty")
-                           : Resolve(caller, identifier);
-    if (!found.ok()) {
-      v1::DeleteFailure* failure = response.add_failed_webhooks();
-      failure->set_id(identifier);
-      failure->set_name(identifier);
-      failure->set_error(std::string(found.status().message()));
-      continue;
+    absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(WritableLocked());
+    for (const std::string& identifier : request.webhook_identifiers()) {
+      absl::StatusOr<const v1::Webhook*> found =
+          identifier.empty() ? absl::InvalidArgumentError("webhook identifier must not be empty")
+                             : Resolve(caller, identifier);
+      if (!found.ok()) {
+        v1::DeleteFailure* failure = response.add_failed_webhooks();
+        failure->set_id(identifier);
+        failure->set_name(identifier);
+        failure->set_error(std::string(found.status().message()));
+        continue;
+      }
+      v1::Webhook* deleted = response.add_deleted_webhooks();
+      *deleted = **found;
+      RedactSecrets(deleted);
+      // Applied at once, so an identifier repeated in the request finds nothing the second time.
+      v1::StoreRecord* record = batch.add_records();
+      record->set_delete_webhook(deleted->id());
+      ApplyLocked(*record);
     }
-    v1::Webhook* deleted = response.add_deleted_webhooks();
-    *deleted = **found;
-    RedactSecrets(deleted);
-    // Applied at once, so an identifier repeated in the request finds nothing the second time.
-    v1::StoreRecord* record = batch.add_records();
-    record->set_delete_webhook(deleted->id());
-    ApplyLocked(*record);
-  }
-  sequence = store_.Write(batch);
+    sequence = store_.Write(batch);
   }
   RETURN_IF_ERROR(MakeDurable(sequence));
   response.set_deleted_count(response.deleted_webhooks_size());
@@ -732,8 +728,8 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
   for (int i = 0; i < request.org_preferences_size(); ++i) {
     const v1::OrgChannelConfigInput& input = request.org_preferences(i);
     const std::string field = absl::StrCat("org_preferences[", i, "]");
-    ASSIGN_OR_RETURN(const v1::Org org, ResolveOrg(caller, field + ".org_identifier",
-                                                    input.org_identifier()));
+    ASSIGN_OR_RETURN(const v1::Org org,
+                     ResolveOrg(caller, field + ".org_identifier", input.org_identifier()));
     OrgChange change{org.id(), {}, {}};
     const v1::PreferenceOperation operation =
         input.has_operation() ? input.operation() : v1::REPLACE;
@@ -757,16 +753,16 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
       }
     } else if (operation == v1::RESET) {
       if (input.reset_events().empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "RESET operation requires reset_events to be specified (", field, ")."));
+        return absl::InvalidArgumentError(
+            absl::StrCat("RESET operation requires reset_events to be specified (", field, ")."));
       }
       if (!input.preferences().empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat(field, ".preferences applies only to the REPLACE operation"));
       }
       for (int j = 0; j < input.reset_events_size(); ++j) {
-        RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".reset_events[", j, "]"),
-                                       input.reset_events(j)));
+        RETURN_IF_ERROR(
+            CheckEventType(absl::StrCat(field, ".reset_events[", j, "]"), input.reset_events(j)));
         change.reset.push_back(input.reset_events(j));
       }
     } else {
@@ -819,8 +815,8 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
                      ResolveOrg(caller, field + ".org_identifier", query.org_identifier()));
     std::vector<int> events;
     for (int j = 0; j < query.event_types_size(); ++j) {
-      RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".event_types[", j, "]"),
-                                     query.event_types(j)));
+      RETURN_IF_ERROR(
+          CheckEventType(absl::StrCat(field, ".event_types[", j, "]"), query.event_types(j)));
       events.push_back(query.event_types(j));
     }
     queries.emplace_back(std::move(org), std::move(events));
@@ -828,8 +824,8 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
   const bool everything =
       request.cluster_preferences().empty() && request.org_preferences().empty();
   if (everything) {
-    for (v1::Org& org : caller.can_act_across_orgs ? orgs_.List()
-                                                    : std::vector<v1::Org>{caller.org}) {
+    for (v1::Org& org :
+         caller.can_act_across_orgs ? orgs_.List() : std::vector<v1::Org>{caller.org}) {
       queries.emplace_back(std::move(org), std::vector<int>{});
     }
   }
@@ -979,8 +975,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
     const auto it = by_org_.find(org.id());
     if (it == by_org_.end()) {
       response.set_outcome(v1::PublishEventResponse::NO_WEBHOOK);
-      response.set_reason(
-          absl::StrCat("org '", org.name(), "' has no LIVEBOARD_SCHEDULE webhook"));
+      response.set_reason(absl::StrCat("org '", org.name(), "' has no LIVEBOARD_SCHEDULE webhook"));
       return response;
     }
     webhook = *it->second;
@@ -996,8 +991,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
       return response;
     }
   }
-  ASSIGN_OR_RETURN(std::string job_id,
-                   delivery_->Enqueue(webhook, request.run(), request.files()));
+  ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files()));
   response.set_outcome(v1::PublishEventResponse::QUEUED);
   response.set_job_id(std::move(job_id));
   return response;
@@ -1029,8 +1023,7 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
   }
   v1::SearchChannelHistoryResponse response;
   if (delivery_ == nullptr) return response;
-  const auto keep = [&](const engine_internal::JobOwner& owner,
-                        const v1::ChannelHistoryJob& job) {
+  const auto keep = [&](const engine_internal::JobOwner& owner, const v1::ChannelHistoryJob& job) {
     if (!caller.can_act_across_orgs && owner.org_id != caller.org.id()) return false;
     if (!request.job_ids().empty()) return job.id() == request.job_ids(0);
     const std::string& channel = request.channel_identifiers(0);
@@ -1050,9 +1043,8 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
   return response;
 }
 
-absl::StatusOr<v1::ValidateCommunicationChannelResponse>
-EngineImpl::ValidateCommunicationChannel(const Principal& caller,
-                                         const v1::ValidateCommunicationChannelRequest& request) {
+absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCommunicationChannel(
+    const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "validate"));
   if (request.channel_type() != v1::WEBHOOK) {
     return absl::InvalidArgumentError("channel_type must be WEBHOOK");
@@ -1076,8 +1068,7 @@ EngineImpl::ValidateCommunicationChannel(const Principal& caller,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<WebhookEngine>> WebhookEngine::Create(
-    const EngineOptions& options) {
+absl::StatusOr<std::unique_ptr<WebhookEngine>> WebhookEngine::Create(const EngineOptions& options) {
   if (options.orgs == nullptr) {
     return absl::InvalidArgumentError("EngineOptions.orgs is required");
   }

@@ -129,15 +129,14 @@ TEST_F(WebhookEngineTest, CreateReturnsTheSeedShape) {
 TEST_F(WebhookEngineTest, SearchReturnsTheSeedExample) {
   ASSERT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
   v1::SearchWebhooksRequest request;
-  ASSERT_OK(FromJson(R"({"org_identifier":"testOrg1","event_type":"LIVEBOARD_SCHEDULE"})",
-                     &request));
+  ASSERT_OK(
+      FromJson(R"({"org_identifier":"testOrg1","event_type":"LIVEBOARD_SCHEDULE"})", &request));
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
                        engine_->SearchWebhooks(org_admin_, request));
   ASSERT_EQ(response.webhooks_size(), 1);
   EXPECT_EQ(response.webhooks(0).org().name(), "testOrg1");
-  EXPECT_THAT(ToJson(response),
-              HasSubstr(R"("pagination":{"record_offset":0,"record_size":50,)"
-                        R"("total_count":1,"has_more":false}})"));
+  EXPECT_THAT(ToJson(response), HasSubstr(R"("pagination":{"record_offset":0,"record_size":50,)"
+                                          R"("total_count":1,"has_more":false}})"));
 }
 
 TEST_F(WebhookEngineTest, RandomIdsAreUuids) {
@@ -146,8 +145,9 @@ TEST_F(WebhookEngineTest, RandomIdsAreUuids) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WebhookEngine> engine, WebhookEngine::Create(options));
   EnableWebhookChannel(*engine, cluster_admin_);
   ASSERT_OK_AND_ASSIGN(v1::Webhook webhook, engine->CreateWebhook(org_admin_, SeedCreateRequest()));
-  EXPECT_THAT(webhook.id(), ::testing::MatchesRegex(
-                                "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(webhook.id(),
+              ::testing::MatchesRegex(
+                  "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 }
 
 TEST_F(WebhookEngineTest, CreateRejectsMissingOptions) {
@@ -167,9 +167,9 @@ TEST_F(WebhookEngineTest, CreateValidatesTheRequest) {
                        "At least one event type must be specified in the events field."));
   request = SeedCreateRequest();
   request.set_url("webhook.site/abc");
-  EXPECT_THAT(engine_->CreateWebhook(org_admin_, request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "url must be an absolute http or https URL"));
+  EXPECT_THAT(
+      engine_->CreateWebhook(org_admin_, request),
+      StatusIs(absl::StatusCode::kInvalidArgument, "url must be an absolute http or https URL"));
 }
 
 TEST_F(WebhookEngineTest, OneWebhookPerOrg) {
@@ -284,10 +284,10 @@ TEST_F(WebhookEngineTest, OtherOrgsWebhooksAreInvisible) {
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier(theirs.id());
   update.set_name("stolen");
-  EXPECT_THAT(engine_->UpdateWebhook(org_admin_, update),
-              StatusIs(absl::StatusCode::kNotFound,
-                       absl::StrCat("Webhook with the specified identifier '", theirs.id(),
-                                    "' was not found.")));
+  EXPECT_THAT(
+      engine_->UpdateWebhook(org_admin_, update),
+      StatusIs(absl::StatusCode::kNotFound, absl::StrCat("Webhook with the specified identifier '",
+                                                         theirs.id(), "' was not found.")));
 
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("theirs");
@@ -530,7 +530,8 @@ class PaginationTest : public WebhookEngineTest {
     WebhookEngineTest::SetUp();
     // Five orgs, one webhook each, created a second apart; names out of creation order.
     std::vector<v1::Org> orgs;
-    for (int i = 0; i < 5; ++i) orgs.push_back(MakeOrg(absl::StrCat(100 + i), absl::StrCat("org", i)));
+    for (int i = 0; i < 5; ++i)
+      orgs.push_back(MakeOrg(absl::StrCat(100 + i), absl::StrCat("org", i)));
     ASSERT_OK_AND_ASSIGN(StaticOrgDirectory directory, StaticOrgDirectory::Create(orgs));
     orgs_ = std::make_unique<StaticOrgDirectory>(std::move(directory));
     ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
@@ -588,10 +589,12 @@ TEST_F(PaginationTest, TiesAreBrokenById) {
   EnableWebhookChannel(*engine_, admin_);
   v1::CreateWebhookRequest request = SeedCreateRequest();
   request.set_name("same");
-  ASSERT_OK_AND_ASSIGN(v1::Webhook first, engine_->CreateWebhook(
-                                              MakePrincipal(MakeOrg("1", "a"), {v1::DEVELOPER}), request));
-  ASSERT_OK_AND_ASSIGN(v1::Webhook second, engine_->CreateWebhook(
-                                               MakePrincipal(MakeOrg("2", "b"), {v1::DEVELOPER}), request));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Webhook first,
+      engine_->CreateWebhook(MakePrincipal(MakeOrg("1", "a"), {v1::DEVELOPER}), request));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Webhook second,
+      engine_->CreateWebhook(MakePrincipal(MakeOrg("2", "b"), {v1::DEVELOPER}), request));
   ASSERT_LT(first.id(), second.id());
   const auto asc = Search(R"({"sort_options":{"order":"ASC"}})");
   ASSERT_EQ(asc.webhooks_size(), 2);
@@ -629,18 +632,21 @@ TEST_F(PaginationTest, RecordSizeAboveTheMaximumIsCoerced) {
   ASSERT_OK_AND_ASSIGN(engine_, NewEngine(limits));
   v1::SearchWebhooksRequest request;
   request.set_record_size(1000);
-  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response, engine_->SearchWebhooks(admin_, request));
+  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
+                       engine_->SearchWebhooks(admin_, request));
   EXPECT_EQ(response.pagination().record_size(), 3);
 }
 
 TEST_F(PaginationTest, RejectsBadPaging) {
   v1::SearchWebhooksRequest request;
   request.set_record_size(0);
-  EXPECT_THAT(engine_->SearchWebhooks(admin_, request),
-              StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
+  EXPECT_THAT(
+      engine_->SearchWebhooks(admin_, request),
+      StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
   request.set_record_size(-1);
-  EXPECT_THAT(engine_->SearchWebhooks(admin_, request),
-              StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
+  EXPECT_THAT(
+      engine_->SearchWebhooks(admin_, request),
+      StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
   request.clear_record_size();
   request.set_record_offset(-1);
   EXPECT_THAT(engine_->SearchWebhooks(admin_, request),
@@ -688,8 +694,8 @@ TEST_F(PreferencesTest, SearchAllListsClusterAndEveryOrg) {
             R"({"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL","WEBHOOK"]}]}]})");
 
   // A developer of one org sees only that org, and no cluster preferences.
-  ASSERT_OK_AND_ASSIGN(response, engine_->SearchChannelPreferences(
-                                     MakePrincipal(test_org_, {v1::DEVELOPER}), {}));
+  ASSERT_OK_AND_ASSIGN(
+      response, engine_->SearchChannelPreferences(MakePrincipal(test_org_, {v1::DEVELOPER}), {}));
   EXPECT_EQ(ToJson(response),
             R"({"cluster_preferences":[],"org_preferences":[)"
             R"({"org":{"id":"2100019165","name":"testOrg1"},"preferences":[)"
@@ -707,9 +713,8 @@ TEST_F(PreferencesTest, SearchNarrowsToTheRequest) {
   request.Clear();
   request.add_cluster_preferences(v1::LIVEBOARD_SCHEDULE);
   ASSERT_OK_AND_ASSIGN(response, engine_->SearchChannelPreferences(cluster_admin_, request));
-  EXPECT_EQ(ToJson(response),
-            R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",)"
-            R"("channels":["WEBHOOK"]}],"org_preferences":[]})");
+  EXPECT_EQ(ToJson(response), R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",)"
+                              R"("channels":["WEBHOOK"]}],"org_preferences":[]})");
 }
 
 TEST_F(PreferencesTest, ClusterLevelNeedsAdministration) {

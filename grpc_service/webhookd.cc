@@ -57,6 +57,10 @@ ABSL_FLAG(absl::Duration, delivery_timeout, absl::Seconds(5),
 ABSL_FLAG(std::vector<std::string>, retry_delays,
           std::vector<std::string>({"1m", "5m", "15m", "1h", "2h", "4h"}),
           "waits before each retry of a failed delivery (one more attempt than entries)");
+ABSL_FLAG(absl::Duration, history_retention, absl::Hours(72),
+          "how long delivery records stay searchable");
+ABSL_FLAG(int32_t, max_pending_deliveries, 10000,
+          "deliveries not yet finished; PublishEvent beyond this answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -189,6 +193,8 @@ int Run() {
   }
   engine_options.delivery.transport = transport->get();
   engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
+  engine_options.delivery.history_retention = absl::GetFlag(FLAGS_history_retention);
+  engine_options.delivery.max_pending_jobs = absl::GetFlag(FLAGS_max_pending_deliveries);
   engine_options.delivery.retry_delays.clear();
   for (const std::string& text : absl::GetFlag(FLAGS_retry_delays)) {
     absl::Duration delay;

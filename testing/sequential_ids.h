@@ -15,9 +15,7 @@ namespace testing {
 // Thread-safe.
 class SequentialIds final : public IdGenerator {
  public:
-  std::string NewId() override {
-    return absl::StrFormat("00000000-0000-4000-8000-%012d", ++next_);
-  }
+  std::string NewId() override { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++next_); }
 
  private:
   std::atomic<int64_t> next_{0};

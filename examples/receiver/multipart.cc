@@ -52,8 +52,7 @@ absl::StatusOr<std::vector<FormPart>> ParseMultipart(absl::string_view body,
     // The next delimiter line: CRLF, the delimiter, then CRLF or the closing "--".
     const std::string marker = absl::StrCat("\r\n", delimiter);
     size_t next = body.find(marker, position);
-    while (next != absl::string_view::npos &&
-           body.substr(next + marker.size(), 2) != "\r\n" &&
+    while (next != absl::string_view::npos && body.substr(next + marker.size(), 2) != "\r\n" &&
            body.substr(next + marker.size(), 2) != "--") {
       next = body.find(marker, next + 1);
     }

@@ -27,12 +27,12 @@ TEST(MultipartTest, ReadsPayloadAndFiles) {
 }
 
 TEST(MultipartTest, RefusesMalformedBodies) {
-  EXPECT_THAT(ParseMultipart("junk", "B"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "body does not start with the boundary"));
+  EXPECT_THAT(ParseMultipart("junk", "B"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                    "body does not start with the boundary"));
   EXPECT_THAT(ParseMultipart("--B\r\nContent-Type: x\r\n\r\nnever ends", "B"),
               StatusIs(absl::StatusCode::kInvalidArgument, "part is not terminated by a boundary"));
-  EXPECT_THAT(BoundaryOf("application/json"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "Content-Type is not multipart/form-data"));
+  EXPECT_THAT(BoundaryOf("application/json"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       "Content-Type is not multipart/form-data"));
   ASSERT_OK_AND_ASSIGN(std::string boundary, BoundaryOf("multipart/form-data; boundary=abc"));
   EXPECT_EQ(boundary, "abc");
 }

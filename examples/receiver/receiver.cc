@@ -41,10 +41,9 @@ using tcp = boost::asio::ip::tcp;
 // A path component made of the name's safe characters only.
 std::string SafeName(absl::string_view name) {
   std::string safe;
-  for (const char c : name) safe.push_back(std::isalnum(static_cast<unsigned char>(c)) ||
-                                                   c == '.' || c == '-' || c == '_'
-                                               ? c
-                                               : '_');
+  for (const char c : name)
+    safe.push_back(
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_');
   return safe.empty() || safe == "." || safe == ".." ? "unnamed" : safe;
 }
 
@@ -65,7 +64,8 @@ http::response<http::string_body> Handle(const http::request<http::string_body>&
   for (const auto& field : request) {
     headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  const absl::Status verified = webhooks::VerifySignature(verify, headers, request.body(), absl::Now());
+  const absl::Status verified =
+      webhooks::VerifySignature(verify, headers, request.body(), absl::Now());
   if (!verified.ok()) {
     std::cerr << "refused: " << verified.message() << "\n";
     return Answer(request, http::status::unauthorized, std::string(verified.message()));
@@ -86,8 +86,8 @@ http::response<http::string_body> Handle(const http::request<http::string_body>&
   for (const auto& part : *parts) {
     const std::string file = part.name == "payload" ? "payload.json" : SafeName(part.filename);
     std::ofstream(folder / file, std::ios::binary) << part.content;
-    std::cout << "stored " << (folder / file).string() << " (" << part.content.size()
-              << " bytes)" << std::endl;
+    std::cout << "stored " << (folder / file).string() << " (" << part.content.size() << " bytes)"
+              << std::endl;
   }
   return Answer(request, http::status::ok, "stored");
 }
@@ -111,9 +111,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   boost::asio::io_context io;
-  tcp::acceptor acceptor(
-      io, tcp::endpoint(boost::asio::ip::make_address(listen[0]),
-                        static_cast<unsigned short>(std::stoi(listen[1]))));
+  tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::make_address(listen[0]),
+                                           static_cast<unsigned short>(std::stoi(listen[1]))));
   std::cout << "listening on " << acceptor.local_endpoint() << std::endl;
   for (;;) {
     tcp::socket socket(io);
