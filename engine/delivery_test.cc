@@ -13,6 +13,7 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
+#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -21,16 +22,10 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
 
 constexpr int64_t kStartMillis = 1773824614455;
-
-v1::Org MakeOrg(const std::string& id, const std::string& name) {
-  v1::Org org;
-  org.set_id(id);
-  org.set_name(name);
-  return org;
-}
 
 HttpResponse Reply(int status, std::vector<std::pair<std::string, std::string>> headers = {},
                    std::string body = "") {

@@ -16,20 +16,15 @@
 #include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
+#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
 namespace {
 
 using ::testing::HasSubstr;
+using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
-
-v1::Org MakeOrg(const std::string& id, const std::string& name) {
-  v1::Org org;
-  org.set_id(id);
-  org.set_name(name);
-  return org;
-}
 
 class DurabilityTest : public ::testing::Test {
  protected:

@@ -2,20 +2,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
 namespace {
 
 using ::testing::HasSubstr;
+using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
-
-v1::Org MakeOrg(const std::string& id, const std::string& name) {
-  v1::Org org;
-  org.set_id(id);
-  org.set_name(name);
-  return org;
-}
 
 TEST(StaticOrgDirectoryTest, FindsByIdThenByName) {
   ASSERT_OK_AND_ASSIGN(

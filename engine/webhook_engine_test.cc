@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
 #include "testing/sequential_ids.h"
+#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -19,16 +20,11 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::webhooks::testing::EnableWebhookChannel;
+using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
 
 constexpr int64_t kStartMillis = 1773824614455;
-
-v1::Org MakeOrg(const std::string& id, const std::string& name) {
-  v1::Org org;
-  org.set_id(id);
-  org.set_name(name);
-  return org;
-}
 
 Principal MakePrincipal(const v1::Org& org, std::initializer_list<v1::Privilege> privileges,
                         bool across_orgs = false) {
@@ -39,15 +35,6 @@ Principal MakePrincipal(const v1::Org& org, std::initializer_list<v1::Privilege>
   principal.privileges = privileges;
   principal.can_act_across_orgs = across_orgs;
   return principal;
-}
-
-// Turns the WEBHOOK channel on at cluster level, which every org then inherits.
-void EnableWebhookChannel(WebhookEngine& engine, const Principal& admin) {
-  v1::ConfigureChannelPreferencesRequest preferences;
-  auto* cluster = preferences.add_cluster_preferences();
-  cluster->set_event_type(v1::LIVEBOARD_SCHEDULE);
-  cluster->add_channels(v1::WEBHOOK);
-  ASSERT_OK(engine.ConfigureChannelPreferences(admin, preferences));
 }
 
 v1::CreateWebhookRequest SeedCreateRequest() {

@@ -10,11 +10,11 @@
 //
 // The binary's path is the first argument (see BUILD).
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -121,8 +121,8 @@ class Webhookd {
   }
 
   std::unique_ptr<v1::WebhookService::Stub> Stub() const {
-    return v1::WebhookService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+    return v1::WebhookService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
 
  private:
@@ -157,8 +157,9 @@ std::string Describe(const OrgState& state) {
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp",
-                              "/crash-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    directory_ =
+        absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp", "/crash-",
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
     principals_ = directory_ + "/principals.textproto";
@@ -192,7 +193,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
     auto stub = server->Stub();
     EnableWebhooks(*stub);
     absl::Mutex mu;
-    std::map<int, OrgState> acknowledged;           // By org.
+    std::map<int, OrgState> acknowledged;              // By org.
     std::map<int, std::optional<OrgState>> in_flight;  // The write an org has outstanding.
     int acks = 0;
     int stopped = 0;  // Writers that have seen the server go (or failed).
@@ -291,8 +292,8 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
       const OrgState& actual = recovered[org];
       const std::optional<OrgState>& pending = in_flight[org];
       EXPECT_TRUE(actual == acknowledged[org] || (pending.has_value() && actual == *pending))
-          << "kill after " << kill_after << " writes: org " << org << " has "
-          << Describe(actual) << ", acknowledged " << Describe(acknowledged[org])
+          << "kill after " << kill_after << " writes: org " << org << " has " << Describe(actual)
+          << ", acknowledged " << Describe(acknowledged[org])
           << (pending.has_value() ? ", in flight " + Describe(*pending) : "");
     }
     server->Kill();

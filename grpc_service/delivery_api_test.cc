@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "grpcpp/grpcpp.h"
-#include "gtest/gtest.h"
 #include "grpc_service/rest_types.h"
 #include "grpc_service/test_environment.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
 #include "testing/fake_transport.h"
 
@@ -19,17 +19,8 @@ using ::testing::HasSubstr;
 using ::webhooks::testing::kAdminToken;
 using ::webhooks::testing::kUserATestOrg1Token;
 using ::webhooks::testing::NormalizeUuids;
+using ::webhooks::testing::RestPost;
 using ::webhooks::testing::TestEnvironment;
-
-RestRequest Post(absl::string_view path, absl::string_view body, absl::string_view token) {
-  RestRequest request;
-  request.method = "POST";
-  request.target = std::string(path);
-  request.headers["content-type"] = "application/json";
-  request.headers["authorization"] = absl::StrCat("Bearer ", token);
-  request.body = std::string(body);
-  return request;
-}
 
 class DeliveryApiTest : public ::testing::Test {
  protected:
@@ -64,10 +55,10 @@ class DeliveryApiTest : public ::testing::Test {
 };
 
 TEST_F(DeliveryApiTest, PublishedEventsShowInTheHistory) {
-  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
-                        R"({"name":"hook","url":"https://r.example/hook",
+  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
+                            R"({"name":"hook","url":"https://r.example/hook",
                             "events":["LIVEBOARD_SCHEDULE"]})",
-                        kUserATestOrg1Token))
+                            kUserATestOrg1Token))
                 .status,
             200);
   v1::PublishEventResponse published;
@@ -77,11 +68,11 @@ TEST_F(DeliveryApiTest, PublishedEventsShowInTheHistory) {
   ASSERT_EQ(transport_.request_count(), 1u);
   EXPECT_EQ(transport_.requests()[0].url, "https://r.example/hook");
 
-  const RestResponse history = Handle(Post(
-      "/api/rest/2.0/jobs/history/communication-channels/search",
-      R"({"channel_type":"WEBHOOK","channel_identifiers":["hook"],
+  const RestResponse history =
+      Handle(RestPost("/api/rest/2.0/jobs/history/communication-channels/search",
+                      R"({"channel_type":"WEBHOOK","channel_identifiers":["hook"],
           "events":[{"type":"LIVEBOARD_SCHEDULE","identifier":"sch-1"}]})",
-      kUserATestOrg1Token));
+                      kUserATestOrg1Token));
   EXPECT_EQ(history.status, 200);
   EXPECT_EQ(history.body,
             absl::StrCat(R"({"jobs":[{"id":")", published.job_id(),
@@ -104,13 +95,13 @@ TEST_F(DeliveryApiTest, PublishingNeedsAdministration) {
 }
 
 TEST_F(DeliveryApiTest, ValidateAnswersThoughtSpotsShape) {
-  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
-                        R"({"name":"hook","url":"https://r.example/hook",
+  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
+                            R"({"name":"hook","url":"https://r.example/hook",
                             "events":["LIVEBOARD_SCHEDULE"]})",
-                        kUserATestOrg1Token))
+                            kUserATestOrg1Token))
                 .status,
             200);
-  const RestResponse validated = Handle(Post(
+  const RestResponse validated = Handle(RestPost(
       "/api/rest/2.0/system/communication-channels/validate",
       R"({"channel_type":"WEBHOOK","channel_identifier":"hook","event_type":"LIVEBOARD_SCHEDULE"})",
       kUserATestOrg1Token));
@@ -125,14 +116,14 @@ TEST_F(DeliveryApiTest, ValidateAnswersThoughtSpotsShape) {
 }
 
 TEST_F(DeliveryApiTest, HistoryErrorsUseThoughtSpotsBody) {
-  const RestResponse missing = Handle(Post(
+  const RestResponse missing = Handle(RestPost(
       "/api/rest/2.0/jobs/history/communication-channels/search", "{}", kUserATestOrg1Token));
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(NormalizeUuids(missing.body),
             R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
             R"("trace_id_guid":"<uuid>","debug":"channel_type must be specified. Currently )"
             R"(only WEBHOOK is supported."}}})");
-  const RestResponse unknown = Handle(Post(
+  const RestResponse unknown = Handle(RestPost(
       "/api/rest/2.0/system/communication-channels/validate",
       R"({"channel_type":"WEBHOOK","channel_identifier":"nope","event_type":"LIVEBOARD_SCHEDULE"})",
       kUserATestOrg1Token));

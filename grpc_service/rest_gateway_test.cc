@@ -27,18 +27,8 @@ using ::webhooks::testing::kUserATestOrg1Token;
 using ::webhooks::testing::kUserATestOrg2025Token;
 using ::webhooks::testing::kViewerToken;
 using ::webhooks::testing::NormalizeUuids;
+using ::webhooks::testing::RestPost;
 using ::webhooks::testing::TestEnvironment;
-
-RestRequest Post(absl::string_view path, absl::string_view body, absl::string_view token) {
-  RestRequest request;
-  request.method = "POST";
-  request.target = std::string(path);
-  request.headers["content-type"] = "application/json";
-  request.headers["accept"] = "application/json";
-  if (!token.empty()) request.headers["authorization"] = absl::StrCat("Bearer ", token);
-  request.body = std::string(body);
-  return request;
-}
 
 // The seed's create example (the product page's curl request body).
 constexpr absl::string_view kSeedCreate = R"json({
@@ -120,7 +110,7 @@ class RestGatewayTest : public ::testing::Test {
   }
 
   RestResponse CreateSeedWebhook() {
-    return Handle(Post("/api/rest/2.0/webhooks/create", kSeedCreate, kUserATestOrg1Token));
+    return Handle(RestPost("/api/rest/2.0/webhooks/create", kSeedCreate, kUserATestOrg1Token));
   }
 
   TestEnvironment env_;
@@ -156,9 +146,9 @@ TEST_F(RestGatewayTest, SeedCreateExampleAnswers200WithTheWebhook) {
 TEST_F(RestGatewayTest, SeedSearchExampleAnswers200WithAPage) {
   ASSERT_EQ(CreateSeedWebhook().status, 200);
   const RestResponse response =
-      Handle(Post("/api/rest/2.0/webhooks/search",
-                  R"({"org_identifier": "testOrg1", "event_type": "LIVEBOARD_SCHEDULE"})",
-                  kUserATestOrg1Token));
+      Handle(RestPost("/api/rest/2.0/webhooks/search",
+                      R"({"org_identifier": "testOrg1", "event_type": "LIVEBOARD_SCHEDULE"})",
+                      kUserATestOrg1Token));
   EXPECT_EQ(response.status, 200);
   EXPECT_THAT(response.headers, ElementsAre(Pair("Content-Type", "application/json")));
   EXPECT_EQ(response.body, absl::StrCat(R"({"webhooks":[)", kSeedWebhookJson,
@@ -167,7 +157,7 @@ TEST_F(RestGatewayTest, SeedSearchExampleAnswers200WithAPage) {
 }
 
 TEST_F(RestGatewayTest, EmptySearchAnswersAnEmptyPage) {
-  RestRequest request = Post("/api/rest/2.0/webhooks/search", "", kUserATestOrg1Token);
+  RestRequest request = RestPost("/api/rest/2.0/webhooks/search", "", kUserATestOrg1Token);
   request.headers.erase("content-type");  // No body, so no Content-Type is needed.
   const RestResponse response = Handle(request);
   EXPECT_EQ(response.status, 200);
@@ -176,15 +166,15 @@ TEST_F(RestGatewayTest, EmptySearchAnswersAnEmptyPage) {
 }
 
 TEST_F(RestGatewayTest, SeedUpdateExampleAnswers204WithNoBody) {
-  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
-                        R"({"name":"webhook-lb-test","url":"https://example.com/hook",)"
-                        R"("events":["LIVEBOARD_SCHEDULE"]})",
-                        kUserATestOrg2025Token))
+  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
+                            R"({"name":"webhook-lb-test","url":"https://example.com/hook",)"
+                            R"("events":["LIVEBOARD_SCHEDULE"]})",
+                            kUserATestOrg2025Token))
                 .status,
             200);
   env_.clock().Advance(absl::Milliseconds(1500));
-  const RestResponse response = Handle(Post("/api/rest/2.0/webhooks/webhook-lb-test/update",
-                                            R"json({
+  const RestResponse response = Handle(RestPost("/api/rest/2.0/webhooks/webhook-lb-test/update",
+                                                R"json({
 "name": "webhook-lb-event",
 "description": "Webhook for Liveboard schedule event",
 "url": "https://webhook.site/6643eba5-9d3e-42a1-85e0-bb686ba1524d/2e5251b2-8274-41f6-80a0-1b82854df31f",
@@ -192,13 +182,13 @@ TEST_F(RestGatewayTest, SeedUpdateExampleAnswers204WithNoBody) {
 "LIVEBOARD_SCHEDULE"
 ]
 })json",
-                                            kUserATestOrg2025Token));
+                                                kUserATestOrg2025Token));
   EXPECT_EQ(response.status, 204);
   EXPECT_THAT(response.headers, IsEmpty());
   EXPECT_EQ(response.body, "");
 
   const RestResponse search =
-      Handle(Post("/api/rest/2.0/webhooks/search", "{}", kUserATestOrg2025Token));
+      Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", kUserATestOrg2025Token));
   EXPECT_EQ(search.status, 200);
   EXPECT_EQ(
       search.body,
@@ -216,27 +206,28 @@ TEST_F(RestGatewayTest, SeedUpdateExampleAnswers204WithNoBody) {
 }
 
 TEST_F(RestGatewayTest, PathVariablesArePercentDecoded) {
-  ASSERT_EQ(Handle(Post("/api/rest/2.0/webhooks/create",
-                        R"({"name":"my hook","url":"https://example.com/hook",)"
-                        R"("events":["LIVEBOARD_SCHEDULE"]})",
-                        kUserATestOrg1Token))
+  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
+                            R"({"name":"my hook","url":"https://example.com/hook",)"
+                            R"("events":["LIVEBOARD_SCHEDULE"]})",
+                            kUserATestOrg1Token))
                 .status,
             200);
-  EXPECT_EQ(Handle(Post("/api/rest/2.0/webhooks/my%20hook/update", R"({"description":"d"})",
-                        kUserATestOrg1Token))
+  EXPECT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/my%20hook/update", R"({"description":"d"})",
+                            kUserATestOrg1Token))
                 .status,
             204);
   // The path wins over a body field of the same name.
-  EXPECT_EQ(Handle(Post("/api/rest/2.0/webhooks/my%20hook/update",
-                        R"({"webhook_identifier":"other","description":"e"})", kUserATestOrg1Token))
-                .status,
-            204);
+  EXPECT_EQ(
+      Handle(RestPost("/api/rest/2.0/webhooks/my%20hook/update",
+                      R"({"webhook_identifier":"other","description":"e"})", kUserATestOrg1Token))
+          .status,
+      204);
 }
 
 TEST_F(RestGatewayTest, SeedDeleteExampleAnswers200WithTheDeletedWebhook) {
   ASSERT_EQ(
       Handle(
-          Post(
+          RestPost(
               "/api/rest/2.0/webhooks/create",
               R"({"name":"webhook-lb-test","description":"Webhook for testing purposes",)"
               R"("url":"https://webhook.site/6643eba5-9d3e-42a1-85e0-bb686ba1524d/2e5251b2-8274-41f6-80a0-1b82854df31f",)"
@@ -244,12 +235,12 @@ TEST_F(RestGatewayTest, SeedDeleteExampleAnswers200WithTheDeletedWebhook) {
               kUserATestOrg2025Token))
           .status,
       200);
-  const RestResponse response = Handle(Post("/api/rest/2.0/webhooks/delete", R"json({
+  const RestResponse response = Handle(RestPost("/api/rest/2.0/webhooks/delete", R"json({
 "webhook_identifiers": [
 "webhook-lb-test"
 ]
 })json",
-                                            kUserATestOrg2025Token));
+                                                kUserATestOrg2025Token));
   EXPECT_EQ(response.status, 200);
   EXPECT_THAT(response.headers, ElementsAre(Pair("Content-Type", "application/json")));
   EXPECT_EQ(
@@ -268,7 +259,7 @@ TEST_F(RestGatewayTest, SeedDeleteExampleAnswers200WithTheDeletedWebhook) {
 }
 
 TEST_F(RestGatewayTest, ChannelPreferencesConfigure204AndSearch200) {
-  const RestResponse configured = Handle(Post(
+  const RestResponse configured = Handle(RestPost(
       "/api/rest/2.0/system/preferences/communication-channels/configure",
       R"({"org_preferences":[{"org_identifier":"testOrg1","operation":"REPLACE",)"
       R"("preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL","WEBHOOK"]}]}]})",
@@ -277,8 +268,8 @@ TEST_F(RestGatewayTest, ChannelPreferencesConfigure204AndSearch200) {
   EXPECT_THAT(configured.headers, IsEmpty());
   EXPECT_EQ(configured.body, "");
 
-  const RestResponse search = Handle(
-      Post("/api/rest/2.0/system/preferences/communication-channels/search", "{}", kAdminToken));
+  const RestResponse search = Handle(RestPost(
+      "/api/rest/2.0/system/preferences/communication-channels/search", "{}", kAdminToken));
   EXPECT_EQ(search.status, 200);
   EXPECT_THAT(search.headers, ElementsAre(Pair("Content-Type", "application/json")));
   EXPECT_EQ(
@@ -293,88 +284,94 @@ TEST_F(RestGatewayTest, ChannelPreferencesConfigure204AndSearch200) {
 // --- Error mappings -----------------------------------------------------------------------
 
 TEST_F(RestGatewayTest, InvalidArgumentIs400) {
-  const ErrorMessage error = ExpectError(
-      Handle(Post("/api/rest/2.0/webhooks/create",
-                  R"({"name":"n","url":"https://example.com","events":[]})", kUserATestOrg1Token)),
-      400, 10002);
+  const ErrorMessage error =
+      ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/create",
+                                  R"({"name":"n","url":"https://example.com","events":[]})",
+                                  kUserATestOrg1Token)),
+                  400, 10002);
   EXPECT_THAT(error.debug, HasSubstr("events"));
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/delete", R"({"webhook_identifiers":[]})",
-                          kUserATestOrg1Token)),
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/delete", R"({"webhook_identifiers":[]})",
+                              kUserATestOrg1Token)),
               400, 10002);
 }
 
 TEST_F(RestGatewayTest, NotFoundIs400) {
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/no-such-webhook/update", R"({"name":"x"})",
-                          kUserATestOrg1Token)),
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/no-such-webhook/update", R"({"name":"x"})",
+                              kUserATestOrg1Token)),
               400, 10002);
 }
 
 TEST_F(RestGatewayTest, AlreadyExistsIs400) {
   ASSERT_EQ(CreateSeedWebhook().status, 200);
   ExpectError(
-      Handle(
-          Post("/api/rest/2.0/webhooks/create",
-               R"({"name":"second","url":"https://example.com","events":["LIVEBOARD_SCHEDULE"]})",
-               kUserATestOrg1Token)),
+      Handle(RestPost(
+          "/api/rest/2.0/webhooks/create",
+          R"({"name":"second","url":"https://example.com","events":["LIVEBOARD_SCHEDULE"]})",
+          kUserATestOrg1Token)),
       400, 10002);
 }
 
 TEST_F(RestGatewayTest, FailedPreconditionIs400) {
   // testOrg2025 turns its webhook channel off, so no webhook may be created there.
   ASSERT_EQ(
-      Handle(Post("/api/rest/2.0/system/preferences/communication-channels/configure",
-                  R"({"org_preferences":[{"org_identifier":"1574427524",)"
-                  R"("preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}]}]})",
-                  kAdminToken))
+      Handle(
+          RestPost("/api/rest/2.0/system/preferences/communication-channels/configure",
+                   R"({"org_preferences":[{"org_identifier":"1574427524",)"
+                   R"("preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}]}]})",
+                   kAdminToken))
           .status,
       204);
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/create", kSeedCreate, kUserATestOrg2025Token)),
-              400, 10002);
+  ExpectError(
+      Handle(RestPost("/api/rest/2.0/webhooks/create", kSeedCreate, kUserATestOrg2025Token)), 400,
+      10002);
 }
 
 TEST_F(RestGatewayTest, UnknownJsonFieldIs400NamingIt) {
   const ErrorMessage error = ExpectError(
-      Handle(Post("/api/rest/2.0/webhooks/search", R"({"record_sise": 5})", kAdminToken)), 400,
+      Handle(RestPost("/api/rest/2.0/webhooks/search", R"({"record_sise": 5})", kAdminToken)), 400,
       10002);
   EXPECT_THAT(error.debug, HasSubstr("record_sise"));
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/search", "{not json", kAdminToken)), 400, 10002);
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/search", "{not json", kAdminToken)), 400,
+              10002);
 }
 
 TEST_F(RestGatewayTest, MissingUnknownOrMalformedTokenIs401) {
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/search", "{}", "")), 401, 10097);
-  const ErrorMessage unknown =
-      ExpectError(Handle(Post("/api/rest/2.0/webhooks/search", "{}", "guessed-token")), 401, 10097);
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", "")), 401, 10097);
+  const ErrorMessage unknown = ExpectError(
+      Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", "guessed-token")), 401, 10097);
   EXPECT_THAT(unknown.debug, Not(HasSubstr("guessed-token")));
-  RestRequest basic = Post("/api/rest/2.0/webhooks/search", "{}", "");
+  RestRequest basic = RestPost("/api/rest/2.0/webhooks/search", "{}", "");
   basic.headers["authorization"] = "Basic dXNlcjpwYXNz";
   ExpectError(Handle(basic), 401, 10097);
-  RestRequest binary = Post("/api/rest/2.0/webhooks/search", "{}", "");
+  RestRequest binary = RestPost("/api/rest/2.0/webhooks/search", "{}", "");
   binary.headers["authorization"] = "Bearer \x01\x02";
   ExpectError(Handle(binary), 401, 10097);
 }
 
 TEST_F(RestGatewayTest, BearerSchemeIsCaseInsensitive) {
-  RestRequest request = Post("/api/rest/2.0/webhooks/search", "{}", "");
+  RestRequest request = RestPost("/api/rest/2.0/webhooks/search", "{}", "");
   request.headers["authorization"] = absl::StrCat("bearer ", kAdminToken);
   EXPECT_EQ(Handle(request).status, 200);
 }
 
 TEST_F(RestGatewayTest, MissingPrivilegeIs403) {
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/create", kSeedCreate, kViewerToken)), 403, 10023);
-  ExpectError(
-      Handle(Post("/api/rest/2.0/system/preferences/communication-channels/configure",
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/create", kSeedCreate, kViewerToken)), 403,
+              10023);
+  ExpectError(Handle(RestPost(
+                  "/api/rest/2.0/system/preferences/communication-channels/configure",
                   R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":[]}]})",
                   kUserATestOrg1Token)),
-      403, 10023);
+              403, 10023);
 }
 
 TEST_F(RestGatewayTest, UnknownPathIs404) {
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks/storage-config", "{}", kAdminToken)), 404, 10002);
-  ExpectError(Handle(Post("/api/rest/2.0/webhooks//update", "{}", kAdminToken)), 404, 10002);
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/storage-config", "{}", kAdminToken)), 404,
+              10002);
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks//update", "{}", kAdminToken)), 404, 10002);
 }
 
 TEST_F(RestGatewayTest, WrongMethodIs405WithAllow) {
-  RestRequest request = Post("/api/rest/2.0/webhooks/search?x=1", "", kAdminToken);
+  RestRequest request = RestPost("/api/rest/2.0/webhooks/search?x=1", "", kAdminToken);
   request.method = "GET";
   const RestResponse response = Handle(request);
   ExpectError(response, 405, 10002);
@@ -382,12 +379,12 @@ TEST_F(RestGatewayTest, WrongMethodIs405WithAllow) {
 }
 
 TEST_F(RestGatewayTest, NonJsonContentTypeIs415) {
-  RestRequest request = Post("/api/rest/2.0/webhooks/search", "name=x", kAdminToken);
+  RestRequest request = RestPost("/api/rest/2.0/webhooks/search", "name=x", kAdminToken);
   request.headers["content-type"] = "application/x-www-form-urlencoded";
   ExpectError(Handle(request), 415, 10002);
   request.headers.erase("content-type");
   ExpectError(Handle(request), 415, 10002);
-  RestRequest with_charset = Post("/api/rest/2.0/webhooks/search", "{}", kAdminToken);
+  RestRequest with_charset = RestPost("/api/rest/2.0/webhooks/search", "{}", kAdminToken);
   with_charset.headers["content-type"] = "Application/JSON; charset=utf-8";
   EXPECT_EQ(Handle(with_charset).status, 200);
 }
@@ -396,7 +393,7 @@ TEST(RestGatewayLimitsTest, BodyOverTheLimitIs413) {
   WebhookServerOptions options;
   options.gateway.max_body_bytes = 64;
   TestEnvironment env(TestEnvironment::kInProcess, options);
-  const RestResponse response = env.server().gateway().Handle(Post(
+  const RestResponse response = env.server().gateway().Handle(RestPost(
       "/api/rest/2.0/webhooks/search",
       absl::StrCat(R"({"webhook_identifier":")", std::string(100, 'x'), R"("})"), kAdminToken));
   ExpectError(response, 413, 10002);
@@ -420,12 +417,12 @@ TEST(RestGatewayServerErrorTest, InternalErrorIs500WithNoDetail) {
                                      server->InProcessChannel(grpc::ChannelArguments()), {});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   const RestResponse search =
-      (*gateway)->Handle(Post("/api/rest/2.0/webhooks/search", "{}", kAdminToken));
+      (*gateway)->Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", kAdminToken));
   const ErrorMessage error = ExpectError(search, 500, 10038);
   EXPECT_EQ(error.debug, "Unexpected server error.");
   EXPECT_THAT(search.body, Not(HasSubstr("secret")));
   // Methods the fake leaves unimplemented are 500s too.
-  ExpectError((*gateway)->Handle(Post("/api/rest/2.0/webhooks/delete", "{}", kAdminToken)), 500,
+  ExpectError((*gateway)->Handle(RestPost("/api/rest/2.0/webhooks/delete", "{}", kAdminToken)), 500,
               10038);
   server->Shutdown();
 }

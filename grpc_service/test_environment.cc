@@ -101,6 +101,17 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store*
   server_ = *std::move(server);
 }
 
+RestRequest RestPost(absl::string_view path, absl::string_view body, absl::string_view token) {
+  RestRequest request;
+  request.method = "POST";
+  request.target = std::string(path);
+  request.headers["content-type"] = "application/json";
+  request.headers["accept"] = "application/json";
+  if (!token.empty()) request.headers["authorization"] = absl::StrCat("Bearer ", token);
+  request.body = std::string(body);
+  return request;
+}
+
 std::string NormalizeUuids(absl::string_view text) {
   static const std::regex* const kUuid =
       new std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");

@@ -16,6 +16,7 @@
 #include "engine/store.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
+#include "grpc_service/rest_types.h"
 #include "grpc_service/webhook_server.h"
 #include "testing/fake_clock.h"
 #include "testing/sequential_ids.h"
@@ -56,6 +57,9 @@ class TestEnvironment {
   std::unique_ptr<WebhookEngine> engine_;
   std::unique_ptr<WebhookServer> server_;
 };
+
+// A JSON POST to `path` as `token` (none if empty), as a REST client sends it.
+RestRequest RestPost(absl::string_view path, absl::string_view body, absl::string_view token);
 
 // Replaces every UUID in `text` with "<uuid>", so error bodies compare exactly.
 std::string NormalizeUuids(absl::string_view text);
