@@ -62,9 +62,10 @@ int main(int argc, char** argv) {
     if (!engine->CreateWebhook(admin, request).ok()) return 1;
   }
   const int64_t after = ResidentBytes();
-  std::printf("webhooks %d\nresident_bytes_before %lld\nresident_bytes_after %lld\n"
-              "bytes_per_webhook %.0f\n",
-              count, static_cast<long long>(before), static_cast<long long>(after),
-              static_cast<double>(after - before) / count);
+  std::printf(
+      "webhooks %d\nresident_bytes_before %lld\nresident_bytes_after %lld\n"
+      "bytes_per_webhook %.0f\n",
+      count, static_cast<long long>(before), static_cast<long long>(after),
+      static_cast<double>(after - before) / count);
   return 0;
 }

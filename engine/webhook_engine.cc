@@ -701,7 +701,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
       record->set_delete_webhook(deleted->id());
       ApplyLocked(*record);
     }
-    sequence = store_.Write(batch);
+    sequence = batch.records().empty() ? 0 : store_.Write(batch);  // 0: nothing to wait for.
   }
   RETURN_IF_ERROR(MakeDurable(sequence));
   response.set_deleted_count(response.deleted_webhooks_size());
