@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/json_options.pb.h"
 
@@ -170,10 +171,71 @@ void AppendField(const Message& message, const FieldDescriptor* field, std::stri
   }
 }
 
+// google.protobuf.Value, Struct and ListValue: JSON itself, with an object's keys sorted.
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
+
+void AppendJsonStruct(const google::protobuf::Struct& object, std::string* out) {
+  std::vector<const std::string*> keys;
+  for (const auto& [key, value] : object.fields()) keys.push_back(&key);
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  out->push_back('{');
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendString(*keys[i], out);
+    out->push_back(':');
+    AppendJsonValue(object.fields().at(*keys[i]), out);
+  }
+  out->push_back('}');
+}
+
+void AppendJsonList(const google::protobuf::ListValue& list, std::string* out) {
+  out->push_back('[');
+  for (int i = 0; i < list.values_size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonValue(list.values(i), out);
+  }
+  out->push_back(']');
+}
+
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      AppendDouble(value.number_value(), out);
+      break;
+    case google::protobuf::Value::kStringValue:
+      AppendString(value.string_value(), out);
+      break;
+    case google::protobuf::Value::kBoolValue:
+      out->append(value.bool_value() ? "true" : "false");
+      break;
+    case google::protobuf::Value::kStructValue:
+      AppendJsonStruct(value.struct_value(), out);
+      break;
+    case google::protobuf::Value::kListValue:
+      AppendJsonList(value.list_value(), out);
+      break;
+    default:
+      out->append("null");
+  }
+}
+
 void AppendMessage(const Message& message, std::string* out) {
   const Descriptor* descriptor = message.GetDescriptor();
+  if (descriptor == google::protobuf::Struct::descriptor()) {
+    AppendJsonStruct(static_cast<const google::protobuf::Struct&>(message), out);
+    return;
+  }
+  if (descriptor == google::protobuf::ListValue::descriptor()) {
+    AppendJsonList(static_cast<const google::protobuf::ListValue&>(message), out);
+    return;
+  }
+  if (descriptor == google::protobuf::Value::descriptor()) {
+    AppendJsonValue(static_cast<const google::protobuf::Value&>(message), out);
+    return;
+  }
   if (descriptor->file()->package() == "google.protobuf") {
-    // Well-known types (Struct, ListValue, ...) have JSON forms of their own.
+    // Other well-known types (Empty, Timestamp, ...) have JSON forms of their own.
     std::string json;
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;

@@ -69,6 +69,22 @@ TEST(ToJsonTest, WritesWellKnownTypesInTheirOwnForm) {
   EXPECT_THAT(ToJson(request), HasSubstr(R"("url_params":{"a":"b"})"));
 }
 
+// A finding of //fuzz:json_request_fuzzer: Struct keys were written in hash-map order.
+TEST(ToJsonTest, SortsTheKeysOfJsonObjects) {
+  v1::UpdateWebhookRequest request;
+  ASSERT_OK(FromJson(R"({"url_params":{"h":"v","g":"v","f":"v","e":"v","d":"v","c":"v",
+                         "b":"v","a":"v"},"additional_headers":[{"value":"1","key":"X"}]})",
+                     &request));
+  const std::string json = ToJson(request);
+  EXPECT_THAT(json, HasSubstr(R"("url_params":{"a":"v","b":"v","c":"v","d":"v","e":"v",)"
+                              R"("f":"v","g":"v","h":"v"})"));
+  EXPECT_THAT(json, HasSubstr(R"("additional_headers":[{"key":"X","value":"1"}])"));
+  // Printing what was parsed from the output gives the output again.
+  v1::UpdateWebhookRequest again;
+  ASSERT_OK(FromJson(json, &again));
+  EXPECT_EQ(ToJson(again), json);
+}
+
 TEST(FromJsonTest, AcceptsProtoAndCamelCaseNames) {
   v1::SearchWebhooksRequest request;
   ASSERT_OK(FromJson(R"({"org_identifier":"testOrg1","recordSize":10,)"

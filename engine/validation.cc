@@ -1,5 +1,6 @@
 #include "engine/validation.h"
 
+#include <map>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
@@ -188,7 +189,10 @@ absl::Status CheckUrlParams(const v1::Webhook& webhook, const EngineLimits& limi
     return Invalid("url_params",
                    absl::StrCat("may have at most ", limits.max_url_params, " entries"));
   }
-  for (const auto& [key, value] : webhook.url_params()) {
+  // In key order, so the same webhook always gets the same first error.
+  const std::map<std::string, std::string> sorted(webhook.url_params().begin(),
+                                                  webhook.url_params().end());
+  for (const auto& [key, value] : sorted) {
     RETURN_IF_ERROR(CheckText("url_params key", key, limits.max_key_length));
     if (value.size() > static_cast<size_t>(limits.max_value_length) || HasControlCharacter(value)) {
       return Invalid(absl::StrCat("url_params.", key),

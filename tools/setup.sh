@@ -16,6 +16,7 @@ packages=(
   openssl                    # test certificates for webhookd's TLS test
   libboost1.81-dev           # webhookd's HTTP/1.1 server: Boost.Beast and Asio (header-only)
   clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer, ASan and UBSan runtimes for clang
+  wrk nginx-light            # bench/run.sh: HTTP load generator, and the delivery receiver
 )
 
 missing=()

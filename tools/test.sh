@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds everything, runs every test of this
-# workspace and of the example host workspace, and ends with "N passed, M failed" counting
-# GoogleTest cases (not Bazel targets). Exits non-zero if anything failed or did not build.
+# workspace and of the example host workspace, then this workspace's again under ASan+UBSan,
+# and ends with "N passed, M failed" counting GoogleTest cases (not Bazel targets), each
+# configuration's runs counted. Exits non-zero if anything failed or did not build.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,12 +13,13 @@ status=0
 passed=0
 failed=0
 
-# Runs `bazel test //...` in workspace $1 and adds its GoogleTest cases to the counts.
+# Runs `bazel test //...` in workspace $1 with the options that follow and adds its GoogleTest
+# cases to the counts.
 run_workspace() {
   local dir=$1
-  (cd "$dir" && bazel test //... "${@:2}") || status=1
+  (cd "$dir" && bazel test "${@:2}" //...) || status=1
   local testlogs targets target xml tests failures
-  testlogs=$(cd "$dir" && bazel info bazel-testlogs 2>/dev/null)
+  testlogs=$(cd "$dir" && bazel info "${@:2}" bazel-testlogs 2>/dev/null)
   targets=$(cd "$dir" && bazel query 'tests(//...)' 2>/dev/null)
   for target in $targets; do
     xml="$testlogs/$(echo "${target#//}" | tr ':' '/')/test.xml"
@@ -41,6 +43,9 @@ run_workspace() {
 
 run_workspace "$root"
 run_workspace "$root/examples/host_workspace"
+# Every test again under AddressSanitizer and UndefinedBehaviorSanitizer (one build; see
+# .bazelrc). ThreadSanitizer runs are in tools/sanitizers.sh.
+run_workspace "$root" --config=asan_ubsan
 
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
