@@ -86,8 +86,13 @@ DeliveryService::~DeliveryService() {
     wake_cv_.SignalAll();
   }
   if (dispatcher_.joinable()) dispatcher_.join();
-  absl::MutexLock lock(&mu_);
-  while (in_flight_ > 0) idle_cv_.Wait(&mu_);
+  uint64_t unsynced;
+  {
+    absl::MutexLock lock(&mu_);
+    while (in_flight_ > 0) idle_cv_.Wait(&mu_);
+    unsynced = unsynced_;
+  }
+  store_.Sync(unsynced).IgnoreError();
 }
 
 absl::StatusOr<std::string> DeliveryService::Enqueue(
@@ -140,6 +145,12 @@ void DeliveryService::RunDue() {
     std::string job_id, webhook_id, boundary;
     std::shared_ptr<const std::string> body;
   };
+  uint64_t unsynced;
+  {
+    absl::MutexLock lock(&mu_);
+    unsynced = unsynced_;
+  }
+  store_.Sync(unsynced).IgnoreError();  // A failed store fails the next API call instead.
   std::vector<Due> due;
   {
     absl::MutexLock lock(&mu_);
@@ -261,31 +272,27 @@ void DeliveryService::SendWithToken(const v1::Webhook& webhook, const std::strin
 
 void DeliveryService::Complete(const std::string& job_id,
                                const absl::StatusOr<HttpResponse>& result) {
-  Store& store = store_;  // `this` may be gone once the lock is released.
-  uint64_t sequence;
-  {
-    absl::MutexLock lock(&mu_);
-    const Job& job = jobs_.at(job_id);
-    const int try_count = job.record.try_count() + 1;
-    const AttemptOutcome outcome =
-        ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
-    v1::StoreBatch batch;
-    v1::JobUpdate* update = batch.add_records()->mutable_update_job();
-    update->set_id(job_id);
-    update->set_status(outcome.status);
-    update->set_try_count(try_count);
-    update->set_detail(outcome.detail);
-    update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
-    ApplyUpdateLocked(*update);
-    sequence = store_.Write(batch);
-    --in_flight_;
-    wake_ = true;
-    wake_cv_.Signal();
-    idle_cv_.SignalAll();
-  }
-  // A store that can no longer write fails the next call that needs it; the attempt's
-  // outcome is in memory either way.
-  store.Sync(sequence).IgnoreError();
+  absl::MutexLock lock(&mu_);
+  const Job& job = jobs_.at(job_id);
+  const int try_count = job.record.try_count() + 1;
+  const AttemptOutcome outcome =
+      ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+  v1::StoreBatch batch;
+  v1::JobUpdate* update = batch.add_records()->mutable_update_job();
+  update->set_id(job_id);
+  update->set_status(outcome.status);
+  update->set_try_count(try_count);
+  update->set_detail(outcome.detail);
+  update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
+  ApplyUpdateLocked(*update);
+  // Made durable by the next RunDue (or the destructor), not here: this runs on the
+  // transport's thread, which must not wait for the disk. A crash before then sends the
+  // attempt again, which at-least-once delivery allows.
+  unsynced_ = store_.Write(batch);
+  --in_flight_;
+  wake_ = true;
+  wake_cv_.Signal();
+  idle_cv_.SignalAll();
 }
 
 void DeliveryService::ApplyUpdateLocked(const v1::JobUpdate& update) {

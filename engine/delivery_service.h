@@ -139,6 +139,7 @@ class DeliveryService {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   int pending_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t unsynced_ ABSL_GUARDED_BY(mu_) = 0;  // The last attempt outcome written, not synced.
   absl::flat_hash_map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
   absl::btree_set<std::pair<absl::Time, std::string>> due_ ABSL_GUARDED_BY(mu_);
   absl::btree_set<std::pair<absl::Time, std::string>> by_creation_ ABSL_GUARDED_BY(mu_);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -59,18 +60,15 @@ class StaticAuthenticator final : public Authenticator {
   static absl::StatusOr<std::unique_ptr<StaticAuthenticator>> Create(
       const v1::PrincipalsConfig& config);
 
-  // Hashes `bearer_token` and compares the digest with every stored one in constant time.
+  // Hashes `bearer_token` with SHA-256 and looks the digest up.
   absl::StatusOr<Principal> Authenticate(absl::string_view bearer_token) const override;
 
  private:
-  struct Entry {
-    std::array<uint8_t, 32> digest;
-    Principal principal;
-  };
+  explicit StaticAuthenticator(absl::flat_hash_map<std::string, Principal> by_digest)
+      : by_digest_(std::move(by_digest)) {}
 
-  explicit StaticAuthenticator(std::vector<Entry> entries) : entries_(std::move(entries)) {}
-
-  const std::vector<Entry> entries_;
+  // By the raw 32-byte SHA-256 of each token.
+  const absl::flat_hash_map<std::string, Principal> by_digest_;
 };
 
 }  // namespace webhooks
