@@ -111,10 +111,8 @@ void BM_SearchPage(benchmark::State& state) {
 }
 BENCHMARK(BM_SearchPage)
     ->ArgNames({"webhooks", "field", "order", "deep"})
-    ->ArgsProduct({{100, 10000, 100000},
-                   {v1::CREATED, v1::MODIFIED, v1::NAME},
-                   {v1::ASC, v1::DESC},
-                   {0, 1}});
+    ->ArgsProduct(
+        {{100, 10000, 100000}, {v1::CREATED, v1::MODIFIED, v1::NAME}, {v1::ASC, v1::DESC}, {0, 1}});
 
 // A cross-org administrator naming one org (the admin console's per-org view).
 void BM_SearchAdminOneOrg(benchmark::State& state) {
@@ -188,7 +186,8 @@ void BM_Update(benchmark::State& state) {
   owner.org.set_id(absl::StrCat(cluster.count / 2));
   owner.org.set_name(absl::StrCat("org", cluster.count / 2));
   v1::UpdateWebhookRequest request;
-  request.set_webhook_identifier(absl::StrCat("webhook-", (cluster.count / 2 * 7919) % cluster.count));
+  request.set_webhook_identifier(
+      absl::StrCat("webhook-", (cluster.count / 2 * 7919) % cluster.count));
   int64_t n = 0;
   for (auto _ : state) {
     request.set_description((++n & 1) ? "odd" : "even");

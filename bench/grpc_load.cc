@@ -68,8 +68,7 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, 
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // One connection per channel.
     args.SetInt("bench.channel", i);
-    channels.push_back(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   }
   return channels;
 }
@@ -96,8 +95,8 @@ class SearchCaller : public Caller {
     for (const auto& channel : channels) stubs_.push_back(WebhookService::NewStub(channel));
   }
   void Start(int stream, std::function<void(const grpc::Status&)> done) override {
-    auto* call = new Call<webhooks::v1::SearchWebhooksRequest,
-                          webhooks::v1::SearchWebhooksResponse>();
+    auto* call =
+        new Call<webhooks::v1::SearchWebhooksRequest, webhooks::v1::SearchWebhooksResponse>();
     call->context.AddMetadata("authorization", token_);
     stubs_[stream % stubs_.size()]->async()->SearchWebhooks(
         &call->context, &call->request, &call->response,
@@ -172,7 +171,7 @@ class PublishCaller : public Caller {
           }
           delete call;
           done(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? grpc::Status::OK
-                                                                          : status);
+                                                                           : status);
         });
   }
   bool Write(const std::string& path) {
@@ -298,15 +297,14 @@ int Fill(const std::vector<std::shared_ptr<grpc::Channel>>& channels, int orgs, 
     call->request.set_description("Webhook for Liveboard schedule");
     call->request.set_url(absl::GetFlag(FLAGS_url));
     call->request.add_events(webhooks::v1::LIVEBOARD_SCHEDULE);
-    stub->async()->CreateWebhook(&call->context, &call->request, &call->response,
-                                 [&, call](grpc::Status status) {
-                                   if (!status.ok() && failed.fetch_add(1) == 0) {
-                                     std::fprintf(stderr, "grpc_load: create: %s\n",
-                                                  status.error_message().c_str());
-                                   }
-                                   delete call;
-                                   issue();
-                                 });
+    stub->async()->CreateWebhook(
+        &call->context, &call->request, &call->response, [&, call](grpc::Status status) {
+          if (!status.ok() && failed.fetch_add(1) == 0) {
+            std::fprintf(stderr, "grpc_load: create: %s\n", status.error_message().c_str());
+          }
+          delete call;
+          issue();
+        });
   };
   for (int s = 0; s < streams; ++s) issue();
   all_done.WaitForNotification();
@@ -346,10 +344,10 @@ int main(int argc, char** argv) {
   if (mode == "search") {
     SearchCaller caller(channels, token);
     const Result result = RunClosedLoop(caller, streams, warmup, duration);
-    Print(result, absl::StrCat(" request_bytes=",
-                               webhooks::v1::SearchWebhooksRequest().ByteSizeLong(),
-                               " response_bytes=", caller.last_response_bytes_.load(),
-                               " page_webhooks=", caller.last_count_.load()));
+    Print(result,
+          absl::StrCat(" request_bytes=", webhooks::v1::SearchWebhooksRequest().ByteSizeLong(),
+                       " response_bytes=", caller.last_response_bytes_.load(),
+                       " page_webhooks=", caller.last_count_.load()));
     return result.errors == 0 ? 0 : 1;
   }
   if (mode == "echo") {
@@ -365,7 +363,8 @@ int main(int argc, char** argv) {
     Print(result, absl::StrCat(" queued=", caller.queued(), " rejected=", caller.rejected_.load()));
     if (!absl::GetFlag(FLAGS_publish_log).empty() &&
         !caller.Write(absl::GetFlag(FLAGS_publish_log))) {
-      std::fprintf(stderr, "grpc_load: cannot write %s\n", absl::GetFlag(FLAGS_publish_log).c_str());
+      std::fprintf(stderr, "grpc_load: cannot write %s\n",
+                   absl::GetFlag(FLAGS_publish_log).c_str());
       return 1;
     }
     return result.errors == 0 ? 0 : 1;

@@ -101,6 +101,7 @@ absl::Status Validate(const v1::PrincipalsConfig& config, const Locator& at) {
     }
   }
   absl::flat_hash_map<std::string, const v1::PrincipalUser*> users;
+  absl::flat_hash_set<std::pair<std::string, std::string>> memberships;  // (user id, org id)
   for (int i = 0; i < config.users_size(); ++i) {
     const v1::PrincipalUser& user = config.users(i);
     if (user.id().empty()) return Invalid(at.Where("users", i), "user id must not be empty");
@@ -121,6 +122,7 @@ absl::Status Validate(const v1::PrincipalsConfig& config, const Locator& at) {
             at.Where("users", i, "org_ids", j),
             absl::StrCat("user \"", user.id(), "\" names unknown org \"", user.org_ids(j), "\""));
       }
+      memberships.emplace(user.id(), user.org_ids(j));
     }
   }
   absl::flat_hash_set<std::string> digests;
@@ -144,8 +146,7 @@ absl::Status Validate(const v1::PrincipalsConfig& config, const Locator& at) {
       return Invalid(at.Where("tokens", i, "org_id"),
                      absl::StrCat("token names unknown org \"", token.org_id(), "\""));
     }
-    const auto& user_orgs = user->second->org_ids();
-    if (std::find(user_orgs.begin(), user_orgs.end(), token.org_id()) == user_orgs.end()) {
+    if (!memberships.contains(std::make_pair(token.user_id(), token.org_id()))) {
       return Invalid(at.Where("tokens", i, "org_id"),
                      absl::StrCat("token's org \"", token.org_id(), "\" is not one of user \"",
                                   token.user_id(), "\"'s org_ids"));

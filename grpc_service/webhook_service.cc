@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/generated_message_reflection.h"
 #include "grpc_service/status_mapping.h"
 
 namespace webhooks {
@@ -32,10 +33,11 @@ grpc::Status Reply(absl::string_view method, absl::StatusOr<T> result, T* respon
 }  // namespace
 
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
-  // Defined in webhook_service.pb.cc, which no other code references, so a static link would
-  // drop it; naming its descriptor table keeps it (and registers it in the generated pool).
-  static const void* const kTable = &::descriptor_table_proto_2fwebhook_5fservice_2eproto;
-  static_cast<void>(kTable);
+  // The descriptor lives in webhook_service.pb.cc, which nothing else references, so a static
+  // link drops it unless something calls into it. AssignDescriptors does, and also makes sure
+  // the file is in the generated pool before it is searched.
+  google::protobuf::internal::AssignDescriptors(
+      &::descriptor_table_proto_2fwebhook_5fservice_2eproto);
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       v1::WebhookService::service_full_name());
 }
@@ -126,8 +128,7 @@ grpc::Status WebhookServiceImpl::SearchChannelHistory(
     v1::SearchChannelHistoryResponse* response) {
   absl::StatusOr<Principal> caller = Caller(*context);
   if (!caller.ok()) return Finish("SearchChannelHistory", caller.status());
-  return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request),
-               response);
+  return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
