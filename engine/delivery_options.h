@@ -39,6 +39,9 @@ struct DeliveryOptions {
   absl::Duration history_retention = absl::Hours(72);
   // Deliveries not yet finished; one more is refused with kResourceExhausted.
   int max_pending_jobs = 10000;
+  // Attempts handed to the transport at once; due deliveries beyond this wait their turn
+  // (thousands of simultaneous transfers cost the transport more than they gain).
+  int max_concurrent_attempts = 64;
   // Bytes of all files of one event (ThoughtSpot: 25 MB).
   int64_t max_event_file_bytes = 25 * 1000 * 1000;
   ProductInfo product;

@@ -156,7 +156,8 @@ void DeliveryService::RunDue() {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
     Prune(now);
-    while (!due_.empty() && due_.begin()->first <= now) {
+    while (!due_.empty() && due_.begin()->first <= now &&
+           in_flight_ < options_.max_concurrent_attempts) {
       const Job& job = jobs_.at(due_.begin()->second);
       due.push_back({job.record.id(), job.owner.webhook_id, job.boundary, job.body});
       due_.erase(due_.begin());

@@ -73,7 +73,8 @@ class DeliveryService {
       const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
       const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
 
-  // Starts every attempt that is due now. The dispatcher calls it; so may the host.
+  // Starts the attempts that are due now, up to max_concurrent_attempts in flight. The
+  // dispatcher calls it (again whenever an attempt ends); so may the host.
   void RunDue();
 
   // Sends a test event to `webhook` now, waits for the answer, records it in the history and

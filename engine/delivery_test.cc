@@ -180,6 +180,23 @@ TEST_F(DeliveryTest, DispatcherThreadSendsWhatIsDue) {
   EXPECT_EQ(transport_->request_count(), 1u);
 }
 
+TEST_F(DeliveryTest, AttemptsInFlightAreCapped) {
+  delivery_.max_concurrent_attempts = 2;
+  StartEngine();
+  transport_->SetResponder(nullptr);  // Answers wait for Respond().
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  for (int i = 0; i < 3; ++i) Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 2u);  // The third waits for a free slot.
+  HttpResponse ok;
+  ok.status = 200;
+  ASSERT_OK(transport_->Respond(0, ok));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 3u);
+  ASSERT_OK(transport_->Respond(1, ok));
+  ASSERT_OK(transport_->Respond(2, ok));
+}
+
 TEST_F(DeliveryTest, RetriesOnTheScheduleThenSucceeds) {
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
   Script(

@@ -123,8 +123,9 @@ class WebhookEngine {
   virtual absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
       const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) = 0;
 
-  // Starts the deliveries that are due. Only needed with DeliveryOptions::run_dispatcher
-  // false (hosts that drive delivery from their own loop, and tests on a fake clock).
+  // Starts the deliveries that are due (up to DeliveryOptions::max_concurrent_attempts in
+  // flight). Only needed with DeliveryOptions::run_dispatcher false (hosts that drive delivery
+  // from their own loop, and tests on a fake clock).
   virtual void RunDueDeliveries() = 0;
 };
 
