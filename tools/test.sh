@@ -28,10 +28,13 @@ run_workspace() {
       failed=$((failed + 1))
       continue
     fi
-    # The first <testsuites> element carries the totals of the whole binary.
-    tests=$(grep -o -m1 '<testsuites [^>]*' "$xml" | grep -o ' tests="[0-9]*"' | grep -o '[0-9]*')
-    failures=$(grep -o -m1 '<testsuites [^>]*' "$xml" | grep -o ' failures="[0-9]*"' | grep -o '[0-9]*')
-    errors=$(grep -o -m1 '<testsuites [^>]*' "$xml" | grep -o ' errors="[0-9]*"' | grep -o '[0-9]*')
+    # GoogleTest's <testsuites> element carries the totals of the whole binary; a test that is
+    # not GoogleTest gets Bazel's report, one <testsuite> of one case.
+    totals=$(grep -o -m1 '<testsuites [^>]*' "$xml")
+    [ -n "$totals" ] || totals=$(grep -o -m1 '<testsuite [^>]*' "$xml")
+    tests=$(echo "$totals" | grep -o ' tests="[0-9]*"' | grep -o '[0-9]*')
+    failures=$(echo "$totals" | grep -o ' failures="[0-9]*"' | grep -o '[0-9]*')
+    errors=$(echo "$totals" | grep -o ' errors="[0-9]*"' | grep -o '[0-9]*')
     if [ -z "$tests" ]; then  # A binary that crashed before writing its report.
       failed=$((failed + 1))
       continue
