@@ -37,13 +37,51 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
+namespace {
+
+// `text` with each byte that is not part of a well-formed UTF-8 sequence (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF) replaced by '?'. Error messages can
+// quote request bytes, and a JSON body must be UTF-8.
+std::string ToValidUtf8(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    const unsigned char lead = byte(0);
+    const size_t length = lead < 0x80           ? 1
+                          : (lead >> 5) == 0x06 ? 2
+                          : (lead >> 4) == 0x0e ? 3
+                          : (lead >> 3) == 0x1e ? 4
+                                                : 0;
+    bool ok = length > 0 && i + length <= text.size();
+    for (size_t k = 1; ok && k < length; ++k) ok = (byte(k) & 0xc0) == 0x80;
+    if (ok && length == 2) ok = lead >= 0xc2;
+    if (ok && length == 3) {
+      ok = !(lead == 0xe0 && byte(1) < 0xa0) && !(lead == 0xed && byte(1) >= 0xa0);
+    }
+    if (ok && length == 4) {
+      ok = !(lead == 0xf0 && byte(1) < 0x90) && lead <= 0xf4 && !(lead == 0xf4 && byte(1) >= 0x90);
+    }
+    if (ok) {
+      out.append(text.data() + i, length);
+      i += length;
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string ErrorBody(int code, absl::string_view debug) {
   // protobuf's JSON printer escapes the text: a Value holding a string prints as a JSON string.
   google::protobuf::Value debug_value;
-  debug_value.set_string_value(std::string(debug));
+  debug_value.set_string_value(ToValidUtf8(debug));
   std::string debug_json;
   if (!google::protobuf::util::MessageToJsonString(debug_value, &debug_json).ok()) {
-    debug_json = "\"\"";  // Only invalid UTF-8 fails; the text is then dropped, not mangled.
+    debug_json = "\"\"";
   }
   return absl::StrCat(R"({"error":{"message":{"code":)", code, R"(,"incident_id_guid":")",
                       RandomUuidGenerator()->NewId(), R"(","trace_id_guid":")",

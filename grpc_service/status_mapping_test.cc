@@ -116,5 +116,14 @@ TEST(StatusMappingTest, BodyIsValidJsonWithEscapedDebugText) {
             message.fields().at("trace_id_guid").string_value());
 }
 
+// A finding of //fuzz:rest_gateway_fuzzer: error messages quote request bytes, which need
+// not be UTF-8; the body must still be JSON.
+TEST(ErrorBodyTest, InvalidUtf8BecomesQuestionMarks) {
+  const std::string body =
+      ErrorBody(10002, "bad \xc1\xb1 bytes, ok \xc3\xa9, overlong \xe0\x8b\x8f");
+  EXPECT_NE(body.find("\"debug\":\"bad ?? bytes, ok \xc3\xa9, overlong ???\""), std::string::npos)
+      << body;
+}
+
 }  // namespace
 }  // namespace webhooks
