@@ -49,18 +49,21 @@ class DeliveryApiTest : public ::testing::Test {
     return stub_->PublishEvent(&context, request, response);
   }
 
+  // testOrg1's webhook "hook", created over REST.
+  RestResponse CreateHook() {
+    return Handle(RestPost("/api/rest/2.0/webhooks/create",
+                           R"({"name":"hook","url":"https://r.example/hook",
+                               "events":["LIVEBOARD_SCHEDULE"]})",
+                           kUserATestOrg1Token));
+  }
+
   testing::FakeTransport transport_;
   TestEnvironment env_;
   std::unique_ptr<v1::WebhookService::Stub> stub_;
 };
 
 TEST_F(DeliveryApiTest, PublishedEventsShowInTheHistory) {
-  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
-                            R"({"name":"hook","url":"https://r.example/hook",
-                            "events":["LIVEBOARD_SCHEDULE"]})",
-                            kUserATestOrg1Token))
-                .status,
-            200);
+  ASSERT_EQ(CreateHook().status, 200);
   v1::PublishEventResponse published;
   ASSERT_TRUE(Publish(kAdminToken, &published).ok());
   ASSERT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
@@ -95,12 +98,7 @@ TEST_F(DeliveryApiTest, PublishingNeedsAdministration) {
 }
 
 TEST_F(DeliveryApiTest, ValidateAnswersThoughtSpotsShape) {
-  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/create",
-                            R"({"name":"hook","url":"https://r.example/hook",
-                            "events":["LIVEBOARD_SCHEDULE"]})",
-                            kUserATestOrg1Token))
-                .status,
-            200);
+  ASSERT_EQ(CreateHook().status, 200);
   const RestResponse validated = Handle(RestPost(
       "/api/rest/2.0/system/communication-channels/validate",
       R"({"channel_type":"WEBHOOK","channel_identifier":"hook","event_type":"LIVEBOARD_SCHEDULE"})",
