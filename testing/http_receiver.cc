@@ -167,6 +167,11 @@ void HttpReceiver::SetDefaultResponse(ScriptedResponse response) {
   default_response_ = std::move(response);
 }
 
+void HttpReceiver::SetHandler(Handler handler) {
+  absl::MutexLock lock(&mu_);
+  handler_ = std::move(handler);
+}
+
 std::vector<ReceivedRequest> HttpReceiver::requests() const {
   absl::MutexLock lock(&mu_);
   return requests_;
@@ -184,11 +189,21 @@ bool HttpReceiver::WaitForRequests(size_t n, absl::Duration timeout) const {
 }
 
 ScriptedResponse HttpReceiver::NextResponse(ReceivedRequest request) {
+  Handler handler;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!script_.empty() || !handler_) {
+      requests_.push_back(std::move(request));
+      if (script_.empty()) return default_response_;
+      ScriptedResponse response = std::move(script_.front());
+      script_.pop_front();
+      return response;
+    }
+    handler = handler_;  // A copy: SetHandler() may replace it while this one runs.
+  }
+  ScriptedResponse response = handler(request);
   absl::MutexLock lock(&mu_);
   requests_.push_back(std::move(request));
-  if (script_.empty()) return default_response_;
-  ScriptedResponse response = std::move(script_.front());
-  script_.pop_front();
   return response;
 }
 

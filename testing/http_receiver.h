@@ -11,13 +11,14 @@
 //   EXPECT_EQ(receiver.requests()[0].body, "...");
 //
 // It records every request (method, target, headers with lower-cased names, body) and answers
-// each with the next scripted response, or with the default response (200, empty body) when
-// the script is empty. A response may "hang": the request is recorded but never answered, and
-// the connection stays open until the client closes it or the receiver is destroyed, which
-// is how tests exercise client timeouts. Request bodies must carry Content-Length (chunked
-// bodies are answered with 411 and the connection is closed). Connections are kept alive, so
-// several requests may arrive on one connection; `connection_count()` tells how many were
-// accepted.
+// each with the next scripted response; when the script is empty, with what the handler
+// computes from the request if one is set (fakes of real services, such as FakeSts, answer
+// this way), else with the default response (200, empty body). A response may "hang": the
+// request is recorded but never answered, and the connection stays open until the client
+// closes it or the receiver is destroyed, which is how tests exercise client timeouts.
+// Request bodies must carry Content-Length (chunked bodies are answered with 411 and the
+// connection is closed). Connections are kept alive, so several requests may arrive on one
+// connection; `connection_count()` tells how many were accepted.
 //
 // One background thread serves all connections. Every method is thread-safe. The destructor
 // closes every connection and joins the thread.
@@ -26,6 +27,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -85,8 +87,18 @@ class HttpReceiver {
 
   // Answers the next unanswered request with `response` (responses queue in order).
   void Enqueue(ScriptedResponse response);
-  // What requests get when the queue is empty. Initially 200 with an empty body.
+  // What requests get when the queue is empty and no handler is set. Initially 200 with an
+  // empty body.
   void SetDefaultResponse(ScriptedResponse response);
+
+  using Handler = std::function<ScriptedResponse(const ReceivedRequest&)>;
+  // Answers requests with `handler(request)` when the queue is empty, instead of the default
+  // response; an empty `handler` goes back to the default response. The handler runs on the
+  // receiver's thread, one request at a time and without the receiver's lock, so it may call
+  // the receiver's methods (not its destructor). A request is recorded, and counts for
+  // WaitForRequests(), once the handler has returned, so whatever state the handler keeps is
+  // up to date by then.
+  void SetHandler(Handler handler);
 
   // Every request received so far, in arrival order.
   std::vector<ReceivedRequest> requests() const;
@@ -115,6 +127,7 @@ class HttpReceiver {
   mutable absl::Mutex mu_;
   std::deque<ScriptedResponse> script_ ABSL_GUARDED_BY(mu_);
   ScriptedResponse default_response_ ABSL_GUARDED_BY(mu_);
+  Handler handler_ ABSL_GUARDED_BY(mu_);
   std::vector<ReceivedRequest> requests_ ABSL_GUARDED_BY(mu_);
   int connection_count_ ABSL_GUARDED_BY(mu_) = 0;
 };

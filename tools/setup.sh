@@ -26,6 +26,8 @@ done
 # npm fetches google/api/{annotations,http}.proto (below); any installed npm will do (some
 # machines get it with a nodejs package that is not Debian's).
 command -v npm >/dev/null || missing+=(npm)
+# node runs s3rver (below) for //testing:s3_server; any installed node will do, as for npm.
+command -v node >/dev/null || missing+=(nodejs)
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
@@ -54,4 +56,28 @@ if [ "$(cat "$googleapis_dir/VERSION" 2>/dev/null)" != "$googleapis_version" ]; 
     "$googleapis_dir/google/api/"
   $sudo cp "$tmp/package/LICENSE" "$googleapis_dir/LICENSE"
   echo "$googleapis_version" | $sudo tee "$googleapis_dir/VERSION" >/dev/null
+fi
+
+# s3rver, the S3-compatible server that //testing:s3_server runs for upload tests, with its
+# dependencies, into a fixed directory that tests read by absolute path (Bazel's sandbox lets
+# them). Pinned; skipped when that version is already there. Installed as this user into a
+# temporary prefix, then copied into place, so npm never runs under sudo; install scripts are off
+# because none of its dependencies need one.
+s3rver_version="3.7.1"
+s3rver_dir="/usr/local/share/webhooks-s3rver"
+if [ "$(cat "$s3rver_dir/VERSION" 2>/dev/null)" != "$s3rver_version" ]; then
+  echo "setup: installing s3rver@$s3rver_version into $s3rver_dir" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  s3rver_tmp="$(mktemp -d)"
+  trap 'rm -rf "${tmp:-}" "$s3rver_tmp"' EXIT
+  npm install --silent --prefix "$s3rver_tmp" --no-audit --no-fund --ignore-scripts \
+    "s3rver@$s3rver_version" >/dev/null
+  $sudo rm -rf "$s3rver_dir"
+  $sudo mkdir -p "$s3rver_dir"
+  # package-lock.json records the dependency versions this machine got.
+  $sudo cp -R "$s3rver_tmp/node_modules" "$s3rver_tmp/package.json" \
+    "$s3rver_tmp/package-lock.json" "$s3rver_dir/"
+  # Written last: an interrupted install is retried on the next run.
+  echo "$s3rver_version" | $sudo tee "$s3rver_dir/VERSION" >/dev/null
 fi
