@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/http_transport.h"
+#include "engine/uri_encoding.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -55,28 +56,6 @@ std::string AmzDate(absl::Time time) {
 std::string CredentialScope(absl::Time time, absl::string_view region, absl::string_view service) {
   return absl::StrCat(absl::FormatTime("%Y%m%d", time, absl::UTCTimeZone()), "/", region, "/",
                       service, "/", kScopeTerminator);
-}
-
-bool IsUnreserved(unsigned char c) {
-  return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-// RFC 3986 percent-encoding of every byte but the unreserved ones ('/' included).
-std::string UriEncode(absl::string_view bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size());
-  for (const char ch : bytes) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
-  return out;
 }
 
 int HexValue(char c) {

@@ -221,6 +221,9 @@ absl::Status Prepare(Transfer& transfer, const CurlTransportOptions& options) {
   WEBHOOKS_SETOPT(easy, CURLOPT_FOLLOWLOCATION, 0L);
   WEBHOOKS_SETOPT(easy, CURLOPT_PROXY, "");  // Ignore http_proxy and friends.
   WEBHOOKS_SETOPT(easy, CURLOPT_TCP_NODELAY, 1L);
+  // A connection opened past the address policy must not be reused by a request that the
+  // policy applies to (a webhook URL naming the same host and port).
+  if (request.operator_endpoint) WEBHOOKS_SETOPT(easy, CURLOPT_FORBID_REUSE, 1L);
   const long timeout_ms =
       request.timeout == absl::InfiniteDuration()
           ? 0L
@@ -335,9 +338,11 @@ void CurlTransport::Run() {
     }
 
     for (Pending& pending : incoming) {
-      auto transfer =
-          std::make_unique<Transfer>(std::move(pending.request), std::move(pending.done),
-                                     options_.allow_private_endpoints, options_.max_response_body);
+      const bool allow_private =
+          options_.allow_private_endpoints || pending.request.operator_endpoint;
+      auto transfer = std::make_unique<Transfer>(std::move(pending.request),
+                                                 std::move(pending.done), allow_private,
+                                                 options_.max_response_body);
       absl::Status prepared = Prepare(*transfer, options_);
       if (prepared.ok() && curl_multi_add_handle(multi, transfer->easy) != CURLM_OK) {
         prepared = absl::InternalError(

@@ -9,7 +9,8 @@
 // connections are kept alive and reused across requests to the same host. Every connection
 // is checked against the address policy (engine/address_policy.h) on the address actually
 // being connected to, after DNS resolution, so hostnames resolving to loopback or private
-// addresses, and DNS rebinding, are refused unless `allow_private_endpoints` is set.
+// addresses, and DNS rebinding, are refused unless `allow_private_endpoints` is set (or the
+// request is to an operator's endpoint: HttpRequest::operator_endpoint).
 // Redirects are never followed, only http and https are spoken, proxy environment variables
 // are ignored, and TLS peers are verified against the system's CA store.
 //

@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "engine/http_transport.h"
+#include "engine/object_storage.h"
 
 namespace webhooks {
 
@@ -42,6 +43,12 @@ struct DeliveryOptions {
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;
+  // Stores the report files of webhooks that have a storage destination. Not owned; must
+  // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
+  ObjectStorage* storage = nullptr;
+  // This server's AWS account, which customers' roles trust (GET /webhooks/storage-config).
+  // Empty: not configured, answered as null.
+  std::string aws_account_id;
   // Bytes of all files of one event (ThoughtSpot: 25 MB).
   int64_t max_event_file_bytes = 25 * 1000 * 1000;
   ProductInfo product;

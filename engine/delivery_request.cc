@@ -8,24 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "engine/signing.h"
+#include "engine/uri_encoding.h"
 
 namespace webhooks {
 namespace engine_internal {
 namespace {
-
-// RFC 3986 unreserved characters stay; everything else is %XX.
-std::string UrlEncode(absl::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      absl::StrAppend(&out, "%",
-                      absl::AsciiStrToUpper(absl::BytesToHexString(absl::string_view(&c, 1))));
-    }
-  }
-  return out;
-}
 
 // A file name safe inside a quoted Content-Disposition parameter.
 std::string QuotedFileName(absl::string_view name) {
@@ -128,7 +115,7 @@ std::string UrlWithParams(absl::string_view url,
   for (const auto& [key, value] : sorted) {
     if (!first) result.push_back('&');
     first = false;
-    absl::StrAppend(&result, UrlEncode(key), "=", UrlEncode(value));
+    absl::StrAppend(&result, UriEncode(key), "=", UriEncode(value));
   }
   return result;
 }

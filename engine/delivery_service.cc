@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/delivery_request.h"
 #include "engine/json_codec.h"
+#include "engine/object_storage.h"
 #include "engine/status_macros.h"
 #include "google/protobuf/struct.pb.h"
 
@@ -33,6 +34,13 @@ std::string HttpDetail(const HttpResponse& response) {
   return detail;
 }
 
+constexpr char kNoObjectStorage[] =
+    "this server stores no report files: it was started without object storage";
+
+std::string ContentType(const v1::EventFile& file) {
+  return file.mime_type().empty() ? "application/octet-stream" : file.mime_type();
+}
+
 // A URL for messages: no query (url_params may hold keys).
 std::string UrlForMessages(const std::string& url) { return url.substr(0, url.find('?')); }
 
@@ -47,6 +55,20 @@ v1::JobRecipient ToJobRecipient(const v1::RecipientInfo& recipient) {
 
 }  // namespace
 
+bool MayPassOnRetry(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kAborted:
+      return true;
+    default:
+      return false;
+  }
+}
+
 AttemptOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, int try_count,
                                const DeliveryOptions& options, double jitter_draw) {
   AttemptOutcome outcome;
@@ -56,8 +78,7 @@ AttemptOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, int t
   }
   outcome.detail = result.ok() ? HttpDetail(*result) : std::string(result.status().message());
   const bool final = (result.ok() && result->status == 410) ||
-                     result.status().code() == absl::StatusCode::kPermissionDenied ||
-                     result.status().code() == absl::StatusCode::kFailedPrecondition ||
+                     (!result.ok() && !MayPassOnRetry(result.status().code())) ||
                      try_count > static_cast<int>(options.retry_delays.size());
   if (final) {
     outcome.status = HistoryJob::FAILED;
@@ -102,8 +123,15 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
   const absl::Time now = clock_.Now();
   const std::string payload = ToJson(BuildPayload(run, webhook, event_id, now, options_.product));
   Job job;
-  job.boundary = NewBoundary(absl::StrReplaceAll(ids_.NewId(), {{"-", ""}}), payload, files);
-  job.body = std::make_shared<const std::string>(MultipartBody(job.boundary, payload, files));
+  if (webhook.has_storage_destination()) {
+    auto upload = std::make_shared<v1::PendingUpload>();
+    upload->set_payload(payload);
+    *upload->mutable_files() = files;
+    job.upload = std::move(upload);
+  } else {
+    job.boundary = NewBoundary(absl::StrReplaceAll(ids_.NewId(), {{"-", ""}}), payload, files);
+    job.body = std::make_shared<const std::string>(MultipartBody(job.boundary, payload, files));
+  }
   job.owner = {webhook.org().id(), webhook.id(), webhook.name()};
   job.next_attempt = absl::FromUnixMillis(absl::ToUnixMillis(now));
   v1::ChannelHistoryJob& record = job.record;
@@ -144,6 +172,8 @@ void DeliveryService::RunDue() {
   struct Due {
     std::string job_id, webhook_id, boundary;
     std::shared_ptr<const std::string> body;
+    std::shared_ptr<const v1::PendingUpload> upload;
+    absl::Time created;
   };
   uint64_t unsynced;
   {
@@ -159,7 +189,8 @@ void DeliveryService::RunDue() {
     while (!due_.empty() && due_.begin()->first <= now &&
            in_flight_ < options_.max_concurrent_attempts) {
       const Job& job = jobs_.at(due_.begin()->second);
-      due.push_back({job.record.id(), job.owner.webhook_id, job.boundary, job.body});
+      due.push_back({job.record.id(), job.owner.webhook_id, job.boundary, job.body, job.upload,
+                     absl::FromUnixMillis(job.record.creation_time_in_millis())});
       due_.erase(due_.begin());
       ++in_flight_;
     }
@@ -172,10 +203,105 @@ void DeliveryService::RunDue() {
       Complete(attempt.job_id, absl::FailedPreconditionError("the webhook is disabled"));
     } else {
       const std::string job_id = attempt.job_id;
-      Attempt(*webhook, job_id, attempt.boundary, std::move(attempt.body),
-              [this, job_id](absl::StatusOr<HttpResponse> result) { Complete(job_id, result); });
+      Done done = [this, job_id](absl::StatusOr<HttpResponse> result) { Complete(job_id, result); };
+      if (attempt.upload != nullptr) {
+        UploadThenAttempt(*webhook, job_id, attempt.created, std::move(attempt.upload),
+                          std::move(done));
+      } else {
+        Attempt(*webhook, job_id, attempt.boundary, std::move(attempt.body), std::move(done));
+      }
     }
   }
+}
+
+void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id,
+                                        absl::Time created,
+                                        std::shared_ptr<const v1::PendingUpload> upload,
+                                        Done done) {
+  if (!webhook.has_storage_destination()) {
+    // The destination was removed after the event: the files travel in the POST after all.
+    AttemptWithAttachments(webhook, job_id, upload->payload(), upload->files(), std::move(done));
+    return;
+  }
+  if (options_.storage == nullptr) {
+    done(absl::FailedPreconditionError(kNoObjectStorage));
+    return;
+  }
+  const v1::StorageDestination& destination = webhook.storage_destination();
+  std::vector<StorageObject> objects;
+  std::vector<std::string> keys;
+  for (const v1::EventFile& file : upload->files()) {
+    keys.push_back(ObjectKey(destination, webhook.org().id(), created, job_id, file.name()));
+    objects.push_back({keys.back(), ContentType(file), file.content()});
+  }
+  options_.storage->Put(
+      destination, std::move(objects),
+      [this, webhook, job_id, keys = std::move(keys), upload = std::move(upload),
+       done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
+        if (!results.ok()) {
+          done(results.status());
+          return;
+        }
+        const v1::StorageDestination& destination = webhook.storage_destination();
+        v1::StorageManifest manifest;
+        int stored = 0;
+        bool may_pass = false;
+        std::string first_error;
+        for (int i = 0; i < upload->files_size(); ++i) {
+          const v1::EventFile& file = upload->files(i);
+          const absl::Status& status = (*results)[i];
+          v1::StoredFileInfo* info = manifest.add_files();
+          info->set_filename(file.name());
+          info->set_contenttype(ContentType(file));
+          info->set_size(file.content().size());
+          info->set_provider(ProviderName(destination));
+          info->set_bucketname(BucketName(destination));
+          info->set_region(Region(destination));
+          info->set_objectkey(keys[i]);
+          info->set_uploadstatus(status.ok() ? "SUCCESS" : "FAILED");
+          if (status.ok()) {
+            ++stored;
+            continue;
+          }
+          info->set_errormessage(std::string(status.message()));
+          may_pass = may_pass || MayPassOnRetry(status.code());
+          if (first_error.empty()) first_error = std::string(status.message());
+        }
+        if (stored == 0 && upload->files_size() > 0) {
+          const std::string detail =
+              absl::StrCat("all file uploads failed (", upload->files_size(),
+                           upload->files_size() == 1 ? " file" : " files", "): ", first_error);
+          done(may_pass ? absl::UnavailableError(detail) : absl::FailedPreconditionError(detail));
+          return;
+        }
+        google::protobuf::RepeatedPtrField<v1::EventFile> attachments;
+        v1::EventFile* attachment = attachments.Add();
+        attachment->set_name(kStorageManifestFileName);
+        attachment->set_mime_type("application/json");
+        attachment->set_content(ToJson(manifest));
+        AttemptWithAttachments(webhook, job_id, upload->payload(), attachments, std::move(done));
+      });
+}
+
+void DeliveryService::AttemptWithAttachments(
+    const v1::Webhook& webhook, const std::string& job_id, const std::string& payload,
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files, Done done) {
+  const std::string boundary =
+      NewBoundary(absl::StrReplaceAll(ids_.NewId(), {{"-", ""}}), payload, files);
+  auto body = std::make_shared<const std::string>(MultipartBody(boundary, payload, files));
+  {
+    absl::MutexLock lock(&mu_);
+    v1::StoreBatch batch;
+    v1::JobUploaded* uploaded = batch.add_records()->mutable_uploaded_job();
+    uploaded->set_id(job_id);
+    uploaded->set_boundary(boundary);
+    uploaded->set_body(*body);
+    ApplyUploadedLocked(*uploaded);
+    // Made durable with the attempt's outcome (see Complete); a crash before then uploads
+    // the files again under the same keys.
+    unsynced_ = store_.Write(batch);
+  }
+  Attempt(webhook, job_id, boundary, std::move(body), std::move(done));
 }
 
 void DeliveryService::Attempt(const v1::Webhook& webhook, const std::string& event_id,
@@ -313,8 +439,18 @@ void DeliveryService::ApplyUpdateLocked(const v1::JobUpdate& update) {
     due_.emplace(job.next_attempt, job.record.id());
   } else {
     job.body.reset();
+    job.upload.reset();
     if (was_unfinished) --pending_;
   }
+}
+
+void DeliveryService::ApplyUploadedLocked(const v1::JobUploaded& uploaded) {
+  const auto it = jobs_.find(uploaded.id());
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  job.boundary = uploaded.boundary();
+  job.body = std::make_shared<const std::string>(uploaded.body());
+  job.upload.reset();
 }
 
 void DeliveryService::InsertLocked(Job job) {
@@ -336,6 +472,7 @@ v1::StoredJob DeliveryService::ToStored(const Job& job) {
   stored.set_webhook_name(job.owner.webhook_name);
   stored.set_boundary(job.boundary);
   if (job.body != nullptr) stored.set_body(*job.body);
+  if (job.upload != nullptr) *stored.mutable_upload() = *job.upload;
   stored.set_next_attempt_millis(absl::ToUnixMillis(job.next_attempt));
   return stored;
 }
@@ -346,12 +483,17 @@ void DeliveryService::Restore(const v1::StoreRecord& record) {
     ApplyUpdateLocked(record.update_job());
     return;
   }
+  if (record.has_uploaded_job()) {
+    ApplyUploadedLocked(record.uploaded_job());
+    return;
+  }
   const v1::StoredJob& stored = record.put_job();
   Job job;
   job.record = stored.record();
   job.owner = {stored.org_id(), stored.webhook_id(), stored.webhook_name()};
   job.boundary = stored.boundary();
   if (!stored.body().empty()) job.body = std::make_shared<const std::string>(stored.body());
+  if (stored.has_upload()) job.upload = std::make_shared<const v1::PendingUpload>(stored.upload());
   job.next_attempt = absl::FromUnixMillis(stored.next_attempt_millis());
   if (const auto old = jobs_.find(job.record.id()); old != jobs_.end()) {
     // Recorded twice (the same job in a snapshot and after it): the later record wins.
@@ -422,12 +564,10 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   }
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
-    // Uploads to storage destinations are not implemented yet; say so rather than pretend.
-    storage_ok = false;
     v1::ChannelValidationDetail* storage = response.add_details();
-    storage->set_validation_step(v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
-    storage->set_status(v1::ChannelValidationDetail::FAILED);
-    storage->set_error_message("uploads to storage destinations are not supported yet");
+    *storage = CheckStorage(webhook, job_id, now);
+    storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
+    if (http_ok && !storage_ok) detail = storage->error_message();
   }
   response.set_result_code(!http_ok ? v1::ValidateCommunicationChannelResponse::FAILED
                            : storage_ok
@@ -437,7 +577,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   Job job;
   job.owner = {webhook.org().id(), webhook.id(), webhook.name()};
   job.record.set_id(job_id);
-  job.record.set_status(http_ok ? HistoryJob::SUCCESS : HistoryJob::FAILED);
+  job.record.set_status(http_ok && storage_ok ? HistoryJob::SUCCESS : HistoryJob::FAILED);
   job.record.set_creation_time_in_millis(absl::ToUnixMillis(now));
   job.record.mutable_event()->set_type(v1::LIVEBOARD_SCHEDULE);
   job.record.mutable_event()->set_id(absl::StrCat("validation-", webhook.id()));
@@ -455,6 +595,43 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   }
   store_.Sync(sequence).IgnoreError();  // The answer stands even if the record is lost.
   return response;
+}
+
+v1::ChannelValidationDetail DeliveryService::CheckStorage(const v1::Webhook& webhook,
+                                                          const std::string& job_id,
+                                                          absl::Time now) {
+  const v1::StorageDestination& destination = webhook.storage_destination();
+  const std::string file_name = absl::StrCat(
+      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".txt");
+  const std::string key = ObjectKey(destination, webhook.org().id(), now, job_id, file_name);
+  v1::ChannelValidationDetail detail;
+  detail.set_validation_step(v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
+  v1::StorageUploadInfo* info = destination.storage_type() == v1::GCP_GCS
+                                    ? detail.mutable_gcp_gcs_info()
+                                    : detail.mutable_aws_s3_info();
+  info->set_bucket_name(BucketName(destination));
+  info->set_file_name(file_name);
+  info->set_object_key(key);
+
+  absl::Status stored = absl::FailedPreconditionError(kNoObjectStorage);
+  if (options_.storage != nullptr) {
+    absl::Notification done;
+    std::vector<StorageObject> objects = {
+        {key, "text/plain",
+         absl::StrCat("A test file from ", options_.product.application_name,
+                      " checking that webhook ", webhook.id(), " can store report files (job ",
+                      job_id, ").\n")}};
+    options_.storage->Put(destination, std::move(objects),
+                          [&](absl::StatusOr<std::vector<absl::Status>> results) {
+                            stored = results.ok() ? results->at(0) : results.status();
+                            done.Notify();
+                          });
+    done.WaitForNotification();
+  }
+  detail.set_status(stored.ok() ? v1::ChannelValidationDetail::SUCCESS
+                                : v1::ChannelValidationDetail::FAILED);
+  if (!stored.ok()) detail.set_error_message(std::string(stored.message()));
+  return detail;
 }
 
 std::vector<v1::ChannelHistoryJob> DeliveryService::History(

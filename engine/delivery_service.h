@@ -38,9 +38,19 @@ struct AttemptOutcome {
   absl::Duration retry_in;  // For RETRY: when to try again.
 };
 
-// 2xx is SUCCESS. 410 Gone, a refused destination (kPermissionDenied), a webhook that is gone
-// or disabled (kFailedPrecondition) and a last attempt are FAILED. Anything
-// else (other statuses, redirects, timeouts, connection errors) is RETRY after
+// The name of the JSON file that lists where the report files went, attached to the POST of
+// a webhook with a storage destination instead of the files.
+inline constexpr char kStorageManifestFileName[] = "storage-manifest.json";
+
+// Whether an error of an attempt may pass when tried again: timeouts, connection failures,
+// throttling and server errors (kUnavailable, kDeadlineExceeded, kResourceExhausted,
+// kInternal, kUnknown, kAborted), not a refusal or a bad configuration.
+bool MayPassOnRetry(absl::StatusCode code);
+
+// 2xx is SUCCESS. 410 Gone, an error that MayPassOnRetry rejects (a refused destination, a
+// webhook that is gone or disabled, a storage destination that refuses the files) and a last
+// attempt are FAILED. Anything else (other statuses, redirects, timeouts, connection errors)
+// is RETRY after
 // retry_delays[try_count - 1], scaled by (1 + jitter * jitter_draw) with jitter_draw in
 // [-1, 1]; a 429 or 503 with Retry-After waits that many seconds instead, up to
 // max_retry_after.
@@ -100,11 +110,14 @@ class DeliveryService {
     JobOwner owner;
     std::string boundary;
     std::shared_ptr<const std::string> body;  // Dropped once the job is finished.
+    // Set until the files of a job for a storage destination are uploaded (body is null then).
+    std::shared_ptr<const v1::PendingUpload> upload;
     absl::Time next_attempt;
   };
 
   // Records the outcome `update` of an attempt (or of a replayed one) on its job.
   void ApplyUpdateLocked(const v1::JobUpdate& update) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyUploadedLocked(const v1::JobUploaded& uploaded) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds `job` to the kept jobs (and to the schedule, if unfinished).
   void InsertLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static v1::StoredJob ToStored(const Job& job);
@@ -115,6 +128,19 @@ class DeliveryService {
   };
   using Done = std::function<void(absl::StatusOr<HttpResponse>)>;
 
+  // Stores `upload`'s files in `webhook`'s storage destination, then POSTs the payload with the
+  // manifest of where they went (or with the files themselves if the webhook no longer has a
+  // destination). `done` gets the POST's result, or the upload error if every file failed.
+  void UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id, absl::Time created,
+                         std::shared_ptr<const v1::PendingUpload> upload, Done done);
+  // Records the body of job `job_id` (its uploads are done), then sends it.
+  void AttemptWithAttachments(const v1::Webhook& webhook, const std::string& job_id,
+                              const std::string& payload,
+                              const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+                              Done done);
+  // The STORAGE_FILE_UPLOAD_CHECK of Validate: stores a small test file.
+  v1::ChannelValidationDetail CheckStorage(const v1::Webhook& webhook, const std::string& job_id,
+                                           absl::Time now);
   // Sends `body` to `webhook` (fetching an OAuth2 token first when it needs one) and calls
   // `done` with the result.
   void Attempt(const v1::Webhook& webhook, const std::string& event_id, const std::string& boundary,

@@ -10,10 +10,11 @@
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/engine_fixtures.h"
 #include "testing/fake_clock.h"
+#include "testing/fake_object_storage.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
-#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -21,6 +22,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
@@ -45,6 +47,7 @@ class DeliveryTest : public ::testing::Test {
     transport_ = std::make_unique<testing::FakeTransport>(
         [this](const HttpRequest&) { return NextReply(); });
     delivery_.transport = transport_.get();
+    delivery_.storage = &storage_;
     delivery_.jitter = 0;
     delivery_.run_dispatcher = false;
     delivery_.product.instance_id = "instance-1";
@@ -127,6 +130,7 @@ class DeliveryTest : public ::testing::Test {
   absl::Mutex mu_;
   std::deque<absl::StatusOr<HttpResponse>> replies_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<testing::FakeTransport> transport_;
+  testing::FakeObjectStorage storage_;
   DeliveryOptions delivery_;
   std::unique_ptr<WebhookEngine> engine_;
 };
@@ -496,11 +500,225 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("'nope'")));
 }
 
-TEST_F(DeliveryTest, ValidateWithStorageIsPartial) {
-  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
-      "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
-          "bucket_name":"b","region":"us-west-2",
-          "role_arn":"arn:aws:iam::123456789012:role/R"}}}})");
+// ---- Storage destinations ----
+
+constexpr char kS3Webhook[] = R"({"name":"w","url":"https://r.example/hook",
+    "events":["LIVEBOARD_SCHEDULE"],
+    "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+        "bucket_name":"sales-reports","region":"us-west-2",
+        "role_arn":"arn:aws:iam::123456789012:role/WebhookDelivery",
+        "external_id":"ts-webhook-1","path_prefix":"webhooks/"}}}})";
+
+// The event of Event(): its file's key under kS3Webhook's prefix, and its manifest entry.
+constexpr char kSalesKey[] =
+    "webhooks/7/2026-03-18/n.00000000-0000-4000-8000-000000000002/sales.csv";
+
+std::string ManifestEntry(const std::string& status, const std::string& error_json) {
+  return absl::StrCat(R"({"filename":"sales.csv","contentType":"text/csv","size":8,)",
+                      R"("provider":"AWS_S3","bucketName":"sales-reports","region":"us-west-2",)",
+                      R"("objectKey":")", kSalesKey, R"(","uploadStatus":")", status,
+                      R"(","errorMessage":)", error_json, "}");
+}
+
+// The multipart part that carries the manifest JSON `files`.
+std::string ManifestPart(const std::string& files) {
+  return absl::StrCat(
+      "Content-Disposition: form-data; name=\"file\"; filename=\"storage-manifest.json\"\r\n"
+      "Content-Type: application/json\r\n\r\n",
+      R"({"files":[)", files, "]}\r\n");
+}
+
+TEST_F(DeliveryTest, StorageDestinationGetsTheFilesAndThePostTheManifest) {
+  CreateWebhook(kS3Webhook);
+  const std::string job_id = Publish();
+  EXPECT_TRUE(storage_.puts().empty());  // Nothing happens before the job is due.
+  engine_->RunDueDeliveries();
+
+  const std::vector<testing::FakeObjectStorage::PutCall> puts = storage_.puts();
+  ASSERT_EQ(puts.size(), 1);
+  EXPECT_EQ(puts[0].destination.storage_config().aws_s3_config().role_arn(),
+            "arn:aws:iam::123456789012:role/WebhookDelivery");
+  ASSERT_EQ(puts[0].objects.size(), 1);
+  EXPECT_EQ(puts[0].objects[0].key, kSalesKey);
+  EXPECT_EQ(puts[0].objects[0].content_type, "text/csv");
+  EXPECT_EQ(puts[0].objects[0].content, "a,b\n1,2\n");
+
+  ASSERT_EQ(transport_->request_count(), 1);
+  const std::string body = transport_->requests()[0].body;
+  EXPECT_THAT(body, HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
+  EXPECT_THAT(body, HasSubstr(R"("eventId":")" + job_id));
+  EXPECT_THAT(body, Not(HasSubstr("a,b\n1,2\n")));  // The file itself is not attached.
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(DeliveryTest, SomeUploadsFailedIsStillPosted) {
+  CreateWebhook(kS3Webhook);
+  v1::PublishEventRequest event = Event();
+  v1::EventFile* pdf = event.add_files();
+  pdf->set_name("sales.pdf");
+  pdf->set_content("%PDF");
+  storage_.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return std::vector<absl::Status>{absl::OkStatus(),
+                                         absl::UnavailableError("S3 PutObject failed: HTTP 503")};
+      });
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
+  engine_->RunDueDeliveries();
+
+  ASSERT_EQ(transport_->request_count(), 1);
+  EXPECT_THAT(
+      transport_->requests()[0].body,
+      HasSubstr(ManifestPart(absl::StrCat(
+          ManifestEntry("SUCCESS", "null"), ",",
+          R"({"filename":"sales.pdf","contentType":"application/octet-stream","size":4,)",
+          R"("provider":"AWS_S3","bucketName":"sales-reports","region":"us-west-2",)",
+          R"("objectKey":"webhooks/7/2026-03-18/)", published.job_id(),
+          R"(/sales.pdf","uploadStatus":"FAILED","errorMessage":"S3 PutObject failed: HTTP 503"})"))));
+  EXPECT_EQ(Job(published.job_id()).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(DeliveryTest, EveryUploadRefusedFailsTheDeliveryWithoutAPost) {
+  CreateWebhook(kS3Webhook);
+  storage_.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return std::vector<absl::Status>{absl::NotFoundError(
+            "S3 PutObject of s3://sales-reports/x failed: HTTP 404 NoSuchBucket: gone")};
+      });
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 0);
+  const v1::ChannelHistoryJob job = Job(job_id);
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(job.detail(),
+            "all file uploads failed (1 file): S3 PutObject of s3://sales-reports/x failed: "
+            "HTTP 404 NoSuchBucket: gone");
+}
+
+TEST_F(DeliveryTest, RoleThatCannotBeAssumedFailsTheDelivery) {
+  CreateWebhook(kS3Webhook);
+  const std::string denied =
+      "AWS STS AssumeRole of arn:aws:iam::123456789012:role/WebhookDelivery failed: HTTP 403 "
+      "AccessDenied: not authorized";
+  storage_.SetResponder(
+      [&](const v1::StorageDestination&,
+          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return absl::PermissionDeniedError(denied);
+      });
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(transport_->request_count(), 0);
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(Job(job_id).detail(), denied);
+}
+
+TEST_F(DeliveryTest, UploadsThatMayPassAreRetriedAndUploadedOnlyOnce) {
+  CreateWebhook(kS3Webhook);
+  storage_.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return std::vector<absl::Status>{absl::UnavailableError("HTTP 503 SlowDown")};
+      });
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(Job(job_id).detail(), "all file uploads failed (1 file): HTTP 503 SlowDown");
+
+  // The second try stores the file but the POST fails; the third POSTs the same manifest
+  // without uploading again.
+  storage_.SetResponder(nullptr);
+  Script({Reply(500)});
+  clock_.Advance(absl::Minutes(1));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(storage_.puts().size(), 2);
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
+  clock_.Advance(absl::Minutes(5));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(storage_.puts().size(), 2);
+  ASSERT_EQ(transport_->request_count(), 2);
+  EXPECT_EQ(transport_->requests()[1].body, transport_->requests()[0].body);
+  EXPECT_THAT(transport_->requests()[1].body,
+              HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
+  EXPECT_EQ(Job(job_id).try_count(), 3);
+}
+
+TEST_F(DeliveryTest, DestinationRemovedBeforeTheAttemptAttachesTheFiles) {
+  CreateWebhook(kS3Webhook);
+  const std::string job_id = Publish();
+  v1::UpdateWebhookRequest update;
+  ASSERT_OK(
+      FromJson(R"({"webhook_identifier":"w","reset_options":["STORAGE_DESTINATION"]})", &update));
+  ASSERT_OK(engine_->UpdateWebhook(sales_admin_, update));
+  engine_->RunDueDeliveries();
+  EXPECT_TRUE(storage_.puts().empty());
+  ASSERT_EQ(transport_->request_count(), 1);
+  EXPECT_THAT(transport_->requests()[0].body,
+              HasSubstr("filename=\"sales.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\n1,2\n\r\n"));
+  EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(DeliveryTest, FilesOfOneEventNeedDifferentNames) {
+  CreateWebhook(kS3Webhook);
+  v1::PublishEventRequest event = Event();
+  *event.add_files() = event.files(0);
+  EXPECT_THAT(engine_->PublishEvent(admin_, event),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "files[1].name repeats files[0].name: the files of one event need "
+                       "different names (they are stored under them)"));
+}
+
+TEST_F(DeliveryTest, ValidateStoresATestFile) {
+  const v1::Webhook webhook = CreateWebhook(kS3Webhook);
+  v1::ValidateCommunicationChannelRequest request;
+  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifier":"w",
+                         "event_type":"LIVEBOARD_SCHEDULE"})",
+                     &request));
+  ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
+                       engine_->ValidateCommunicationChannel(admin_, request));
+  const std::string job_id = "n.validation-00000000-0000-4000-8000-000000000002";
+  const std::string key =
+      absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(ToJson(response),
+            absl::StrCat(R"({"channel_type":"WEBHOOK","channel_id":")", webhook.id(),
+                         R"(","channel_name":"w","event_type":"LIVEBOARD_SCHEDULE","job_id":")",
+                         job_id, R"(","result_code":"SUCCESS","details":[)",
+                         R"({"validation_step":"HTTP_CONNECTION_CHECK","status":"SUCCESS",)",
+                         R"("http_status":200,"error_message":null,"aws_s3_info":null,)",
+                         R"("gcp_gcs_info":null},)",
+                         R"({"validation_step":"STORAGE_FILE_UPLOAD_CHECK","status":"SUCCESS",)",
+                         R"("http_status":null,"error_message":null,"aws_s3_info":)",
+                         R"({"bucket_name":"sales-reports",)",
+                         R"("file_name":"validation_dummy_20260318_090334.txt","object_key":")",
+                         key, R"("},"gcp_gcs_info":null}]})"));
+  const std::vector<testing::FakeObjectStorage::PutCall> puts = storage_.puts();
+  ASSERT_EQ(puts.size(), 1);
+  EXPECT_EQ(puts[0].objects[0].key, key);
+  EXPECT_EQ(puts[0].objects[0].content_type, "text/plain");
+
+  // Stored nowhere: the HTTP check passes, the storage check fails.
+  storage_.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return absl::PermissionDeniedError("AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+      });
+  ASSERT_OK_AND_ASSIGN(response, engine_->ValidateCommunicationChannel(admin_, request));
+  EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
+  ASSERT_EQ(response.details_size(), 2);
+  EXPECT_EQ(response.details(1).status(), v1::ChannelValidationDetail::FAILED);
+  EXPECT_EQ(response.details(1).error_message(),
+            "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+  const v1::ChannelHistoryJob recorded = Job(response.job_id());
+  EXPECT_EQ(recorded.status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(recorded.detail(), "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+}
+
+TEST_F(DeliveryTest, WithoutObjectStorageTheStorageCheckFails) {
+  delivery_.storage = nullptr;
+  engine_.reset();
+  StartEngine();
+  CreateWebhook(kS3Webhook);
   v1::ValidateCommunicationChannelRequest request;
   request.set_channel_type(v1::WEBHOOK);
   request.set_channel_identifier("w");
@@ -511,7 +729,8 @@ TEST_F(DeliveryTest, ValidateWithStorageIsPartial) {
   ASSERT_EQ(response.details_size(), 2);
   EXPECT_EQ(response.details(1).validation_step(),
             v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
-  EXPECT_EQ(response.details(1).status(), v1::ChannelValidationDetail::FAILED);
+  EXPECT_EQ(response.details(1).error_message(),
+            "this server stores no report files: it was started without object storage");
 }
 
 }  // namespace

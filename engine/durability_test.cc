@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "testing/failing_store.h"
 #include "testing/fake_clock.h"
+#include "testing/fake_object_storage.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
 #include "testing/engine_fixtures.h"
@@ -54,6 +55,7 @@ class DurabilityTest : public ::testing::Test {
     options.ids = &ids_;
     options.store = store_.get();
     options.delivery.transport = transport_.get();
+    options.delivery.storage = &storage_;
     options.delivery.run_dispatcher = false;
     options.delivery.jitter = 0;
     engine_ = WebhookEngine::Create(options).value();
@@ -91,6 +93,7 @@ class DurabilityTest : public ::testing::Test {
   testing::SequentialIds ids_;
   std::unique_ptr<StaticOrgDirectory> orgs_;
   std::unique_ptr<testing::FakeTransport> transport_;
+  testing::FakeObjectStorage storage_;
   std::unique_ptr<JournalStore> store_;
   std::unique_ptr<WebhookEngine> engine_;
 };
@@ -238,6 +241,49 @@ TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
   EXPECT_THAT(engine->DeleteWebhooks(admin, remove),
               StatusIs(absl::StatusCode::kUnavailable, full_disk));
   EXPECT_EQ(store.written(), written);
+}
+
+TEST_F(DurabilityTest, FilesForAStorageDestinationAreKeptUntilUploadedAndUploadedOnce) {
+  Start();
+  v1::ConfigureChannelPreferencesRequest preferences;
+  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                         "channels":["WEBHOOK"]}]})",
+                     &preferences));
+  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  v1::CreateWebhookRequest create;
+  ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"],
+      "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+          "bucket_name":"reports","region":"eu-west-1",
+          "role_arn":"arn:aws:iam::123456789012:role/R"}}}})",
+                     &create));
+  ASSERT_OK(engine_->CreateWebhook(AdminOf(1), create).status());
+  v1::PublishEventRequest event;
+  ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
+      "name":"n"},"liveboard_id":"lb","liveboard_name":"L"},
+      "files":[{"name":"r.csv","mime_type":"text/csv","content":"YQ=="}]})",
+                     &event));
+  const std::string job = engine_->PublishEvent(AdminOf(0), event).value().job_id();
+
+  Start(/*snapshot_after_bytes=*/1);  // Restarted before the attempt, and snapshotted.
+  engine_->RunDueDeliveries();
+  ASSERT_EQ(storage_.puts().size(), 1u);
+  EXPECT_EQ(storage_.puts()[0].objects[0].content, "a");
+  HttpResponse failure;
+  failure.status = 503;
+  ASSERT_OK(transport_->Respond(0, failure));
+  EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::RETRY);
+
+  Start();  // Restarted after the upload: the next attempt posts the same manifest.
+  clock_.Advance(absl::Minutes(1));
+  engine_->RunDueDeliveries();
+  EXPECT_EQ(storage_.puts().size(), 1u);
+  ASSERT_EQ(transport_->request_count(), 2u);
+  EXPECT_EQ(transport_->requests()[1].body, transport_->requests()[0].body);
+  EXPECT_THAT(transport_->requests()[1].body, HasSubstr(R"("uploadStatus":"SUCCESS")"));
+  HttpResponse ok;
+  ok.status = 200;
+  ASSERT_OK(transport_->Respond(1, ok));
+  EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::SUCCESS);
 }
 
 TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {

@@ -20,6 +20,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // Sent in this order.
   std::string body;
   absl::Duration timeout = absl::Seconds(5);  // For the whole exchange, connect included.
+  // The URL is the server operator's (AWS STS and S3 endpoints), not a user's: the address
+  // policy does not apply, and the connection is not reused afterwards.
+  bool operator_endpoint = false;
 };
 
 struct HttpResponse {

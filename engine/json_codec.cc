@@ -265,6 +265,12 @@ std::string ToJson(const Message& message) {
   return out;
 }
 
+std::string FieldToJson(const Message& message, const google::protobuf::FieldDescriptor& field) {
+  std::string out;
+  AppendField(message, &field, &out);
+  return out;
+}
+
 absl::Status FromJson(absl::string_view json, Message* message) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

@@ -22,6 +22,11 @@ namespace webhooks {
 
 std::string ToJson(const google::protobuf::Message& message);
 
+// The JSON value of one field of `message` (by the rules above), e.g. "[...]" for a repeated
+// field: what a google.api.http rule's `response_body` answers.
+std::string FieldToJson(const google::protobuf::Message& message,
+                        const google::protobuf::FieldDescriptor& field);
+
 // Parses with protobuf's JSON parser: proto field names and lowerCamel names are both accepted,
 // `null` leaves a field unset, and an unknown field is an error. Returns kInvalidArgument with
 // a message that names the offending field or value.

@@ -1,5 +1,6 @@
 #include "engine/validation.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -93,6 +94,31 @@ absl::Status CheckSignature(const v1::SignatureVerification& signature,
   return CheckSecret("signature_verification.secret", signature.secret(), limits.max_value_length);
 }
 
+// S3's bucket naming rules (which GCS's also satisfy for names without '_'): 3 to 63
+// lower-case letters, digits, '.' and '-', starting and ending with a letter or digit. Bucket
+// names become part of a host name, so nothing else may pass.
+absl::Status CheckBucketName(const std::string& field, const std::string& name) {
+  const auto allowed = [](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-';
+  };
+  const auto edge = [](char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c); };
+  if (name.size() < 3 || name.size() > 63 || !std::all_of(name.begin(), name.end(), allowed) ||
+      !edge(name.front()) || !edge(name.back()) || absl::StrContains(name, "..")) {
+    return Invalid(field,
+                   "must be a bucket name: 3 to 63 lower-case letters, digits, '.' and '-', "
+                   "starting and ending with a letter or digit");
+  }
+  return absl::OkStatus();
+}
+
+// Object keys are at most 1024 bytes; the prefix leaves room for the rest of the key.
+absl::Status CheckPathPrefix(const std::string& field, const std::string& prefix) {
+  if (HasControlCharacter(prefix)) return Invalid(field, "must not contain control characters");
+  if (prefix.size() > 512) return Invalid(field, "must be at most 512 bytes");
+  if (absl::StartsWith(prefix, "/")) return Invalid(field, "must not start with '/'");
+  return absl::OkStatus();
+}
+
 absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLimits& limits) {
   const int max = limits.max_value_length;
   const v1::StorageConfig& config = storage.storage_config();
@@ -111,8 +137,15 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
       }
       const v1::AwsS3Config& s3 = config.aws_s3_config();
       const std::string prefix = "storage_destination.storage_config.aws_s3_config.";
-      RETURN_IF_ERROR(CheckText(prefix + "bucket_name", s3.bucket_name(), max));
-      RETURN_IF_ERROR(CheckText(prefix + "region", s3.region(), max));
+      RETURN_IF_ERROR(CheckBucketName(prefix + "bucket_name", s3.bucket_name()));
+      if (s3.region().empty() || s3.region().size() > 32 ||
+          !std::all_of(s3.region().begin(), s3.region().end(), [](char c) {
+            return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+          })) {
+        return Invalid(prefix + "region",
+                       "must be an AWS region name such as us-west-2 (lower-case letters, digits "
+                       "and '-', at most 32)");
+      }
       RETURN_IF_ERROR(CheckText(prefix + "role_arn", s3.role_arn(), max));
       if (!absl::StartsWith(s3.role_arn(), "arn:aws:iam::") ||
           !absl::StrContains(s3.role_arn(), ":role/")) {
@@ -121,10 +154,7 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
       }
       if (s3.has_external_id())
         RETURN_IF_ERROR(CheckText(prefix + "external_id", s3.external_id(), max));
-      if (s3.has_path_prefix() && HasControlCharacter(s3.path_prefix())) {
-        return Invalid(prefix + "path_prefix", "must not contain control characters");
-      }
-      return absl::OkStatus();
+      return CheckPathPrefix(prefix + "path_prefix", s3.path_prefix());
     }
     case v1::GCP_GCS: {
       if (!config.has_gcp_gcs_config()) {
@@ -143,10 +173,11 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
       if (!absl::StrContains(gcs.service_account_email(), '@')) {
         return Invalid(prefix + "service_account_email", "must be an email address");
       }
-      if (gcs.has_path_prefix() && HasControlCharacter(gcs.path_prefix())) {
-        return Invalid(prefix + "path_prefix", "must not contain control characters");
-      }
-      return absl::OkStatus();
+      RETURN_IF_ERROR(CheckPathPrefix(prefix + "path_prefix", gcs.path_prefix()));
+      // Accepted by ThoughtSpot's API (26.7), not implemented here: say so before anything
+      // is stored, rather than fail every delivery later.
+      return Invalid("storage_destination.storage_type",
+                     "GCP_GCS is not implemented by this server; use AWS_S3");
     }
     default:
       return Invalid("storage_destination.storage_type", "must be AWS_S3 or GCP_GCS");

@@ -75,7 +75,7 @@ v1::StorageDestination S3() {
   v1::StorageDestination storage;
   storage.set_storage_type(v1::AWS_S3);
   auto* s3 = storage.mutable_storage_config()->mutable_aws_s3_config();
-  s3->set_bucket_name("b");
+  s3->set_bucket_name("webhook-files");
   s3->set_region("us-east-1");
   s3->set_role_arn("arn:aws:iam::1:role/r");
   return storage;
@@ -262,7 +262,40 @@ INSTANTIATE_TEST_SUITE_P(
                    ->mutable_aws_s3_config()
                    ->clear_bucket_name();
              },
-             "storage_destination.storage_config.aws_s3_config.bucket_name is required"},
+             "storage_destination.storage_config.aws_s3_config.bucket_name must be a bucket "
+             "name: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a "
+             "letter or digit"},
+        Case{"S3BucketNotAHostLabel",
+             [](v1::Webhook* w) {
+               *w->mutable_storage_destination() = S3();
+               w->mutable_storage_destination()
+                   ->mutable_storage_config()
+                   ->mutable_aws_s3_config()
+                   ->set_bucket_name("evil.example/x");
+             },
+             "storage_destination.storage_config.aws_s3_config.bucket_name must be a bucket "
+             "name: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a "
+             "letter or digit"},
+        Case{"S3Region",
+             [](v1::Webhook* w) {
+               *w->mutable_storage_destination() = S3();
+               w->mutable_storage_destination()
+                   ->mutable_storage_config()
+                   ->mutable_aws_s3_config()
+                   ->set_region("us-east-1.evil.example#");
+             },
+             "storage_destination.storage_config.aws_s3_config.region must be an AWS region "
+             "name such as us-west-2 (lower-case letters, digits and '-', at most 32)"},
+        Case{"S3PathPrefix",
+             [](v1::Webhook* w) {
+               *w->mutable_storage_destination() = S3();
+               w->mutable_storage_destination()
+                   ->mutable_storage_config()
+                   ->mutable_aws_s3_config()
+                   ->set_path_prefix("/reports");
+             },
+             "storage_destination.storage_config.aws_s3_config.path_prefix must not start with "
+             "'/'"},
         Case{"S3RoleArn",
              [](v1::Webhook* w) {
                *w->mutable_storage_destination() = S3();
@@ -286,6 +319,20 @@ INSTANTIATE_TEST_SUITE_P(
              [](v1::Webhook* w) { w->set_status(v1::WEBHOOK_STATUS_UNSPECIFIED); },
              "status must be ENABLED or DISABLED"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+TEST(ValidateWebhookTest, GcsDestinationsAreNotImplemented) {
+  v1::Webhook webhook = ValidWebhook();
+  v1::StorageDestination* storage = webhook.mutable_storage_destination();
+  storage->set_storage_type(v1::GCP_GCS);
+  v1::GcpGcsConfig* gcs = storage->mutable_storage_config()->mutable_gcp_gcs_config();
+  gcs->set_bucket_name("reports");
+  gcs->set_service_account_email("sa@project.iam.gserviceaccount.com");
+  const absl::Status status = ValidateWebhook(webhook, EngineLimits());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "storage_destination.storage_type GCP_GCS is not implemented by this server; use "
+            "AWS_S3");
+}
 
 TEST(IsHeaderNameTest, FollowsTheTokenGrammar) {
   EXPECT_TRUE(IsHeaderName("X-Webhook-Signature"));

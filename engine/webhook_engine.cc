@@ -18,9 +18,11 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/delivery_service.h"
+#include "engine/json_codec.h"
 #include "engine/redaction.h"
 #include "engine/status_macros.h"
 #include "engine/store.h"
@@ -276,6 +278,7 @@ absl::Status CheckRun(const v1::PublishEventRequest& request, int64_t max_file_b
     if (value->empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
   int64_t total = 0;
+  absl::flat_hash_map<absl::string_view, int> names;  // File name -> its first index.
   for (int i = 0; i < request.files_size(); ++i) {
     const v1::EventFile& file = request.files(i);
     const std::string field = absl::StrCat("files[", i, "]");
@@ -287,6 +290,12 @@ absl::Status CheckRun(const v1::PublishEventRequest& request, int64_t max_file_b
         (!IsPlainText(file.mime_type()) || file.mime_type().find('/') == std::string::npos)) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".mime_type must be a MIME type such as application/pdf"));
+    }
+    if (const auto [first, added] = names.emplace(file.name(), i); !added) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name repeats files[", first->second,
+                       "].name: the files of one event need different names (they are stored "
+                       "under them)"));
     }
     total += file.content().size();
   }
@@ -309,7 +318,8 @@ class EngineImpl final : public WebhookEngine {
         clock_(options.clock != nullptr ? *options.clock : *SystemClock()),
         ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
         limits_(options.limits),
-        max_event_file_bytes_(options.delivery.max_event_file_bytes) {
+        max_event_file_bytes_(options.delivery.max_event_file_bytes),
+        aws_account_id_(options.delivery.aws_account_id) {
     if (options.delivery.transport != nullptr) {
       delivery_ = std::make_unique<engine_internal::DeliveryService>(
           options.delivery, clock_, ids_, store_,
@@ -340,6 +350,7 @@ class EngineImpl final : public WebhookEngine {
       const Principal& caller, const v1::SearchChannelHistoryRequest& request) override;
   absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
       const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) override;
+  absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(const Principal& caller) override;
   void RunDueDeliveries() override {
     if (delivery_ != nullptr) delivery_->RunDue();
   }
@@ -420,6 +431,7 @@ class EngineImpl final : public WebhookEngine {
   absl::flat_hash_map<std::string, Preferences> org_preferences_ ABSL_GUARDED_BY(mu_);
 
   const int64_t max_event_file_bytes_;
+  const std::string aws_account_id_;
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
 };
@@ -890,6 +902,7 @@ void EngineImpl::ApplyLocked(const v1::StoreRecord& record) {
     }
     case v1::StoreRecord::kPutJob:
     case v1::StoreRecord::kUpdateJob:
+    case v1::StoreRecord::kUploadedJob:
       // Jobs are the delivery service's; they reach the engine only on replay.
       if (delivery_ != nullptr) delivery_->Restore(record);
       break;
@@ -1064,6 +1077,42 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     webhook = *found;
   }
   return delivery_->Validate(webhook);
+}
+
+absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const Principal& caller) {
+  RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "read the storage setup of"));
+  const std::string account = aws_account_id_.empty() ? "<AWS_ACCOUNT_ID>" : aws_account_id_;
+  v1::GetStorageConfigResponse response;
+  v1::WebhookStorageConfigInfo* aws = response.add_configs();
+  aws->set_storage_type(v1::WebhookStorageConfigInfo::OBJECT_STORAGE);
+  aws->set_provider(v1::AWS_S3);
+  v1::WebhookStorageSetupConfig* config = aws->mutable_config();
+  config->set_config_type(v1::WebhookStorageSetupConfig::AWS_TO_S3_STORAGE);
+  if (!aws_account_id_.empty()) config->set_aws_account_id(aws_account_id_);
+  for (const char* step : {
+           "Choose an S3 bucket and the region it is in; report files are written under "
+           "<path_prefix>/<org id>/<YYYY-MM-DD>/<event id>/<file name>.",
+           "Create an IAM role whose trust policy is trust_policy_template, with <EXTERNAL_ID> "
+           "replaced by an external ID you choose (case-sensitive; keep it private).",
+           "Allow the role s3:PutObject on arn:aws:s3:::<bucket>/<path_prefix>/* (nothing "
+           "else is needed: files are only written, never read, listed or deleted).",
+           "Set the webhook's storage_destination: storage_type AWS_S3 and aws_s3_config with "
+           "bucket_name, region, role_arn, external_id and optionally path_prefix.",
+           "Check it with POST /api/rest/2.0/system/communication-channels/validate: the "
+           "STORAGE_FILE_UPLOAD_CHECK step stores a small test file and reports its key.",
+       }) {
+    config->add_setup_instructions(step);
+  }
+  // AWS's cross-account trust policy: this server's account may assume the role, only with
+  // the customer's external ID.
+  constexpr char kTrustPolicy[] =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+      R"("Principal":{"AWS":"arn:aws:iam::$ACCOUNT:root"},"Action":"sts:AssumeRole",)"
+      R"("Condition":{"StringEquals":{"sts:ExternalId":"<EXTERNAL_ID>"}}}]})";
+  const absl::Status parsed = FromJson(absl::StrReplaceAll(kTrustPolicy, {{"$ACCOUNT", account}}),
+                                       config->mutable_trust_policy_template());
+  if (!parsed.ok()) return parsed;
+  return response;
 }
 
 }  // namespace

@@ -123,6 +123,12 @@ class WebhookEngine {
   virtual absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
       const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) = 0;
 
+  // How customers let this server write report files to their buckets: one entry per storage
+  // provider it supports (AWS_S3), with setup instructions and the trust policy for the
+  // customer's IAM role, naming DeliveryOptions::aws_account_id. Needs the webhook privileges.
+  virtual absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(
+      const Principal& caller) = 0;
+
   // Starts the deliveries that are due (up to DeliveryOptions::max_concurrent_attempts in
   // flight). Only needed with DeliveryOptions::run_dispatcher false (hosts that drive delivery
   // from their own loop, and tests on a fake clock).

@@ -73,6 +73,14 @@ absl::StatusOr<Route> Compile(const MethodDescriptor* method, const google::api:
         absl::StrCat(method->full_name(), ": google.api.http body must be \"*\" or empty"));
   }
   route.has_body = rule.body() == "*";
+  if (!rule.response_body().empty()) {
+    route.response_field = method->output_type()->FindFieldByName(rule.response_body());
+    if (route.response_field == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          method->full_name(), ": google.api.http response_body \"", rule.response_body(),
+          "\" names no field of ", method->output_type()->full_name()));
+    }
+  }
   if (route.pattern.empty() || route.pattern[0] != '/') {
     return absl::InvalidArgumentError(
         absl::StrCat(method->full_name(), ": path template must start with '/'"));
@@ -281,7 +289,9 @@ RestResponse RestGateway::Handle(const RestRequest& request) const {
   if (!call_response->ParseFromString(reply_bytes)) {
     return ErrorResponse(HttpErrorForStatus(500, kGenericServerError));
   }
-  return JsonResponse(200, ToJson(*call_response));
+  return JsonResponse(200, route->response_field == nullptr
+                               ? ToJson(*call_response)
+                               : FieldToJson(*call_response, *route->response_field));
 }
 
 grpc::Status RestGateway::CallMethod(const MethodDescriptor& method,

@@ -56,6 +56,8 @@ struct Route {
   };
   std::vector<Segment> segments;
   bool has_body = false;  // body: "*".
+  // response_body: the one field of the response that is the whole reply; null: all of it.
+  const google::protobuf::FieldDescriptor* response_field = nullptr;
   const google::protobuf::MethodDescriptor* method = nullptr;
 };
 
@@ -65,8 +67,8 @@ class RestGateway {
  public:
   // Routes every method of `service` that carries a google.api.http rule (and its
   // additional_bindings). kInvalidArgument for a rule the gateway cannot serve: a custom verb, a
-  // body other than "*" or "", a path variable that is not a singular string field of the
-  // request, or two rules with the same verb and path.
+  // body other than "*" or "", a response_body that names no field of the response, a path variable
+  // that is not a singular string field of the request, or two rules with the same verb and path.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Create(
       const google::protobuf::ServiceDescriptor* service,
       std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options);

@@ -126,6 +126,7 @@ TEST_F(RestGatewayTest, RoutesComeFromTheServiceAnnotations) {
                           "POST /api/rest/2.0/webhooks/search SearchWebhooks",
                           "POST /api/rest/2.0/webhooks/{webhook_identifier}/update UpdateWebhook",
                           "POST /api/rest/2.0/webhooks/delete DeleteWebhooks",
+                          "GET /api/rest/2.0/webhooks/storage-config GetWebhookStorageConfig",
                           "POST /api/rest/2.0/system/preferences/communication-channels/configure "
                           "ConfigureChannelPreferences",
                           "POST /api/rest/2.0/system/preferences/communication-channels/search "
@@ -326,6 +327,52 @@ TEST_F(RestGatewayTest, FailedPreconditionIs400) {
       10002);
 }
 
+TEST_F(RestGatewayTest, StorageConfigAnswersTheListAsTheBody) {
+  RestRequest request;
+  request.method = "GET";
+  request.target = "/api/rest/2.0/webhooks/storage-config";
+  request.headers["authorization"] = absl::StrCat("Bearer ", kUserATestOrg1Token);
+  const RestResponse response = Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_THAT(response.headers, ElementsAre(Pair("Content-Type", "application/json")));
+  EXPECT_EQ(
+      response.body,
+      R"([{"storage_type":"OBJECT_STORAGE","provider":"AWS_S3","config":{)"
+      R"("config_type":"AWS_TO_S3_STORAGE","setup_instructions":[)"
+      R"("Choose an S3 bucket and the region it is in; report files are written under )"
+      R"(<path_prefix>/<org id>/<YYYY-MM-DD>/<event id>/<file name>.",)"
+      R"("Create an IAM role whose trust policy is trust_policy_template, with <EXTERNAL_ID> )"
+      R"(replaced by an external ID you choose (case-sensitive; keep it private).",)"
+      R"("Allow the role s3:PutObject on arn:aws:s3:::<bucket>/<path_prefix>/* (nothing else )"
+      R"(is needed: files are only written, never read, listed or deleted).",)"
+      R"("Set the webhook's storage_destination: storage_type AWS_S3 and aws_s3_config with )"
+      R"(bucket_name, region, role_arn, external_id and optionally path_prefix.",)"
+      R"("Check it with POST /api/rest/2.0/system/communication-channels/validate: the )"
+      R"(STORAGE_FILE_UPLOAD_CHECK step stores a small test file and reports its key."],)"
+      R"("aws_account_id":"210987654321","gcp_service_account_id":null,"oidc_provider":null,)"
+      R"("trust_policy_template":{"Statement":[{"Action":"sts:AssumeRole","Condition":)"
+      R"({"StringEquals":{"sts:ExternalId":"<EXTERNAL_ID>"}},"Effect":"Allow","Principal":)"
+      R"({"AWS":"arn:aws:iam::210987654321:root"}}],"Version":"2012-10-17"},)"
+      R"("service_account_email":null,"required_role":null}}])");
+
+  request.headers["authorization"] = absl::StrCat("Bearer ", kViewerToken);
+  ExpectError(Handle(request), 403, 10023);
+}
+
+TEST_F(RestGatewayTest, GcsStorageDestinationIs400NotImplemented) {
+  const ErrorMessage error = ExpectError(
+      Handle(RestPost("/api/rest/2.0/webhooks/create",
+                      R"({"name":"n","url":"https://example.com","events":["LIVEBOARD_SCHEDULE"],)"
+                      R"("storage_destination":{"storage_type":"GCP_GCS","storage_config":{)"
+                      R"("gcp_gcs_config":{"bucket_name":"reports",)"
+                      R"("service_account_email":"sa@p.iam.gserviceaccount.com"}}}})",
+                      kUserATestOrg1Token)),
+      400, 10002);
+  EXPECT_EQ(error.debug,
+            "storage_destination.storage_type GCP_GCS is not implemented by this server; use "
+            "AWS_S3");
+}
+
 TEST_F(RestGatewayTest, UnknownJsonFieldIs400NamingIt) {
   const ErrorMessage error = ExpectError(
       Handle(RestPost("/api/rest/2.0/webhooks/search", R"({"record_sise": 5})", kAdminToken)), 400,
@@ -365,7 +412,7 @@ TEST_F(RestGatewayTest, MissingPrivilegeIs403) {
 }
 
 TEST_F(RestGatewayTest, UnknownPathIs404) {
-  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/storage-config", "{}", kAdminToken)), 404,
+  ExpectError(Handle(RestPost("/api/rest/2.0/webhooks/no-such-endpoint", "{}", kAdminToken)), 404,
               10002);
   ExpectError(Handle(RestPost("/api/rest/2.0/webhooks//update", "{}", kAdminToken)), 404, 10002);
 }
@@ -376,6 +423,10 @@ TEST_F(RestGatewayTest, WrongMethodIs405WithAllow) {
   const RestResponse response = Handle(request);
   ExpectError(response, 405, 10002);
   EXPECT_EQ(response.Header("Allow"), "POST");
+  const RestResponse post =
+      Handle(RestPost("/api/rest/2.0/webhooks/storage-config", "{}", kAdminToken));
+  ExpectError(post, 405, 10002);
+  EXPECT_EQ(post.Header("Allow"), "GET");
 }
 
 TEST_F(RestGatewayTest, NonJsonContentTypeIs415) {

@@ -70,6 +70,7 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store*
   engine_options.delivery.transport = transport;
   engine_options.delivery.run_dispatcher = false;  // Tests call engine().RunDueDeliveries().
   engine_options.delivery.jitter = 0;
+  engine_options.delivery.aws_account_id = "210987654321";
   absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
   if (!engine.ok()) {
     ADD_FAILURE() << engine.status();

@@ -131,6 +131,14 @@ grpc::Status WebhookServiceImpl::SearchChannelHistory(
   return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request), response);
 }
 
+grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(
+    grpc::ServerContext* context, const v1::GetStorageConfigRequest* /*request*/,
+    v1::GetStorageConfigResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context);
+  if (!caller.ok()) return Finish("GetWebhookStorageConfig", caller.status());
+  return Reply("GetWebhookStorageConfig", engine_->GetStorageConfig(*caller), response);
+}
+
 grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
                                               const v1::PublishEventRequest* request,
                                               v1::PublishEventResponse* response) {

@@ -51,6 +51,9 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
   grpc::Status SearchChannelHistory(grpc::ServerContext* context,
                                     const v1::SearchChannelHistoryRequest* request,
                                     v1::SearchChannelHistoryResponse* response) override;
+  grpc::Status GetWebhookStorageConfig(grpc::ServerContext* context,
+                                       const v1::GetStorageConfigRequest* request,
+                                       v1::GetStorageConfigResponse* response) override;
   grpc::Status PublishEvent(grpc::ServerContext* context, const v1::PublishEventRequest* request,
                             v1::PublishEventResponse* response) override;
 

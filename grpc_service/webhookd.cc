@@ -22,9 +22,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "engine/journal_store.h"
+#include "engine/clock.h"
 #include "engine/curl_transport.h"
+#include "engine/journal_store.h"
 #include "engine/org_directory.h"
+#include "engine/s3_storage.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/bootstrap.h"
@@ -65,6 +67,19 @@ ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
           "this instance's id, sent as source.instanceId in every payload (default: hostname)");
+ABSL_FLAG(std::string, aws_credentials_file, "",
+          "AWS shared-credentials file with this server's keys, which assume customers' storage "
+          "roles (used when AWS_ACCESS_KEY_ID is not set in the environment)");
+ABSL_FLAG(std::string, aws_profile, "default", "the profile of --aws_credentials_file");
+ABSL_FLAG(std::string, aws_account_id, "",
+          "this server's AWS account id, shown by GET /api/rest/2.0/webhooks/storage-config");
+ABSL_FLAG(std::string, aws_sts_endpoint, "",
+          "STS base URL (default https://sts.<bucket region>.amazonaws.com)");
+ABSL_FLAG(std::string, aws_s3_endpoint, "",
+          "S3 base URL for an S3-compatible server (default https://<bucket>.s3.<region>."
+          "amazonaws.com)");
+ABSL_FLAG(bool, aws_s3_path_style, false,
+          "address buckets as the first path segment of --aws_s3_endpoint, not as a host name");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
 ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
@@ -192,6 +207,25 @@ int Run() {
     return 1;
   }
   engine_options.delivery.transport = transport->get();
+  AwsOptions aws;
+  absl::StatusOr<engine_internal::AwsCredentials> aws_credentials = LoadAwsCredentials(
+      absl::GetFlag(FLAGS_aws_credentials_file), absl::GetFlag(FLAGS_aws_profile));
+  if (!aws_credentials.ok()) {
+    Log(absl::StrCat("cannot start: ", aws_credentials.status().message()));
+    return 1;
+  }
+  aws.credentials = *std::move(aws_credentials);
+  aws.sts_endpoint = absl::GetFlag(FLAGS_aws_sts_endpoint);
+  aws.s3_endpoint = absl::GetFlag(FLAGS_aws_s3_endpoint);
+  aws.path_style = absl::GetFlag(FLAGS_aws_s3_path_style);
+  aws.user_agent = engine_options.delivery.product.user_agent;
+  if (aws.credentials.access_key_id.empty()) {
+    Log("no AWS credentials: deliveries to AWS_S3 storage destinations will fail until "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --aws_credentials_file are given");
+  }
+  S3Storage s3_storage(std::move(aws), **transport, *SystemClock());
+  engine_options.delivery.storage = &s3_storage;
+  engine_options.delivery.aws_account_id = absl::GetFlag(FLAGS_aws_account_id);
   engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
   engine_options.delivery.history_retention = absl::GetFlag(FLAGS_history_retention);
   engine_options.delivery.max_pending_jobs = absl::GetFlag(FLAGS_max_pending_deliveries);
