@@ -13,6 +13,7 @@
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/completion_counter.h"
 #include "testing/fake_clock.h"
 #include "testing/http_receiver.h"
 #include "testing/sequential_ids.h"
@@ -23,34 +24,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using ::webhooks::testing::CompletionCounter;
 using ::webhooks::testing::HttpReceiver;
 using ::webhooks::testing::ScriptedResponse;
-
-// Forwards to a real transport and counts the attempts whose callbacks have run.
-class CompletionCounter final : public HttpTransport {
- public:
-  explicit CompletionCounter(HttpTransport& inner) : inner_(inner) {}
-
-  void Send(HttpRequest request, Callback done) override {
-    inner_.Send(std::move(request),
-                [this, done = std::move(done)](absl::StatusOr<HttpResponse> response) {
-                  done(std::move(response));
-                  absl::MutexLock lock(&mu_);
-                  ++completed_;
-                });
-  }
-
-  bool WaitFor(int n) {
-    absl::MutexLock lock(&mu_);
-    auto reached = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return completed_ >= n; };
-    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(30));
-  }
-
- private:
-  HttpTransport& inner_;
-  absl::Mutex mu_;
-  int completed_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 ScriptedResponse Status(int status) {
   ScriptedResponse response;

@@ -223,9 +223,9 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
                         absl::StrCat(where, " failed: ", AwsErrorText(*response))));
       return;
     }
+    const boost::property_tree::ptree xml = ParseXml(response->body);
     const auto credentials =
-        ParseXml(response->body)
-            .get_child_optional("AssumeRoleResponse.AssumeRoleResult.Credentials");
+        xml.get_child_optional("AssumeRoleResponse.AssumeRoleResult.Credentials");
     AwsCredentials role;
     if (credentials) {
       role.access_key_id = credentials->get("AccessKeyId", "");

@@ -1,0 +1,289 @@
+// Storage destinations end to end: S3Storage against a real S3-compatible server (s3rver on
+// loopback) through a stand-in STS, and the engine delivering an event's files there and the
+// manifest to a real receiver. s3rver checks the shape of SigV4 requests (key id, headers,
+// payload hash header, clock skew) but not the signature itself; aws_sigv4_test checks that
+// against AWS's published vectors.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "engine/clock.h"
+#include "engine/curl_transport.h"
+#include "engine/json_codec.h"
+#include "engine/s3_storage.h"
+#include "engine/webhook_engine.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/completion_counter.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_sts.h"
+#include "testing/fake_transport.h"
+#include "testing/http_receiver.h"
+#include "testing/s3_server.h"
+#include "testing/sequential_ids.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::webhooks::testing::CompletionCounter;
+using ::webhooks::testing::StatusIs;
+
+constexpr char kRole[] = "arn:aws:iam::123456789012:role/WebhookDelivery";
+constexpr char kExternalId[] = "ts-webhook-a1b2c3d4-7890";
+constexpr char kServerKeyId[] = "AKIAWEBHOOKDEXAMPLE";
+
+testing::FakeStsOptions StsOptions() {
+  testing::FakeStsOptions options;
+  options.caller_access_key_id = kServerKeyId;
+  options.roles[kRole] = kExternalId;
+  // s3rver knows one key pair; the role's temporary credentials are that pair.
+  options.credentials.access_key_id = testing::S3Server::access_key_id();
+  options.credentials.secret_access_key = testing::S3Server::secret_access_key();
+  return options;
+}
+
+v1::StorageDestination Destination(const std::string& bucket,
+                                   const std::string& external_id = kExternalId) {
+  v1::StorageDestination destination;
+  destination.set_storage_type(v1::AWS_S3);
+  v1::AwsS3Config* s3 = destination.mutable_storage_config()->mutable_aws_s3_config();
+  s3->set_bucket_name(bucket);
+  s3->set_region("us-west-2");
+  s3->set_role_arn(kRole);
+  s3->set_external_id(external_id);
+  return destination;
+}
+
+class StorageEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CurlTransportOptions transport_options;
+    transport_options.allow_private_endpoints = true;  // The receiver is on loopback.
+    curl_ = CurlTransport::Create(transport_options).value();
+    counter_ = std::make_unique<CompletionCounter>(*curl_);
+    AwsOptions aws;
+    aws.credentials = {kServerKeyId, "server-secret", ""};
+    aws.sts_endpoint = sts_.url();
+    aws.s3_endpoint = s3_.endpoint();
+    aws.path_style = true;
+    // s3rver refuses requests signed more than 15 minutes from its clock: sign with the real one.
+    storage_ = std::make_unique<S3Storage>(aws, *counter_, *SystemClock());
+  }
+
+  // Put() and wait for its answer.
+  absl::StatusOr<std::vector<absl::Status>> Put(const v1::StorageDestination& destination,
+                                                std::vector<StorageObject> objects) {
+    absl::Notification done;
+    absl::StatusOr<std::vector<absl::Status>> result;
+    storage_->Put(destination, std::move(objects),
+                  [&](absl::StatusOr<std::vector<absl::Status>> answer) {
+                    result = std::move(answer);
+                    done.Notify();
+                  });
+    done.WaitForNotification();
+    return result;
+  }
+
+  testing::S3Server s3_{{"reports"}};
+  testing::FakeSts sts_{StsOptions()};
+  std::unique_ptr<CurlTransport> curl_;
+  std::unique_ptr<CompletionCounter> counter_;
+  std::unique_ptr<S3Storage> storage_;
+};
+
+TEST_F(StorageEndToEndTest, AssumesTheRoleOnceAndStoresEveryObject) {
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> stored,
+                       Put(Destination("reports"), {{"org/1/a b.csv", "text/csv", "x,y\n"},
+                                                    {"org/1/r.pdf", "application/pdf", "%PDF"}}));
+  EXPECT_OK(stored[0]);
+  EXPECT_OK(stored[1]);
+  EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre("org/1/a b.csv", "org/1/r.pdf"));
+  EXPECT_EQ(s3_.ReadObject("reports", "org/1/a b.csv"), "x,y\n");
+  EXPECT_EQ(s3_.ReadMetadata("reports", "org/1/r.pdf")->at("content-type"), "application/pdf");
+
+  ASSERT_EQ(sts_.calls().size(), 1u);
+  EXPECT_EQ(sts_.calls()[0].at("RoleArn"), kRole);
+  EXPECT_EQ(sts_.calls()[0].at("ExternalId"), kExternalId);
+  EXPECT_EQ(sts_.calls()[0].at("RoleSessionName"), "webhookd-webhook-delivery");
+  EXPECT_EQ(sts_.calls()[0].at("DurationSeconds"), "3600");
+  EXPECT_THAT(sts_.requests()[0].Header("authorization"),
+              HasSubstr(absl::StrCat("Credential=", kServerKeyId, "/")));
+
+  // The role's credentials are kept: a second upload does not assume it again.
+  ASSERT_OK_AND_ASSIGN(stored, Put(Destination("reports"), {{"k", "text/plain", "1"}}));
+  EXPECT_OK(stored[0]);
+  EXPECT_EQ(sts_.calls().size(), 1u);
+}
+
+TEST_F(StorageEndToEndTest, WrongExternalIdIsAccessDenied) {
+  EXPECT_THAT(Put(Destination("reports", "not-the-external-id"), {{"k", "text/plain", "1"}}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       absl::StrCat("AWS STS AssumeRole of ", kRole,
+                                    " failed: HTTP 403 AccessDenied: User: "
+                                    "arn:aws:iam::111122223333:user/webhooks is not authorized to "
+                                    "perform: sts:AssumeRole on resource: ",
+                                    kRole)));
+  EXPECT_TRUE(s3_.ListObjects("reports").empty());
+}
+
+TEST_F(StorageEndToEndTest, MissingBucketIsNotFound) {
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> stored,
+                       Put(Destination("no-such-bucket"), {{"k", "text/plain", "1"}}));
+  EXPECT_THAT(stored[0], StatusIs(absl::StatusCode::kNotFound,
+                                  "S3 PutObject of s3://no-such-bucket/k failed: HTTP 404 "
+                                  "NoSuchBucket: The specified bucket does not exist"));
+}
+
+TEST_F(StorageEndToEndTest, CredentialsTheBucketRefusesAreAccessDenied) {
+  testing::TemporaryCredentials unknown;  // A key id s3rver does not know.
+  sts_.SetCredentials(unknown);
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> stored,
+                       Put(Destination("reports"), {{"k", "text/plain", "1"}}));
+  EXPECT_THAT(stored[0], StatusIs(absl::StatusCode::kPermissionDenied,
+                                  HasSubstr("S3 PutObject of s3://reports/k failed: HTTP 403 "
+                                            "InvalidAccessKeyId")));
+}
+
+TEST(S3StorageTest, WithoutServerCredentialsNothingIsTried) {
+  testing::FakeClock clock;
+  testing::FakeTransport transport;
+  S3Storage storage(AwsOptions(), transport, clock);
+  absl::StatusOr<std::vector<absl::Status>> result;
+  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}},
+              [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; });
+  EXPECT_EQ(transport.request_count(), 0u);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               "this server has no AWS credentials to assume the storage role "
+                               "with (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+                               "--aws_credentials_file)"));
+}
+
+// The engine: publish, upload, POST the manifest; validate both steps.
+class StorageDeliveryTest : public StorageEndToEndTest {
+ protected:
+  void SetUp() override {
+    StorageEndToEndTest::SetUp();
+    v1::Org org;
+    org.set_id("0");
+    org.set_name("Primary");
+    orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create({org}).value());
+    EngineOptions options;
+    options.orgs = orgs_.get();
+    options.clock = &clock_;
+    options.ids = &ids_;
+    options.delivery.transport = counter_.get();
+    options.delivery.storage = storage_.get();
+    options.delivery.run_dispatcher = false;
+    engine_ = WebhookEngine::Create(options).value();
+    admin_.org = org;
+    admin_.privileges = {v1::ADMINISTRATION};
+    v1::ConfigureChannelPreferencesRequest preferences;
+    ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
+                           "channels":["WEBHOOK"]}]})",
+                       &preferences));
+    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+  }
+
+  void CreateWebhook(const std::string& external_id) {
+    v1::CreateWebhookRequest request;
+    ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"),
+                                    R"(","events":["LIVEBOARD_SCHEDULE"],
+        "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+            "bucket_name":"reports","region":"us-west-2","role_arn":")",
+                                    kRole, R"(","external_id":")", external_id,
+                                    R"(","path_prefix":"webhook-deliveries/"}}}})"),
+                       &request));
+    ASSERT_OK(engine_->CreateWebhook(admin_, request).status());
+  }
+
+  v1::ValidateCommunicationChannelResponse Validate() {
+    v1::ValidateCommunicationChannelRequest request;
+    request.set_channel_type(v1::WEBHOOK);
+    request.set_channel_identifier("w");
+    request.set_event_type(v1::LIVEBOARD_SCHEDULE);
+    return engine_->ValidateCommunicationChannel(admin_, request).value();
+  }
+
+  testing::HttpReceiver receiver_;
+  testing::FakeClock clock_{absl::FromUnixSeconds(1773824614)};  // 2026-03-18T09:03:34Z.
+  testing::SequentialIds ids_;
+  std::unique_ptr<StaticOrgDirectory> orgs_;
+  Principal admin_;
+  std::unique_ptr<WebhookEngine> engine_;
+};
+
+TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
+  CreateWebhook(kExternalId);
+  v1::PublishEventRequest event;
+  ASSERT_OK(FromJson(R"({"run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
+      "liveboard_id":"lb-1","liveboard_name":"Sales"},
+      "files":[{"name":"sales.pdf","mime_type":"application/pdf","content":"JVBERi0xLjQK"},
+               {"name":"sales.csv","mime_type":"text/csv","content":"YSxiCg=="}]})",
+                     &event));
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
+  const std::string& job_id = published.job_id();
+  engine_->RunDueDeliveries();
+  ASSERT_TRUE(counter_->WaitFor(4));  // AssumeRole, two PutObjects, the POST.
+
+  const std::string prefix = absl::StrCat("webhook-deliveries/0/2026-03-18/", job_id, "/");
+  EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(prefix + "sales.csv", prefix + "sales.pdf"));
+  EXPECT_EQ(s3_.ReadObject("reports", prefix + "sales.pdf"), "%PDF-1.4\n");
+  ASSERT_EQ(receiver_.requests().size(), 1u);
+  const std::string body = receiver_.requests()[0].body;
+  EXPECT_THAT(body, Not(HasSubstr("%PDF-1.4")));
+  EXPECT_THAT(body, HasSubstr(absl::StrCat(
+                        R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf",)",
+                        R"("size":9,"provider":"AWS_S3","bucketName":"reports",)",
+                        R"("region":"us-west-2","objectKey":")", prefix,
+                        R"(sales.pdf","uploadStatus":"SUCCESS","errorMessage":null},)",
+                        R"({"filename":"sales.csv","contentType":"text/csv","size":4,)",
+                        R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)",
+                        R"("objectKey":")", prefix,
+                        R"(sales.csv","uploadStatus":"SUCCESS","errorMessage":null}]})")));
+
+  v1::SearchChannelHistoryRequest history;
+  history.set_channel_type(v1::WEBHOOK);
+  history.add_job_ids(job_id);
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
+                       engine_->SearchChannelHistory(admin_, history));
+  ASSERT_EQ(found.jobs_size(), 1);
+  EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
+  CreateWebhook(kExternalId);
+  const v1::ValidateCommunicationChannelResponse response = Validate();
+  EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::SUCCESS);
+  ASSERT_EQ(response.details_size(), 2);
+  EXPECT_EQ(response.details(0).status(), v1::ChannelValidationDetail::SUCCESS);
+  const v1::ChannelValidationDetail& storage = response.details(1);
+  EXPECT_EQ(storage.validation_step(), v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
+  EXPECT_EQ(storage.status(), v1::ChannelValidationDetail::SUCCESS);
+  EXPECT_EQ(storage.aws_s3_info().bucket_name(), "reports");
+  EXPECT_EQ(storage.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
+  const std::string key = absl::StrCat("webhook-deliveries/0/2026-03-18/", response.job_id(),
+                                       "/validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(storage.aws_s3_info().object_key(), key);
+  EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(key));
+}
+
+TEST_F(StorageDeliveryTest, ValidateWithAWrongExternalIdIsPartialSuccess) {
+  CreateWebhook("not-the-external-id");
+  const v1::ValidateCommunicationChannelResponse response = Validate();
+  EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
+  ASSERT_EQ(response.details_size(), 2);
+  EXPECT_EQ(response.details(1).status(), v1::ChannelValidationDetail::FAILED);
+  EXPECT_THAT(
+      response.details(1).error_message(),
+      HasSubstr(absl::StrCat("AWS STS AssumeRole of ", kRole, " failed: HTTP 403 AccessDenied")));
+  EXPECT_TRUE(s3_.ListObjects("reports").empty());
+}
+
+}  // namespace
+}  // namespace webhooks
