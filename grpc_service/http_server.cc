@@ -281,6 +281,14 @@ void Session<Stream>::Read() {
 template <typename Stream>
 void Session<Stream>::OnHeader(beast::error_code ec, size_t bytes) {
   if (ec) return OnRead(ec, bytes);
+  const http::fields& fields = parser_->get().base();
+  const size_t max_count = server_->options().max_header_count;
+  if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) > max_count) {
+    busy_ = true;
+    const HttpError error = HttpErrorForStatus(
+        431, absl::StrCat("Request has more than ", max_count, " header fields."));
+    return Write({error.http_status, {{"Content-Type", "application/json"}}, error.body}, false);
+  }
   if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return ReadBody();
   auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
   http::async_write(stream_, *interim,
@@ -374,8 +382,8 @@ absl::Status CheckTlsCredentials(absl::string_view cert_chain_pem,
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                               HttpHandler handler) {
-  if (options.threads < 1 || options.max_header_bytes < 1 || options.max_body_bytes < 1 ||
-      options.read_timeout <= absl::ZeroDuration() || !handler) {
+  if (options.threads < 1 || options.max_header_bytes < 1 || options.max_header_count < 1 ||
+      options.max_body_bytes < 1 || options.read_timeout <= absl::ZeroDuration() || !handler) {
     return absl::InvalidArgumentError(
         "HttpServer needs a handler, threads >= 1, positive limits and a positive read_timeout");
   }

@@ -8,7 +8,7 @@
 //   (*server)->Shutdown();
 //
 // Limits answer in ThoughtSpot's error shape and then close the connection: a header block
-// over `max_header_bytes` gets 431, a body over `max_body_bytes` 413, a malformed request 400.
+// over `max_header_bytes` or `max_header_count` gets 431, a body over `max_body_bytes` 413, a malformed request 400.
 // A connection that does not deliver a whole request within `read_timeout` (also the keep-alive
 // idle time) is closed.
 //
@@ -35,6 +35,8 @@ struct HttpServerOptions {
   // in brackets: "[::1]:8080".
   std::string listen = "127.0.0.1:0";
   size_t max_header_bytes = 16 * 1024;
+  // Header fields of one request; more gets 431 (the byte limit alone allows thousands).
+  size_t max_header_count = 100;
   size_t max_body_bytes = 1 << 20;
   // Time to receive one whole request, and the longest a kept-alive connection may stay idle.
   absl::Duration read_timeout = absl::Seconds(30);

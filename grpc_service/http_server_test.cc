@@ -193,6 +193,21 @@ TEST(HttpServerTest, LimitsAnswer413And431) {
   }
 }
 
+TEST(HttpServerTest, TooManyHeaderFieldsAnswer431) {
+  HttpServerOptions options;
+  options.max_header_count = 3;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection allowed(server->port());
+  allowed.Send("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(allowed.ReadUntilClosed(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  RawConnection refused(server->port());
+  refused.Send("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
+  const std::string answer = refused.ReadUntilClosed();
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  EXPECT_THAT(answer, HasSubstr(R"("debug":"Request has more than 3 header fields.")"));
+}
+
 TEST(HttpServerTest, SlowRequestIsCutOffAtTheReadTimeout) {
   HttpServerOptions options;
   options.read_timeout = absl::Milliseconds(100);

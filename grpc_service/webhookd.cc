@@ -82,6 +82,7 @@ ABSL_FLAG(bool, aws_s3_path_style, false,
           "address buckets as the first path segment of --aws_s3_endpoint, not as a host name");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
+ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request; more gets 431");
 ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
           "time to receive one REST request, and the keep-alive idle limit");
 ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (each serves one request at a time)");
@@ -271,6 +272,7 @@ int Run() {
   options.http.listen = absl::GetFlag(FLAGS_http_listen);
   options.http.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   options.http.max_header_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_bytes));
+  options.http.max_header_count = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_count));
   options.http.read_timeout = absl::GetFlag(FLAGS_read_timeout);
   options.http.threads = absl::GetFlag(FLAGS_http_threads);
   options.gateway.max_body_bytes = options.http.max_body_bytes;
