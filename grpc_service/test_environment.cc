@@ -44,9 +44,9 @@ std::string TestPrincipalsText() {
 }
 
 TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store* store,
-                                 HttpTransport* transport) {
-  absl::StatusOr<v1::PrincipalsConfig> config =
-      ParsePrincipalsConfig(TestPrincipalsText(), "test-principals");
+                                 HttpTransport* transport, const std::string& principals_text) {
+  absl::StatusOr<v1::PrincipalsConfig> config = ParsePrincipalsConfig(
+      principals_text.empty() ? TestPrincipalsText() : principals_text, "test-principals");
   if (!config.ok()) {
     ADD_FAILURE() << config.status();
     std::abort();

@@ -40,9 +40,13 @@ class TestEnvironment {
 
   // Aborts the test (gtest fatal failure) if the stack cannot start. `store` (not owned; null:
   // in memory) is the engine's; so is `transport` (not owned; null: no deliveries), whose
-  // deliveries are sent when the test calls engine().RunDueDeliveries().
+  // deliveries are sent when the test calls engine().RunDueDeliveries(). `principals_text` is
+  // the principals file (orgs, users, tokens) the server trusts, TestPrincipalsText() if empty;
+  // it must give kAdminToken to a user with ADMINISTRATION in org "0", which configures the
+  // cluster WEBHOOK preference.
   explicit TestEnvironment(Mode mode = kInProcess, WebhookServerOptions options = {},
-                           Store* store = nullptr, HttpTransport* transport = nullptr);
+                           Store* store = nullptr, HttpTransport* transport = nullptr,
+                           const std::string& principals_text = "");
 
   WebhookServer& server() { return *server_; }
   WebhookEngine& engine() { return *engine_; }
