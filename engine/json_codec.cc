@@ -277,10 +277,12 @@ absl::Status FromJson(absl::string_view json, Message* message) {
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), message, options);
   if (status.ok()) return absl::OkStatus();
-  message->Clear();                      // Never hand back half a request.
-  const auto reason = status.message();  // protobuf's StringPiece
+  message->Clear();  // Never hand back half a request.
+  // protobuf's message goes on, after a newline, to quote the input around the error, which
+  // may be a secret: only the first line is kept.
+  const absl::string_view reason(status.message().data(), status.message().size());
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid JSON body: ", absl::string_view(reason.data(), reason.size())));
+      absl::StrCat("invalid JSON body: ", reason.substr(0, reason.find('\n'))));
 }
 
 }  // namespace webhooks

@@ -29,7 +29,8 @@ std::string FieldToJson(const google::protobuf::Message& message,
 
 // Parses with protobuf's JSON parser: proto field names and lowerCamel names are both accepted,
 // `null` leaves a field unset, and an unknown field is an error. Returns kInvalidArgument with
-// a message that names the offending field or value.
+// a message that names the offending field or value, never quoting the input around a syntax
+// error (it may hold a secret).
 absl::Status FromJson(absl::string_view json, google::protobuf::Message* message);
 
 }  // namespace webhooks

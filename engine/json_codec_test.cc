@@ -131,5 +131,13 @@ TEST(FromJsonTest, RejectsUnknownEnumValueAndMalformedJson) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid JSON body")));
 }
 
+// rest_property_test finding: protobuf's message quoted the input around a syntax error.
+TEST(FromJsonTest, SyntaxErrorsDoNotQuoteTheInput) {
+  v1::CreateWebhookRequest request;
+  EXPECT_THAT(FromJson(R"({"authentication":{"BEARER_TOKEN":"my-secret-token" x}})", &request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "invalid JSON body: Expected , or } after key:value pair."));
+}
+
 }  // namespace
 }  // namespace webhooks

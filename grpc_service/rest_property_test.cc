@@ -28,8 +28,7 @@
 //   bazel test //grpc_service:rest_property_test --test_filter='*Seed3'
 // (add --test_env=REST_PROPERTY_STEPS=<N> for a step past the default). REST_PROPERTY_STEPS
 // (steps per seed, default 600) and REST_PROPERTY_SEEDS (run seeds 1..N, default 5) make longer
-// runs; REST_PROPERTY_JSON_SYNTAX_ERRORS adds bodies with a syntax error next to a secret (see
-// kSyntaxErrorsVariable). At the end the test prints "rest_property_test: N steps, M seeds" to
+// runs. At the end the test prints "rest_property_test: N steps, M seeds" to
 // stdout, with the calls made and the operations that succeeded.
 #include <fcntl.h>
 #include <unistd.h>
@@ -86,11 +85,6 @@ using ::webhooks::testing::TestEnvironment;
 constexpr absl::string_view kMarkerHead = "SeKr3t";
 constexpr absl::string_view kMarkerTail = "t3rKeS";
 constexpr absl::string_view kTokenUrl = "https://auth.example/oauth/token";
-// Set (to anything), create and update bodies sometimes have a JSON syntax error right after a
-// secret. Off by default: the gateway's 400 then quotes up to 20 bytes of the body around the
-// error, the secret included (protobuf's parser message, passed on by FromJson), which
-// invariant 2 reports. Turn it on to check a fix.
-constexpr char kSyntaxErrorsVariable[] = "REST_PROPERTY_JSON_SYNTAX_ERRORS";
 constexpr absl::Duration kRetention = absl::Hours(72);  // DeliveryOptions::history_retention.
 
 constexpr absl::string_view kCreatePath = "/api/rest/2.0/webhooks/create";
@@ -1068,13 +1062,12 @@ class PropertyRun {
     return Quote(*draft->status);
   }
 
-  // Sometimes (see kSyntaxErrorsVariable) puts a stray token right after the first secret of
-  // `body`, so protobuf's parser refuses it at that place. The draw is made either way, so the
-  // variable changes nothing else in a sequence.
+  // Sometimes puts a stray token right after the first secret of `body`, so protobuf's parser
+  // refuses it there (its message used to quote the body around that place: a secret).
   void MaybeBreakSyntax(std::string* body, Draft* draft) {
     const bool draw = rng_.Percent(4);
     const size_t secret_end = body->find(absl::StrCat(kMarkerTail, "\""));
-    if (!draw || !syntax_errors_ || secret_end == std::string::npos) return;
+    if (!draw || secret_end == std::string::npos) return;
     body->insert(secret_end + kMarkerTail.size() + 1, " x");
     draft->parses = false;
   }
@@ -1895,7 +1888,6 @@ class PropertyRun {
   std::unique_ptr<TestEnvironment> env_;
   std::unique_ptr<v1::WebhookService::Stub> stub_;
 
-  const bool syntax_errors_ = std::getenv(kSyntaxErrorsVariable) != nullptr;
   bool rbac_ = false;
   std::vector<Org> orgs_;
   std::vector<Caller> callers_;  // callers_[0] (root_) is kAdminToken.
