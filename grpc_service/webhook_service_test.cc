@@ -95,6 +95,13 @@ TEST_F(WebhookServiceTest, EveryRpcServesItsReply) {
   ASSERT_OK(FromGrpcStatus(stub_->DeleteWebhooks(As(kUserATestOrg1Token).get(), remove, &removed)));
   EXPECT_EQ(removed.deleted_count(), 1);
   EXPECT_EQ(removed.deleted_webhooks(0).description(), "changed");
+
+  v1::GetStorageConfigResponse storage;
+  ASSERT_OK(FromGrpcStatus(stub_->GetWebhookStorageConfig(
+      As(kUserATestOrg1Token).get(), v1::GetStorageConfigRequest(), &storage)));
+  ASSERT_EQ(storage.configs_size(), 1);
+  EXPECT_EQ(storage.configs(0).provider(), v1::AWS_S3);
+  EXPECT_EQ(storage.configs(0).config().aws_account_id(), "210987654321");
 }
 
 TEST_F(WebhookServiceTest, MissingUnknownOrMalformedTokenIsUnauthenticated) {
