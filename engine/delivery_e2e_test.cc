@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/completion_counter.h"
+#include "testing/engine_fixtures.h"
 #include "testing/fake_clock.h"
 #include "testing/http_receiver.h"
 #include "testing/sequential_ids.h"
@@ -55,11 +56,7 @@ class DeliveryEndToEndTest : public ::testing::Test {
     engine_ = WebhookEngine::Create(options).value();
     admin_.org = org;
     admin_.privileges = {v1::ADMINISTRATION};
-    v1::ConfigureChannelPreferencesRequest preferences;
-    ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                           "channels":["WEBHOOK"]}]})",
-                       &preferences));
-    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+    testing::EnableWebhookChannel(*engine_, admin_);
   }
 
   void Create(const std::string& json) {

@@ -61,11 +61,7 @@ class DeliveryTest : public ::testing::Test {
     options.ids = &ids_;
     options.delivery = delivery_;
     engine_ = WebhookEngine::Create(options).value();
-    v1::ConfigureChannelPreferencesRequest preferences;
-    ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                           "channels":["WEBHOOK"]}]})",
-                       &preferences));
-    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+    testing::EnableWebhookChannel(*engine_, admin_);
   }
 
   // Creates the sales org's webhook from `json`, which must have name, url and events.

@@ -12,12 +12,12 @@
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/engine_fixtures.h"
 #include "testing/failing_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_object_storage.h"
 #include "testing/fake_transport.h"
 #include "testing/sequential_ids.h"
-#include "testing/engine_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -153,11 +153,7 @@ TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
 
 TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
   Start();
-  v1::ConfigureChannelPreferencesRequest preferences;
-  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                         "channels":["WEBHOOK"]}]})",
-                     &preferences));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  testing::EnableWebhookChannel(*engine_, AdminOf(0));
   for (int org : {1, 2}) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
@@ -245,11 +241,7 @@ TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
 
 TEST_F(DurabilityTest, FilesForAStorageDestinationAreKeptUntilUploadedAndUploadedOnce) {
   Start();
-  v1::ConfigureChannelPreferencesRequest preferences;
-  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                         "channels":["WEBHOOK"]}]})",
-                     &preferences));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  testing::EnableWebhookChannel(*engine_, AdminOf(0));
   v1::CreateWebhookRequest create;
   ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"],
       "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
@@ -288,11 +280,7 @@ TEST_F(DurabilityTest, FilesForAStorageDestinationAreKeptUntilUploadedAndUploade
 
 TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {
   Start(/*snapshot_after_bytes=*/2000);
-  v1::ConfigureChannelPreferencesRequest preferences;
-  ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                         "channels":["WEBHOOK"]}]})",
-                     &preferences));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  testing::EnableWebhookChannel(*engine_, AdminOf(0));
   for (int org = 1; org < 40; ++org) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/completion_counter.h"
+#include "testing/engine_fixtures.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_sts.h"
 #include "testing/fake_transport.h"
@@ -228,9 +229,7 @@ class StorageDeliveryTest : public StorageEndToEndTest {
  protected:
   void SetUp() override {
     StorageEndToEndTest::SetUp();
-    v1::Org org;
-    org.set_id("0");
-    org.set_name("Primary");
+    const v1::Org org = testing::MakeOrg("0", "Primary");
     orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create({org}).value());
     EngineOptions options;
     options.orgs = orgs_.get();
@@ -242,11 +241,7 @@ class StorageDeliveryTest : public StorageEndToEndTest {
     engine_ = WebhookEngine::Create(options).value();
     admin_.org = org;
     admin_.privileges = {v1::ADMINISTRATION};
-    v1::ConfigureChannelPreferencesRequest preferences;
-    ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
-                           "channels":["WEBHOOK"]}]})",
-                       &preferences));
-    ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, preferences));
+    testing::EnableWebhookChannel(*engine_, admin_);
   }
 
   void CreateWebhook(const std::string& external_id) {
