@@ -1093,7 +1093,7 @@ absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const 
            "Choose an S3 bucket and the region it is in; report files are written under "
            "<path_prefix>/<org id>/<YYYY-MM-DD>/<event id>/<file name>.",
            "Create an IAM role whose trust policy is trust_policy_template, with <EXTERNAL_ID> "
-           "replaced by an external ID you choose (case-sensitive; keep it private).",
+           "replaced by an external ID you choose (case-sensitive; it is shown with the webhook).",
            "Allow the role s3:PutObject on arn:aws:s3:::<bucket>/<path_prefix>/* (nothing "
            "else is needed: files are only written, never read, listed or deleted).",
            "Set the webhook's storage_destination: storage_type AWS_S3 and aws_s3_config with "

@@ -342,7 +342,7 @@ TEST_F(RestGatewayTest, StorageConfigAnswersTheListAsTheBody) {
       R"("Choose an S3 bucket and the region it is in; report files are written under )"
       R"(<path_prefix>/<org id>/<YYYY-MM-DD>/<event id>/<file name>.",)"
       R"("Create an IAM role whose trust policy is trust_policy_template, with <EXTERNAL_ID> )"
-      R"(replaced by an external ID you choose (case-sensitive; keep it private).",)"
+      R"(replaced by an external ID you choose (case-sensitive; it is shown with the webhook).",)"
       R"("Allow the role s3:PutObject on arn:aws:s3:::<bucket>/<path_prefix>/* (nothing else )"
       R"(is needed: files are only written, never read, listed or deleted).",)"
       R"("Set the webhook's storage_destination: storage_type AWS_S3 and aws_s3_config with )"
