@@ -244,13 +244,14 @@ class StorageDeliveryTest : public StorageEndToEndTest {
     testing::EnableWebhookChannel(*engine_, admin_);
   }
 
-  void CreateWebhook(const std::string& external_id) {
+  void CreateWebhook(const std::string& external_id, const std::string& bucket = "reports") {
     v1::CreateWebhookRequest request;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"),
                                     R"(","events":["LIVEBOARD_SCHEDULE"],
         "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
-            "bucket_name":"reports","region":"us-west-2","role_arn":")",
-                                    kRole, R"(","external_id":")", external_id,
+            "bucket_name":")",
+                                    bucket, R"(","region":"us-west-2","role_arn":")", kRole,
+                                    R"(","external_id":")", external_id,
                                     R"(","path_prefix":"webhook-deliveries/"}}}})"),
                        &request));
     ASSERT_OK(engine_->CreateWebhook(admin_, request).status());
@@ -308,6 +309,33 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
                        engine_->SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::SUCCESS);
+}
+
+TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
+  CreateWebhook(kExternalId, "no-such-bucket");
+  v1::PublishEventRequest event;
+  ASSERT_OK(FromJson(R"({"run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
+      "liveboard_id":"lb-1","liveboard_name":"Sales"},
+      "files":[{"name":"sales.csv","mime_type":"text/csv","content":"YSxiCg=="}]})",
+                     &event));
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
+  engine_->RunDueDeliveries();
+  ASSERT_TRUE(counter_->WaitFor(2));  // AssumeRole, the PutObject; no POST.
+
+  v1::SearchChannelHistoryRequest history;
+  history.set_channel_type(v1::WEBHOOK);
+  history.add_job_ids(published.job_id());
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
+                       engine_->SearchChannelHistory(admin_, history));
+  ASSERT_EQ(found.jobs_size(), 1);
+  EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(found.jobs(0).detail(),
+            absl::StrCat("all file uploads failed (1 file): S3 PutObject of "
+                         "s3://no-such-bucket/webhook-deliveries/0/2026-03-18/",
+                         published.job_id(),
+                         "/sales.csv failed: HTTP 404 NoSuchBucket: The specified bucket does "
+                         "not exist"));
+  EXPECT_TRUE(receiver_.requests().empty());
 }
 
 TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
