@@ -49,6 +49,9 @@ struct DeliveryOptions {
   // This server's AWS account, which customers' roles trust (GET /webhooks/storage-config).
   // Empty: not configured, answered as null.
   std::string aws_account_id;
+  // This server's GCP service account, which customers let impersonate theirs for GCP_GCS
+  // destinations. Empty: storage-config does not offer GCS.
+  std::string gcp_service_account_email;
   // Bytes of all files of one event (ThoughtSpot: 25 MB).
   int64_t max_event_file_bytes = 25 * 1000 * 1000;
   ProductInfo product;

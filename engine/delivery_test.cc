@@ -710,6 +710,52 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
   EXPECT_EQ(recorded.detail(), "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
 }
 
+TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {
+  ASSERT_OK_AND_ASSIGN(v1::GetStorageConfigResponse config, engine_->GetStorageConfig(admin_));
+  ASSERT_EQ(config.configs_size(), 1);
+  EXPECT_EQ(config.configs(0).provider(), v1::AWS_S3);
+
+  delivery_.gcp_service_account_email = "webhookd@ops-1.iam.gserviceaccount.com";
+  engine_.reset();
+  StartEngine();
+  ASSERT_OK_AND_ASSIGN(config, engine_->GetStorageConfig(admin_));
+  ASSERT_EQ(config.configs_size(), 2);
+  EXPECT_EQ(
+      ToJson(config.configs(1)),
+      R"({"storage_type":"OBJECT_STORAGE","provider":"GCP_GCS","config":{)"
+      R"("config_type":"GCP_TO_GCS_STORAGE","setup_instructions":[)"
+      R"("Choose a GCS bucket and a service account of yours that may create objects in it )"
+      R"((roles/storage.objectCreator); report files are written under <path_prefix>/<org id>/)"
+      R"(<YYYY-MM-DD>/<event id>/<file name>.",)"
+      R"("Grant webhookd@ops-1.iam.gserviceaccount.com roles/iam.serviceAccountTokenCreator on )"
+      R"(that service account, so this server can act as it.",)"
+      R"("Set the webhook's storage_destination: storage_type GCP_GCS and gcp_gcs_config with )"
+      R"(bucket_name, service_account_email and optionally path_prefix.",)"
+      R"("Check it with POST /api/rest/2.0/system/communication-channels/validate: the )"
+      R"(STORAGE_FILE_UPLOAD_CHECK step stores a small test file and reports its key."],)"
+      R"("aws_account_id":null,"gcp_service_account_id":null,"oidc_provider":null,)"
+      R"("trust_policy_template":null,)"
+      R"("service_account_email":"webhookd@ops-1.iam.gserviceaccount.com",)"
+      R"("required_role":"roles/iam.serviceAccountTokenCreator"}})");
+}
+
+TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {
+  testing::FakeObjectStorage s3;
+  StorageRouter router(&s3, /*gcp_gcs=*/nullptr);
+  v1::StorageDestination destination;
+  destination.set_storage_type(v1::AWS_S3);
+  absl::StatusOr<std::vector<absl::Status>> result;
+  const auto keep = [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; };
+  router.Put(destination, {{"k", "text/plain", "1"}}, keep);
+  ASSERT_OK(result.status());
+  EXPECT_EQ(s3.puts().size(), 1u);
+  destination.set_storage_type(v1::GCP_GCS);
+  router.Put(destination, {{"k", "text/plain", "1"}}, keep);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               "this server stores no files in GCP_GCS storage destinations"));
+  EXPECT_EQ(s3.puts().size(), 1u);
+}
+
 TEST_F(DeliveryTest, WithoutObjectStorageTheStorageCheckFails) {
   delivery_.storage = nullptr;
   engine_.reset();

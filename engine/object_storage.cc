@@ -18,6 +18,19 @@ std::string ObjectKey(const v1::StorageDestination& destination, absl::string_vi
                       "/", absl::StrReplaceAll(file_name, {{"/", "_"}, {"\\", "_"}}));
 }
 
+void StorageRouter::Put(const v1::StorageDestination& destination,
+                        std::vector<StorageObject> objects, Callback done) {
+  ObjectStorage* const storage = destination.storage_type() == v1::AWS_S3    ? aws_s3_
+                                 : destination.storage_type() == v1::GCP_GCS ? gcp_gcs_
+                                                                             : nullptr;
+  if (storage == nullptr) {
+    done(absl::FailedPreconditionError(absl::StrCat(
+        "this server stores no files in ", ProviderName(destination), " storage destinations")));
+    return;
+  }
+  storage->Put(destination, std::move(objects), std::move(done));
+}
+
 const std::string& BucketName(const v1::StorageDestination& destination) {
   const v1::StorageConfig& config = destination.storage_config();
   return destination.storage_type() == v1::GCP_GCS ? config.gcp_gcs_config().bucket_name()

@@ -41,6 +41,22 @@ class ObjectStorage {
                    Callback done) = 0;
 };
 
+// Sends each destination to the ObjectStorage of its provider.
+class StorageRouter final : public ObjectStorage {
+ public:
+  // Not owned. Either may be null: that provider's destinations then fail with
+  // kFailedPrecondition, saying that this server is not set up for it.
+  StorageRouter(ObjectStorage* aws_s3, ObjectStorage* gcp_gcs)
+      : aws_s3_(aws_s3), gcp_gcs_(gcp_gcs) {}
+
+  void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
+           Callback done) override;
+
+ private:
+  ObjectStorage* const aws_s3_;
+  ObjectStorage* const gcp_gcs_;
+};
+
 // Where a file of an event goes (documented in the README):
 //   <path_prefix>/<org id>/<YYYY-MM-DD of the event, UTC>/<event id>/<file name>
 // with the prefix's trailing '/' not doubled (no prefix: the key starts at the org id) and

@@ -94,19 +94,22 @@ absl::Status CheckSignature(const v1::SignatureVerification& signature,
   return CheckSecret("signature_verification.secret", signature.secret(), limits.max_value_length);
 }
 
-// S3's bucket naming rules (which GCS's also satisfy for names without '_'): 3 to 63
-// lower-case letters, digits, '.' and '-', starting and ending with a letter or digit. Bucket
-// names become part of a host name, so nothing else may pass.
-absl::Status CheckBucketName(const std::string& field, const std::string& name) {
-  const auto allowed = [](char c) {
-    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-';
+// S3's bucket naming rules: 3 to 63 lower-case letters, digits, '.' and '-', starting and
+// ending with a letter or digit (GCS also allows '_': `also`). Bucket names become part of a
+// host name or a URL path, so nothing else may pass.
+absl::Status CheckBucketName(const std::string& field, const std::string& name,
+                             absl::string_view also = "") {
+  const auto allowed = [also](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-' ||
+           absl::StrContains(also, c);
   };
   const auto edge = [](char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c); };
   if (name.size() < 3 || name.size() > 63 || !std::all_of(name.begin(), name.end(), allowed) ||
       !edge(name.front()) || !edge(name.back()) || absl::StrContains(name, "..")) {
-    return Invalid(field,
-                   "must be a bucket name: 3 to 63 lower-case letters, digits, '.' and '-', "
-                   "starting and ending with a letter or digit");
+    return Invalid(field, absl::StrCat("must be a bucket name: 3 to 63 lower-case letters, "
+                                       "digits, '.'",
+                                       also.empty() ? " and '-'" : ", '-' and '_'",
+                                       ", starting and ending with a letter or digit"));
   }
   return absl::OkStatus();
 }
@@ -167,17 +170,19 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
       }
       const v1::GcpGcsConfig& gcs = config.gcp_gcs_config();
       const std::string prefix = "storage_destination.storage_config.gcp_gcs_config.";
-      RETURN_IF_ERROR(CheckText(prefix + "bucket_name", gcs.bucket_name(), max));
-      RETURN_IF_ERROR(
-          CheckText(prefix + "service_account_email", gcs.service_account_email(), max));
-      if (!absl::StrContains(gcs.service_account_email(), '@')) {
-        return Invalid(prefix + "service_account_email", "must be an email address");
+      RETURN_IF_ERROR(CheckBucketName(prefix + "bucket_name", gcs.bucket_name(), "_"));
+      // It becomes part of a URL path (IAM's generateAccessToken), so only its own characters.
+      const std::string& email = gcs.service_account_email();
+      if (email.empty() || email.size() > 254 || std::count(email.begin(), email.end(), '@') != 1 ||
+          !std::all_of(email.begin(), email.end(), [](char c) {
+            return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-' ||
+                   c == '_' || c == '@';
+          })) {
+        return Invalid(prefix + "service_account_email",
+                       "must be a service account email such as "
+                       "name@project.iam.gserviceaccount.com");
       }
-      RETURN_IF_ERROR(CheckPathPrefix(prefix + "path_prefix", gcs.path_prefix()));
-      // Accepted by ThoughtSpot's API (26.7), not implemented here: say so before anything
-      // is stored, rather than fail every delivery later.
-      return Invalid("storage_destination.storage_type",
-                     "GCP_GCS is not implemented by this server; use AWS_S3");
+      return CheckPathPrefix(prefix + "path_prefix", gcs.path_prefix());
     }
     default:
       return Invalid("storage_destination.storage_type", "must be AWS_S3 or GCP_GCS");

@@ -320,18 +320,28 @@ INSTANTIATE_TEST_SUITE_P(
              "status must be ENABLED or DISABLED"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
-TEST(ValidateWebhookTest, GcsDestinationsAreNotImplemented) {
+TEST(ValidateWebhookTest, GcsDestinationNamesABucketAndAServiceAccount) {
   v1::Webhook webhook = ValidWebhook();
   v1::StorageDestination* storage = webhook.mutable_storage_destination();
   storage->set_storage_type(v1::GCP_GCS);
   v1::GcpGcsConfig* gcs = storage->mutable_storage_config()->mutable_gcp_gcs_config();
-  gcs->set_bucket_name("reports");
-  gcs->set_service_account_email("sa@project.iam.gserviceaccount.com");
-  const absl::Status status = ValidateWebhook(webhook, EngineLimits());
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "storage_destination.storage_type GCP_GCS is not implemented by this server; use "
-            "AWS_S3");
+  gcs->set_bucket_name("team_reports");
+  gcs->set_service_account_email("writer@project-1.iam.gserviceaccount.com");
+  EXPECT_OK(ValidateWebhook(webhook, EngineLimits()));
+
+  gcs->set_service_account_email("../../v1/projects/x@y");
+  EXPECT_THAT(ValidateWebhook(webhook, EngineLimits()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "storage_destination.storage_config.gcp_gcs_config.service_account_email "
+                       "must be a service account email such as "
+                       "name@project.iam.gserviceaccount.com"));
+  gcs->set_service_account_email("writer@project-1.iam.gserviceaccount.com");
+  gcs->set_bucket_name("Reports");
+  EXPECT_THAT(ValidateWebhook(webhook, EngineLimits()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "storage_destination.storage_config.gcp_gcs_config.bucket_name must be a "
+                       "bucket name: 3 to 63 lower-case letters, digits, '.', '-' and '_', "
+                       "starting and ending with a letter or digit"));
 }
 
 TEST(IsHeaderNameTest, FollowsTheTokenGrammar) {

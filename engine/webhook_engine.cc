@@ -319,7 +319,8 @@ class EngineImpl final : public WebhookEngine {
         ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
         limits_(options.limits),
         max_event_file_bytes_(options.delivery.max_event_file_bytes),
-        aws_account_id_(options.delivery.aws_account_id) {
+        aws_account_id_(options.delivery.aws_account_id),
+        gcp_service_account_email_(options.delivery.gcp_service_account_email) {
     if (options.delivery.transport != nullptr) {
       delivery_ = std::make_unique<engine_internal::DeliveryService>(
           options.delivery, clock_, ids_, store_,
@@ -377,6 +378,12 @@ class EngineImpl final : public WebhookEngine {
   absl::Status WritableLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return store_.Sync(0); }
   // Waits until the change `sequence` is durable, then snapshots if the journal is long.
   absl::Status MakeDurable(uint64_t sequence);
+  // Snapshots if the journal is long and no snapshot is under way. Called after every change
+  // made durable, deliveries' too (a publish or a validation syncs its own job): a server
+  // that only delivers events must not grow its journal without end. Attempt outcomes are
+  // journaled by the dispatcher with no call here; they are few per job and are snapshotted
+  // with the next change.
+  void SnapshotIfDue();
 
  public:
   // Rebuilds the state from the store, then snapshots it so start-up stays short.
@@ -432,6 +439,7 @@ class EngineImpl final : public WebhookEngine {
 
   const int64_t max_event_file_bytes_;
   const std::string aws_account_id_;
+  const std::string gcp_service_account_email_;
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
 };
@@ -913,12 +921,16 @@ void EngineImpl::ApplyLocked(const v1::StoreRecord& record) {
 
 absl::Status EngineImpl::MakeDurable(uint64_t sequence) {
   RETURN_IF_ERROR(store_.Sync(sequence));
+  SnapshotIfDue();
+  return absl::OkStatus();
+}
+
+void EngineImpl::SnapshotIfDue() {
   if (store_.WantsSnapshot() && !snapshotting_.exchange(true)) {
     // The change itself is durable; a failed snapshot only leaves the journal longer.
     TakeSnapshot().IgnoreError();
     snapshotting_ = false;
   }
-  return absl::OkStatus();
 }
 
 absl::Status EngineImpl::Restore() {
@@ -1005,6 +1017,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
     }
   }
   ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files()));
+  // SnapshotIfDue();
   response.set_outcome(v1::PublishEventResponse::QUEUED);
   response.set_job_id(std::move(job_id));
   return response;
@@ -1076,7 +1089,9 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     ASSIGN_OR_RETURN(const v1::Webhook* found, Resolve(caller, request.channel_identifier()));
     webhook = *found;
   }
-  return delivery_->Validate(webhook);
+  v1::ValidateCommunicationChannelResponse response = delivery_->Validate(webhook);
+  SnapshotIfDue();
+  return response;
 }
 
 absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const Principal& caller) {
@@ -1112,6 +1127,31 @@ absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const 
   const absl::Status parsed = FromJson(absl::StrReplaceAll(kTrustPolicy, {{"$ACCOUNT", account}}),
                                        config->mutable_trust_policy_template());
   if (!parsed.ok()) return parsed;
+  if (gcp_service_account_email_.empty()) return response;
+
+  v1::WebhookStorageConfigInfo* gcp = response.add_configs();
+  gcp->set_storage_type(v1::WebhookStorageConfigInfo::OBJECT_STORAGE);
+  gcp->set_provider(v1::GCP_GCS);
+  v1::WebhookStorageSetupConfig* gcs = gcp->mutable_config();
+  gcs->set_config_type(v1::WebhookStorageSetupConfig::GCP_TO_GCS_STORAGE);
+  gcs->set_service_account_email(gcp_service_account_email_);
+  gcs->set_required_role("roles/iam.serviceAccountTokenCreator");
+  for (const std::string& step : {
+           std::string("Choose a GCS bucket and a service account of yours that may create "
+                       "objects in it (roles/storage.objectCreator); report files are written "
+                       "under <path_prefix>/<org id>/<YYYY-MM-DD>/<event id>/<file name>."),
+           absl::StrCat("Grant ", gcp_service_account_email_,
+                        " roles/iam.serviceAccountTokenCreator on that service account, so "
+                        "this server can act as it."),
+           std::string("Set the webhook's storage_destination: storage_type GCP_GCS and "
+                       "gcp_gcs_config with bucket_name, service_account_email and optionally "
+                       "path_prefix."),
+           std::string("Check it with POST /api/rest/2.0/system/communication-channels/"
+                       "validate: the STORAGE_FILE_UPLOAD_CHECK step stores a small test file "
+                       "and reports its key."),
+       }) {
+    gcs->add_setup_instructions(step);
+  }
   return response;
 }
 

@@ -359,18 +359,18 @@ TEST_F(RestGatewayTest, StorageConfigAnswersTheListAsTheBody) {
   ExpectError(Handle(request), 403, 10023);
 }
 
-TEST_F(RestGatewayTest, GcsStorageDestinationIs400NotImplemented) {
+TEST_F(RestGatewayTest, BadStorageDestinationIs400NamingTheField) {
   const ErrorMessage error = ExpectError(
       Handle(RestPost("/api/rest/2.0/webhooks/create",
                       R"({"name":"n","url":"https://example.com","events":["LIVEBOARD_SCHEDULE"],)"
-                      R"("storage_destination":{"storage_type":"GCP_GCS","storage_config":{)"
-                      R"("gcp_gcs_config":{"bucket_name":"reports",)"
-                      R"("service_account_email":"sa@p.iam.gserviceaccount.com"}}}})",
+                      R"("storage_destination":{"storage_type":"AWS_S3","storage_config":{)"
+                      R"("aws_s3_config":{"bucket_name":"reports","region":"us-west-2",)"
+                      R"("role_arn":"WebhookRole"}}}})",
                       kUserATestOrg1Token)),
       400, 10002);
   EXPECT_EQ(error.debug,
-            "storage_destination.storage_type GCP_GCS is not implemented by this server; use "
-            "AWS_S3");
+            "storage_destination.storage_config.aws_s3_config.role_arn must be an IAM role ARN "
+            "(arn:aws:iam::<account-id>:role/<name>)");
 }
 
 TEST_F(RestGatewayTest, UnknownJsonFieldIs400NamingIt) {
