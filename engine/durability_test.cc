@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -300,6 +301,43 @@ TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {
   EXPECT_LT(journal_bytes, 2000u + 400u);
   Start(/*snapshot_after_bytes=*/2000);
   EXPECT_EQ(Everything(), before);
+}
+
+TEST_F(DurabilityTest, DeliveriesAloneKeepTheJournalShort) {
+  Start(/*snapshot_after_bytes=*/20000);
+  testing::EnableWebhookChannel(*engine_, AdminOf(0));
+  v1::CreateWebhookRequest create;
+  ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"]})",
+                     &create));
+  ASSERT_OK(engine_->CreateWebhook(AdminOf(1), create).status());
+  transport_->SetResponder([](const HttpRequest&) {
+    HttpResponse ok;
+    ok.status = 200;
+    return absl::StatusOr<HttpResponse>(ok);
+  });
+  v1::PublishEventRequest event;
+  ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
+      "name":"n"},"liveboard_id":"lb","liveboard_name":"L"},
+      "files":[{"name":"r.csv","content":"YQ=="}]})",
+                     &event));
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 200; ++i) {  // About 300 kB of journal without snapshots.
+    jobs.push_back(engine_->PublishEvent(AdminOf(0), event).value().job_id());
+    engine_->RunDueDeliveries();
+  }
+  int snapshots = 0;
+  uint64_t journal_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "snapshot-")) ++snapshots;
+    if (absl::StartsWith(name, "journal-")) journal_bytes += entry.file_size();
+  }
+  EXPECT_EQ(snapshots, 1);
+  EXPECT_LT(journal_bytes, 20000u + 4000u);
+  Start(/*snapshot_after_bytes=*/20000);
+  for (const std::string& job : jobs) {
+    EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::SUCCESS) << job;
+  }
 }
 
 }  // namespace

@@ -1017,7 +1017,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
     }
   }
   ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files()));
-  // SnapshotIfDue();
+  SnapshotIfDue();
   response.set_outcome(v1::PublishEventResponse::QUEUED);
   response.set_job_id(std::move(job_id));
   return response;
