@@ -739,6 +739,35 @@ TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {
       R"("required_role":"roles/iam.serviceAccountTokenCreator"}})");
 }
 
+TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
+      "storage_destination":{"storage_type":"GCP_GCS","storage_config":{"gcp_gcs_config":{
+          "bucket_name":"team_reports",
+          "service_account_email":"writer@p-1.iam.gserviceaccount.com"}}}})");
+  const std::string job_id = Publish();
+  engine_->RunDueDeliveries();
+  ASSERT_EQ(transport_->request_count(), 1);
+  EXPECT_THAT(transport_->requests()[0].body,
+              HasSubstr(absl::StrCat(R"({"files":[{"filename":"sales.csv","contentType":)",
+                                     R"("text/csv","size":8,"provider":"GCP_GCS",)",
+                                     R"("bucketName":"team_reports","region":"","objectKey":"7/)",
+                                     "2026-03-18/", job_id, R"(/sales.csv","uploadStatus":)",
+                                     R"("SUCCESS","errorMessage":null}]})")));
+
+  v1::ValidateCommunicationChannelRequest request;
+  request.set_channel_type(v1::WEBHOOK);
+  request.set_channel_identifier("w");
+  request.set_event_type(v1::LIVEBOARD_SCHEDULE);
+  ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
+                       engine_->ValidateCommunicationChannel(admin_, request));
+  ASSERT_EQ(response.details_size(), 2);
+  EXPECT_FALSE(response.details(1).has_aws_s3_info());
+  EXPECT_EQ(response.details(1).gcp_gcs_info().bucket_name(), "team_reports");
+  EXPECT_EQ(
+      response.details(1).gcp_gcs_info().object_key(),
+      absl::StrCat("7/2026-03-18/", response.job_id(), "/validation_dummy_20260318_090334.txt"));
+}
+
 TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {
   testing::FakeObjectStorage s3;
   StorageRouter router(&s3, /*gcp_gcs=*/nullptr);

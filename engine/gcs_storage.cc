@@ -218,32 +218,12 @@ void GcsStorage::Put(const v1::StorageDestination& destination, std::vector<Stor
       done(token.status());
       return;
     }
-    if (objects.empty()) {
-      done(std::vector<absl::Status>());
-      return;
-    }
-    // Every upload runs at once; the last one to answer reports them all.
-    struct Results {
-      absl::Mutex mu;
-      std::vector<absl::Status> statuses;
-      size_t remaining;
-      Callback done;
-    };
-    auto results = std::make_shared<Results>();
-    results->statuses.resize(objects.size());
-    results->remaining = objects.size();
-    results->done = std::move(done);
-    for (size_t i = 0; i < objects.size(); ++i) {
-      Upload(config, *token, std::move(objects[i]), [results, i](absl::Status status) {
-        bool last;
-        {
-          absl::MutexLock lock(&results->mu);
-          results->statuses[i] = std::move(status);
-          last = --results->remaining == 0;
-        }
-        if (last) results->done(std::move(results->statuses));
-      });
-    }
+    PutEach(
+        std::move(objects),
+        [this, &config, &token](StorageObject object, std::function<void(absl::Status)> stored) {
+          Upload(config, *token, std::move(object), std::move(stored));
+        },
+        std::move(done));
   });
 }
 

@@ -1,7 +1,12 @@
 #include "engine/object_storage.h"
 
+#include <memory>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
 
 namespace webhooks {
 
@@ -16,6 +21,40 @@ std::string ObjectKey(const v1::StorageDestination& destination, absl::string_vi
   return absl::StrCat(prefix, prefix.empty() ? "" : "/", org_id, "/",
                       absl::FormatTime("%Y-%m-%d", event_time, absl::UTCTimeZone()), "/", event_id,
                       "/", absl::StrReplaceAll(file_name, {{"/", "_"}, {"\\", "_"}}));
+}
+
+void PutEach(std::vector<StorageObject> objects,
+             const std::function<void(StorageObject, std::function<void(absl::Status)>)>& put_one,
+             ObjectStorage::Callback done) {
+  if (objects.empty()) {
+    done(std::vector<absl::Status>());
+    return;
+  }
+  struct Results {
+    absl::Mutex mu;
+    std::vector<absl::Status> statuses ABSL_GUARDED_BY(mu);
+    size_t remaining ABSL_GUARDED_BY(mu);
+    ObjectStorage::Callback done;
+  };
+  auto results = std::make_shared<Results>();
+  {
+    absl::MutexLock lock(&results->mu);
+    results->statuses.resize(objects.size());
+    results->remaining = objects.size();
+  }
+  results->done = std::move(done);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    put_one(std::move(objects[i]), [results, i](absl::Status status) {
+      std::vector<absl::Status> statuses;
+      {
+        absl::MutexLock lock(&results->mu);
+        results->statuses[i] = std::move(status);
+        if (--results->remaining > 0) return;
+        statuses = std::move(results->statuses);
+      }
+      results->done(std::move(statuses));
+    });
+  }
 }
 
 void StorageRouter::Put(const v1::StorageDestination& destination,

@@ -41,6 +41,12 @@ class ObjectStorage {
                    Callback done) = 0;
 };
 
+// For implementations of Put: starts `put_one` for every object at once and calls `done`
+// with their statuses, in order, once the last has answered (at once if there are none).
+void PutEach(std::vector<StorageObject> objects,
+             const std::function<void(StorageObject, std::function<void(absl::Status)>)>& put_one,
+             ObjectStorage::Callback done);
+
 // Sends each destination to the ObjectStorage of its provider.
 class StorageRouter final : public ObjectStorage {
  public:

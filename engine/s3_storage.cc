@@ -133,9 +133,9 @@ S3Storage::S3Storage(AwsOptions options, HttpTransport& transport, const Clock& 
 void S3Storage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
                     Callback done) {
   if (destination.storage_type() != v1::AWS_S3) {
-    done(absl::UnimplementedError(absl::StrCat(v1::StorageType_Name(destination.storage_type()),
-                                               " storage destinations are not supported by this "
-                                               "server; use AWS_S3")));
+    done(absl::InvalidArgumentError(
+        absl::StrCat("S3Storage stores AWS_S3 storage destinations, not ",
+                     v1::StorageType_Name(destination.storage_type()))));
     return;
   }
   const v1::AwsS3Config config = destination.storage_config().aws_s3_config();
@@ -145,32 +145,12 @@ void S3Storage::Put(const v1::StorageDestination& destination, std::vector<Stora
       done(role.status());
       return;
     }
-    if (objects.empty()) {
-      done(std::vector<absl::Status>());
-      return;
-    }
-    // Every PutObject runs at once; the last one to answer reports them all.
-    struct Results {
-      absl::Mutex mu;
-      std::vector<absl::Status> statuses;
-      size_t remaining;
-      Callback done;
-    };
-    auto results = std::make_shared<Results>();
-    results->statuses.resize(objects.size());
-    results->remaining = objects.size();
-    results->done = std::move(done);
-    for (size_t i = 0; i < objects.size(); ++i) {
-      PutObject(config, *role, std::move(objects[i]), [results, i](absl::Status status) {
-        bool last;
-        {
-          absl::MutexLock lock(&results->mu);
-          results->statuses[i] = std::move(status);
-          last = --results->remaining == 0;
-        }
-        if (last) results->done(std::move(results->statuses));
-      });
-    }
+    PutEach(
+        std::move(objects),
+        [this, &config, &role](StorageObject object, std::function<void(absl::Status)> stored) {
+          PutObject(config, *role, std::move(object), std::move(stored));
+        },
+        std::move(done));
   });
 }
 

@@ -62,7 +62,7 @@ class S3Storage final : public ObjectStorage {
   // `transport` and `clock` must outlive this object.
   S3Storage(AwsOptions options, HttpTransport& transport, const Clock& clock);
 
-  // GCP_GCS destinations fail with kUnimplemented.
+  // Destinations of another provider (GCP_GCS) fail with kInvalidArgument.
   void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
            Callback done) override;
 

@@ -24,7 +24,9 @@
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/curl_transport.h"
+#include "engine/gcs_storage.h"
 #include "engine/journal_store.h"
+#include "engine/object_storage.h"
 #include "engine/org_directory.h"
 #include "engine/s3_storage.h"
 #include "engine/webhook_engine.h"
@@ -80,6 +82,15 @@ ABSL_FLAG(std::string, aws_s3_endpoint, "",
           "amazonaws.com)");
 ABSL_FLAG(bool, aws_s3_path_style, false,
           "address buckets as the first path segment of --aws_s3_endpoint, not as a host name");
+ABSL_FLAG(std::string, gcp_credentials_file, "",
+          "JSON key of this server's GCP service account, which impersonates customers' service "
+          "accounts for GCP_GCS storage destinations");
+ABSL_FLAG(
+    std::string, gcp_iam_credentials_endpoint, "",
+    "IAM Service Account Credentials base URL (default https://iamcredentials.googleapis.com)");
+ABSL_FLAG(std::string, gcs_endpoint, "",
+          "Cloud Storage base URL for a GCS-compatible server (default "
+          "https://storage.googleapis.com)");
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
 ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request; more gets 431");
@@ -225,7 +236,22 @@ int Run() {
         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --aws_credentials_file are given");
   }
   S3Storage s3_storage(std::move(aws), **transport, *SystemClock());
-  engine_options.delivery.storage = &s3_storage;
+  absl::StatusOr<GcpOptions> gcp = LoadGcpServiceAccount(absl::GetFlag(FLAGS_gcp_credentials_file));
+  if (!gcp.ok()) {
+    Log(absl::StrCat("cannot start: ", gcp.status().message()));
+    return 1;
+  }
+  if (!absl::GetFlag(FLAGS_gcp_iam_credentials_endpoint).empty()) {
+    gcp->iam_credentials_endpoint = absl::GetFlag(FLAGS_gcp_iam_credentials_endpoint);
+  }
+  if (!absl::GetFlag(FLAGS_gcs_endpoint).empty()) {
+    gcp->storage_endpoint = absl::GetFlag(FLAGS_gcs_endpoint);
+  }
+  gcp->user_agent = engine_options.delivery.product.user_agent;
+  engine_options.delivery.gcp_service_account_email = gcp->client_email;
+  GcsStorage gcs_storage(*std::move(gcp), **transport, *SystemClock());
+  StorageRouter storage(&s3_storage, &gcs_storage);
+  engine_options.delivery.storage = &storage;
   engine_options.delivery.aws_account_id = absl::GetFlag(FLAGS_aws_account_id);
   engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
   engine_options.delivery.history_retention = absl::GetFlag(FLAGS_history_retention);
