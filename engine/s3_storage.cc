@@ -162,13 +162,17 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
     return;
   }
   const std::string cache_key = SessionKey(config);
+  std::optional<AwsCredentials> cached;
   {
     absl::MutexLock lock(&mu_);
     const auto it = sessions_.find(cache_key);
     if (it != sessions_.end() && clock_.Now() < it->second.renew_after) {
-      done(it->second.credentials);
-      return;
+      cached = it->second.credentials;
     }
+  }
+  if (cached.has_value()) {  // Called without the lock: `done` may come back here.
+    done(*std::move(cached));
+    return;
   }
   std::vector<std::pair<std::string, std::string>> form = {
       {"Action", "AssumeRole"},

@@ -191,6 +191,52 @@ TEST(S3StorageTest, WithoutServerCredentialsNothingIsTried) {
                                "--aws_credentials_file)"));
 }
 
+TEST(S3StorageTest, ExpiredSessionIsDroppedAndTheRoleAssumedAgain) {
+  testing::FakeClock clock;
+  int assumed = 0;
+  int puts = 0;
+  // Answers inside Send(), so a lock held around a callback would deadlock here. The first
+  // PutObject succeeds; the next one finds the session expired.
+  testing::FakeTransport transport([&](const HttpRequest& request) {
+    HttpResponse response;
+    if (request.method == "POST") {
+      ++assumed;
+      response.status = 200;
+      response.body =
+          "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId>"
+          "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
+          "<Expiration>2100-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult>"
+          "</AssumeRoleResponse>";
+    } else if (++puts == 1) {
+      response.status = 200;
+    } else {
+      response.status = 400;
+      response.body =
+          "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message>"
+          "</Error>";
+    }
+    return absl::StatusOr<HttpResponse>(response);
+  });
+  AwsOptions aws;
+  aws.credentials = {kServerKeyId, "server-secret", ""};
+  S3Storage storage(aws, transport, clock);
+  absl::StatusOr<std::vector<absl::Status>> result;
+  const auto keep = [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; };
+  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);
+  ASSERT_OK(result.status());
+  EXPECT_OK((*result)[0]);
+  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);  // The cached session.
+  ASSERT_OK(result.status());
+  EXPECT_EQ(assumed, 1);
+  EXPECT_THAT((*result)[0], StatusIs(absl::StatusCode::kUnavailable,
+                                     "S3 PutObject of s3://reports/k failed: HTTP 400 "
+                                     "ExpiredToken: The provided token has expired."));
+  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);
+  EXPECT_EQ(assumed, 2);
+  EXPECT_EQ(transport.requests()[0].url, "https://sts.us-west-2.amazonaws.com/");
+  EXPECT_EQ(transport.requests()[1].url, "https://reports.s3.us-west-2.amazonaws.com/k");
+}
+
 TEST(LoadAwsCredentialsTest, EnvironmentFirstThenTheFilesProfile) {
   const std::string file = absl::StrCat(::testing::TempDir(), "/aws-credentials");
   std::ofstream(file) << "[default]\naws_access_key_id = AKIADEFAULT\n"
