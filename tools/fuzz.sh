@@ -18,7 +18,7 @@ cd "$root"
 seconds=${1:-60}
 targets=(${FUZZ_TARGETS:-json_request_fuzzer webhook_validation_fuzzer address_policy_fuzzer
   engine_sequence_fuzzer multipart_fuzzer rest_gateway_fuzzer principals_fuzzer
-  journal_reader_fuzzer})
+  journal_reader_fuzzer storage_response_fuzzer})
 
 labels=()
 for t in "${targets[@]}"; do labels+=("//fuzz:$t"); done
