@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -167,7 +168,11 @@ class DeliveryService {
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   int pending_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t unsynced_ ABSL_GUARDED_BY(mu_) = 0;  // The last attempt outcome written, not synced.
-  absl::flat_hash_map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
+  // Every kept job (finished ones for history_retention). A node map, so that memory follows
+  // the jobs kept: a Job is about 300 bytes, and a flat map keeps that much in every slot of a
+  // table that doubles as the history grows and never shrinks (up to about twice the slots of
+  // the busiest retention window's jobs).
+  absl::node_hash_map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
   absl::btree_set<std::pair<absl::Time, std::string>> due_ ABSL_GUARDED_BY(mu_);
   absl::btree_set<std::pair<absl::Time, std::string>> by_creation_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, OAuthToken> tokens_ ABSL_GUARDED_BY(mu_);  // By webhook id.
