@@ -94,8 +94,9 @@ class DeliveryEndToEndTest : public ::testing::Test {
   HttpReceiver receiver_;
   testing::FakeClock clock_{absl::FromUnixSeconds(1773824614)};
   testing::SequentialIds ids_;
-  std::unique_ptr<CurlTransport> curl_;
   std::unique_ptr<CompletionCounter> counter_;
+  // After the counter, so it is stopped first: its thread may still be in a counter callback.
+  std::unique_ptr<CurlTransport> curl_;
   std::unique_ptr<StaticOrgDirectory> orgs_;
   Principal admin_;
   std::unique_ptr<WebhookEngine> engine_;

@@ -98,9 +98,10 @@ class StorageEndToEndTest : public ::testing::Test {
 
   testing::S3Server s3_{{"reports"}};
   testing::FakeSts sts_{StsOptions()};
-  std::unique_ptr<CurlTransport> curl_;
   std::unique_ptr<CompletionCounter> counter_;
   std::unique_ptr<S3Storage> storage_;
+  // Last, so it is stopped first: its thread may still be inside a callback of the two above.
+  std::unique_ptr<CurlTransport> curl_;
 };
 
 TEST_F(StorageEndToEndTest, AssumesTheRoleOnceAndStoresEveryObject) {

@@ -5,6 +5,9 @@
 //   options.delivery.transport = &counter;
 //   engine->RunDueDeliveries();
 //   ASSERT_TRUE(counter.WaitFor(1));  // The attempt's outcome is recorded.
+//
+// A callback counts after the inner one returns, still on the transport's thread: stop the
+// inner transport (destroy it) before destroying the counter.
 #ifndef WEBHOOKS_TESTING_COMPLETION_COUNTER_H_
 #define WEBHOOKS_TESTING_COMPLETION_COUNTER_H_
 
