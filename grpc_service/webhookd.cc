@@ -6,13 +6,18 @@
 // Exits 0 after a clean shutdown on SIGINT or SIGTERM, 1 if it cannot start.
 #include <signal.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -104,6 +109,22 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 
 namespace webhooks {
 namespace {
+
+// Keeps glibc's heap close to what webhookd uses over days of running (tools/soak.sh measures
+// it). Called before any thread starts. By default glibc (1) gives threads up to 8 arenas per
+// core, each of which keeps its own high-water mark, and (2) raises its mmap and trim
+// thresholds to the largest block freed so far (up to 32 and 64 MB), after which a journal
+// snapshot's transient megabytes stay resident for good. In 5-minute soaks on 2 cores the
+// arenas ended at 20 MB with 16 of them and at 13 MB with 2 (at a higher delivery rate), and
+// one snapshot left 4.4 MB free at the top of a heap that the raised threshold kept. One arena
+// per core (at least 2) and the default 128 kB thresholds, fixed, changed neither requests/s
+// nor the count of memory system calls there.
+void TuneAllocator() {
+#ifdef __GLIBC__
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);  // Setting it also fixes the trim threshold.
+#endif
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -345,6 +366,7 @@ int Run() {
 }  // namespace webhooks
 
 int main(int argc, char** argv) {
+  webhooks::TuneAllocator();
   absl::SetProgramUsageMessage(
       "Serves Liveboard-schedule webhooks over gRPC (webhooks.v1.WebhookService) and over "
       "ThoughtSpot's REST API v2.0 paths.\n"
