@@ -58,33 +58,6 @@ std::string CredentialScope(absl::Time time, absl::string_view region, absl::str
                       service, "/", kScopeTerminator);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes "%XX" escapes. A '%' not followed by two hex digits stands for itself, and '+' is a
-// literal plus: AWS decodes URLs per RFC 3986, not as HTML form data.
-std::string PercentDecode(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 struct UrlParts {
   absl::string_view scheme;
   absl::string_view authority;  // Without user information.
@@ -136,7 +109,7 @@ std::string CanonicalUri(absl::string_view path, bool s3) {
     // S3 object keys may contain "//", "." and ".." that name different objects: keep the path
     // as is and encode each segment exactly once.
     return absl::StrJoin(segments, "/", [](std::string* dest, absl::string_view segment) {
-      dest->append(UriEncode(PercentDecode(segment)));
+      dest->append(UriEncode(UriDecode(segment)));
     });
   }
   std::vector<absl::string_view> kept;
@@ -166,8 +139,8 @@ std::string CanonicalQuery(absl::string_view query) {
   for (const absl::string_view parameter : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     const std::pair<absl::string_view, absl::string_view> name_value =
         absl::StrSplit(parameter, absl::MaxSplits('=', 1));
-    parameters.emplace_back(UriEncode(PercentDecode(name_value.first)),
-                            UriEncode(PercentDecode(name_value.second)));
+    parameters.emplace_back(UriEncode(UriDecode(name_value.first)),
+                            UriEncode(UriDecode(name_value.second)));
   }
   // Sorted by the encoded bytes: name first, then value for repeated names.
   std::sort(parameters.begin(), parameters.end());

@@ -146,19 +146,6 @@ std::string GoogleErrorText(const HttpResponse& response) {
   return text;
 }
 
-// Throttling and server errors may pass; a refusal or a missing bucket will not.
-absl::StatusCode CodeForHttp(int status) {
-  if (status == 429 || status >= 500) return absl::StatusCode::kUnavailable;
-  if (status == 401 || status == 403) return absl::StatusCode::kPermissionDenied;
-  if (status == 404) return absl::StatusCode::kNotFound;
-  return absl::StatusCode::kInvalidArgument;
-}
-
-std::string StripTrailingSlash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
 }  // namespace
 
 absl::StatusOr<GcpOptions> LoadGcpServiceAccount(const std::string& key_file) {
@@ -271,7 +258,7 @@ void GcsStorage::ServerToken(TokenCallback done) {
       return;
     }
     if (response->status != 200) {
-      done(absl::Status(CodeForHttp(response->status),
+      done(absl::Status(StorageErrorCode(response->status),
                         absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
       return;
     }
@@ -335,7 +322,7 @@ void GcsStorage::ServiceAccountToken(const std::string& email, TokenCallback don
             return;
           }
           if (response->status != 200) {
-            absl::StatusCode code = CodeForHttp(response->status);
+            absl::StatusCode code = StorageErrorCode(response->status);
             if (response->status == 401) {
               // This server's token ended early (revoked, or clocks apart): the next try gets a
               // new one.
@@ -391,7 +378,7 @@ void GcsStorage::Upload(const v1::GcpGcsConfig& config, const std::string& token
           done(absl::OkStatus());
           return;
         }
-        absl::StatusCode code = CodeForHttp(response->status);
+        absl::StatusCode code = StorageErrorCode(response->status);
         if (response->status == 401) {
           // The service account's token ended early: the next try impersonates it again.
           absl::MutexLock lock(&mu_);

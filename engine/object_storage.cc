@@ -57,6 +57,19 @@ void PutEach(std::vector<StorageObject> objects,
   }
 }
 
+absl::StatusCode StorageErrorCode(int http_status) {
+  if (http_status == 429 || http_status >= 500) return absl::StatusCode::kUnavailable;
+  if (http_status == 401 || http_status == 403) return absl::StatusCode::kPermissionDenied;
+  if (http_status == 404) return absl::StatusCode::kNotFound;
+  if (http_status >= 300 && http_status < 400) return absl::StatusCode::kFailedPrecondition;
+  return absl::StatusCode::kInvalidArgument;
+}
+
+std::string StripTrailingSlash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 void StorageRouter::Put(const v1::StorageDestination& destination,
                         std::vector<StorageObject> objects, Callback done) {
   ObjectStorage* const storage = destination.storage_type() == v1::AWS_S3    ? aws_s3_

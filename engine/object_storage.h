@@ -47,6 +47,14 @@ void PutEach(std::vector<StorageObject> objects,
              const std::function<void(StorageObject, std::function<void(absl::Status)>)>& put_one,
              ObjectStorage::Callback done);
 
+// For implementations of Put: what a provider's HTTP error status means (see Put). Throttling
+// and server errors may pass; a refusal (401, 403), a missing bucket (404), a redirect (a
+// bucket in another region than configured) or another 4xx will not.
+absl::StatusCode StorageErrorCode(int http_status);
+
+// For implementations of Put: a configured base URL without trailing '/'.
+std::string StripTrailingSlash(std::string url);
+
 // Sends each destination to the ObjectStorage of its provider.
 class StorageRouter final : public ObjectStorage {
  public:

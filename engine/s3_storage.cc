@@ -54,17 +54,6 @@ std::string AwsErrorText(const HttpResponse& response) {
   return text;
 }
 
-// Throttling and server errors may pass; a refusal or a missing bucket will not.
-absl::StatusCode CodeForHttp(int status) {
-  if (status == 429 || status >= 500) return absl::StatusCode::kUnavailable;
-  if (status == 403) return absl::StatusCode::kPermissionDenied;
-  if (status == 404) return absl::StatusCode::kNotFound;
-  if (status >= 300 && status < 400) {  // A bucket in another region than configured.
-    return absl::StatusCode::kFailedPrecondition;
-  }
-  return absl::StatusCode::kInvalidArgument;
-}
-
 // "key=value&..." with both sides URI-encoded, in the given order.
 std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string body;
@@ -77,11 +66,6 @@ std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fie
 // Temporary credentials are kept per role, external ID and region.
 std::string SessionKey(const v1::AwsS3Config& config) {
   return absl::StrCat(config.role_arn(), "\n", config.external_id(), "\n", config.region());
-}
-
-std::string StripTrailingSlash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 }  // namespace
@@ -203,7 +187,7 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
       return;
     }
     if (response->status != 200) {
-      done(absl::Status(CodeForHttp(response->status),
+      done(absl::Status(StorageErrorCode(response->status),
                         absl::StrCat(where, " failed: ", AwsErrorText(*response))));
       return;
     }
@@ -275,7 +259,7 @@ void S3Storage::PutObject(const v1::AwsS3Config& config, const AwsCredentials& r
           done(absl::OkStatus());
           return;
         }
-        absl::StatusCode code = CodeForHttp(response->status);
+        absl::StatusCode code = StorageErrorCode(response->status);
         const std::string error = ParseXml(response->body).get("Error.Code", "");
         if (error == "ExpiredToken" || error == "InvalidToken") {
           // The role's session ended early (revoked, or clocks apart): the next try assumes the

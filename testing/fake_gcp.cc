@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/json_codec.h"
+#include "engine/uri_encoding.h"
 #include "google/protobuf/struct.pb.h"
 #include "testing/http_receiver.h"
 
@@ -114,38 +115,6 @@ ScriptedResponse StorageError(int code, const std::string& reason, const std::st
       code,
       Obj({{"error",
             Obj({{"code", Num(code)}, {"message", Str(message)}, {"errors", List({detail})}})}}));
-}
-
-// Decodes %XX escapes, and '+' as a space when `plus_is_space` (query strings and forms). A
-// malformed escape stays as it is.
-std::string PercentDecode(absl::string_view text, bool plus_is_space) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-               absl::ascii_isxdigit(text[i + 2])) {
-      auto value = [](char c) {
-        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-      };
-      out += static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-// "a=1&b=2" decoded; of a repeated name the first counts.
-std::map<std::string, std::string> ParseQuery(absl::string_view text) {
-  std::map<std::string, std::string> fields;
-  for (absl::string_view pair : absl::StrSplit(text, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> name_value =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    fields.emplace(PercentDecode(name_value.first, true), PercentDecode(name_value.second, true));
-  }
-  return fields;
 }
 
 const std::string* Find(const std::map<std::string, std::string>& fields, const std::string& name) {
@@ -326,15 +295,15 @@ ScriptedResponse FakeGcp::Handle(const ReceivedRequest& request) {
     absl::string_view email = path;
     absl::ConsumePrefix(&email, kIamPrefix);
     absl::ConsumeSuffix(&email, kIamSuffix);
-    call.resource = PercentDecode(email, /*plus_is_space=*/false);
+    call.resource = engine_internal::UriDecode(email);
     response = GenerateAccessToken(request, call.resource);
   } else if (absl::StartsWith(path, kUploadPrefix) && absl::EndsWith(path, "/o") &&
              path.size() > sizeof(kUploadPrefix) - 1 + 2) {
     call.api = GcpCall::kUpload;
     const absl::string_view bucket =
         path.substr(sizeof(kUploadPrefix) - 1, path.size() - (sizeof(kUploadPrefix) - 1) - 2);
-    response = Upload(request, PercentDecode(bucket, /*plus_is_space=*/false),
-                      std::string(path_query.second), call);
+    response =
+        Upload(request, engine_internal::UriDecode(bucket), std::string(path_query.second), call);
   } else {
     response = StorageError(404, "notFound", "Not Found");
   }
@@ -349,7 +318,7 @@ ScriptedResponse FakeGcp::Token(const ReceivedRequest& request, GcpCall& call) {
                                   "application/x-www-form-urlencoded")) {
     return OAuthError(400, "invalid_request", "Invalid Content-Type; expected form data");
   }
-  const std::map<std::string, std::string> form = ParseQuery(request.body);
+  const std::map<std::string, std::string> form = engine_internal::ParseForm(request.body);
   const std::string* grant_type = Find(form, "grant_type");
   if (grant_type == nullptr) {
     return OAuthError(400, "invalid_request", "Missing required parameter: grant_type");
@@ -466,7 +435,7 @@ ScriptedResponse FakeGcp::GenerateAccessToken(const ReceivedRequest& request,
 
 ScriptedResponse FakeGcp::Upload(const ReceivedRequest& request, const std::string& bucket,
                                  const std::string& query, GcpCall& call) {
-  const std::map<std::string, std::string> params = ParseQuery(query);
+  const std::map<std::string, std::string> params = engine_internal::ParseForm(query);
   const std::string* name = Find(params, "name");
   call.resource = absl::StrCat("gs://", bucket, "/", name == nullptr ? "" : *name);
 

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/uri_encoding.h"
 #include "testing/http_receiver.h"
 
 namespace webhooks {
@@ -47,39 +48,12 @@ std::string XmlEscape(absl::string_view text) {
   return out;
 }
 
-// Decodes application/x-www-form-urlencoded text: '+' is a space, %XX a byte. A malformed
-// escape stays as it is.
-std::string FormDecode(absl::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-               absl::ascii_isxdigit(text[i + 2])) {
-      auto value = [](char c) {
-        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-      };
-      out += static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::map<std::string, std::string> FormFields(const ReceivedRequest& request) {
-  std::map<std::string, std::string> fields;
   if (!absl::StartsWithIgnoreCase(request.Header("content-type"),
                                   "application/x-www-form-urlencoded")) {
-    return fields;
+    return {};
   }
-  for (absl::string_view pair : absl::StrSplit(request.body, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> name_value =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    fields.emplace(FormDecode(name_value.first), FormDecode(name_value.second));
-  }
-  return fields;
+  return engine_internal::ParseForm(request.body);
 }
 
 // Whether every character of `text` is a word character (\w: letter, digit, '_') or one of
