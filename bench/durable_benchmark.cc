@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "engine/journal_store.h"
+#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 
 namespace webhooks {
@@ -42,7 +42,7 @@ struct DurableEngine {
     store = *JournalStore::Open(journal);
     EngineOptions options;
     options.orgs = orgs.get();
-    options.store = store.get();
+    options.state_store = store.get();
     engine = *WebhookEngine::Create(options);
     admin.privileges = {v1::ADMINISTRATION};
     admin.org = list[0];

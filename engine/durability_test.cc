@@ -8,8 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/journal_store.h"
-#include "engine/json_codec.h"
+#include "engine/persistence/journal_store.h"
+#include "engine/base/json_codec.h"
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -54,7 +54,7 @@ class DurabilityTest : public ::testing::Test {
     options.orgs = orgs_.get();
     options.clock = &clock_;
     options.ids = &ids_;
-    options.store = store_.get();
+    options.state_store = store_.get();
     options.delivery.transport = transport_.get();
     options.delivery.storage = &storage_;
     options.delivery.run_dispatcher = false;
@@ -212,7 +212,7 @@ TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
   testing::FailingStore store;
   EngineOptions options;
   options.orgs = &orgs;
-  options.store = &store;
+  options.state_store = &store;
   auto engine = WebhookEngine::Create(options).value();
   const Principal admin{"u1", "a@example.com", org, {v1::ADMINISTRATION}, false, false};
   v1::ConfigureChannelPreferencesRequest preferences;

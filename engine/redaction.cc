@@ -2,12 +2,10 @@
 
 #include <string>
 
-#include "engine/validation.h"
-
 namespace webhooks {
 
 void RedactSecrets(v1::Webhook* webhook) {
-  const std::string redacted(engine_internal::kRedacted);
+  const std::string redacted(kRedacted);
   if (webhook->has_authentication()) {
     v1::WebhookAuthentication* auth = webhook->mutable_authentication();
     switch (auth->kind_case()) {

@@ -21,17 +21,16 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/delivery_service.h"
-#include "engine/json_codec.h"
+#include "engine/delivery/delivery_service.h"
+#include "engine/base/json_codec.h"
 #include "engine/redaction.h"
-#include "engine/status_macros.h"
-#include "engine/store.h"
-#include "engine/validation.h"
+#include "engine/base/status_macros.h"
+#include "engine/persistence/state_store.h"
+#include "engine/internal/validation.h"
 
 namespace webhooks {
 namespace {
 
-using engine_internal::kRedacted;
 using engine_internal::ValidateWebhook;
 
 // Search counts matches of an event_type filter as "all webhooks": every webhook subscribes to
@@ -313,8 +312,8 @@ class EngineImpl final : public WebhookEngine {
  public:
   explicit EngineImpl(const EngineOptions& options)
       : orgs_(*options.orgs),
-        own_store_(options.store == nullptr ? std::make_unique<MemoryStore>() : nullptr),
-        store_(options.store != nullptr ? *options.store : *own_store_),
+        own_store_(options.state_store == nullptr ? std::make_unique<NullStateStore>() : nullptr),
+        store_(options.state_store != nullptr ? *options.state_store : *own_store_),
         clock_(options.clock != nullptr ? *options.clock : *SystemClock()),
         ids_(options.ids != nullptr ? *options.ids : *RandomUuidGenerator()),
         limits_(options.limits),
@@ -367,10 +366,10 @@ class EngineImpl final : public WebhookEngine {
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
 
   // The one place state changes: at run time and when the store replays.
-  void ApplyLocked(const v1::StoreRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyLocked(const state::StateRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Applies `batch` and queues it in the store; returns the sequence to make durable.
-  uint64_t RecordLocked(const v1::StoreBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (const v1::StoreRecord& record : batch.records()) ApplyLocked(record);
+  uint64_t RecordLocked(const state::StateBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
     return store_.Write(batch);
   }
   // kUnavailable once the store has failed: from then on no change is made at all, so the
@@ -418,8 +417,8 @@ class EngineImpl final : public WebhookEngine {
   void Unindex(const v1::Webhook& webhook) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const OrgDirectory& orgs_;
-  std::unique_ptr<Store> own_store_;  // Only when EngineOptions.store is null.
-  Store& store_;
+  std::unique_ptr<StateStore> own_store_;  // Only when EngineOptions.state_store is null.
+  StateStore& store_;
   std::atomic<bool> snapshotting_{false};
   const Clock& clock_;
   IdGenerator& ids_;
@@ -549,7 +548,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
           it->second->id(), "); only one is allowed per org"));
     }
-    v1::StoreBatch batch;
+    state::StateBatch batch;
     *batch.add_records()->mutable_put_webhook() = webhook;
     RETURN_IF_ERROR(WritableLocked());
     sequence = RecordLocked(batch);
@@ -682,7 +681,7 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     updated.set_modification_time_in_millis(NowMillis());
     updated.mutable_last_modified_by()->set_id(caller.user_id);
     updated.mutable_last_modified_by()->set_name(caller.user_name);
-    v1::StoreBatch batch;
+    state::StateBatch batch;
     *batch.add_records()->mutable_put_webhook() = std::move(updated);
     RETURN_IF_ERROR(WritableLocked());
     sequence = RecordLocked(batch);
@@ -697,7 +696,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
     return absl::InvalidArgumentError("webhook_identifiers must contain at least one identifier.");
   }
   v1::DeleteWebhooksResponse response;
-  v1::StoreBatch batch;
+  state::StateBatch batch;
   uint64_t sequence;
   {
     absl::MutexLock lock(&mu_);
@@ -717,7 +716,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
       *deleted = **found;
       RedactSecrets(deleted);
       // Applied at once, so an identifier repeated in the request finds nothing the second time.
-      v1::StoreRecord* record = batch.add_records();
+      state::StateRecord* record = batch.add_records();
       record->set_delete_webhook(deleted->id());
       ApplyLocked(*record);
     }
@@ -791,18 +790,18 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
     changes.push_back(std::move(change));
   }
 
-  v1::StoreBatch batch;
+  state::StateBatch batch;
   for (auto& [event, config] : cluster) {
     *batch.add_records()->mutable_put_cluster_preference() = std::move(config);
   }
   for (OrgChange& change : changes) {
     for (auto& [event, config] : change.replace) {
-      v1::OrgPreference* put = batch.add_records()->mutable_put_org_preference();
+      state::OrgPreference* put = batch.add_records()->mutable_put_org_preference();
       put->set_org_id(change.org_id);
       *put->mutable_config() = std::move(config);
     }
     for (const int event : change.reset) {
-      v1::OrgPreferenceReset* reset = batch.add_records()->mutable_reset_org_preference();
+      state::OrgPreferenceReset* reset = batch.add_records()->mutable_reset_org_preference();
       reset->set_org_id(change.org_id);
       reset->set_event_type(static_cast<v1::EventType>(event));
     }
@@ -876,45 +875,45 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
   return response;
 }
 
-void EngineImpl::ApplyLocked(const v1::StoreRecord& record) {
+void EngineImpl::ApplyLocked(const state::StateRecord& record) {
   switch (record.change_case()) {
-    case v1::StoreRecord::kPutWebhook: {
+    case state::StateRecord::kPutWebhook: {
       const auto [it, inserted] = by_id_.try_emplace(record.put_webhook().id());
       if (!inserted) Unindex(it->second);
       it->second = record.put_webhook();
       Index(it->second);
       break;
     }
-    case v1::StoreRecord::kDeleteWebhook:
+    case state::StateRecord::kDeleteWebhook:
       if (const auto it = by_id_.find(record.delete_webhook()); it != by_id_.end()) {
         Unindex(it->second);
         by_id_.erase(it);
       }
       break;
-    case v1::StoreRecord::kPutClusterPreference:
+    case state::StateRecord::kPutClusterPreference:
       cluster_preferences_[record.put_cluster_preference().event_type()] =
           record.put_cluster_preference();
       break;
-    case v1::StoreRecord::kPutOrgPreference: {
-      const v1::OrgPreference& put = record.put_org_preference();
+    case state::StateRecord::kPutOrgPreference: {
+      const state::OrgPreference& put = record.put_org_preference();
       org_preferences_[put.org_id()][put.config().event_type()] = put.config();
       break;
     }
-    case v1::StoreRecord::kResetOrgPreference: {
-      const v1::OrgPreferenceReset& reset = record.reset_org_preference();
+    case state::StateRecord::kResetOrgPreference: {
+      const state::OrgPreferenceReset& reset = record.reset_org_preference();
       if (const auto org = org_preferences_.find(reset.org_id()); org != org_preferences_.end()) {
         org->second.erase(reset.event_type());
         if (org->second.empty()) org_preferences_.erase(org);
       }
       break;
     }
-    case v1::StoreRecord::kPutJob:
-    case v1::StoreRecord::kUpdateJob:
-    case v1::StoreRecord::kUploadedJob:
+    case state::StateRecord::kPutJob:
+    case state::StateRecord::kUpdateJob:
+    case state::StateRecord::kUploadedJob:
       // Jobs are the delivery service's; they reach the engine only on replay.
       if (delivery_ != nullptr) delivery_->Restore(record);
       break;
-    case v1::StoreRecord::CHANGE_NOT_SET:
+    case state::StateRecord::CHANGE_NOT_SET:
       break;
   }
 }
@@ -937,9 +936,9 @@ absl::Status EngineImpl::Restore() {
   bool any = false;
   {
     absl::MutexLock lock(&mu_);
-    RETURN_IF_ERROR(store_.Replay([&](const v1::StoreBatch& batch) {
+    RETURN_IF_ERROR(store_.Replay([&](const state::StateBatch& batch) {
       mu_.AssertHeld();
-      for (const v1::StoreRecord& record : batch.records()) ApplyLocked(record);
+      for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
       any = true;
       return absl::OkStatus();
     }));
@@ -949,7 +948,7 @@ absl::Status EngineImpl::Restore() {
 
 absl::Status EngineImpl::TakeSnapshot() {
   constexpr int kRecordsPerBatch = 1000;
-  std::vector<v1::StoreBatch> state;
+  std::vector<state::StateBatch> state;
   const auto add = [&state]() {
     if (state.empty() || state.back().records_size() >= kRecordsPerBatch) state.emplace_back();
     return state.back().add_records();
@@ -963,7 +962,7 @@ absl::Status EngineImpl::TakeSnapshot() {
     }
     for (const auto& [org_id, preferences] : org_preferences_) {
       for (const auto& [event, config] : preferences) {
-        v1::OrgPreference* put = add()->mutable_put_org_preference();
+        state::OrgPreference* put = add()->mutable_put_org_preference();
         put->set_org_id(org_id);
         *put->mutable_config() = config;
       }

@@ -22,13 +22,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/clock.h"
-#include "engine/delivery_options.h"
-#include "engine/id_generator.h"
+#include "engine/base/clock.h"
+#include "engine/delivery/delivery_options.h"
+#include "engine/base/id_generator.h"
 #include "engine/limits.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
-#include "engine/store.h"
+#include "engine/persistence/state_store.h"
 #include "proto/delivery.pb.h"
 #include "proto/webhook.pb.h"
 
@@ -42,15 +42,15 @@ struct EngineOptions {
   // Source of new webhook ids. Not owned; null means RandomUuidGenerator().
   IdGenerator* ids = nullptr;
   // Where changes are recorded; Create() replays it first. Not owned; must outlive the
-  // engine. Null: nothing outlives the engine (a MemoryStore).
-  Store* store = nullptr;
+  // engine. Null: nothing outlives the engine (a NullStateStore).
+  StateStore* state_store = nullptr;
   EngineLimits limits;
   DeliveryOptions delivery;
 };
 
 class WebhookEngine {
  public:
-  // Replays `options.store`. kInvalidArgument if `options.orgs` is null or a limit is not
+  // Replays `options.state_store`. kInvalidArgument if `options.orgs` is null or a limit is not
   // positive; the store's error if it cannot be replayed.
   static absl::StatusOr<std::unique_ptr<WebhookEngine>> Create(const EngineOptions& options);
 

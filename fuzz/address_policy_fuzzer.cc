@@ -1,4 +1,4 @@
-// Fuzzes engine_internal::CheckDestinationAddress (engine/address_policy.h). The first byte
+// Fuzzes engine_internal::CheckDestinationAddress (engine/http/address_policy.h). The first byte
 // picks the form: an IP literal, or raw sockaddr_in / sockaddr_in6 bytes (family forced or
 // taken from the input). Properties: no crash or sanitizer report; allow_private never refuses
 // an AF_INET or AF_INET6 address that the strict policy accepts; for an IP literal that
@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "engine/address_policy.h"
+#include "engine/http/address_policy.h"
 
 namespace {
 

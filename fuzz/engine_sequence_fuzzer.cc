@@ -28,7 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/json_codec.h"
+#include "engine/base/json_codec.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
 #include "engine/webhook_engine.h"

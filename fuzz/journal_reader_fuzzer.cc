@@ -1,10 +1,10 @@
-// Fuzzes the journal reader (engine/journal_store.h): engine_internal::ReadRecords on the input,
+// Fuzzes the journal reader (engine/persistence/journal_store.h): engine_internal::ReadRecords on the input,
 // and JournalStore::Open + Replay on a fresh directory whose only file is the input as
 // journal-00000000000000000001.
 // Properties:
 //   - ReadRecords (tail_may_be_torn true and false) never crashes and returns a count no larger
 //     than the input, which is the sum of the framed sizes of the records it yielded; a payload
-//     that does not parse as v1::StoreBatch makes the callback fail, and that error comes back;
+//     that does not parse as state::StateBatch makes the callback fail, and that error comes back;
 //   - without a torn tail allowed, success means the whole input was read;
 //   - Open + Replay either succeed or fail with kDataLoss or kUnavailable, and a store that opens
 //     replays exactly the batches ReadRecords(tail_may_be_torn=true) yields.
@@ -22,8 +22,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "engine/journal_store.h"
-#include "proto/store.pb.h"
+#include "engine/persistence/journal_store.h"
+#include "proto/state.pb.h"
 
 namespace {
 
@@ -51,10 +51,10 @@ absl::StatusOr<uint64_t> Read(absl::string_view contents, bool torn,
   bool callback_failed = false;
   const absl::StatusOr<uint64_t> read = webhooks::engine_internal::ReadRecords(
       contents, "fuzz-journal", torn, [&](absl::string_view payload) {
-        webhooks::v1::StoreBatch batch;
+        webhooks::state::StateBatch batch;
         if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
           callback_failed = true;
-          return absl::DataLossError("payload is not a StoreBatch");
+          return absl::DataLossError("payload is not a StateBatch");
         }
         framed += kHeaderBytes + payload.size();
         payloads->push_back(std::string(payload));
@@ -65,7 +65,7 @@ absl::StatusOr<uint64_t> Read(absl::string_view contents, bool torn,
     if (*read > contents.size()) Fail(absl::StrCat("count ", *read, " > size ", contents.size()), read.status());
     if (*read != framed) Fail(absl::StrCat("count ", *read, " != framed bytes ", framed), read.status());
     if (!torn && *read != contents.size()) Fail("strict read left bytes unread", read.status());
-  } else if (callback_failed && read.status().message() != "payload is not a StoreBatch") {
+  } else if (callback_failed && read.status().message() != "payload is not a StateBatch") {
     Fail("callback error not returned", read.status());
   } else if (!callback_failed && read.status().code() != absl::StatusCode::kDataLoss) {
     Fail("ReadRecords error is not kDataLoss", read.status());
@@ -107,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (torn.ok()) Fail("Open failed although the torn-tail read succeeds", store.status());
   } else {
     std::vector<std::string> replayed;
-    const absl::Status replay = (*store)->Replay([&](const webhooks::v1::StoreBatch& batch) {
+    const absl::Status replay = (*store)->Replay([&](const webhooks::state::StateBatch& batch) {
       replayed.push_back(batch.SerializeAsString());
       return absl::OkStatus();
     });

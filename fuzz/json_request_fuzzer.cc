@@ -1,4 +1,4 @@
-// Fuzzes webhooks::FromJson/ToJson (engine/json_codec.h) on the request messages of
+// Fuzzes webhooks::FromJson/ToJson (engine/base/json_codec.h) on the request messages of
 // proto/webhook.proto. The first byte picks the message type; the rest is the JSON text.
 // Property: whatever FromJson accepts, ToJson writes JSON that FromJson accepts again, that
 // parses to an equal message, and that ToJson writes identically (a fixed point).
@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "engine/json_codec.h"
+#include "engine/base/json_codec.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "proto/webhook.pb.h"

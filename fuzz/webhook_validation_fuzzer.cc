@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "engine/json_codec.h"
+#include "engine/base/json_codec.h"
 #include "engine/limits.h"
-#include "engine/validation.h"
+#include "engine/internal/validation.h"
 #include "proto/webhook.pb.h"
 
 namespace {

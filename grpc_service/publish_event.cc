@@ -14,7 +14,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/json_codec.h"
+#include "engine/base/json_codec.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/webhook_service.grpc.pb.h"
 

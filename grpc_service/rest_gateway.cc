@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "engine/json_codec.h"
+#include "engine/base/json_codec.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/message.h"

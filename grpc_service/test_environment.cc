@@ -43,7 +43,7 @@ std::string TestPrincipalsText() {
       TokenSha256Hex(kUserATestOrg2025Token), TokenSha256Hex(kViewerToken));
 }
 
-TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store* store,
+TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, StateStore* store,
                                  HttpTransport* transport, const std::string& principals_text) {
   absl::StatusOr<v1::PrincipalsConfig> config = ParsePrincipalsConfig(
       principals_text.empty() ? TestPrincipalsText() : principals_text, "test-principals");
@@ -66,7 +66,7 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, Store*
   engine_options.orgs = orgs_.get();
   engine_options.clock = &clock_;
   engine_options.ids = &ids_;
-  engine_options.store = store;
+  engine_options.state_store = store;
   engine_options.delivery.transport = transport;
   engine_options.delivery.run_dispatcher = false;  // Tests call engine().RunDueDeliveries().
   engine_options.delivery.jitter = 0;

@@ -13,7 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "engine/org_directory.h"
-#include "engine/store.h"
+#include "engine/persistence/state_store.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/rest_types.h"
@@ -45,7 +45,7 @@ class TestEnvironment {
   // it must give kAdminToken to a user with ADMINISTRATION in org "0", which configures the
   // cluster WEBHOOK preference.
   explicit TestEnvironment(Mode mode = kInProcess, WebhookServerOptions options = {},
-                           Store* store = nullptr, HttpTransport* transport = nullptr,
+                           StateStore* store = nullptr, HttpTransport* transport = nullptr,
                            const std::string& principals_text = "");
 
   WebhookServer& server() { return *server_; }

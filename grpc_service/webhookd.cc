@@ -27,13 +27,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
-#include "engine/curl_transport.h"
-#include "engine/gcs_storage.h"
-#include "engine/journal_store.h"
-#include "engine/object_storage.h"
+#include "engine/base/clock.h"
+#include "engine/http/curl_transport.h"
+#include "engine/cloud_storage/gcs_storage.h"
+#include "engine/persistence/journal_store.h"
+#include "engine/cloud_storage/object_storage.h"
 #include "engine/org_directory.h"
-#include "engine/s3_storage.h"
+#include "engine/cloud_storage/s3_storage.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/bootstrap.h"
@@ -225,7 +225,7 @@ int Run() {
       return 1;
     }
     store = *std::move(opened);
-    engine_options.store = store.get();
+    engine_options.state_store = store.get();
     Log(absl::StrCat("state kept in ", *data_dir));
   } else {
     Log("--in_memory: state is kept in memory only");

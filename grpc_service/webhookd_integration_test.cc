@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/store.h"
+#include "engine/persistence/state_store.h"
 #include "gmock/gmock.h"
 #include "grpc_service/status_mapping.h"
 #include "grpc_service/test_environment.h"

@@ -16,7 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/http_transport.h"
+#include "engine/http/http_transport.h"
 
 namespace webhooks {
 namespace testing {

@@ -1,4 +1,4 @@
-// FailingStore: a Store that keeps nothing and, once broken, fails every Sync as a full disk
+// FailingStore: a StateStore that keeps nothing and, once broken, fails every Sync as a full disk
 // would. For tests of what callers see when changes cannot be made durable.
 #ifndef WEBHOOKS_TESTING_FAILING_STORE_H_
 #define WEBHOOKS_TESTING_FAILING_STORE_H_
@@ -8,27 +8,27 @@
 #include <functional>
 #include <vector>
 
-#include "engine/store.h"
+#include "engine/persistence/state_store.h"
 
 namespace webhooks {
 namespace testing {
 
 // Thread-safe.
-class FailingStore final : public Store {
+class FailingStore final : public StateStore {
  public:
   void Break() { broken_ = true; }
 
-  absl::Status Replay(const std::function<absl::Status(const v1::StoreBatch&)>&) override {
+  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>&) override {
     return absl::OkStatus();
   }
-  uint64_t Write(const v1::StoreBatch&) override { return ++written_; }
+  uint64_t Write(const state::StateBatch&) override { return ++written_; }
   absl::Status Sync(uint64_t) override {
     if (!broken_) return absl::OkStatus();
     return absl::UnavailableError("cannot write /var/lib/webhookd/journal-7: No space left");
   }
   bool WantsSnapshot() const override { return false; }
   uint64_t StartSnapshot() override { return 0; }
-  absl::Status FinishSnapshot(uint64_t, const std::vector<v1::StoreBatch>&) override {
+  absl::Status FinishSnapshot(uint64_t, const std::vector<state::StateBatch>&) override {
     return absl::OkStatus();
   }
 

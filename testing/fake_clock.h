@@ -7,7 +7,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
+#include "engine/base/clock.h"
 
 namespace webhooks {
 namespace testing {

@@ -28,8 +28,8 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/json_codec.h"
-#include "engine/uri_encoding.h"
+#include "engine/base/json_codec.h"
+#include "engine/base/uri_encoding.h"
 #include "google/protobuf/struct.pb.h"
 #include "testing/http_receiver.h"
 

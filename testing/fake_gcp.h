@@ -79,7 +79,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
+#include "engine/base/clock.h"
 #include "testing/http_receiver.h"
 
 namespace webhooks {

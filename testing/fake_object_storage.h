@@ -20,7 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/object_storage.h"
+#include "engine/cloud_storage/object_storage.h"
 
 namespace webhooks {
 namespace testing {

@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/uri_encoding.h"
+#include "engine/base/uri_encoding.h"
 #include "testing/http_receiver.h"
 
 namespace webhooks {

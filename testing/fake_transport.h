@@ -31,7 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/http_transport.h"
+#include "engine/http/http_transport.h"
 
 namespace webhooks {
 namespace testing {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "engine/id_generator.h"
+#include "engine/base/id_generator.h"
 
 namespace webhooks {
 namespace testing {

@@ -23,7 +23,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
-#include "engine/signing.h"
+#include "engine/delivery/signing.h"
 #include "examples/receiver/multipart.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8090", "Address and port to listen on (port 0: any).");

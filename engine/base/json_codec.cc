@@ -1,0 +1,288 @@
+#include "engine/base/json_codec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "proto/json_options.pb.h"
+
+namespace webhooks {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+void AppendString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendDouble(double value, std::string* out) {
+  if (!std::isfinite(value)) {
+    out->append("null");
+  } else if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+    absl::StrAppend(out, static_cast<int64_t>(value));
+  } else {
+    absl::StrAppendFormat(out, "%.17g", value);
+  }
+}
+
+void AppendMessage(const Message& message, std::string* out);
+
+// One value of `field`: the field's only value, or element `index` of a repeated field.
+void AppendValue(const Message& message, const FieldDescriptor* field, int index,
+                 std::string* out) {
+  const Reflection* r = message.GetReflection();
+  const bool repeated = field->is_repeated();
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      absl::StrAppend(
+          out, repeated ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      absl::StrAppend(
+          out, repeated ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      absl::StrAppend(out, repeated ? r->GetRepeatedUInt32(message, field, index)
+                                    : r->GetUInt32(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      absl::StrAppend(out, repeated ? r->GetRepeatedUInt64(message, field, index)
+                                    : r->GetUInt64(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      AppendDouble(
+          repeated ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field),
+          out);
+      break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      AppendDouble(
+          repeated ? r->GetRepeatedFloat(message, field, index) : r->GetFloat(message, field), out);
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      out->append(
+          (repeated ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field))
+              ? "true"
+              : "false");
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = repeated ? r->GetRepeatedEnumValue(message, field, index)
+                                  : r->GetEnumValue(message, field);
+      const auto* value = field->enum_type()->FindValueByNumber(number);
+      if (value == nullptr) {
+        absl::StrAppend(out, number);  // An unknown value keeps its number, as protobuf does.
+      } else {
+        AppendString(value->name(), out);
+      }
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      AppendString(repeated ? r->GetRepeatedStringReference(message, field, index, &scratch)
+                            : r->GetStringReference(message, field, &scratch),
+                   out);
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      AppendMessage(
+          repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field),
+          out);
+      break;
+  }
+}
+
+void AppendMap(const Message& message, const FieldDescriptor* field, std::string* out) {
+  const Reflection* r = message.GetReflection();
+  const FieldDescriptor* key = field->message_type()->map_key();
+  const FieldDescriptor* value = field->message_type()->map_value();
+  std::vector<const Message*> entries;
+  for (int i = 0; i < r->FieldSize(message, field); ++i) {
+    entries.push_back(&r->GetRepeatedMessage(message, field, i));
+  }
+  std::string a_key, b_key;
+  std::sort(entries.begin(), entries.end(), [&](const Message* a, const Message* b) {
+    return a->GetReflection()->GetStringReference(*a, key, &a_key) <
+           b->GetReflection()->GetStringReference(*b, key, &b_key);
+  });
+  out->push_back('{');
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    std::string scratch;
+    AppendString(entries[i]->GetReflection()->GetStringReference(*entries[i], key, &scratch), out);
+    out->push_back(':');
+    AppendValue(*entries[i], value, /*index=*/0, out);
+  }
+  out->push_back('}');
+}
+
+void AppendField(const Message& message, const FieldDescriptor* field, std::string* out) {
+  const Reflection* r = message.GetReflection();
+  if (field->is_repeated()) {
+    const int size = r->FieldSize(message, field);
+    if (size == 0 && field->options().GetExtension(v1::null_when_empty)) {
+      out->append("null");
+    } else if (field->is_map()) {
+      AppendMap(message, field, out);
+    } else {
+      out->push_back('[');
+      for (int i = 0; i < size; ++i) {
+        if (i > 0) out->push_back(',');
+        AppendValue(message, field, i, out);
+      }
+      out->push_back(']');
+    }
+  } else if (field->has_presence() && !r->HasField(message, field)) {
+    out->append("null");
+  } else {
+    AppendValue(message, field, /*index=*/-1, out);
+  }
+}
+
+// google.protobuf.Value, Struct and ListValue: JSON itself, with an object's keys sorted.
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out);
+
+void AppendJsonStruct(const google::protobuf::Struct& object, std::string* out) {
+  std::vector<const std::string*> keys;
+  for (const auto& [key, value] : object.fields()) keys.push_back(&key);
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  out->push_back('{');
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendString(*keys[i], out);
+    out->push_back(':');
+    AppendJsonValue(object.fields().at(*keys[i]), out);
+  }
+  out->push_back('}');
+}
+
+void AppendJsonList(const google::protobuf::ListValue& list, std::string* out) {
+  out->push_back('[');
+  for (int i = 0; i < list.values_size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonValue(list.values(i), out);
+  }
+  out->push_back(']');
+}
+
+void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      AppendDouble(value.number_value(), out);
+      break;
+    case google::protobuf::Value::kStringValue:
+      AppendString(value.string_value(), out);
+      break;
+    case google::protobuf::Value::kBoolValue:
+      out->append(value.bool_value() ? "true" : "false");
+      break;
+    case google::protobuf::Value::kStructValue:
+      AppendJsonStruct(value.struct_value(), out);
+      break;
+    case google::protobuf::Value::kListValue:
+      AppendJsonList(value.list_value(), out);
+      break;
+    default:
+      out->append("null");
+  }
+}
+
+void AppendMessage(const Message& message, std::string* out) {
+  const Descriptor* descriptor = message.GetDescriptor();
+  if (descriptor == google::protobuf::Struct::descriptor()) {
+    AppendJsonStruct(static_cast<const google::protobuf::Struct&>(message), out);
+    return;
+  }
+  if (descriptor == google::protobuf::ListValue::descriptor()) {
+    AppendJsonList(static_cast<const google::protobuf::ListValue&>(message), out);
+    return;
+  }
+  if (descriptor == google::protobuf::Value::descriptor()) {
+    AppendJsonValue(static_cast<const google::protobuf::Value&>(message), out);
+    return;
+  }
+  if (descriptor->file()->package() == "google.protobuf") {
+    // Other well-known types (Empty, Timestamp, ...) have JSON forms of their own.
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+      out->append(json);
+    } else {
+      out->append("null");
+    }
+    return;
+  }
+  out->push_back('{');
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (i > 0) out->push_back(',');
+    AppendString(field->name(), out);
+    out->push_back(':');
+    AppendField(message, field, out);
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+std::string ToJson(const Message& message) {
+  std::string out;
+  AppendMessage(message, &out);
+  return out;
+}
+
+std::string FieldToJson(const Message& message, const google::protobuf::FieldDescriptor& field) {
+  std::string out;
+  AppendField(message, &field, &out);
+  return out;
+}
+
+absl::Status FromJson(absl::string_view json, Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message, options);
+  if (status.ok()) return absl::OkStatus();
+  message->Clear();  // Never hand back half a request.
+  // protobuf's message goes on, after a newline, to quote the input around the error, which
+  // may be a secret: only the first line is kept.
+  const absl::string_view reason(status.message().data(), status.message().size());
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid JSON body: ", reason.substr(0, reason.find('\n'))));
+}
+
+}  // namespace webhooks

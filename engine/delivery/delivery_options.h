@@ -1,0 +1,65 @@
+// DeliveryOptions: how the engine delivers LIVEBOARD_SCHEDULE events to webhooks.
+#ifndef WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_
+#define WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/http/http_transport.h"
+#include "engine/cloud_storage/object_storage.h"
+
+namespace webhooks {
+
+// Who sends the events: the payload's `source` and the User-Agent header.
+struct ProductInfo {
+  std::string application_name = "ThoughtSpot";  // What ThoughtSpot's receivers expect.
+  std::string application_url;
+  std::string instance_id;
+  std::string user_agent = "webhookd/1.0 (Liveboard schedule webhooks)";
+};
+
+struct DeliveryOptions {
+  // Sends deliveries, OAuth2 token requests and validations. Not owned; must outlive the
+  // engine. Null: publishing and validation answer kFailedPrecondition.
+  HttpTransport* transport = nullptr;
+
+  // The wait before each retry: entry i follows failed attempt i + 1, so a delivery is tried
+  // at most retry_delays.size() + 1 times (by default 7 times over about 7.5 hours, well
+  // inside the 3 days of history).
+  std::vector<absl::Duration> retry_delays = {absl::Minutes(1), absl::Minutes(5), absl::Minutes(15),
+                                              absl::Hours(1),   absl::Hours(2),   absl::Hours(4)};
+  // Each wait is scaled by a random factor in [1 - jitter, 1 + jitter].
+  double jitter = 0.2;
+  // A Retry-After of a 429 or 503 is honoured up to this long.
+  absl::Duration max_retry_after = absl::Hours(1);
+  // A receiver must answer 2xx within this long (ThoughtSpot: 5 seconds).
+  absl::Duration timeout = absl::Seconds(5);
+  // How long delivery records stay searchable (ThoughtSpot: 3 days).
+  absl::Duration history_retention = absl::Hours(72);
+  // Deliveries not yet finished; one more is refused with kResourceExhausted.
+  int max_pending_jobs = 10000;
+  // Attempts handed to the transport at once; due deliveries beyond this wait their turn
+  // (thousands of simultaneous transfers cost the transport more than they gain).
+  int max_concurrent_attempts = 64;
+  // Stores the report files of webhooks that have a storage destination. Not owned; must
+  // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
+  ObjectStorage* storage = nullptr;
+  // This server's AWS account, which customers' roles trust (GET /webhooks/storage-config).
+  // Empty: not configured, answered as null.
+  std::string aws_account_id;
+  // This server's GCP service account, which customers let impersonate theirs for GCP_GCS
+  // destinations. Empty: storage-config does not offer GCS.
+  std::string gcp_service_account_email;
+  // Bytes of all files of one event (ThoughtSpot: 25 MB).
+  int64_t max_event_file_bytes = 25 * 1000 * 1000;
+  ProductInfo product;
+  // True: a thread of the engine's sends deliveries when they fall due. False: the host (or
+  // a test) calls WebhookEngine::RunDueDeliveries() itself.
+  bool run_dispatcher = true;
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_

@@ -1,0 +1,28 @@
+// Validation of a webhook's configuration. Every error is kInvalidArgument with a message that
+// names the field (in request terms, e.g. "authentication.API_KEY.key") and the rule broken;
+// no message ever contains a secret.
+#ifndef WEBHOOKS_ENGINE_INTERNAL_VALIDATION_H_
+#define WEBHOOKS_ENGINE_INTERNAL_VALIDATION_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "engine/limits.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// Checks everything a caller configures on `webhook` (not id, org, times or authors).
+absl::Status ValidateWebhook(const v1::Webhook& webhook, const EngineLimits& limits);
+
+// True if `name` is an HTTP header name: a non-empty RFC 9110 token.
+bool IsHeaderName(absl::string_view name);
+
+// Checks that `url` is an absolute http or https URL with a host, no credentials and no
+// whitespace or control characters, of at most `max_length` bytes.
+absl::Status ValidateHttpUrl(absl::string_view field, absl::string_view url, int max_length);
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_INTERNAL_VALIDATION_H_

@@ -1,0 +1,343 @@
+#include "engine/persistence/journal_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/persistence/crc32c.h"
+#include "engine/base/status_macros.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+constexpr size_t kHeaderBytes = 12;
+constexpr uint32_t kMaxRecordBytes = 1u << 30;
+
+void PutUint32(uint32_t value, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+uint32_t GetUint32(absl::string_view bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i)
+    value |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  return value;
+}
+
+}  // namespace
+
+std::string FrameRecord(absl::string_view payload) {
+  std::string record;
+  record.reserve(kHeaderBytes + payload.size());
+  std::string length;
+  PutUint32(static_cast<uint32_t>(payload.size()), &length);
+  record.append(length);
+  PutUint32(Crc32c(length), &record);
+  PutUint32(Crc32c(payload), &record);
+  record.append(payload.data(), payload.size());
+  return record;
+}
+
+absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
+                                     bool tail_may_be_torn,
+                                     const std::function<absl::Status(absl::string_view)>& each) {
+  uint64_t offset = 0;
+  while (offset < contents.size()) {
+    const absl::string_view rest = contents.substr(offset);
+    const auto corrupt = [&](absl::string_view what) {
+      return absl::DataLossError(absl::StrCat(name, ": ", what, " at offset ", offset));
+    };
+    if (rest.size() < kHeaderBytes) {
+      if (tail_may_be_torn) return offset;
+      return corrupt("truncated record header");
+    }
+    // A crash can leave the end of a file zero-filled rather than short.
+    if (tail_may_be_torn && rest.find_first_not_of('\0') == absl::string_view::npos) {
+      return offset;
+    }
+    const uint32_t length = GetUint32(rest);
+    if (Crc32c(rest.substr(0, 4)) != GetUint32(rest.substr(4))) {
+      return corrupt("record header checksum mismatch");
+    }
+    const uint32_t crc = GetUint32(rest.substr(8));
+    if (length > kMaxRecordBytes) return corrupt("record length out of range");
+    if (kHeaderBytes + length > rest.size()) {
+      if (tail_may_be_torn) return offset;
+      return corrupt("truncated record");
+    }
+    const absl::string_view payload = rest.substr(kHeaderBytes, length);
+    if (Crc32c(payload) != crc) {
+      // The last record of a journal may hold garbage if the crash came mid-write.
+      if (tail_may_be_torn && kHeaderBytes + length == rest.size()) return offset;
+      return corrupt("record checksum mismatch");
+    }
+    RETURN_IF_ERROR(each(payload));
+    offset += kHeaderBytes + length;
+  }
+  return offset;
+}
+
+}  // namespace engine_internal
+
+namespace {
+
+using engine_internal::FrameRecord;
+using engine_internal::ReadRecords;
+
+absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::Status SyncDirectory(const std::string& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return ErrnoError("cannot open directory", directory);
+  const int result = ::fsync(fd);
+  ::close(fd);
+  if (result != 0) return ErrnoError("cannot sync directory", directory);
+  return absl::OkStatus();
+}
+
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
+  while (!data.empty()) {
+    const ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("cannot write", path);
+    }
+    data.remove_prefix(written);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoError("cannot read", path);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+// The numbers of the files named "<kind>-<number>" in `directory`, ascending.
+std::vector<uint64_t> FilesOf(const std::string& directory, absl::string_view kind) {
+  std::vector<uint64_t> numbers;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t number = 0;
+    if (absl::StartsWith(name, absl::StrCat(kind, "-")) &&
+        absl::SimpleAtoi(absl::string_view(name).substr(kind.size() + 1), &number)) {
+      numbers.push_back(number);
+    }
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOptions& options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.directory, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory ", options.directory, ": ", error.message()));
+  }
+  std::unique_ptr<JournalStore> store(new JournalStore(options));
+  const std::string lock_path = options.directory + "/LOCK";
+  store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (store->lock_fd_ < 0) return ErrnoError("cannot open", lock_path);
+  if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", options.directory, " is in use by another process"));
+  }
+  RETURN_IF_ERROR(store->Recover());
+  return store;
+}
+
+JournalStore::~JournalStore() {
+  absl::MutexLock lock(&mu_);
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // Releases the flock.
+}
+
+std::string JournalStore::PathOf(absl::string_view kind, uint64_t number) const {
+  return absl::StrFormat("%s/%s-%020d", options_.directory, kind, number);
+}
+
+absl::Status JournalStore::Recover() {
+  const auto log = [this](absl::string_view line) {
+    if (options_.log) {
+      options_.log(line);
+    } else {
+      std::cerr << line << std::endl;
+    }
+  };
+  const auto keep = [this](absl::string_view payload) {
+    state::StateBatch batch;
+    if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      return absl::DataLossError("a record does not hold a StateBatch");
+    }
+    recovered_.push_back(std::move(batch));
+    return absl::OkStatus();
+  };
+  const std::vector<uint64_t> snapshots = FilesOf(options_.directory, "snapshot");
+  const uint64_t base = snapshots.empty() ? 0 : snapshots.back();
+  if (!snapshots.empty()) {
+    const std::string path = PathOf("snapshot", base);
+    ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+    RETURN_IF_ERROR(ReadRecords(contents, path, /*tail_may_be_torn=*/false, keep).status());
+  }
+  std::vector<uint64_t> journals;
+  for (const uint64_t number : FilesOf(options_.directory, "journal")) {
+    if (number >= base) journals.push_back(number);
+  }
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < journals.size(); ++i) {
+    const std::string path = PathOf("journal", journals[i]);
+    ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+    const bool last = i + 1 == journals.size();
+    ASSIGN_OR_RETURN(const uint64_t valid, ReadRecords(contents, path, last, keep));
+    if (valid < contents.size()) {
+      log(absl::StrCat(path, ": dropped ", contents.size() - valid,
+                       " bytes of a record cut short by a crash, at offset ", valid));
+      if (::truncate(path.c_str(), static_cast<off_t>(valid)) != 0) {
+        return ErrnoError("cannot truncate", path);
+      }
+    }
+    bytes += valid;
+  }
+  absl::MutexLock lock(&mu_);
+  journal_bytes_ = bytes;
+  const uint64_t next = std::max(base, journals.empty() ? 0 : journals.back()) + 1;
+  return OpenJournal(next);
+}
+
+absl::Status JournalStore::OpenJournal(uint64_t number) {
+  const std::string path = PathOf("journal", number);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  RETURN_IF_ERROR(SyncDirectory(options_.directory));
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+  journal_fd_ = fd;
+  journal_number_ = number;
+  return absl::OkStatus();
+}
+
+absl::Status JournalStore::Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) {
+  std::vector<state::StateBatch> batches = std::move(recovered_);
+  recovered_.clear();
+  for (const state::StateBatch& batch : batches) RETURN_IF_ERROR(apply(batch));
+  return absl::OkStatus();
+}
+
+uint64_t JournalStore::Write(const state::StateBatch& batch) {
+  const std::string record = FrameRecord(batch.SerializeAsString());
+  absl::MutexLock lock(&mu_);
+  queued_.append(record);
+  return ++written_;
+}
+
+absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) {
+  RETURN_IF_ERROR(WriteAll(fd, data, path));
+  if (::fdatasync(fd) != 0) return ErrnoError("cannot sync", path);
+  return absl::OkStatus();
+}
+
+absl::Status JournalStore::FlushQueued() {
+  // One thread flushes at a time; it takes everything queued so far, so the threads waiting
+  // behind it usually find their batches on disk when it is done (group commit).
+  while (flushing_) synced_cv_.Wait(&mu_);
+  flushing_ = true;
+  std::string data;
+  data.swap(queued_);
+  const uint64_t last = written_;
+  const int fd = journal_fd_;
+  const std::string path = PathOf("journal", journal_number_);
+  mu_.Unlock();
+  const absl::Status flushed = Flush(fd, path, data);
+  mu_.Lock();
+  flushing_ = false;
+  synced_cv_.SignalAll();
+  if (!flushed.ok()) {
+    failure_ =
+        absl::UnavailableError(absl::StrCat("the store stopped writing: ", flushed.message()));
+    return failure_;
+  }
+  synced_ = std::max(synced_, last);
+  journal_bytes_ += data.size();
+  return absl::OkStatus();
+}
+
+absl::Status JournalStore::Sync(uint64_t sequence) {
+  absl::MutexLock lock(&mu_);
+  while (failure_.ok() && synced_ < sequence) {
+    if (flushing_) {
+      synced_cv_.Wait(&mu_);
+    } else {
+      FlushQueued().IgnoreError();  // The failure is in failure_.
+    }
+  }
+  return failure_;
+}
+
+bool JournalStore::WantsSnapshot() const {
+  absl::MutexLock lock(&mu_);
+  return journal_bytes_ >= options_.snapshot_after_bytes;
+}
+
+uint64_t JournalStore::StartSnapshot() {
+  // Everything queued belongs before the snapshot point: flush it into the current journal,
+  // then start the next one.
+  absl::MutexLock lock(&mu_);
+  if (!FlushQueued().ok()) return 0;
+  while (flushing_) synced_cv_.Wait(&mu_);
+  if (!OpenJournal(journal_number_ + 1).ok()) {
+    failure_ = absl::UnavailableError("the store stopped writing: cannot start a new journal");
+    return 0;
+  }
+  journal_bytes_ = 0;
+  return journal_number_;
+}
+
+absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
+                                          const std::vector<state::StateBatch>& state) {
+  if (snapshot == 0) return absl::UnavailableError("the snapshot could not start");
+  const std::string path = PathOf("snapshot", snapshot);
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("cannot create", temporary);
+  std::string data;
+  for (const state::StateBatch& batch : state) data += FrameRecord(batch.SerializeAsString());
+  absl::Status written = WriteAll(fd, data, temporary);
+  if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("cannot sync", temporary);
+  ::close(fd);
+  if (written.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
+    written = ErrnoError("cannot rename", temporary);
+  }
+  if (!written.ok()) {
+    ::unlink(temporary.c_str());
+    return written;
+  }
+  RETURN_IF_ERROR(SyncDirectory(options_.directory));
+  // The snapshot stands in for every older file now.
+  for (const absl::string_view kind : {"journal", "snapshot"}) {
+    for (const uint64_t number : FilesOf(options_.directory, kind)) {
+      if (number < snapshot) ::unlink(PathOf(kind, number).c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace webhooks

@@ -1,0 +1,99 @@
+// JournalStore: the engine's durable StateStore, in one directory.
+//
+//   LOCK                     held (flock) while a process has the directory open
+//   snapshot-<n>             the whole state as of journal <n>'s start (written to a
+//                            temporary name, synced, then renamed: complete or absent)
+//   journal-<n>, <n+1>, ...  batches after that snapshot, in order
+//
+// Every batch is one record: the payload's length, the CRC-32C of those 4 bytes, the CRC-32C
+// of the payload (each 4 bytes, little-endian), then the payload, a serialized
+// state::StateBatch. The length's own checksum tells a damaged length from a torn write. Sync() writes
+// and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a record cut
+// short at the very end of the last journal (a crash mid-write) is truncated and logged; any other
+// bad record stops the open with kDataLoss naming the file and offset, and nothing is changed.
+#ifndef WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
+#define WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/persistence/state_store.h"
+
+namespace webhooks {
+
+struct JournalOptions {
+  std::string directory;  // Created if missing.
+  // WantsSnapshot() turns true once the journals hold this many bytes.
+  uint64_t snapshot_after_bytes = 64 << 20;
+  // Where recovery notes go (a truncated tail, for example). Null: standard error.
+  std::function<void(absl::string_view)> log;
+};
+
+class JournalStore final : public StateStore {
+ public:
+  // Opens the store, reads and checks everything in it, and starts a new journal.
+  // kFailedPrecondition if another process has the directory open; kDataLoss for a corrupt
+  // record; kUnavailable if the directory cannot be used.
+  static absl::StatusOr<std::unique_ptr<JournalStore>> Open(const JournalOptions& options);
+  ~JournalStore() override;
+
+  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
+  uint64_t Write(const state::StateBatch& batch) override;
+  absl::Status Sync(uint64_t sequence) override;
+  bool WantsSnapshot() const override;
+  uint64_t StartSnapshot() override;
+  absl::Status FinishSnapshot(uint64_t snapshot, const std::vector<state::StateBatch>& state) override;
+
+ private:
+  explicit JournalStore(const JournalOptions& options) : options_(options) {}
+
+  absl::Status Recover();
+  absl::Status OpenJournal(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes and syncs everything queued to the current journal, releasing mu_ while the disk
+  // works; on failure the store stops writing.
+  absl::Status FlushQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static absl::Status Flush(int fd, const std::string& path, const std::string& data);
+  std::string PathOf(absl::string_view kind, uint64_t number) const;
+
+  const JournalOptions options_;
+  int lock_fd_ = -1;
+  std::vector<state::StateBatch> recovered_;  // Until Replay.
+
+  mutable absl::Mutex mu_;
+  absl::CondVar synced_cv_;  // Signalled whenever a flush ends.
+  bool flushing_ ABSL_GUARDED_BY(mu_) = false;
+  int journal_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t journal_number_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string queued_ ABSL_GUARDED_BY(mu_);
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;  // Sequence of the last batch queued.
+  uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;   // Sequence of the last batch on disk.
+  uint64_t journal_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace engine_internal {
+
+// One framed record: length, CRC-32C of the length, CRC-32C of the payload, payload.
+std::string FrameRecord(absl::string_view payload);
+
+// Calls `each` with every record of `contents` (the bytes of file `name`) and returns how
+// many bytes of whole records there are. When `tail_may_be_torn`, a last record that is cut
+// short, or that reaches the end of the file with a payload whose checksum does not match
+// (the garbage of a write the crash interrupted), is not counted. Anything else that is not a
+// whole, matching record is kDataLoss naming `name` and the offset.
+absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
+                                     bool tail_may_be_torn,
+                                     const std::function<absl::Status(absl::string_view)>& each);
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_

@@ -1,0 +1,258 @@
+#include "engine/persistence/journal_store.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace {
+
+using engine_internal::FrameRecord;
+using engine_internal::ReadRecords;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::webhooks::testing::StatusIs;
+
+state::StateBatch Delete(const std::string& id) {
+  state::StateBatch batch;
+  batch.add_records()->set_delete_webhook(id);
+  return batch;
+}
+
+class JournalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ =
+        absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp", "/journal-",
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+  }
+
+  absl::StatusOr<std::unique_ptr<JournalStore>> Open() {
+    JournalOptions options;
+    options.directory = directory_;
+    options.snapshot_after_bytes = 1 << 20;
+    options.log = [this](absl::string_view line) { log_.emplace_back(line); };
+    return JournalStore::Open(options);
+  }
+
+  // Ids of the delete records the store replays, in order.
+  std::vector<std::string> Replayed(StateStore& store) {
+    std::vector<std::string> ids;
+    EXPECT_OK(store.Replay([&](const state::StateBatch& batch) {
+      for (const auto& record : batch.records()) ids.push_back(record.delete_webhook());
+      return absl::OkStatus();
+    }));
+    return ids;
+  }
+
+  std::vector<std::string> Files() {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::string Journal(int number) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "/journal-%020d", number);
+    return directory_ + name;
+  }
+
+  void Append(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
+  }
+
+  std::string directory_;
+  std::vector<std::string> log_;
+};
+
+TEST(ReadRecordsTest, ReadsFramedRecords) {
+  const std::string contents = FrameRecord("one") + FrameRecord("") + FrameRecord("three");
+  std::vector<std::string> seen;
+  ASSERT_OK_AND_ASSIGN(uint64_t valid, ReadRecords(contents, "f", false, [&](absl::string_view p) {
+                         seen.emplace_back(p);
+                         return absl::OkStatus();
+                       }));
+  EXPECT_EQ(valid, contents.size());
+  EXPECT_THAT(seen, ElementsAre("one", "", "three"));
+  EXPECT_EQ(FrameRecord("123456789").substr(8, 4), std::string("\x83\x92\x06\xe3", 4));
+}
+
+TEST(ReadRecordsTest, TornTailOnlyWhereAllowed) {
+  const std::string good = FrameRecord("one");
+  const std::string torn = good + FrameRecord("two").substr(0, 13);
+  const auto ignore = [](absl::string_view) { return absl::OkStatus(); };
+  ASSERT_OK_AND_ASSIGN(uint64_t valid, ReadRecords(torn, "j", true, ignore));
+  EXPECT_EQ(valid, good.size());
+  EXPECT_THAT(ReadRecords(torn, "snap", false, ignore),
+              StatusIs(absl::StatusCode::kDataLoss, "snap: truncated record at offset 15"));
+  // A zero-filled end.
+  ASSERT_OK_AND_ASSIGN(valid, ReadRecords(good + std::string(40, '\0'), "j", true, ignore));
+  EXPECT_EQ(valid, good.size());
+  // A short header at the end.
+  ASSERT_OK_AND_ASSIGN(valid, ReadRecords(good + "\x05\x00", "j", true, ignore));
+  EXPECT_EQ(valid, good.size());
+}
+
+TEST(ReadRecordsTest, CorruptionInTheMiddleIsAnError) {
+  const std::string contents = FrameRecord("one") + FrameRecord("two") + FrameRecord("three");
+  const auto ignore = [](absl::string_view) { return absl::OkStatus(); };
+  std::string bad_payload = contents;
+  bad_payload[15 + 12] ^= 0x01;  // A payload byte of "two".
+  EXPECT_THAT(
+      ReadRecords(bad_payload, "journal-7", true, ignore),
+      StatusIs(absl::StatusCode::kDataLoss, "journal-7: record checksum mismatch at offset 15"));
+  // A damaged length must not pass for a torn tail, though it points past the end.
+  std::string bad_length = contents;
+  bad_length[15 + 3] = '\x7f';
+  EXPECT_THAT(ReadRecords(bad_length, "journal-7", true, ignore),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "journal-7: record header checksum mismatch at offset 15"));
+  // The same damage in the last record, ending the file, is a torn write.
+  std::string tail = FrameRecord("one") + FrameRecord("two");
+  tail.back() ^= 0x01;
+  ASSERT_OK_AND_ASSIGN(uint64_t valid, ReadRecords(tail, "j", true, ignore));
+  EXPECT_EQ(valid, 15u);
+}
+
+TEST_F(JournalStoreTest, WritesSurviveReopening) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    EXPECT_THAT(Replayed(*store), ElementsAre());
+    store->Write(Delete("a"));
+    const uint64_t b = store->Write(Delete("b"));
+    ASSERT_OK(store->Sync(b));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
+  ASSERT_OK(store->Sync(store->Write(Delete("c"))));
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a", "b", "c"));
+}
+
+TEST_F(JournalStoreTest, UnsyncedWritesAreNotOnDisk) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("kept"))));
+    store->Write(Delete("lost"));  // Never synced: as if the process died here.
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("kept"));
+}
+
+TEST_F(JournalStoreTest, SecondProcessIsRefused) {
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                               absl::StrCat("data directory ", directory_,
+                                            " is in use by another process")));
+}
+
+TEST_F(JournalStoreTest, TornTailIsTruncatedAndLogged) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+  }
+  Append(Journal(1), FrameRecord(Delete("half").SerializeAsString()).substr(0, 10));
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    EXPECT_THAT(Replayed(*store), ElementsAre("a"));
+    ASSERT_EQ(log_.size(), 1u);
+    EXPECT_THAT(log_[0], HasSubstr("dropped 10 bytes of a record cut short by a crash"));
+    ASSERT_OK(store->Sync(store->Write(Delete("b"))));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
+}
+
+TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+    ASSERT_OK(store->Sync(store->Write(Delete("b"))));
+  }
+  {
+    std::fstream file(Journal(1), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(10);
+    file.put('\x7f');
+  }
+  const auto before = Files();
+  EXPECT_THAT(Open(), StatusIs(absl::StatusCode::kDataLoss,
+                               absl::StrCat(Journal(1), ": record checksum mismatch at offset 0")));
+  EXPECT_EQ(Files(), before);
+}
+
+TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  Replayed(*store);
+  ASSERT_OK(store->Sync(store->Write(Delete("old-1"))));
+  ASSERT_OK(store->Sync(store->Write(Delete("old-2"))));
+  const uint64_t snapshot = store->StartSnapshot();
+  ASSERT_OK(store->Sync(store->Write(Delete("after"))));  // Written while the snapshot is made.
+  ASSERT_OK(store->FinishSnapshot(snapshot, {Delete("state")}));
+  EXPECT_THAT(Files(),
+              ElementsAre("LOCK", "journal-00000000000000000002", "snapshot-00000000000000000002"));
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("state", "after"));
+}
+
+TEST_F(JournalStoreTest, WantsSnapshotOnceTheJournalIsLong) {
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  Replayed(*store);
+  EXPECT_FALSE(store->WantsSnapshot());
+  const std::string big(600 << 10, 'x');
+  ASSERT_OK(store->Sync(store->Write(Delete(big))));
+  EXPECT_FALSE(store->WantsSnapshot());
+  ASSERT_OK(store->Sync(store->Write(Delete(big))));
+  EXPECT_TRUE(store->WantsSnapshot());
+  ASSERT_OK(store->FinishSnapshot(store->StartSnapshot(), {}));
+  EXPECT_FALSE(store->WantsSnapshot());
+}
+
+TEST_F(JournalStoreTest, ConcurrentWritersAllLand) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 8; ++t) {
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) {
+          EXPECT_OK(store->Sync(store->Write(Delete(absl::StrCat(t, "-", i)))));
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  const std::vector<std::string> ids = Replayed(*store);
+  EXPECT_EQ(ids.size(), 400u);
+  // Each writer's records keep their order.
+  for (int t = 0; t < 8; ++t) {
+    int next = 0;
+    for (const std::string& id : ids) {
+      if (absl::StartsWith(id, absl::StrCat(t, "-"))) EXPECT_EQ(id, absl::StrCat(t, "-", next++));
+    }
+    EXPECT_EQ(next, 50);
+  }
+}
+
+}  // namespace
+}  // namespace webhooks
