@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -331,6 +332,52 @@ absl::Status ValidateWebhook(const v1::Webhook& webhook, const EngineLimits& lim
   }
   if (webhook.has_status() && webhook.status() != v1::ENABLED && webhook.status() != v1::DISABLED) {
     return Invalid("status", "must be ENABLED or DISABLED");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEventType(absl::string_view field, int event_type) {
+  if (event_type == v1::LIVEBOARD_SCHEDULE) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be LIVEBOARD_SCHEDULE"));
+}
+
+absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
+                                    int64_t max_file_bytes) {
+  const v1::LiveboardScheduleRun& run = request.run();
+  const std::pair<const char*, const std::string*> required[] = {
+      {"run.liveboard_id", &run.liveboard_id()},
+      {"run.liveboard_name", &run.liveboard_name()},
+      {"run.schedule.scheduleId", &run.schedule().scheduleid()},
+      {"run.schedule.name", &run.schedule().name()},
+  };
+  for (const auto& [field, value] : required) {
+    if (value->empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  }
+  int64_t total = 0;
+  absl::flat_hash_map<absl::string_view, int> names;  // File name -> its first index.
+  for (int i = 0; i < request.files_size(); ++i) {
+    const v1::EventFile& file = request.files(i);
+    const std::string field = absl::StrCat("files[", i, "]");
+    if (file.name().empty() || file.name().size() > 255 || HasControlCharacter(file.name())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name is required: at most 255 characters, no control characters"));
+    }
+    if (!file.mime_type().empty() && (HasControlCharacter(file.mime_type()) ||
+                                      file.mime_type().find('/') == std::string::npos)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".mime_type must be a MIME type such as application/pdf"));
+    }
+    if (const auto [first, added] = names.emplace(file.name(), i); !added) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name repeats files[", first->second,
+                       "].name: the files of one event need different names (they are stored "
+                       "under them)"));
+    }
+    total += file.content().size();
+  }
+  if (total > max_file_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("files hold ", total, " bytes; at most ",
+                                                   max_file_bytes, " are allowed per event"));
   }
   return absl::OkStatus();
 }

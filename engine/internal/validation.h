@@ -4,9 +4,12 @@
 #ifndef WEBHOOKS_ENGINE_INTERNAL_VALIDATION_H_
 #define WEBHOOKS_ENGINE_INTERNAL_VALIDATION_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "engine/limits.h"
+#include "proto/delivery.pb.h"
 #include "proto/webhook.pb.h"
 
 namespace webhooks {
@@ -21,6 +24,16 @@ bool IsHeaderName(absl::string_view name);
 // Checks that `url` is an absolute http or https URL with a host, no credentials and no
 // whitespace or control characters, of at most `max_length` bytes.
 absl::Status ValidateHttpUrl(absl::string_view field, absl::string_view url, int max_length);
+
+// kInvalidArgument naming `field` unless `event_type` is LIVEBOARD_SCHEDULE, the one event type.
+absl::Status CheckEventType(absl::string_view field, int event_type);
+
+// Checks the parts of a published run that the payload and the multipart body rely on: the
+// liveboard and schedule ids and names are required; file names are 1-255 characters without
+// control characters, different from each other (they name stored objects); MIME types look
+// like one; the files hold at most `max_file_bytes` in all.
+absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
+                                    int64_t max_file_bytes);
 
 }  // namespace engine_internal
 }  // namespace webhooks

@@ -1,0 +1,239 @@
+#include "engine/internal/webhook_index.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "engine/base/status_macros.h"
+#include "engine/internal/privileges.h"
+#include "engine/internal/validation.h"
+#include "engine/redaction.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// Search counts matches of an event_type filter as "all webhooks": every webhook subscribes to
+// at least one event type and LIVEBOARD_SCHEDULE is the only one. A second type needs counts.
+static_assert(v1::EventType_ARRAYSIZE == 2, "count webhooks per event type");
+
+bool IsEnabled(const v1::Webhook& webhook) {
+  return !webhook.has_status() || webhook.status() == v1::ENABLED;
+}
+
+absl::StatusOr<SearchQuery> SearchQueryFromRequest(const OrgDirectory& orgs,
+                                                   const Principal& caller,
+                                                   const v1::SearchWebhooksRequest& request,
+                                                   const EngineLimits& limits) {
+  SearchQuery query;
+  query.offset = request.has_record_offset() ? request.record_offset() : 0;
+  if (query.offset < 0) {
+    return absl::InvalidArgumentError("record_offset must be a non-negative integer.");
+  }
+  const int size = request.has_record_size() ? request.record_size() : limits.default_record_size;
+  if (size < 1) return absl::InvalidArgumentError("record_size must be a positive integer.");
+  query.size = std::min(size, limits.max_record_size);
+  const v1::SortOptions& sort = request.sort_options();
+  query.field = sort.has_field_name() ? sort.field_name() : v1::CREATED;
+  if (query.field != v1::CREATED && query.field != v1::MODIFIED && query.field != v1::NAME) {
+    return absl::InvalidArgumentError("sort_options.field_name must be CREATED, MODIFIED or NAME");
+  }
+  query.order = sort.has_order() ? sort.order() : v1::DESC;
+  if (query.order != v1::ASC && query.order != v1::DESC) {
+    return absl::InvalidArgumentError("sort_options.order must be ASC or DESC");
+  }
+  if (request.has_event_type()) {
+    RETURN_IF_ERROR(CheckEventType("event_type", request.event_type()));
+    query.event_type = request.event_type();
+  }
+  if (request.has_status()) {
+    if (request.status() != v1::ENABLED && request.status() != v1::DISABLED) {
+      return absl::InvalidArgumentError("status must be ENABLED or DISABLED");
+    }
+    query.enabled = request.status() == v1::ENABLED;
+  }
+  if (request.has_webhook_identifier()) {
+    if (request.webhook_identifier().empty()) {
+      return absl::InvalidArgumentError("webhook_identifier must not be empty");
+    }
+    query.identifier = request.webhook_identifier();
+  }
+  if (request.has_org_identifier()) {
+    ASSIGN_OR_RETURN(const v1::Org org,
+                     ResolveOrg(orgs, caller, "org_identifier", request.org_identifier()));
+    query.org_id = org.id();
+  } else if (!caller.can_act_across_orgs) {
+    query.org_id = caller.org.id();
+  }
+  return query;
+}
+
+bool WebhookIndex::SortKey::operator<(const SortKey& other) const {
+  if (number != other.number) return number < other.number;
+  if (text != other.text) return text < other.text;
+  return webhook->id() < other.webhook->id();
+}
+
+WebhookIndex::SortKey WebhookIndex::KeyFor(v1::SortField field, const v1::Webhook& webhook) {
+  switch (field) {
+    case v1::MODIFIED:
+      return {webhook.modification_time_in_millis(), "", &webhook};
+    case v1::NAME:
+      return {0, absl::AsciiStrToLower(webhook.name()), &webhook};
+    default:
+      return {webhook.creation_time_in_millis(), "", &webhook};
+  }
+}
+
+void WebhookIndex::Put(const v1::Webhook& webhook) {
+  const auto [it, inserted] = by_id_.try_emplace(webhook.id());
+  if (!inserted) Unindex(it->second);
+  it->second = webhook;
+  Index(it->second);
+}
+
+void WebhookIndex::Delete(absl::string_view id) {
+  if (const auto it = by_id_.find(id); it != by_id_.end()) {
+    Unindex(it->second);
+    by_id_.erase(it);
+  }
+}
+
+const v1::Webhook* WebhookIndex::FindById(absl::string_view id) const {
+  const auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &it->second;
+}
+
+const v1::Webhook* WebhookIndex::FindByOrg(absl::string_view org_id) const {
+  const auto it = by_org_.find(org_id);
+  return it == by_org_.end() ? nullptr : it->second;
+}
+
+std::vector<const v1::Webhook*> WebhookIndex::FindVisible(const Principal& caller,
+                                                          absl::string_view identifier) const {
+  std::vector<const v1::Webhook*> found;
+  if (const v1::Webhook* webhook = FindById(identifier);
+      webhook != nullptr && MayActOn(caller, webhook->org().id())) {
+    found.push_back(webhook);
+    return found;
+  }
+  if (const auto it = by_name_.find(identifier); it != by_name_.end()) {
+    for (const v1::Webhook* webhook : it->second) {
+      if (MayActOn(caller, webhook->org().id())) found.push_back(webhook);
+    }
+  }
+  return found;
+}
+
+absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller,
+                                                         absl::string_view identifier) const {
+  const std::vector<const v1::Webhook*> found = FindVisible(caller, identifier);
+  if (found.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("Webhook with the specified identifier '", identifier, "' was not found."));
+  }
+  if (found.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("webhook name '", identifier, "' is used in ",
+                                                   found.size(), " orgs; use the id"));
+  }
+  return found.front();
+}
+
+v1::SearchWebhooksResponse WebhookIndex::Search(const Principal& caller,
+                                                const SearchQuery& query) const {
+  const auto matches = [&](const v1::Webhook& webhook) {
+    return (!query.org_id || webhook.org().id() == *query.org_id) &&
+           (!query.enabled || IsEnabled(webhook) == *query.enabled) &&
+           (!query.event_type || std::find(webhook.events().begin(), webhook.events().end(),
+                                           *query.event_type) != webhook.events().end());
+  };
+  v1::SearchWebhooksResponse response;
+  const auto add_to_page = [&](const v1::Webhook& webhook) {
+    v1::Webhook* out = response.add_webhooks();
+    *out = webhook;
+    RedactSecrets(out);
+  };
+  int64_t total = 0;
+  if (query.identifier || query.org_id) {
+    // One org holds at most one webhook, and one identifier names at most one per org.
+    std::vector<const v1::Webhook*> candidates;
+    if (query.identifier) {
+      candidates = FindVisible(caller, *query.identifier);
+    } else if (const v1::Webhook* webhook = FindByOrg(*query.org_id); webhook != nullptr) {
+      candidates.push_back(webhook);
+    }
+    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                    [&](const v1::Webhook* w) { return !matches(*w); }),
+                     candidates.end());
+    std::sort(candidates.begin(), candidates.end(),
+              [&](const v1::Webhook* a, const v1::Webhook* b) {
+                return query.order == v1::ASC ? KeyFor(query.field, *a) < KeyFor(query.field, *b)
+                                              : KeyFor(query.field, *b) < KeyFor(query.field, *a);
+              });
+    total = candidates.size();
+    for (int64_t i = query.offset; i < total && response.webhooks_size() < query.size; ++i) {
+      add_to_page(*candidates[i]);
+    }
+  } else {
+    // Every org: walk the ordered index and copy only the page.
+    const int64_t enabled = static_cast<int64_t>(by_id_.size()) - disabled_count_;
+    total = !query.enabled ? by_id_.size() : *query.enabled ? enabled : disabled_count_;
+    const auto& index = order_[std::find(kSortFields.begin(), kSortFields.end(), query.field) -
+                               kSortFields.begin()];
+    int64_t skipped = 0;
+    const auto visit = [&](const SortKey& key) {
+      const v1::Webhook& webhook = *key.webhook;
+      if (!matches(webhook)) return true;
+      if (skipped < query.offset) {
+        ++skipped;
+        return true;
+      }
+      add_to_page(webhook);
+      return response.webhooks_size() < query.size;
+    };
+    if (query.offset < total) {
+      if (query.order == v1::ASC) {
+        for (auto it = index.begin(); it != index.end() && visit(*it); ++it) {
+        }
+      } else {
+        for (auto it = index.rbegin(); it != index.rend() && visit(*it); ++it) {
+        }
+      }
+    }
+  }
+  v1::Pagination* pagination = response.mutable_pagination();
+  pagination->set_record_offset(query.offset);
+  pagination->set_record_size(query.size);
+  pagination->set_total_count(static_cast<int32_t>(total));
+  pagination->set_has_more(query.offset + response.webhooks_size() < total);
+  return response;
+}
+
+void WebhookIndex::ForEach(const std::function<void(const v1::Webhook&)>& visit) const {
+  for (const auto& [id, webhook] : by_id_) visit(webhook);
+}
+
+void WebhookIndex::Index(const v1::Webhook& webhook) {
+  by_org_[webhook.org().id()] = &webhook;
+  by_name_[webhook.name()].push_back(&webhook);
+  for (size_t i = 0; i < kSortFields.size(); ++i) {
+    order_[i].insert(KeyFor(kSortFields[i], webhook));
+  }
+  if (!IsEnabled(webhook)) ++disabled_count_;
+}
+
+void WebhookIndex::Unindex(const v1::Webhook& webhook) {
+  by_org_.erase(webhook.org().id());
+  if (auto it = by_name_.find(webhook.name()); it != by_name_.end()) {
+    auto& named = it->second;
+    named.erase(std::remove(named.begin(), named.end(), &webhook), named.end());
+    if (named.empty()) by_name_.erase(it);
+  }
+  for (size_t i = 0; i < kSortFields.size(); ++i) {
+    order_[i].erase(KeyFor(kSortFields[i], webhook));
+  }
+  if (!IsEnabled(webhook)) --disabled_count_;
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks

@@ -1,0 +1,115 @@
+// WebhookIndex: every webhook, found by id, by org and by name, and kept in the order of each
+// sort field so that a search page is read off in order instead of sorting every webhook.
+//
+//   WebhookIndex index;
+//   index.Put(webhook);
+//   ASSIGN_OR_RETURN(SearchQuery query, SearchQueryFromRequest(orgs, caller, request, limits));
+//   v1::SearchWebhooksResponse page = index.Search(query);
+//
+// Not thread-safe: the engine guards it with its lock. Webhooks are held with their secrets in
+// clear; Search redacts what it returns.
+#ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
+#define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/limits.h"
+#include "engine/org_directory.h"
+#include "engine/principal.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// Unset status means enabled.
+bool IsEnabled(const v1::Webhook& webhook);
+
+// A search, checked: what SearchWebhooks asks of the index.
+struct SearchQuery {
+  std::optional<std::string> org_id;        // Only this org's webhooks.
+  std::optional<std::string> identifier;    // Only the webhooks this id or name names.
+  std::optional<bool> enabled;              // Only enabled (true) or disabled (false) ones.
+  std::optional<v1::EventType> event_type;  // Only the webhooks subscribed to it.
+  v1::SortField field = v1::CREATED;
+  v1::SortOrder order = v1::DESC;
+  int offset = 0;
+  int size = 0;
+};
+
+// The query `request` makes for `caller`: defaults filled in, a caller who may not act across
+// orgs kept to its org, record_size capped at limits.max_record_size. kInvalidArgument naming
+// the field for a bad offset, size, sort, filter, or an org the caller may not act on.
+absl::StatusOr<SearchQuery> SearchQueryFromRequest(const OrgDirectory& orgs,
+                                                   const Principal& caller,
+                                                   const v1::SearchWebhooksRequest& request,
+                                                   const EngineLimits& limits);
+
+class WebhookIndex {
+ public:
+  WebhookIndex() = default;
+  WebhookIndex(const WebhookIndex&) = delete;
+  WebhookIndex& operator=(const WebhookIndex&) = delete;
+
+  // Adds `webhook`, replacing the webhook with its id if there is one.
+  void Put(const v1::Webhook& webhook);
+  // Removes the webhook with id `id`; nothing if there is none.
+  void Delete(absl::string_view id);
+
+  const v1::Webhook* FindById(absl::string_view id) const;
+  // The org's one LIVEBOARD_SCHEDULE webhook, or null.
+  const v1::Webhook* FindByOrg(absl::string_view org_id) const;
+
+  // The one webhook `identifier` (an id, else a name) names among those `caller` may see:
+  // kNotFound if none, kInvalidArgument if the name is used in several orgs.
+  absl::StatusOr<const v1::Webhook*> Resolve(const Principal& caller,
+                                             absl::string_view identifier) const;
+
+  // One page of the webhooks `caller` may see that `query` selects, redacted, with its
+  // pagination. Costs about the same at any offset for a query of every org.
+  v1::SearchWebhooksResponse Search(const Principal& caller, const SearchQuery& query) const;
+
+  // Calls `visit` with every webhook, in no particular order.
+  void ForEach(const std::function<void(const v1::Webhook&)>& visit) const;
+
+ private:
+  // Where a webhook sorts under one sort field; the id breaks ties so pages are stable.
+  struct SortKey {
+    int64_t number = 0;
+    std::string text;                      // The lower-cased name under NAME, else empty.
+    const v1::Webhook* webhook = nullptr;  // In by_id_, a node map, so its address is stable.
+    bool operator<(const SortKey& other) const;
+  };
+  static constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED,
+                                                               v1::NAME};
+  static SortKey KeyFor(v1::SortField field, const v1::Webhook& webhook);
+
+  // The webhooks `caller` may see whose id, or else whose name, is `identifier`.
+  std::vector<const v1::Webhook*> FindVisible(const Principal& caller,
+                                              absl::string_view identifier) const;
+  void Index(const v1::Webhook& webhook);
+  void Unindex(const v1::Webhook& webhook);
+
+  // Every webhook, secrets in clear. A node map: the indexes below point into it.
+  absl::node_hash_map<std::string, v1::Webhook> by_id_;
+  absl::flat_hash_map<std::string, const v1::Webhook*> by_org_;
+  absl::flat_hash_map<std::string, absl::InlinedVector<const v1::Webhook*, 1>> by_name_;
+  // Every webhook in the order of each entry of kSortFields.
+  std::array<absl::btree_set<SortKey>, kSortFields.size()> order_;
+  int64_t disabled_count_ = 0;
+};
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_

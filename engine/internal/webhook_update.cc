@@ -1,0 +1,154 @@
+#include "engine/internal/webhook_update.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "engine/base/status_macros.h"
+#include "engine/redaction.h"
+#include "google/protobuf/struct.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+absl::Status UrlParamsFromJson(const google::protobuf::Struct& json,
+                               google::protobuf::Map<std::string, std::string>* params) {
+  params->clear();
+  for (const auto& [key, value] : json.fields()) {
+    if (value.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(absl::StrCat("url_params.", key, " must be a string"));
+    }
+    (*params)[key] = value.string_value();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HeadersFromJson(const google::protobuf::ListValue& json,
+                             google::protobuf::RepeatedPtrField<v1::KeyValue>* headers) {
+  headers->Clear();
+  for (int i = 0; i < json.values_size(); ++i) {
+    const auto& fields = json.values(i).struct_value().fields();
+    const auto key = fields.find("key");
+    const auto value = fields.find("value");
+    if (fields.size() != 2 || key == fields.end() || value == fields.end() ||
+        key->second.kind_case() != google::protobuf::Value::kStringValue ||
+        value->second.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "additional_headers[", i, "] must be an object with string fields key and value"));
+    }
+    v1::KeyValue* header = headers->Add();
+    header->set_key(key->second.string_value());
+    header->set_value(value->second.string_value());
+  }
+  return absl::OkStatus();
+}
+
+// A secret sent back as "***" (as a search shows it) keeps the stored secret of the same
+// configuration; any other "***" is refused by validation.
+void RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
+  auto keep = [](const std::string& old_value, std::string* value) {
+    if (*value == kRedacted) *value = old_value;
+  };
+  const v1::WebhookAuthentication& old_auth = stored.authentication();
+  if (updated->has_authentication() && stored.has_authentication() &&
+      updated->authentication().kind_case() == old_auth.kind_case()) {
+    v1::WebhookAuthentication* auth = updated->mutable_authentication();
+    switch (auth->kind_case()) {
+      case v1::WebhookAuthentication::kAPIKEY:
+        keep(old_auth.api_key().value(), auth->mutable_api_key()->mutable_value());
+        break;
+      case v1::WebhookAuthentication::kBASICAUTH:
+        keep(old_auth.basic_auth().password(), auth->mutable_basic_auth()->mutable_password());
+        break;
+      case v1::WebhookAuthentication::kBEARERTOKEN:
+        keep(old_auth.bearer_token(), auth->mutable_bearer_token());
+        break;
+      case v1::WebhookAuthentication::kOAUTH2:
+        keep(old_auth.oauth2().client_secret(), auth->mutable_oauth2()->mutable_client_secret());
+        break;
+      case v1::WebhookAuthentication::KIND_NOT_SET:
+        break;
+    }
+  }
+  if (updated->has_signature_verification() && stored.has_signature_verification()) {
+    keep(stored.signature_verification().secret(),
+         updated->mutable_signature_verification()->mutable_secret());
+  }
+}
+
+}  // namespace
+
+v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
+  v1::Webhook webhook;
+  webhook.set_name(request.name());
+  if (request.has_description()) webhook.set_description(request.description());
+  webhook.set_url(request.url());
+  *webhook.mutable_url_params() = request.url_params();
+  *webhook.mutable_events() = request.events();
+  if (request.has_authentication()) *webhook.mutable_authentication() = request.authentication();
+  if (request.has_signature_verification()) {
+    *webhook.mutable_signature_verification() = request.signature_verification();
+  }
+  *webhook.mutable_additional_headers() = request.additional_headers();
+  if (request.has_storage_destination()) {
+    *webhook.mutable_storage_destination() = request.storage_destination();
+  }
+  if (request.has_status()) webhook.set_status(request.status());
+  return webhook;
+}
+
+// Applies `request` to a copy of `stored`: first reset_options, then every field given.
+absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
+                                        const v1::UpdateWebhookRequest& request) {
+  v1::Webhook updated = stored;
+  for (int i = 0; i < request.reset_options_size(); ++i) {
+    const std::string field = absl::StrCat("reset_options[", i, "]");
+    bool conflict = false;
+    switch (request.reset_options(i)) {
+      case v1::AUTHENTICATION:
+        conflict = request.has_authentication();
+        updated.clear_authentication();
+        break;
+      case v1::SIGNATURE_VERIFICATION:
+        conflict = request.has_signature_verification();
+        updated.clear_signature_verification();
+        break;
+      case v1::STORAGE_DESTINATION:
+        conflict = request.has_storage_destination();
+        updated.clear_storage_destination();
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, " must be AUTHENTICATION, SIGNATURE_VERIFICATION or STORAGE_DESTINATION"));
+    }
+    if (conflict) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " removes ",
+                                                     v1::ResetOption_Name(request.reset_options(i)),
+                                                     ", which the same request also sets"));
+    }
+  }
+  if (request.has_name()) updated.set_name(request.name());
+  if (request.has_description()) updated.set_description(request.description());
+  if (request.has_url()) updated.set_url(request.url());
+  if (request.has_url_params()) {
+    RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), updated.mutable_url_params()));
+  }
+  if (!request.events().empty()) *updated.mutable_events() = request.events();
+  if (request.has_authentication()) *updated.mutable_authentication() = request.authentication();
+  if (request.has_signature_verification()) {
+    *updated.mutable_signature_verification() = request.signature_verification();
+  }
+  if (request.has_storage_destination()) {
+    *updated.mutable_storage_destination() = request.storage_destination();
+  }
+  if (request.has_additional_headers()) {
+    RETURN_IF_ERROR(
+        HeadersFromJson(request.additional_headers(), updated.mutable_additional_headers()));
+  }
+  if (request.has_status()) updated.set_status(request.status());
+  RestoreRedactedSecrets(stored, &updated);
+  return updated;
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks

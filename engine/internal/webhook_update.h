@@ -1,0 +1,27 @@
+// Webhooks from requests: a new webhook from a create request, and an update merged into a
+// stored webhook. Neither validates the result (ValidateWebhook does) nor sets ids, orgs,
+// times or authors (the engine does).
+#ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_UPDATE_H_
+#define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_UPDATE_H_
+
+#include "absl/status/statusor.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// The configuration a create request gives, field for field.
+v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request);
+
+// `stored` with `request` applied: first the configurations named in reset_options are
+// removed, then every field the request gives replaces the stored one (url_params: {} and
+// additional_headers: [] clear them). A secret given as "***" keeps the stored secret of the
+// same configuration. kInvalidArgument for an unknown reset option, a reset option whose
+// configuration the same request sets, or a url_params value or header that is not a string.
+absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
+                                        const v1::UpdateWebhookRequest& request);
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_UPDATE_H_

@@ -1,0 +1,106 @@
+#include "engine/internal/webhook_update.h"
+
+#include "engine/base/json_codec.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+using ::webhooks::testing::StatusIs;
+
+template <typename Message>
+Message Parse(absl::string_view json) {
+  Message message;
+  const absl::Status parsed = FromJson(json, &message);
+  EXPECT_TRUE(parsed.ok()) << parsed;
+  return message;
+}
+
+v1::Webhook Stored() {
+  return Parse<v1::Webhook>(R"({"id":"w1","name":"hook","url":"https://example.com/a",
+      "url_params":{"k":"v"},"events":["LIVEBOARD_SCHEDULE"],
+      "authentication":{"BEARER_TOKEN":"old-token"},
+      "signature_verification":{"type":"HMAC_SHA256","header":"X-Sig","algorithm":"SHA256",
+                                "secret":"old-secret"},
+      "additional_headers":[{"key":"X-A","value":"1"}]})");
+}
+
+TEST(WebhookFromRequestTest, CopiesEveryConfiguredField) {
+  const auto request = Parse<v1::CreateWebhookRequest>(R"({"name":"hook","description":"d",
+      "url":"https://example.com/a","url_params":{"k":"v"},"events":["LIVEBOARD_SCHEDULE"],
+      "authentication":{"BEARER_TOKEN":"t"},"additional_headers":[{"key":"X-A","value":"1"}]})");
+  EXPECT_EQ(ToJson(WebhookFromRequest(request)),
+            ToJson(Parse<v1::Webhook>(R"({"name":"hook","description":"d",
+      "url":"https://example.com/a","url_params":{"k":"v"},"events":["LIVEBOARD_SCHEDULE"],
+      "authentication":{"BEARER_TOKEN":"t"},"additional_headers":[{"key":"X-A","value":"1"}]})")));
+}
+
+TEST(ApplyUpdateTest, ChangesOnlyTheFieldsGiven) {
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      Stored(), Parse<v1::UpdateWebhookRequest>(
+                    R"({"webhook_identifier":"hook","name":"renamed","url_params":{}})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  v1::Webhook expected = Stored();
+  expected.set_name("renamed");
+  expected.clear_url_params();
+  EXPECT_EQ(ToJson(*updated), ToJson(expected));
+}
+
+TEST(ApplyUpdateTest, RedactedSecretsKeepTheStoredOnes) {
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "authentication":{"BEARER_TOKEN":"***"},
+          "signature_verification":{"type":"HMAC_SHA256","header":"X-New","algorithm":"SHA256",
+                                    "secret":"***"}})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->authentication().bearer_token(), "old-token");
+  EXPECT_EQ(updated->signature_verification().secret(), "old-secret");
+  EXPECT_EQ(updated->signature_verification().header(), "X-New");
+}
+
+TEST(ApplyUpdateTest, RedactedSecretOfAnotherKindStaysRedacted) {
+  // "***" for a kind of authentication the webhook did not have keeps nothing (validation
+  // then refuses it).
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      Stored(), Parse<v1::UpdateWebhookRequest>(
+                    R"({"webhook_identifier":"hook","authentication":{"API_KEY":
+                        {"key":"X-Key","value":"***"}}})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->authentication().api_key().value(), "***");
+}
+
+TEST(ApplyUpdateTest, ResetOptionsRemoveConfigurations) {
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "reset_options":["AUTHENTICATION","SIGNATURE_VERIFICATION"],"additional_headers":[]})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_FALSE(updated->has_authentication());
+  EXPECT_FALSE(updated->has_signature_verification());
+  EXPECT_TRUE(updated->additional_headers().empty());
+}
+
+TEST(ApplyUpdateTest, RefusesAResetOfWhatTheRequestSets) {
+  EXPECT_THAT(
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "reset_options":["AUTHENTICATION"],"authentication":{"BEARER_TOKEN":"t"}})")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "reset_options[0] removes AUTHENTICATION, which the same request also sets"));
+}
+
+TEST(ApplyUpdateTest, RefusesValuesThatAreNotStrings) {
+  EXPECT_THAT(ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
+                                        R"({"webhook_identifier":"hook","url_params":{"n":1}})")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "url_params.n must be a string"));
+  EXPECT_THAT(
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
+                                R"({"webhook_identifier":"hook","additional_headers":[{"key":1}]})")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "additional_headers[0] must be an object with string fields key and value"));
+}
+
+}  // namespace
+}  // namespace engine_internal
+}  // namespace webhooks
