@@ -14,9 +14,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/base/json_codec.h"
 #include "engine/base/uri_encoding.h"
+#include "engine/http/oauth2_token.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace webhooks {
@@ -30,6 +30,8 @@ constexpr char kJwtBearerGrant[] = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 constexpr absl::Duration kJwtLifetime = absl::Hours(1);
 // Tokens are renewed this long before they expire.
 constexpr absl::Duration kRenewBefore = absl::Minutes(5);
+// The key of this server's own token in server_token_.
+constexpr char kServerToken[] = "";
 
 struct PkeyDeleter {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
@@ -187,7 +189,11 @@ absl::StatusOr<GcpOptions> LoadGcpServiceAccount(const std::string& key_file) {
 }
 
 GcsStorage::GcsStorage(GcpOptions options, HttpTransport& transport, const Clock& clock)
-    : options_(std::move(options)), transport_(transport), clock_(clock) {}
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      server_token_(clock, kRenewBefore),
+      service_account_tokens_(clock, kRenewBefore) {}
 
 void GcsStorage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
                      Callback done) {
@@ -229,14 +235,7 @@ HttpRequest GcsStorage::NewRequest(std::string url,
 }
 
 void GcsStorage::ServerToken(TokenCallback done) {
-  std::optional<std::string> kept;  // `done` runs without the lock: it may come back here.
-  {
-    absl::MutexLock lock(&mu_);
-    if (server_token_.has_value() && clock_.Now() < server_token_->renew_after) {
-      kept = server_token_->access_token;
-    }
-  }
-  if (kept.has_value()) {
+  if (std::optional<std::string> kept = server_token_.Get(kServerToken)) {
     done(*std::move(kept));
     return;
   }
@@ -262,22 +261,14 @@ void GcsStorage::ServerToken(TokenCallback done) {
                         absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
       return;
     }
-    const google::protobuf::Struct json = ParseJson(response->body);
-    std::string token = StringField(json, "access_token");
-    if (token.empty()) {
+    std::optional<AccessToken> token = ParseAccessToken(response->body, kJwtLifetime);
+    if (!token.has_value()) {
       done(
           absl::UnavailableError(absl::StrCat(where, " failed: HTTP 200 without an access_token")));
       return;
     }
-    const auto expires_in = json.fields().find("expires_in");
-    const absl::Duration lifetime = expires_in != json.fields().end()
-                                        ? absl::Seconds(expires_in->second.number_value())
-                                        : kJwtLifetime;
-    {
-      absl::MutexLock lock(&mu_);
-      server_token_ = Token{token, now + lifetime - kRenewBefore};
-    }
-    done(std::move(token));
+    server_token_.Put(kServerToken, token->value, now + token->lifetime);
+    done(std::move(token->value));
   });
 }
 
@@ -288,15 +279,7 @@ void GcsStorage::ServiceAccountToken(const std::string& email, TokenCallback don
         "with (set --gcp_credentials_file)"));
     return;
   }
-  std::optional<std::string> kept;  // `done` runs without the lock: it may come back here.
-  {
-    absl::MutexLock lock(&mu_);
-    const auto it = service_account_tokens_.find(email);
-    if (it != service_account_tokens_.end() && clock_.Now() < it->second.renew_after) {
-      kept = it->second.access_token;
-    }
-  }
-  if (kept.has_value()) {
+  if (std::optional<std::string> kept = service_account_tokens_.Get(email)) {
     done(*std::move(kept));
     return;
   }
@@ -326,10 +309,8 @@ void GcsStorage::ServiceAccountToken(const std::string& email, TokenCallback don
             if (response->status == 401) {
               // This server's token ended early (revoked, or clocks apart): the next try gets a
               // new one.
-              absl::MutexLock lock(&mu_);
-              if (server_token_.has_value() && server_token_->access_token == server_token) {
-                server_token_.reset();
-              }
+              server_token_.Drop(kServerToken,
+                                 [&](const std::string& kept) { return kept == server_token; });
               code = absl::StatusCode::kUnavailable;
             }
             done(absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
@@ -345,10 +326,7 @@ void GcsStorage::ServiceAccountToken(const std::string& email, TokenCallback don
           absl::Time expires = now + options_.token_lifetime;
           std::string error;
           absl::ParseTime(absl::RFC3339_full, StringField(json, "expireTime"), &expires, &error);
-          {
-            absl::MutexLock lock(&mu_);
-            service_account_tokens_[email] = Token{token, expires - kRenewBefore};
-          }
+          service_account_tokens_.Put(email, token, expires);
           done(std::move(token));
         });
   });
@@ -381,11 +359,7 @@ void GcsStorage::Upload(const v1::GcpGcsConfig& config, const std::string& token
         absl::StatusCode code = StorageErrorCode(response->status);
         if (response->status == 401) {
           // The service account's token ended early: the next try impersonates it again.
-          absl::MutexLock lock(&mu_);
-          const auto it = service_account_tokens_.find(email);
-          if (it != service_account_tokens_.end() && it->second.access_token == token) {
-            service_account_tokens_.erase(it);
-          }
+          service_account_tokens_.Drop(email, [&](const std::string& kept) { return kept == token; });
           code = absl::StatusCode::kUnavailable;
         }
         done(absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response))));

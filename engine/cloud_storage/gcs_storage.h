@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/http/expiring_cache.h"
 #include "engine/http/http_transport.h"
 #include "engine/cloud_storage/object_storage.h"
 
@@ -89,18 +90,11 @@ class GcsStorage final : public ObjectStorage {
   HttpRequest NewRequest(std::string url, std::vector<std::pair<std::string, std::string>> headers,
                          std::string body) const;
 
-  struct Token {
-    std::string access_token;
-    absl::Time renew_after;
-  };
-
   const GcpOptions options_;
   HttpTransport& transport_;
   const Clock& clock_;
-  absl::Mutex mu_;
-  std::optional<Token> server_token_ ABSL_GUARDED_BY(mu_);
-  // By service account email.
-  absl::flat_hash_map<std::string, Token> service_account_tokens_ ABSL_GUARDED_BY(mu_);
+  ExpiringCache<std::string> server_token_;  // This server's own token, at one key.
+  ExpiringCache<std::string> service_account_tokens_;  // By service account email.
 };
 
 }  // namespace webhooks

@@ -112,7 +112,10 @@ absl::StatusOr<AwsCredentials> LoadAwsCredentials(const std::string& file,
 }
 
 S3Storage::S3Storage(AwsOptions options, HttpTransport& transport, const Clock& clock)
-    : options_(std::move(options)), transport_(transport), clock_(clock) {}
+    : options_(std::move(options)),
+      transport_(transport),
+      clock_(clock),
+      sessions_(clock, absl::Minutes(5)) {}
 
 void S3Storage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
                     Callback done) {
@@ -146,15 +149,7 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
     return;
   }
   const std::string cache_key = SessionKey(config);
-  std::optional<AwsCredentials> cached;
-  {
-    absl::MutexLock lock(&mu_);
-    const auto it = sessions_.find(cache_key);
-    if (it != sessions_.end() && clock_.Now() < it->second.renew_after) {
-      cached = it->second.credentials;
-    }
-  }
-  if (cached.has_value()) {  // Called without the lock: `done` may come back here.
+  if (std::optional<AwsCredentials> cached = sessions_.Get(cache_key)) {
     done(*std::move(cached));
     return;
   }
@@ -209,10 +204,7 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
     if (credentials) {
       absl::ParseTime(absl::RFC3339_full, credentials->get("Expiration", ""), &expires, &error);
     }
-    {
-      absl::MutexLock lock(&mu_);
-      sessions_[cache_key] = {role, expires - absl::Minutes(5)};
-    }
+    sessions_.Put(cache_key, role, expires);
     done(std::move(role));
   });
 }
@@ -264,8 +256,7 @@ void S3Storage::PutObject(const v1::AwsS3Config& config, const AwsCredentials& r
         if (error == "ExpiredToken" || error == "InvalidToken") {
           // The role's session ended early (revoked, or clocks apart): the next try assumes the
           // role again.
-          absl::MutexLock lock(&mu_);
-          sessions_.erase(session);
+          sessions_.Drop(session);
           code = absl::StatusCode::kUnavailable;
         }
         done(absl::Status(code, absl::StrCat(where, " failed: ", AwsErrorText(*response))));

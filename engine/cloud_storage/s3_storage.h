@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "engine/cloud_storage/aws_sigv4.h"
 #include "engine/base/clock.h"
+#include "engine/http/expiring_cache.h"
 #include "engine/http/http_transport.h"
 #include "engine/cloud_storage/object_storage.h"
 
@@ -75,17 +76,11 @@ class S3Storage final : public ObjectStorage {
   void PutObject(const v1::AwsS3Config& config, const engine_internal::AwsCredentials& role,
                  StorageObject object, std::function<void(absl::Status)> done);
 
-  struct Session {
-    engine_internal::AwsCredentials credentials;
-    absl::Time renew_after;
-  };
-
   const AwsOptions options_;
   HttpTransport& transport_;
   const Clock& clock_;
-  absl::Mutex mu_;
-  // By role ARN, external ID and region.
-  absl::flat_hash_map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
+  // Role credentials by role ARN, external ID and region, renewed 5 minutes before they expire.
+  ExpiringCache<engine_internal::AwsCredentials> sessions_;
 };
 
 }  // namespace webhooks
