@@ -1,0 +1,148 @@
+#include "engine/delivery/job_table.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+absl::Time Created(const Job& job) {
+  return absl::FromUnixMillis(job.record.creation_time_in_millis());
+}
+
+}  // namespace
+
+state::StoredJob Job::ToStored() const {
+  state::StoredJob stored;
+  *stored.mutable_record() = record;
+  stored.set_org_id(owner.org_id);
+  stored.set_webhook_id(owner.webhook_id);
+  stored.set_webhook_name(owner.webhook_name);
+  stored.set_boundary(boundary);
+  if (body != nullptr) stored.set_body(*body);
+  if (upload != nullptr) *stored.mutable_upload() = *upload;
+  stored.set_next_attempt_millis(absl::ToUnixMillis(next_attempt));
+  return stored;
+}
+
+Job Job::FromStored(const state::StoredJob& stored) {
+  Job job;
+  job.record = stored.record();
+  job.owner = {stored.org_id(), stored.webhook_id(), stored.webhook_name()};
+  job.boundary = stored.boundary();
+  if (!stored.body().empty()) job.body = std::make_shared<const std::string>(stored.body());
+  if (stored.has_upload()) {
+    job.upload = std::make_shared<const state::PendingUpload>(stored.upload());
+  }
+  job.next_attempt = absl::FromUnixMillis(stored.next_attempt_millis());
+  return job;
+}
+
+void JobTable::Insert(Job job) {
+  const std::string id = job.record.id();
+  if (const auto old = jobs_.find(id); old != jobs_.end()) Remove(old);
+  if (job.unfinished()) {
+    ++pending_;
+    due_.emplace(job.next_attempt, id);
+  }
+  by_creation_.emplace(Created(job), id);
+  jobs_.emplace(id, std::move(job));
+}
+
+void JobTable::Apply(const state::StateRecord& record) {
+  switch (record.change_case()) {
+    case state::StateRecord::kPutJob:
+      Insert(Job::FromStored(record.put_job()));
+      break;
+    case state::StateRecord::kUpdateJob:
+      ApplyUpdate(record.update_job());
+      break;
+    case state::StateRecord::kUploadedJob:
+      ApplyUploaded(record.uploaded_job());
+      break;
+    default:
+      break;
+  }
+}
+
+void JobTable::ApplyUpdate(const state::JobUpdate& update) {
+  const auto it = jobs_.find(update.id());
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  const bool was_unfinished = job.unfinished();
+  due_.erase({job.next_attempt, job.record.id()});
+  job.record.set_status(update.status());
+  job.record.set_try_count(update.try_count());
+  job.record.set_detail(update.detail());
+  job.next_attempt = absl::FromUnixMillis(update.next_attempt_millis());
+  if (job.unfinished()) {
+    due_.emplace(job.next_attempt, job.record.id());
+  } else {
+    job.body.reset();
+    job.upload.reset();
+    if (was_unfinished) --pending_;
+  }
+}
+
+void JobTable::ApplyUploaded(const state::JobUploaded& uploaded) {
+  const auto it = jobs_.find(uploaded.id());
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  job.boundary = uploaded.boundary();
+  job.body = std::make_shared<const std::string>(uploaded.body());
+  job.upload.reset();
+}
+
+const Job* JobTable::Find(const std::string& id) const {
+  const auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+const Job* JobTable::PopDue(absl::Time now) {
+  if (due_.empty() || due_.begin()->first > now) return nullptr;
+  const Job* job = &jobs_.at(due_.begin()->second);
+  due_.erase(due_.begin());
+  return job;
+}
+
+std::optional<absl::Time> JobTable::NextDue() const {
+  if (due_.empty()) return std::nullopt;
+  return due_.begin()->first;
+}
+
+void JobTable::Prune(absl::Time cutoff) {
+  for (auto it = by_creation_.begin(); it != by_creation_.end() && it->first < cutoff;) {
+    const auto job = jobs_.find(it->second);
+    if (job->second.unfinished()) {
+      ++it;  // Still being delivered; kept until it finishes.
+      continue;
+    }
+    jobs_.erase(job);
+    it = by_creation_.erase(it);
+  }
+}
+
+std::vector<v1::ChannelHistoryJob> JobTable::History(
+    const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep) const {
+  std::vector<v1::ChannelHistoryJob> found;
+  for (auto it = by_creation_.rbegin(); it != by_creation_.rend(); ++it) {
+    const Job& job = jobs_.at(it->second);
+    if (keep(job.owner, job.record)) found.push_back(job.record);
+  }
+  return found;
+}
+
+void JobTable::ForEach(const std::function<void(const Job&)>& visit) const {
+  for (const auto& [id, job] : jobs_) visit(job);
+}
+
+void JobTable::Remove(absl::node_hash_map<std::string, Job>::iterator it) {
+  const Job& job = it->second;
+  if (job.unfinished()) {
+    due_.erase({job.next_attempt, job.record.id()});
+    --pending_;
+  }
+  by_creation_.erase({Created(job), job.record.id()});
+  jobs_.erase(it);
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks

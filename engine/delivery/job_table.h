@@ -1,0 +1,95 @@
+// JobTable: the delivery jobs kept (unfinished ones until they finish, finished ones for the
+// history retention), with the schedule of their next attempts and the history order. It
+// applies the same records that the state store replays, so a restart rebuilds it exactly.
+//
+// Not thread-safe: the DeliveryService guards it with its lock.
+#ifndef WEBHOOKS_ENGINE_DELIVERY_JOB_TABLE_H_
+#define WEBHOOKS_ENGINE_DELIVERY_JOB_TABLE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/time/time.h"
+#include "proto/delivery.pb.h"
+#include "proto/state.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// Facts about a job that the engine filters history by.
+struct JobOwner {
+  std::string org_id;
+  std::string webhook_id;
+  std::string webhook_name;
+};
+
+struct Job {
+  v1::ChannelHistoryJob record;
+  JobOwner owner;
+  std::string boundary;
+  std::shared_ptr<const std::string> body;  // Dropped once the job is finished.
+  // Set until the files of a job for a storage destination are uploaded (body is null then).
+  std::shared_ptr<const state::PendingUpload> upload;
+  absl::Time next_attempt;
+
+  bool unfinished() const {
+    return record.status() == v1::ChannelHistoryJob::PENDING ||
+           record.status() == v1::ChannelHistoryJob::RETRY;
+  }
+  // The record that recreates this job.
+  state::StoredJob ToStored() const;
+  static Job FromStored(const state::StoredJob& stored);
+};
+
+class JobTable {
+ public:
+  // Adds `job`, replacing a job with its id (the later record wins), and schedules it if it
+  // is unfinished.
+  void Insert(Job job);
+  // Applies a put_job, update_job or uploaded_job record; ignores records of unknown jobs.
+  void Apply(const state::StateRecord& record);
+  // Records the outcome `update` of an attempt on its job.
+  void ApplyUpdate(const state::JobUpdate& update);
+  // The job's uploads are done: from now on it sends `uploaded.body()`.
+  void ApplyUploaded(const state::JobUploaded& uploaded);
+
+  // The job with id `id`, or null.
+  const Job* Find(const std::string& id) const;
+  // Takes the earliest job due at `now` off the schedule (it is back on it once ApplyUpdate
+  // records a RETRY) and returns it; null if none is due.
+  const Job* PopDue(absl::Time now);
+  // When the next attempt is due, if any is scheduled.
+  std::optional<absl::Time> NextDue() const;
+  // Unfinished jobs, scheduled or in flight.
+  int pending() const { return pending_; }
+
+  // Forgets finished jobs created before `cutoff`.
+  void Prune(absl::Time cutoff);
+  // The jobs that `keep` accepts, newest first.
+  std::vector<v1::ChannelHistoryJob> History(
+      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep) const;
+  // Calls `visit` with every job, in no particular order.
+  void ForEach(const std::function<void(const Job&)>& visit) const;
+
+ private:
+  void Remove(absl::node_hash_map<std::string, Job>::iterator it);
+
+  // Every kept job. A node map, so that memory follows the jobs kept: a Job is about 300
+  // bytes, and a flat map keeps that much in every slot of a table that doubles as the history
+  // grows and never shrinks (up to about twice the slots of the busiest retention window's).
+  absl::node_hash_map<std::string, Job> jobs_;
+  absl::btree_set<std::pair<absl::Time, std::string>> due_;
+  absl::btree_set<std::pair<absl::Time, std::string>> by_creation_;
+  int pending_ = 0;
+};
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_DELIVERY_JOB_TABLE_H_

@@ -1,0 +1,110 @@
+#include "engine/delivery/job_table.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+using HistoryJob = v1::ChannelHistoryJob;
+using ::testing::ElementsAre;
+
+const absl::Time kStart = absl::FromUnixSeconds(1773824614);
+
+Job NewJob(const std::string& id, absl::Time created) {
+  Job job;
+  job.record.set_id(id);
+  job.record.set_status(HistoryJob::PENDING);
+  job.record.set_creation_time_in_millis(absl::ToUnixMillis(created));
+  job.owner = {"0", "w1", "hook"};
+  job.body = std::make_shared<const std::string>("body");
+  job.next_attempt = created;
+  return job;
+}
+
+state::JobUpdate Update(const std::string& id, HistoryJob::Status status, absl::Time next) {
+  state::JobUpdate update;
+  update.set_id(id);
+  update.set_status(status);
+  update.set_try_count(1);
+  update.set_detail(status == HistoryJob::SUCCESS ? "" : "HTTP 500");
+  update.set_next_attempt_millis(absl::ToUnixMillis(next));
+  return update;
+}
+
+std::vector<std::string> Ids(const std::vector<HistoryJob>& jobs) {
+  std::vector<std::string> ids;
+  for (const HistoryJob& job : jobs) ids.push_back(job.id());
+  return ids;
+}
+
+TEST(JobTableTest, SchedulesUnfinishedJobsInOrder) {
+  JobTable table;
+  table.Insert(NewJob("b", kStart + absl::Seconds(2)));
+  table.Insert(NewJob("a", kStart + absl::Seconds(1)));
+  EXPECT_EQ(table.pending(), 2);
+  EXPECT_EQ(table.NextDue(), kStart + absl::Seconds(1));
+  EXPECT_EQ(table.PopDue(kStart), nullptr);
+  EXPECT_EQ(table.PopDue(kStart + absl::Seconds(5))->record.id(), "a");
+  EXPECT_EQ(table.PopDue(kStart + absl::Seconds(5))->record.id(), "b");
+  EXPECT_EQ(table.PopDue(kStart + absl::Seconds(5)), nullptr);
+  EXPECT_EQ(table.pending(), 2);  // Popped jobs are in flight, still unfinished.
+
+  table.ApplyUpdate(Update("a", HistoryJob::RETRY, kStart + absl::Minutes(1)));
+  EXPECT_EQ(table.NextDue(), kStart + absl::Minutes(1));
+  table.ApplyUpdate(Update("b", HistoryJob::SUCCESS, kStart));
+  EXPECT_EQ(table.pending(), 1);
+  EXPECT_EQ(table.Find("b")->body, nullptr);  // A finished job drops its body.
+  EXPECT_EQ(table.Find("b")->record.status(), HistoryJob::SUCCESS);
+}
+
+TEST(JobTableTest, ReplayedRecordsRebuildTheSameTable) {
+  JobTable table;
+  Job job = NewJob("a", kStart);
+  job.upload = std::make_shared<const state::PendingUpload>();
+  job.body.reset();
+  state::StateRecord put;
+  *put.mutable_put_job() = job.ToStored();
+  table.Apply(put);
+  state::StateRecord uploaded;
+  uploaded.mutable_uploaded_job()->set_id("a");
+  uploaded.mutable_uploaded_job()->set_boundary("xyz");
+  uploaded.mutable_uploaded_job()->set_body("posted");
+  table.Apply(uploaded);
+  EXPECT_EQ(table.Find("a")->upload, nullptr);
+  EXPECT_EQ(*table.Find("a")->body, "posted");
+  // The same job recorded again (in a snapshot and after it): the later record wins, once.
+  table.Apply(put);
+  EXPECT_EQ(table.pending(), 1);
+  EXPECT_NE(table.Find("a")->upload, nullptr);
+  state::StateRecord update;
+  *update.mutable_update_job() = Update("a", HistoryJob::FAILED, kStart);
+  table.Apply(update);
+  EXPECT_EQ(table.pending(), 0);
+  EXPECT_EQ(table.NextDue(), std::nullopt);
+  update.mutable_update_job()->set_id("unknown");
+  table.Apply(update);  // Ignored.
+}
+
+TEST(JobTableTest, HistoryIsNewestFirstAndPruneKeepsUnfinishedJobs) {
+  JobTable table;
+  table.Insert(NewJob("old", kStart));
+  table.Insert(NewJob("old-pending", kStart + absl::Seconds(1)));
+  table.Insert(NewJob("new", kStart + absl::Hours(80)));
+  table.ApplyUpdate(Update("old", HistoryJob::SUCCESS, kStart));
+  const auto all = [](const JobOwner&, const HistoryJob&) { return true; };
+  EXPECT_THAT(Ids(table.History(all)), ElementsAre("new", "old-pending", "old"));
+  table.Prune(kStart + absl::Hours(8));
+  EXPECT_THAT(Ids(table.History(all)), ElementsAre("new", "old-pending"));
+  EXPECT_THAT(Ids(table.History([](const JobOwner&, const HistoryJob& job) {
+                return job.id() == "new";
+              })),
+              ElementsAre("new"));
+}
+
+}  // namespace
+}  // namespace engine_internal
+}  // namespace webhooks

@@ -1,0 +1,67 @@
+#include "engine/delivery/oauth2_tokens.h"
+
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "engine/http/oauth2_token.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+OAuth2Tokens::OAuth2Tokens(HttpTransport& transport, const Clock& clock, absl::Duration timeout,
+                           std::string user_agent)
+    : transport_(transport),
+      clock_(clock),
+      timeout_(timeout),
+      user_agent_(std::move(user_agent)),
+      // Renewed a little early so a token never expires on its way to the receiver.
+      tokens_(clock, absl::Seconds(30)) {}
+
+void OAuth2Tokens::Get(const std::string& webhook_id, const v1::OAuth2Authentication& oauth,
+                       Callback done) {
+  if (std::optional<Kept> kept = tokens_.Get(webhook_id);
+      kept.has_value() && kept->url == oauth.authorization_url() &&
+      kept->client_id == oauth.client_id() && kept->client_secret == oauth.client_secret()) {
+    done(std::move(kept->access_token));
+    return;
+  }
+  HttpRequest request;
+  request.url = oauth.authorization_url();
+  request.timeout = timeout_;
+  request.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded"},
+      {"Accept", "application/json"},
+      {"User-Agent", user_agent_},
+      {"Authorization",
+       absl::StrCat("Basic ", absl::Base64Escape(
+                                  absl::StrCat(oauth.client_id(), ":", oauth.client_secret())))},
+  };
+  request.body = "grant_type=client_credentials";
+  // A URL for messages: no query (it may hold keys).
+  const std::string url = oauth.authorization_url();
+  const std::string where =
+      absl::StrCat("OAuth2 token request to ", url.substr(0, url.find('?')));
+  transport_.Send(std::move(request), [this, webhook_id, oauth, where, done = std::move(done)](
+                                          absl::StatusOr<HttpResponse> response) {
+    if (!response.ok()) {
+      done(absl::Status(response.status().code(),
+                        absl::StrCat(where, " failed: ", response.status().message())));
+      return;
+    }
+    std::optional<AccessToken> token;
+    if (response->status == 200) token = ParseAccessToken(response->body, absl::Hours(1));
+    if (!token.has_value()) {
+      done(absl::UnavailableError(
+          absl::StrCat(where, " failed: HTTP ", response->status, " without an access_token")));
+      return;
+    }
+    tokens_.Put(webhook_id,
+                {oauth.authorization_url(), oauth.client_id(), oauth.client_secret(), token->value},
+                clock_.Now() + token->lifetime);
+    done(std::move(token->value));
+  });
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks

@@ -1,0 +1,55 @@
+// OAuth2Tokens: the access tokens of webhooks with OAUTH2 authentication, fetched with the
+// client-credentials grant (RFC 6749 section 4.4, the client authenticated with HTTP Basic)
+// and kept until shortly before they expire.
+//
+// Thread-safe.
+#ifndef WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_
+#define WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/base/clock.h"
+#include "engine/http/expiring_cache.h"
+#include "engine/http/http_transport.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+class OAuth2Tokens {
+ public:
+  using Callback = std::function<void(absl::StatusOr<std::string>)>;
+
+  // Not owned; must outlive this. Token requests get `timeout` and `user_agent`.
+  OAuth2Tokens(HttpTransport& transport, const Clock& clock, absl::Duration timeout,
+               std::string user_agent);
+
+  // Calls `done`, on any thread, with an access token for `oauth`: the one kept for
+  // `webhook_id` if it was issued for the same URL and client, else a new one. Errors name the
+  // token URL without its query and say what failed; a refusal or an answer without a token is
+  // kUnavailable, so the delivery is tried again.
+  void Get(const std::string& webhook_id, const v1::OAuth2Authentication& oauth, Callback done);
+
+  // The receiver refused `webhook_id`'s token (HTTP 401): the next Get fetches a new one.
+  void Refused(const std::string& webhook_id) { tokens_.Drop(webhook_id); }
+
+ private:
+  struct Kept {
+    std::string url, client_id, client_secret;  // What the token was issued for.
+    std::string access_token;
+  };
+
+  HttpTransport& transport_;
+  const Clock& clock_;
+  const absl::Duration timeout_;
+  const std::string user_agent_;
+  ExpiringCache<Kept> tokens_;  // By webhook id.
+};
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_

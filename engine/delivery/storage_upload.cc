@@ -1,0 +1,105 @@
+#include "engine/delivery/storage_upload.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "engine/base/json_codec.h"
+#include "engine/delivery/attempt_outcome.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+std::string ContentType(const v1::EventFile& file) {
+  return file.mime_type().empty() ? "application/octet-stream" : file.mime_type();
+}
+
+std::vector<StorageObject> UploadObjects(
+    const v1::Webhook& webhook, absl::string_view event_id, absl::Time created,
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files) {
+  std::vector<StorageObject> objects;
+  for (const v1::EventFile& file : files) {
+    objects.push_back({ObjectKey(webhook.storage_destination(), webhook.org().id(), created,
+                                 event_id, file.name()),
+                       ContentType(file), file.content()});
+  }
+  return objects;
+}
+
+absl::StatusOr<v1::EventFile> StorageManifest(
+    const v1::StorageDestination& destination,
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+    const std::vector<std::string>& keys, const std::vector<absl::Status>& results) {
+  v1::StorageManifest manifest;
+  int stored = 0;
+  bool may_pass = false;
+  std::string first_error;
+  for (int i = 0; i < files.size(); ++i) {
+    const v1::EventFile& file = files[i];
+    const absl::Status& status = results[i];
+    v1::StoredFileInfo* info = manifest.add_files();
+    info->set_filename(file.name());
+    info->set_contenttype(ContentType(file));
+    info->set_size(file.content().size());
+    info->set_provider(ProviderName(destination));
+    info->set_bucketname(BucketName(destination));
+    info->set_region(Region(destination));
+    info->set_objectkey(keys[i]);
+    info->set_uploadstatus(status.ok() ? "SUCCESS" : "FAILED");
+    if (status.ok()) {
+      ++stored;
+      continue;
+    }
+    info->set_errormessage(std::string(status.message()));
+    may_pass = may_pass || MayPassOnRetry(status.code());
+    if (first_error.empty()) first_error = std::string(status.message());
+  }
+  if (stored == 0 && !files.empty()) {
+    const std::string detail =
+        absl::StrCat("all file uploads failed (", files.size(),
+                     files.size() == 1 ? " file" : " files", "): ", first_error);
+    return may_pass ? absl::UnavailableError(detail) : absl::FailedPreconditionError(detail);
+  }
+  v1::EventFile attachment;
+  attachment.set_name(kStorageManifestFileName);
+  attachment.set_mime_type("application/json");
+  attachment.set_content(ToJson(manifest));
+  return attachment;
+}
+
+v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
+                                               absl::string_view job_id, absl::Time now,
+                                               absl::string_view application_name) {
+  const v1::StorageDestination& destination = webhook.storage_destination();
+  const std::string file_name = absl::StrCat(
+      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".txt");
+  const std::string key = ObjectKey(destination, webhook.org().id(), now, job_id, file_name);
+  v1::ChannelValidationDetail detail;
+  detail.set_validation_step(v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
+  v1::StorageUploadInfo* info = destination.storage_type() == v1::GCP_GCS
+                                    ? detail.mutable_gcp_gcs_info()
+                                    : detail.mutable_aws_s3_info();
+  info->set_bucket_name(BucketName(destination));
+  info->set_file_name(file_name);
+  info->set_object_key(key);
+
+  absl::Status stored = absl::FailedPreconditionError(kNoObjectStorage);
+  if (storage != nullptr) {
+    absl::Notification done;
+    std::vector<StorageObject> objects = {
+        {key, "text/plain",
+         absl::StrCat("A test file from ", application_name, " checking that webhook ",
+                      webhook.id(), " can store report files (job ", job_id, ").\n")}};
+    storage->Put(destination, std::move(objects),
+                 [&](absl::StatusOr<std::vector<absl::Status>> results) {
+                   stored = results.ok() ? results->at(0) : results.status();
+                   done.Notify();
+                 });
+    done.WaitForNotification();
+  }
+  detail.set_status(stored.ok() ? v1::ChannelValidationDetail::SUCCESS
+                                : v1::ChannelValidationDetail::FAILED);
+  if (!stored.ok()) detail.set_error_message(std::string(stored.message()));
+  return detail;
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks

@@ -1,0 +1,57 @@
+// The storage part of a delivery: where an event's report files go in the webhook's storage
+// destination, the manifest the POST carries instead of them, and validate's upload check.
+#ifndef WEBHOOKS_ENGINE_DELIVERY_STORAGE_UPLOAD_H_
+#define WEBHOOKS_ENGINE_DELIVERY_STORAGE_UPLOAD_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "engine/cloud_storage/object_storage.h"
+#include "proto/delivery.pb.h"
+#include "proto/state.pb.h"
+#include "proto/webhook.pb.h"
+
+namespace webhooks {
+namespace engine_internal {
+
+// The name of the JSON file that lists where the report files went, attached to the POST of
+// a webhook with a storage destination instead of the files.
+inline constexpr char kStorageManifestFileName[] = "storage-manifest.json";
+
+// The error of a storage step on a server started without object storage.
+inline constexpr char kNoObjectStorage[] =
+    "this server stores no report files: it was started without object storage";
+
+// The MIME type a file is sent and stored with.
+std::string ContentType(const v1::EventFile& file);
+
+// The objects that store `files` of event `event_id` (created at `created`) in `webhook`'s
+// storage destination, in order, under the keys of ObjectKey().
+std::vector<StorageObject> UploadObjects(
+    const v1::Webhook& webhook, absl::string_view event_id, absl::Time created,
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
+
+// After the uploads of `files` under `keys` (in order) to `destination` answered `results`:
+// the manifest file to attach to the POST, listing each file as stored or failed. If every file
+// failed, the error instead: kUnavailable if one of the failures may pass when tried again,
+// else kFailedPrecondition.
+absl::StatusOr<v1::EventFile> StorageManifest(
+    const v1::StorageDestination& destination,
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+    const std::vector<std::string>& keys, const std::vector<absl::Status>& results);
+
+// Validate's STORAGE_FILE_UPLOAD_CHECK: stores a small test file for validation job `job_id`
+// in `webhook`'s destination through `storage` (null: this server has none) and reports it.
+// Blocks until the upload has answered.
+v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
+                                               absl::string_view job_id, absl::Time now,
+                                               absl::string_view application_name);
+
+}  // namespace engine_internal
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_ENGINE_DELIVERY_STORAGE_UPLOAD_H_

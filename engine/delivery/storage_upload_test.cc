@@ -1,0 +1,102 @@
+#include "engine/delivery/storage_upload.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_object_storage.h"
+#include "testing/status_matchers.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+using ::webhooks::testing::StatusIs;
+
+const absl::Time kEventTime = absl::FromUnixSeconds(1773824614);  // 2026-03-18 UTC.
+
+v1::Webhook S3Webhook() {
+  v1::Webhook webhook;
+  webhook.set_id("w1");
+  webhook.mutable_org()->set_id("0");
+  v1::StorageDestination* destination = webhook.mutable_storage_destination();
+  destination->set_storage_type(v1::AWS_S3);
+  v1::AwsS3Config* s3 = destination->mutable_storage_config()->mutable_aws_s3_config();
+  s3->set_bucket_name("reports");
+  s3->set_region("us-west-2");
+  s3->set_path_prefix("webhook-deliveries");
+  return webhook;
+}
+
+google::protobuf::RepeatedPtrField<v1::EventFile> Files() {
+  google::protobuf::RepeatedPtrField<v1::EventFile> files;
+  v1::EventFile* pdf = files.Add();
+  pdf->set_name("sales.pdf");
+  pdf->set_mime_type("application/pdf");
+  pdf->set_content("%PDF-1.4");
+  v1::EventFile* csv = files.Add();
+  csv->set_name("a/b.csv");
+  csv->set_content("x,y");
+  return files;
+}
+
+TEST(StorageUploadTest, ObjectsGoUnderTheDocumentedKeys) {
+  const std::vector<StorageObject> objects = UploadObjects(S3Webhook(), "n.1", kEventTime, Files());
+  ASSERT_EQ(objects.size(), 2);
+  EXPECT_EQ(objects[0].key, "webhook-deliveries/0/2026-03-18/n.1/sales.pdf");
+  EXPECT_EQ(objects[0].content_type, "application/pdf");
+  EXPECT_EQ(objects[1].key, "webhook-deliveries/0/2026-03-18/n.1/a_b.csv");
+  EXPECT_EQ(objects[1].content_type, "application/octet-stream");
+}
+
+TEST(StorageUploadTest, ManifestListsStoredAndFailedFiles) {
+  absl::StatusOr<v1::EventFile> manifest = StorageManifest(
+      S3Webhook().storage_destination(), Files(), {"k/sales.pdf", "k/a_b.csv"},
+      {absl::OkStatus(), absl::PermissionDeniedError("S3 PutObject failed: HTTP 403")});
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  EXPECT_EQ(manifest->name(), "storage-manifest.json");
+  EXPECT_EQ(manifest->mime_type(), "application/json");
+  EXPECT_EQ(manifest->content(),
+            R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf","size":8,)"
+            R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)"
+            R"("objectKey":"k/sales.pdf","uploadStatus":"SUCCESS","errorMessage":null},)"
+            R"({"filename":"a/b.csv","contentType":"application/octet-stream","size":3,)"
+            R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)"
+            R"("objectKey":"k/a_b.csv","uploadStatus":"FAILED",)"
+            R"("errorMessage":"S3 PutObject failed: HTTP 403"}]})");
+}
+
+TEST(StorageUploadTest, EveryUploadFailedIsAnErrorThatSaysWhetherToRetry) {
+  const v1::StorageDestination destination = S3Webhook().storage_destination();
+  EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
+                              {absl::NotFoundError("NoSuchBucket"),
+                               absl::PermissionDeniedError("AccessDenied")}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "all file uploads failed (2 files): NoSuchBucket"));
+  EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
+                              {absl::NotFoundError("NoSuchBucket"),
+                               absl::UnavailableError("SlowDown")}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       "all file uploads failed (2 files): NoSuchBucket"));
+}
+
+TEST(StorageUploadTest, ValidationStoresATestFile) {
+  webhooks::testing::FakeObjectStorage storage;
+  const v1::ChannelValidationDetail detail =
+      CheckStorageUpload(&storage, S3Webhook(), "n.validation-1", kEventTime, "webhookd");
+  EXPECT_EQ(detail.status(), v1::ChannelValidationDetail::SUCCESS);
+  EXPECT_EQ(detail.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(detail.aws_s3_info().object_key(),
+            "webhook-deliveries/0/2026-03-18/n.validation-1/validation_dummy_20260318_090334.txt");
+  ASSERT_EQ(storage.puts().size(), 1);
+  EXPECT_EQ(storage.puts()[0].objects[0].content,
+            "A test file from webhookd checking that webhook w1 can store report files (job "
+            "n.validation-1).\n");
+
+  const v1::ChannelValidationDetail none =
+      CheckStorageUpload(nullptr, S3Webhook(), "n.validation-2", kEventTime, "webhookd");
+  EXPECT_EQ(none.status(), v1::ChannelValidationDetail::FAILED);
+  EXPECT_EQ(none.error_message(), kNoObjectStorage);
+}
+
+}  // namespace
+}  // namespace engine_internal
+}  // namespace webhooks
