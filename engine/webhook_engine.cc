@@ -318,8 +318,7 @@ absl::Status EngineImpl::ConfigureChannelPreferences(
   if (!request.cluster_preferences().empty()) {
     RETURN_IF_ERROR(engine_internal::RequireClusterPrivilege(caller, "configure"));
   }
-  ASSIGN_OR_RETURN(state::StateBatch batch,
-                   ChannelPreferences::PlanChange(orgs_, caller, request));
+  ASSIGN_OR_RETURN(state::StateBatch batch, ChannelPreferences::PlanChange(orgs_, caller, request));
   return Commit([&batch]() -> absl::StatusOr<state::StateBatch> { return std::move(batch); });
 }
 

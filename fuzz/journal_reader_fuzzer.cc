@@ -1,5 +1,5 @@
-// Fuzzes the journal reader (engine/persistence/journal_store.h): engine_internal::ReadRecords on the input,
-// and JournalStore::Open + Replay on a fresh directory whose only file is the input as
+// Fuzzes the journal reader (engine/persistence/journal_store.h): engine_internal::ReadRecords on
+// the input, and JournalStore::Open + Replay on a fresh directory whose only file is the input as
 // journal-00000000000000000001.
 // Properties:
 //   - ReadRecords (tail_may_be_torn true and false) never crashes and returns a count no larger
@@ -62,8 +62,10 @@ absl::StatusOr<uint64_t> Read(absl::string_view contents, bool torn,
       });
   if (read.ok()) {
     if (callback_failed) Fail("ReadRecords succeeded although the callback failed", read.status());
-    if (*read > contents.size()) Fail(absl::StrCat("count ", *read, " > size ", contents.size()), read.status());
-    if (*read != framed) Fail(absl::StrCat("count ", *read, " != framed bytes ", framed), read.status());
+    if (*read > contents.size())
+      Fail(absl::StrCat("count ", *read, " > size ", contents.size()), read.status());
+    if (*read != framed)
+      Fail(absl::StrCat("count ", *read, " != framed bytes ", framed), read.status());
     if (!torn && *read != contents.size()) Fail("strict read left bytes unread", read.status());
   } else if (callback_failed && read.status().message() != "payload is not a StateBatch") {
     Fail("callback error not returned", read.status());

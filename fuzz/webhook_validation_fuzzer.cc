@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/base/json_codec.h"
-#include "engine/limits.h"
 #include "engine/internal/validation.h"
+#include "engine/limits.h"
 #include "proto/webhook.pb.h"
 
 namespace {

@@ -19,8 +19,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/http/http_transport.h"
 #include "engine/base/uri_encoding.h"
+#include "engine/http/http_transport.h"
 
 namespace webhooks {
 namespace engine_internal {

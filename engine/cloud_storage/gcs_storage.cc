@@ -252,8 +252,7 @@ void GcsStorage::ServerToken(TokenCallback done) {
   transport_.Send(std::move(request), [this, where, now, done = std::move(done)](
                                           absl::StatusOr<HttpResponse> response) {
     if (!response.ok()) {
-      done(absl::Status(response.status().code(),
-                        absl::StrCat(where, " failed: ", response.status().message())));
+      done(RequestFailed(where, response.status()));
       return;
     }
     if (response->status != 200) {
@@ -300,8 +299,7 @@ void GcsStorage::ServiceAccountToken(const std::string& email, TokenCallback don
         std::move(request), [this, where, email, server_token = *server, now,
                              done = std::move(done)](absl::StatusOr<HttpResponse> response) {
           if (!response.ok()) {
-            done(absl::Status(response.status().code(),
-                              absl::StrCat(where, " failed: ", response.status().message())));
+            done(RequestFailed(where, response.status()));
             return;
           }
           if (response->status != 200) {
@@ -344,26 +342,25 @@ void GcsStorage::Upload(const v1::GcpGcsConfig& config, const std::string& token
                  std::move(headers), std::move(object.content));
   const std::string where =
       absl::StrCat("GCS upload of gs://", config.bucket_name(), "/", object.key);
-  transport_.Send(
-      std::move(request), [this, where, email = config.service_account_email(), token,
-                           done = std::move(done)](absl::StatusOr<HttpResponse> response) {
-        if (!response.ok()) {
-          done(absl::Status(response.status().code(),
-                            absl::StrCat(where, " failed: ", response.status().message())));
-          return;
-        }
-        if (response->status == 200) {
-          done(absl::OkStatus());
-          return;
-        }
-        absl::StatusCode code = StorageErrorCode(response->status);
-        if (response->status == 401) {
-          // The service account's token ended early: the next try impersonates it again.
-          service_account_tokens_.Drop(email, [&](const std::string& kept) { return kept == token; });
-          code = absl::StatusCode::kUnavailable;
-        }
-        done(absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
-      });
+  const std::string& email = config.service_account_email();
+  transport_.Send(std::move(request), [this, where, email, token, done = std::move(done)](
+                                          absl::StatusOr<HttpResponse> response) {
+    if (!response.ok()) {
+      done(RequestFailed(where, response.status()));
+      return;
+    }
+    if (response->status == 200) {
+      done(absl::OkStatus());
+      return;
+    }
+    absl::StatusCode code = StorageErrorCode(response->status);
+    if (response->status == 401) {
+      // The service account's token ended early: the next try impersonates it again.
+      service_account_tokens_.Drop(email, [&](const std::string& kept) { return kept == token; });
+      code = absl::StatusCode::kUnavailable;
+    }
+    done(absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
+  });
 }
 
 }  // namespace webhooks

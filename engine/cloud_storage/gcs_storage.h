@@ -28,9 +28,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/cloud_storage/object_storage.h"
 #include "engine/http/expiring_cache.h"
 #include "engine/http/http_transport.h"
-#include "engine/cloud_storage/object_storage.h"
 
 namespace webhooks {
 
@@ -93,7 +93,7 @@ class GcsStorage final : public ObjectStorage {
   const GcpOptions options_;
   HttpTransport& transport_;
   const Clock& clock_;
-  ExpiringCache<std::string> server_token_;  // This server's own token, at one key.
+  ExpiringCache<std::string> server_token_;            // This server's own token, at one key.
   ExpiringCache<std::string> service_account_tokens_;  // By service account email.
 };
 

@@ -1,6 +1,6 @@
 // ObjectStorage: how the engine stores report files in a webhook's storage destination (a
-// customer's bucket) instead of attaching them to the POST. S3Storage (engine/cloud_storage/s3_storage.h)
-// is the AWS one.
+// customer's bucket) instead of attaching them to the POST. S3Storage
+// (engine/cloud_storage/s3_storage.h) is the AWS one.
 #ifndef WEBHOOKS_ENGINE_CLOUD_STORAGE_OBJECT_STORAGE_H_
 #define WEBHOOKS_ENGINE_CLOUD_STORAGE_OBJECT_STORAGE_H_
 

@@ -177,8 +177,7 @@ void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallba
   transport_.Send(std::move(request), [this, where, cache_key, now, done = std::move(done)](
                                           absl::StatusOr<HttpResponse> response) {
     if (!response.ok()) {
-      done(absl::Status(response.status().code(),
-                        absl::StrCat(where, " failed: ", response.status().message())));
+      done(RequestFailed(where, response.status()));
       return;
     }
     if (response->status != 200) {
@@ -243,8 +242,7 @@ void S3Storage::PutObject(const v1::AwsS3Config& config, const AwsCredentials& r
       std::move(request), [this, where, session = SessionKey(config),
                            done = std::move(done)](absl::StatusOr<HttpResponse> response) {
         if (!response.ok()) {
-          done(absl::Status(response.status().code(),
-                            absl::StrCat(where, " failed: ", response.status().message())));
+          done(RequestFailed(where, response.status()));
           return;
         }
         if (response->status == 200) {

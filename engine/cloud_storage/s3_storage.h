@@ -24,11 +24,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "engine/cloud_storage/aws_sigv4.h"
 #include "engine/base/clock.h"
+#include "engine/cloud_storage/aws_sigv4.h"
+#include "engine/cloud_storage/object_storage.h"
 #include "engine/http/expiring_cache.h"
 #include "engine/http/http_transport.h"
-#include "engine/cloud_storage/object_storage.h"
 
 namespace webhooks {
 

@@ -62,8 +62,7 @@ TEST(ClassifyAttemptTest, FailsOnGoneRefusalsAndTheLastAttempt) {
 
 TEST(HttpDetailTest, RedirectsAreNotFollowedAndBodiesAreCut) {
   EXPECT_EQ(HttpDetail(Answer(302, "see other")), "HTTP 302: redirects are not followed");
-  EXPECT_EQ(HttpDetail(Answer(400, std::string(600, 'x'))),
-            "HTTP 400: " + std::string(512, 'x'));
+  EXPECT_EQ(HttpDetail(Answer(400, std::string(600, 'x'))), "HTTP 400: " + std::string(512, 'x'));
 }
 
 }  // namespace

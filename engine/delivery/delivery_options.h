@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "engine/http/http_transport.h"
 #include "engine/cloud_storage/object_storage.h"
+#include "engine/http/http_transport.h"
 
 namespace webhooks {
 

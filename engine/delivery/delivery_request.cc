@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "engine/delivery/signing.h"
 #include "engine/base/uri_encoding.h"
+#include "engine/delivery/signing.h"
 
 namespace webhooks {
 namespace engine_internal {

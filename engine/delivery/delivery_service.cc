@@ -138,8 +138,8 @@ void DeliveryService::RunDue() {
     while (in_flight_ < options_.max_concurrent_attempts) {
       const Job* job = jobs_.PopDue(now);
       if (job == nullptr) break;
-      due.push_back({job->record.id(), job->owner.webhook_id, job->boundary, job->body,
-                     job->upload, absl::FromUnixMillis(job->record.creation_time_in_millis())});
+      due.push_back({job->record.id(), job->owner.webhook_id, job->boundary, job->body, job->upload,
+                     absl::FromUnixMillis(job->record.creation_time_in_millis())});
       ++in_flight_;
     }
   }

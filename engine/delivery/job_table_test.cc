@@ -99,10 +99,9 @@ TEST(JobTableTest, HistoryIsNewestFirstAndPruneKeepsUnfinishedJobs) {
   EXPECT_THAT(Ids(table.History(all)), ElementsAre("new", "old-pending", "old"));
   table.Prune(kStart + absl::Hours(8));
   EXPECT_THAT(Ids(table.History(all)), ElementsAre("new", "old-pending"));
-  EXPECT_THAT(Ids(table.History([](const JobOwner&, const HistoryJob& job) {
-                return job.id() == "new";
-              })),
-              ElementsAre("new"));
+  EXPECT_THAT(
+      Ids(table.History([](const JobOwner&, const HistoryJob& job) { return job.id() == "new"; })),
+      ElementsAre("new"));
 }
 
 }  // namespace

@@ -40,13 +40,11 @@ void OAuth2Tokens::Get(const std::string& webhook_id, const v1::OAuth2Authentica
   request.body = "grant_type=client_credentials";
   // A URL for messages: no query (it may hold keys).
   const std::string url = oauth.authorization_url();
-  const std::string where =
-      absl::StrCat("OAuth2 token request to ", url.substr(0, url.find('?')));
+  const std::string where = absl::StrCat("OAuth2 token request to ", url.substr(0, url.find('?')));
   transport_.Send(std::move(request), [this, webhook_id, oauth, where, done = std::move(done)](
                                           absl::StatusOr<HttpResponse> response) {
     if (!response.ok()) {
-      done(absl::Status(response.status().code(),
-                        absl::StrCat(where, " failed: ", response.status().message())));
+      done(RequestFailed(where, response.status()));
       return;
     }
     std::optional<AccessToken> token;

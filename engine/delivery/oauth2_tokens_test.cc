@@ -24,8 +24,8 @@ class OAuth2TokensTest : public ::testing::Test {
     transport_.SetResponder([this](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
       HttpResponse response;
       response.status = 200;
-      response.body = absl::StrCat(R"({"access_token":"token-)", ++issued_,
-                                   R"(","expires_in":3600})");
+      response.body =
+          absl::StrCat(R"({"access_token":"token-)", ++issued_, R"(","expires_in":3600})");
       return response;
     });
   }

@@ -71,11 +71,10 @@ TEST(StorageUploadTest, EveryUploadFailedIsAnErrorThatSaysWhetherToRetry) {
                                absl::PermissionDeniedError("AccessDenied")}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "all file uploads failed (2 files): NoSuchBucket"));
-  EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
-                              {absl::NotFoundError("NoSuchBucket"),
-                               absl::UnavailableError("SlowDown")}),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       "all file uploads failed (2 files): NoSuchBucket"));
+  EXPECT_THAT(
+      StorageManifest(destination, Files(), {"k1", "k2"},
+                      {absl::NotFoundError("NoSuchBucket"), absl::UnavailableError("SlowDown")}),
+      StatusIs(absl::StatusCode::kUnavailable, "all file uploads failed (2 files): NoSuchBucket"));
 }
 
 TEST(StorageUploadTest, ValidationStoresATestFile) {

@@ -340,9 +340,9 @@ void CurlTransport::Run() {
     for (Pending& pending : incoming) {
       const bool allow_private =
           options_.allow_private_endpoints || pending.request.operator_endpoint;
-      auto transfer = std::make_unique<Transfer>(std::move(pending.request),
-                                                 std::move(pending.done), allow_private,
-                                                 options_.max_response_body);
+      auto transfer =
+          std::make_unique<Transfer>(std::move(pending.request), std::move(pending.done),
+                                     allow_private, options_.max_response_body);
       absl::Status prepared = Prepare(*transfer, options_);
       if (prepared.ok() && curl_multi_add_handle(multi, transfer->easy) != CURLM_OK) {
         prepared = absl::InternalError(

@@ -52,8 +52,9 @@ class ExpiringCache {
 
   // Forgets `key`'s value (a server refused it before it expired), if `refused` accepts it:
   // a value renewed by another caller meanwhile stays.
-  void Drop(const std::string& key,
-            const std::function<bool(const Value&)>& refused = [](const Value&) { return true; }) {
+  void Drop(
+      const std::string& key,
+      const std::function<bool(const Value&)>& refused = [](const Value&) { return true; }) {
     absl::MutexLock lock(&mu_);
     const auto it = entries_.find(key);
     if (it != entries_.end() && refused(it->second.value)) entries_.erase(it);

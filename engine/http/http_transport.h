@@ -9,7 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace webhooks {
@@ -53,6 +56,12 @@ class HttpTransport {
   // which address and why), kUnavailable for connection and DNS failures.
   virtual void Send(HttpRequest request, Callback done) = 0;
 };
+
+// The error of a request that got no answer, with what it was: "<where> failed: <error>",
+// keeping the transport's code (which says whether trying again may help).
+inline absl::Status RequestFailed(absl::string_view where, const absl::Status& error) {
+  return absl::Status(error.code(), absl::StrCat(where, " failed: ", error.message()));
+}
 
 }  // namespace webhooks
 

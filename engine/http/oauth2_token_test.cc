@@ -21,8 +21,8 @@ TEST(ParseAccessTokenTest, LifetimeDefaultsWhenAbsent) {
 }
 
 TEST(ParseAccessTokenTest, NoTokenIsNullopt) {
-  for (const char* body : {"", "not json", "[]", R"({"access_token":""})",
-                           R"({"access_token":5})", R"({"error":"invalid_client"})"}) {
+  for (const char* body : {"", "not json", "[]", R"({"access_token":""})", R"({"access_token":5})",
+                           R"({"error":"invalid_client"})"}) {
     EXPECT_FALSE(ParseAccessToken(body, absl::Hours(1)).has_value()) << body;
   }
 }

@@ -138,8 +138,8 @@ absl::StatusOr<PreferenceQuery> ChannelPreferences::QueryFromRequest(
                                              org_query.org_identifier()));
     std::vector<int> events;
     for (int j = 0; j < org_query.event_types_size(); ++j) {
-      RETURN_IF_ERROR(CheckEventType(absl::StrCat(field, ".event_types[", j, "]"),
-                                     org_query.event_types(j)));
+      RETURN_IF_ERROR(
+          CheckEventType(absl::StrCat(field, ".event_types[", j, "]"), org_query.event_types(j)));
       events.push_back(org_query.event_types(j));
     }
     query.orgs.emplace_back(std::move(org), std::move(events));

@@ -27,8 +27,8 @@ namespace engine_internal {
 
 // What a search for preferences asks, checked.
 struct PreferenceQuery {
-  bool all_cluster = false;        // Every cluster preference.
-  std::vector<int> cluster_events; // These event types' cluster preferences.
+  bool all_cluster = false;         // Every cluster preference.
+  std::vector<int> cluster_events;  // These event types' cluster preferences.
   // The orgs to answer for, each with the event types asked (empty: all).
   std::vector<std::pair<v1::Org, std::vector<int>>> orgs;
 };

@@ -27,8 +27,7 @@ Principal Caller(std::initializer_list<v1::Privilege> privileges, bool rbac = fa
 TEST(PrivilegesTest, WebhooksNeedAdministrationDeveloperOrRbacManage) {
   EXPECT_THAT(RequireWebhookPrivileges(Caller({v1::ADMINISTRATION}), "create"), IsOk());
   EXPECT_THAT(RequireWebhookPrivileges(Caller({v1::DEVELOPER}), "create"), IsOk());
-  EXPECT_THAT(RequireWebhookPrivileges(Caller({v1::CAN_MANAGE_WEBHOOKS}, true), "create"),
-              IsOk());
+  EXPECT_THAT(RequireWebhookPrivileges(Caller({v1::CAN_MANAGE_WEBHOOKS}, true), "create"), IsOk());
   EXPECT_THAT(RequireWebhookPrivileges(Caller({v1::CAN_MANAGE_WEBHOOKS}), "create"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("Insufficient privileges to create webhook configurations")));
@@ -71,11 +70,9 @@ TEST(PrivilegesTest, ResolveOrgHidesOrgsTheCallerMayNotActOn) {
   // Another org reads exactly like an org that does not exist.
   const char kMessage[] = "org_identifier '%s' does not match a known org";
   EXPECT_THAT(ResolveOrg(*orgs, caller, "org_identifier", "Primary"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       absl::StrFormat(kMessage, "Primary")));
+              StatusIs(absl::StatusCode::kInvalidArgument, absl::StrFormat(kMessage, "Primary")));
   EXPECT_THAT(ResolveOrg(*orgs, caller, "org_identifier", "nowhere"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       absl::StrFormat(kMessage, "nowhere")));
+              StatusIs(absl::StatusCode::kInvalidArgument, absl::StrFormat(kMessage, "nowhere")));
   caller.can_act_across_orgs = true;
   EXPECT_TRUE(MayActOn(caller, "0"));
   absl::StatusOr<v1::Org> primary = ResolveOrg(*orgs, caller, "org_identifier", "0");

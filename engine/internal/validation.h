@@ -32,8 +32,7 @@ absl::Status CheckEventType(absl::string_view field, int event_type);
 // liveboard and schedule ids and names are required; file names are 1-255 characters without
 // control characters, different from each other (they name stored objects); MIME types look
 // like one; the files hold at most `max_file_bytes` in all.
-absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
-                                    int64_t max_file_bytes);
+absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request, int64_t max_file_bytes);
 
 }  // namespace engine_internal
 }  // namespace webhooks

@@ -90,8 +90,7 @@ class WebhookIndex {
     const v1::Webhook* webhook = nullptr;  // In by_id_, a node map, so its address is stable.
     bool operator<(const SortKey& other) const;
   };
-  static constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED,
-                                                               v1::NAME};
+  static constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED, v1::NAME};
   static SortKey KeyFor(v1::SortField field, const v1::Webhook& webhook);
 
   // The webhooks `caller` may see whose id, or else whose name, is `identifier`.

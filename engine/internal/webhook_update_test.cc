@@ -50,8 +50,8 @@ TEST(ApplyUpdateTest, ChangesOnlyTheFieldsGiven) {
 }
 
 TEST(ApplyUpdateTest, RedactedSecretsKeepTheStoredOnes) {
-  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
-      Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+  absl::StatusOr<v1::Webhook> updated =
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
           "authentication":{"BEARER_TOKEN":"***"},
           "signature_verification":{"type":"HMAC_SHA256","header":"X-New","algorithm":"SHA256",
                                     "secret":"***"}})"));
@@ -64,17 +64,17 @@ TEST(ApplyUpdateTest, RedactedSecretsKeepTheStoredOnes) {
 TEST(ApplyUpdateTest, RedactedSecretOfAnotherKindStaysRedacted) {
   // "***" for a kind of authentication the webhook did not have keeps nothing (validation
   // then refuses it).
-  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
-      Stored(), Parse<v1::UpdateWebhookRequest>(
-                    R"({"webhook_identifier":"hook","authentication":{"API_KEY":
+  absl::StatusOr<v1::Webhook> updated =
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
+                                R"({"webhook_identifier":"hook","authentication":{"API_KEY":
                         {"key":"X-Key","value":"***"}}})"));
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->authentication().api_key().value(), "***");
 }
 
 TEST(ApplyUpdateTest, ResetOptionsRemoveConfigurations) {
-  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
-      Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+  absl::StatusOr<v1::Webhook> updated =
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
           "reset_options":["AUTHENTICATION","SIGNATURE_VERIFICATION"],"additional_headers":[]})"));
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_FALSE(updated->has_authentication());
@@ -94,11 +94,11 @@ TEST(ApplyUpdateTest, RefusesValuesThatAreNotStrings) {
   EXPECT_THAT(ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
                                         R"({"webhook_identifier":"hook","url_params":{"n":1}})")),
               StatusIs(absl::StatusCode::kInvalidArgument, "url_params.n must be a string"));
-  EXPECT_THAT(
-      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
-                                R"({"webhook_identifier":"hook","additional_headers":[{"key":1}]})")),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               "additional_headers[0] must be an object with string fields key and value"));
+  EXPECT_THAT(ApplyUpdate(Stored(),
+                          Parse<v1::UpdateWebhookRequest>(
+                              R"({"webhook_identifier":"hook","additional_headers":[{"key":1}]})")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "additional_headers[0] must be an object with string fields key and value"));
 }
 
 }  // namespace

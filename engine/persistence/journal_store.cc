@@ -16,8 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/persistence/crc32c.h"
 #include "engine/base/status_macros.h"
+#include "engine/persistence/crc32c.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -235,7 +235,8 @@ absl::Status JournalStore::OpenJournal(uint64_t number) {
   return absl::OkStatus();
 }
 
-absl::Status JournalStore::Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) {
+absl::Status JournalStore::Replay(
+    const std::function<absl::Status(const state::StateBatch&)>& apply) {
   std::vector<state::StateBatch> batches = std::move(recovered_);
   recovered_.clear();
   for (const state::StateBatch& batch : batches) RETURN_IF_ERROR(apply(batch));

@@ -7,10 +7,11 @@
 //
 // Every batch is one record: the payload's length, the CRC-32C of those 4 bytes, the CRC-32C
 // of the payload (each 4 bytes, little-endian), then the payload, a serialized
-// state::StateBatch. The length's own checksum tells a damaged length from a torn write. Sync() writes
-// and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a record cut
-// short at the very end of the last journal (a crash mid-write) is truncated and logged; any other
-// bad record stops the open with kDataLoss naming the file and offset, and nothing is changed.
+// state::StateBatch. The length's own checksum tells a damaged length from a torn write. Sync()
+// writes and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a
+// record cut short at the very end of the last journal (a crash mid-write) is truncated and logged;
+// any other bad record stops the open with kDataLoss naming the file and offset, and nothing is
+// changed.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 
@@ -50,7 +51,8 @@ class JournalStore final : public StateStore {
   absl::Status Sync(uint64_t sequence) override;
   bool WantsSnapshot() const override;
   uint64_t StartSnapshot() override;
-  absl::Status FinishSnapshot(uint64_t snapshot, const std::vector<state::StateBatch>& state) override;
+  absl::Status FinishSnapshot(uint64_t snapshot,
+                              const std::vector<state::StateBatch>& state) override;
 
  private:
   explicit JournalStore(const JournalOptions& options) : options_(options) {}

@@ -1,7 +1,7 @@
 // StateStore: where the engine's changes go so that they outlive the process. Each change is a
 // state::StateBatch, applied all or nothing on recovery. NullStateStore keeps nothing (hosts that
-// persist elsewhere, and tests); JournalStore (engine/persistence/journal_store.h) is an append-only
-// journal with snapshots in a directory.
+// persist elsewhere, and tests); JournalStore (engine/persistence/journal_store.h) is an
+// append-only journal with snapshots in a directory.
 //
 // The engine calls Write() while holding the lock that orders its changes, then Sync() after
 // releasing it, so concurrent callers share one flush (group commit).
@@ -24,7 +24,8 @@ class StateStore {
 
   // Every batch recorded before this process started, in order: the latest snapshot's, then
   // the journal's. Called once, before any Write. Stops at and returns `apply`'s first error.
-  virtual absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) = 0;
+  virtual absl::Status Replay(
+      const std::function<absl::Status(const state::StateBatch&)>& apply) = 0;
 
   // Queues `batch` after every batch queued before it and returns its sequence number. Does
   // not wait for the disk.
