@@ -80,6 +80,23 @@ class JournalStoreTest : public ::testing::Test {
   std::vector<std::string> log_;
 };
 
+// Journals hold serialized StateBatch records. Their messages moved from webhooks.v1 to
+// webhooks.state without changing a field number, so journals written before still replay;
+// these bytes pin that wire format.
+TEST(StateRecordsTest, WireFormatIsThatOfTheJournalsOnDisk) {
+  const std::string bytes(
+      "\x0a\x04\x12\x02w1"                  // delete_webhook "w1"
+      "\x0a\x07\x3a\x05\x0a\x01j\x18\x02",  // update_job {id j, try 2}
+      15);
+  state::StateBatch batch;
+  ASSERT_TRUE(batch.ParseFromString(bytes));
+  ASSERT_EQ(batch.records_size(), 2);
+  EXPECT_EQ(batch.records(0).delete_webhook(), "w1");
+  EXPECT_EQ(batch.records(1).update_job().id(), "j");
+  EXPECT_EQ(batch.records(1).update_job().try_count(), 2);
+  EXPECT_EQ(batch.SerializeAsString(), bytes);
+}
+
 TEST(ReadRecordsTest, ReadsFramedRecords) {
   const std::string contents = FrameRecord("one") + FrameRecord("") + FrameRecord("three");
   std::vector<std::string> seen;
