@@ -3,7 +3,9 @@
 //   bazel run //grpc_service:webhookd -- --grpc_listen=127.0.0.1:50051
 //       --http_listen=127.0.0.1:8080 --principals_file=principals.textproto
 //
-// Exits 0 after a clean shutdown on SIGINT or SIGTERM, 1 if it cannot start.
+// Exits 0 after a clean shutdown on SIGINT or SIGTERM, 1 if it cannot start. Start-up is one
+// function, Webhookd::Start, which returns the running server or the error that main logs
+// ("cannot start: ...") before it exits.
 #include <signal.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -23,11 +25,14 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/memory/memory.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/base/status_macros.h"
 #include "engine/http/curl_transport.h"
 #include "engine/cloud_storage/gcs_storage.h"
 #include "engine/persistence/journal_store.h"
@@ -126,6 +131,73 @@ void TuneAllocator() {
 #endif
 }
 
+// The command line, read once after parsing; the ABSL_FLAGs above say what each field means.
+struct Flags {
+  std::string grpc_listen;
+  std::string http_listen;
+  std::string principals_file;
+  std::string admin_token_file;
+  std::string data_dir;
+  bool in_memory = false;
+  bool allow_private_endpoints = false;
+  absl::Duration delivery_timeout;
+  std::vector<std::string> retry_delays;
+  absl::Duration history_retention;
+  int32_t max_pending_deliveries = 0;
+  std::string application_url;
+  std::string instance_id;
+  std::string aws_credentials_file;
+  std::string aws_profile;
+  std::string aws_account_id;
+  std::string aws_sts_endpoint;
+  std::string aws_s3_endpoint;
+  bool aws_s3_path_style = false;
+  std::string gcp_credentials_file;
+  std::string gcp_iam_credentials_endpoint;
+  std::string gcs_endpoint;
+  int64_t max_body_bytes = 0;
+  int64_t max_header_bytes = 0;
+  int32_t max_header_count = 0;
+  absl::Duration read_timeout;
+  int32_t http_threads = 0;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+Flags ReadFlags() {
+  Flags flags;
+  flags.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
+  flags.http_listen = absl::GetFlag(FLAGS_http_listen);
+  flags.principals_file = absl::GetFlag(FLAGS_principals_file);
+  flags.admin_token_file = absl::GetFlag(FLAGS_admin_token_file);
+  flags.data_dir = absl::GetFlag(FLAGS_data_dir);
+  flags.in_memory = absl::GetFlag(FLAGS_in_memory);
+  flags.allow_private_endpoints = absl::GetFlag(FLAGS_allow_private_endpoints);
+  flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
+  flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
+  flags.history_retention = absl::GetFlag(FLAGS_history_retention);
+  flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
+  flags.application_url = absl::GetFlag(FLAGS_application_url);
+  flags.instance_id = absl::GetFlag(FLAGS_instance_id);
+  flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);
+  flags.aws_profile = absl::GetFlag(FLAGS_aws_profile);
+  flags.aws_account_id = absl::GetFlag(FLAGS_aws_account_id);
+  flags.aws_sts_endpoint = absl::GetFlag(FLAGS_aws_sts_endpoint);
+  flags.aws_s3_endpoint = absl::GetFlag(FLAGS_aws_s3_endpoint);
+  flags.aws_s3_path_style = absl::GetFlag(FLAGS_aws_s3_path_style);
+  flags.gcp_credentials_file = absl::GetFlag(FLAGS_gcp_credentials_file);
+  flags.gcp_iam_credentials_endpoint = absl::GetFlag(FLAGS_gcp_iam_credentials_endpoint);
+  flags.gcs_endpoint = absl::GetFlag(FLAGS_gcs_endpoint);
+  flags.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
+  flags.max_header_bytes = absl::GetFlag(FLAGS_max_header_bytes);
+  flags.max_header_count = absl::GetFlag(FLAGS_max_header_count);
+  flags.read_timeout = absl::GetFlag(FLAGS_read_timeout);
+  flags.http_threads = absl::GetFlag(FLAGS_http_threads);
+  flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  flags.tls_key = absl::GetFlag(FLAGS_tls_key);
+  return flags;
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read --", flag, " file ", path));
@@ -138,9 +210,8 @@ void Log(const std::string& line) { absl::FPrintF(stderr, "webhookd: %s\n", line
 
 // The principals to serve: the file's, or (no file) the default admin's, whose token is then
 // in `*admin_token` (see bootstrap.h).
-absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(std::string* admin_token) {
-  const std::string file = absl::GetFlag(FLAGS_principals_file);
-  if (!file.empty()) return LoadPrincipalsFile(file);
+absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(const Flags& flags, std::string* admin_token) {
+  if (!flags.principals_file.empty()) return LoadPrincipalsFile(flags.principals_file);
 
   const char* env_token = std::getenv("WEBHOOKD_ADMIN_TOKEN");
   if (env_token != nullptr && env_token[0] != '\0') {
@@ -148,29 +219,27 @@ absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(std::string* admin_token) {
     *admin_token = env_token;
     return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
   }
-  std::string path = absl::GetFlag(FLAGS_admin_token_file);
+  std::string path = flags.admin_token_file;
   if (path.empty()) {
     const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
     path = absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
                         "/webhookd-admin-token-", getpid());
   }
   *admin_token = NewAdminToken();
-  const absl::Status written = WriteSecretFile(path, absl::StrCat(*admin_token, "\n"));
-  if (!written.ok()) return written;
+  RETURN_IF_ERROR(WriteSecretFile(path, absl::StrCat(*admin_token, "\n")));
   Log(absl::StrCat("no --principals_file: admin token written to ", path));
   return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
 }
 
 // Where state is kept: --data_dir, or the default state directory; "" with --in_memory.
-absl::StatusOr<std::string> DataDirectory() {
-  const std::string flag = absl::GetFlag(FLAGS_data_dir);
-  if (absl::GetFlag(FLAGS_in_memory)) {
-    if (!flag.empty()) {
+absl::StatusOr<std::string> DataDirectory(const Flags& flags) {
+  if (flags.in_memory) {
+    if (!flags.data_dir.empty()) {
       return absl::InvalidArgumentError("--in_memory and --data_dir exclude each other");
     }
     return std::string();
   }
-  if (!flag.empty()) return flag;
+  if (!flags.data_dir.empty()) return flags.data_dir;
   const char* state_home = std::getenv("XDG_STATE_HOME");
   if (state_home != nullptr && state_home[0] != '\0') {
     return absl::StrCat(state_home, "/webhookd");
@@ -180,186 +249,226 @@ absl::StatusOr<std::string> DataDirectory() {
   return absl::InvalidArgumentError("no --data_dir, $XDG_STATE_HOME or $HOME; name a --data_dir");
 }
 
-int Run() {
-  // SIGINT and SIGTERM are taken by sigwait below; blocked before any thread starts, so every
-  // thread inherits the mask.
+// The journal in the data directory, or null with --in_memory; logs which.
+absl::StatusOr<std::unique_ptr<JournalStore>> OpenStateStore(const Flags& flags) {
+  ASSIGN_OR_RETURN(const std::string data_dir, DataDirectory(flags));
+  if (data_dir.empty()) {
+    Log("--in_memory: state is kept in memory only");
+    return std::unique_ptr<JournalStore>();
+  }
+  JournalOptions journal;
+  journal.directory = data_dir;
+  journal.log = [](absl::string_view note) { Log(std::string(note)); };
+  ASSIGN_OR_RETURN(std::unique_ptr<JournalStore> store, JournalStore::Open(journal));
+  Log(absl::StrCat("state kept in ", data_dir));
+  return store;
+}
+
+// This server's AWS identity and endpoints for AWS_S3 storage destinations; logs when it has no
+// credentials (which is no reason not to start).
+absl::StatusOr<AwsOptions> AwsOptionsFrom(const Flags& flags, const std::string& user_agent) {
+  AwsOptions aws;
+  ASSIGN_OR_RETURN(aws.credentials,
+                   LoadAwsCredentials(flags.aws_credentials_file, flags.aws_profile));
+  aws.sts_endpoint = flags.aws_sts_endpoint;
+  aws.s3_endpoint = flags.aws_s3_endpoint;
+  aws.path_style = flags.aws_s3_path_style;
+  aws.user_agent = user_agent;
+  if (aws.credentials.access_key_id.empty()) {
+    Log("no AWS credentials: deliveries to AWS_S3 storage destinations will fail until "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --aws_credentials_file are given");
+  }
+  return aws;
+}
+
+// This server's GCP service account and endpoints for GCP_GCS storage destinations.
+absl::StatusOr<GcpOptions> GcpOptionsFrom(const Flags& flags, const std::string& user_agent) {
+  ASSIGN_OR_RETURN(GcpOptions gcp, LoadGcpServiceAccount(flags.gcp_credentials_file));
+  if (!flags.gcp_iam_credentials_endpoint.empty()) {
+    gcp.iam_credentials_endpoint = flags.gcp_iam_credentials_endpoint;
+  }
+  if (!flags.gcs_endpoint.empty()) gcp.storage_endpoint = flags.gcs_endpoint;
+  gcp.user_agent = user_agent;
+  return gcp;
+}
+
+// --retry_delays as durations; each must be one and not negative.
+absl::StatusOr<std::vector<absl::Duration>> ParseRetryDelays(
+    const std::vector<std::string>& texts) {
+  std::vector<absl::Duration> delays;
+  for (const std::string& text : texts) {
+    absl::Duration delay;
+    if (!absl::ParseDuration(text, &delay) || delay < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--retry_delays: '", text, "' is not a duration such as 30s, 5m or 1h"));
+    }
+    delays.push_back(delay);
+  }
+  return delays;
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// With the default principals: the cluster WEBHOOK channel on, set by the admin, so a fresh
+// webhookd can take a webhook at once.
+absl::Status ConfigureDefaultChannels(const Authenticator& authenticator,
+                                      const std::string& admin_token, WebhookEngine& engine) {
+  ASSIGN_OR_RETURN(const Principal admin, authenticator.Authenticate(admin_token));
+  return engine.ConfigureChannelPreferences(admin, DefaultChannelPreferences());
+}
+
+// The listeners' options: addresses, REST limits and, with --tls_cert and --tls_key, the
+// certificate chain and key read from their files.
+absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
+  WebhookServerOptions options;
+  options.grpc_listen = flags.grpc_listen;
+  options.http.listen = flags.http_listen;
+  options.http.max_body_bytes = static_cast<size_t>(flags.max_body_bytes);
+  options.http.max_header_bytes = static_cast<size_t>(flags.max_header_bytes);
+  options.http.max_header_count = static_cast<size_t>(flags.max_header_count);
+  options.http.read_timeout = flags.read_timeout;
+  options.http.threads = flags.http_threads;
+  options.gateway.max_body_bytes = options.http.max_body_bytes;
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (!flags.tls_cert.empty()) {
+    ASSIGN_OR_RETURN(options.tls_cert_chain_pem, ReadFile("tls_cert", flags.tls_cert));
+    ASSIGN_OR_RETURN(options.tls_private_key_pem, ReadFile("tls_key", flags.tls_key));
+  }
+  return options;
+}
+
+// SIGINT and SIGTERM, blocked in the calling thread and so in every thread it starts later
+// (each inherits the mask): Webhookd::ServeUntilSignal takes them with sigwait. Call it
+// before any thread starts.
+sigset_t BlockShutdownSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
+// A started webhookd: the engine, what it delivers through, and the listeners. The members
+// are in the order Start builds them, so they are destroyed in reverse: the server first.
+class Webhookd {
+ public:
+  // Builds everything `flags` describe and starts the listeners, logging what an operator
+  // needs to know on the way (where state is kept, where a generated admin token was written,
+  // the ports), never a secret. On error, what was built is torn down again, and the
+  // message is what webhookd logs after "cannot start: ".
+  static absl::StatusOr<std::unique_ptr<Webhookd>> Start(const Flags& flags);
+
+  Webhookd(const Webhookd&) = delete;
+  Webhookd& operator=(const Webhookd&) = delete;
+
+  // Logs "ready" and serves until SIGINT or SIGTERM (`signals`, blocked by
+  // BlockShutdownSignals); then requests in progress finish and the listeners close.
+  void ServeUntilSignal(const sigset_t& signals);
+
+ private:
+  Webhookd() = default;
+
+  // The delivery side of `delivery`: libcurl, the storage destinations and the delivery flags.
+  absl::Status SetUpDelivery(const Flags& flags, DeliveryOptions& delivery);
+  // AWS_S3 and GCP_GCS storage destinations, reached through transport_.
+  absl::Status SetUpStorage(const Flags& flags, DeliveryOptions& delivery);
+  void LogListeners(bool tls) const;
+
+  std::unique_ptr<StaticOrgDirectory> orgs_;
+  std::unique_ptr<StaticAuthenticator> authenticator_;
+  std::unique_ptr<JournalStore> store_;  // Null with --in_memory.
+  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<S3Storage> s3_storage_;
+  std::unique_ptr<GcsStorage> gcs_storage_;
+  std::unique_ptr<StorageRouter> storage_;
+  std::unique_ptr<WebhookEngine> engine_;
+  std::unique_ptr<WebhookServer> server_;
+};
+
+absl::StatusOr<std::unique_ptr<Webhookd>> Webhookd::Start(const Flags& flags) {
+  auto webhookd = absl::WrapUnique(new Webhookd);
   std::string admin_token;  // Set only for the default principals.
-  absl::StatusOr<v1::PrincipalsConfig> principals = LoadPrincipals(&admin_token);
-  if (!principals.ok()) {
-    Log(absl::StrCat("cannot start: ", principals.status().message()));
-    return 1;
-  }
-  absl::StatusOr<StaticOrgDirectory> orgs = StaticOrgDirectory::Create(
-      std::vector<v1::Org>(principals->orgs().begin(), principals->orgs().end()));
-  if (!orgs.ok()) {
-    Log(absl::StrCat("cannot start: ", orgs.status().message()));
-    return 1;
-  }
-  absl::StatusOr<std::unique_ptr<StaticAuthenticator>> authenticator =
-      StaticAuthenticator::Create(*principals);
-  if (!authenticator.ok()) {
-    Log(absl::StrCat("cannot start: ", authenticator.status().message()));
-    return 1;
-  }
+  ASSIGN_OR_RETURN(const v1::PrincipalsConfig principals, LoadPrincipals(flags, &admin_token));
+  ASSIGN_OR_RETURN(StaticOrgDirectory orgs,
+                   StaticOrgDirectory::Create(
+                       std::vector<v1::Org>(principals.orgs().begin(), principals.orgs().end())));
+  webhookd->orgs_ = std::make_unique<StaticOrgDirectory>(std::move(orgs));
+  ASSIGN_OR_RETURN(webhookd->authenticator_, StaticAuthenticator::Create(principals));
+
   EngineOptions engine_options;
-  engine_options.orgs = &*orgs;
-  std::unique_ptr<JournalStore> store;
-  absl::StatusOr<std::string> data_dir = DataDirectory();
-  if (!data_dir.ok()) {
-    Log(absl::StrCat("cannot start: ", data_dir.status().message()));
-    return 1;
+  engine_options.orgs = webhookd->orgs_.get();
+  ASSIGN_OR_RETURN(webhookd->store_, OpenStateStore(flags));
+  engine_options.state_store = webhookd->store_.get();
+  RETURN_IF_ERROR(webhookd->SetUpDelivery(flags, engine_options.delivery));
+  ASSIGN_OR_RETURN(webhookd->engine_, WebhookEngine::Create(engine_options));
+  if (!admin_token.empty()) {
+    RETURN_IF_ERROR(
+        ConfigureDefaultChannels(*webhookd->authenticator_, admin_token, *webhookd->engine_));
   }
-  if (!data_dir->empty()) {
-    JournalOptions journal;
-    journal.directory = *data_dir;
-    journal.log = [](absl::string_view note) { Log(std::string(note)); };
-    absl::StatusOr<std::unique_ptr<JournalStore>> opened = JournalStore::Open(journal);
-    if (!opened.ok()) {
-      Log(absl::StrCat("cannot start: ", opened.status().message()));
-      return 1;
-    }
-    store = *std::move(opened);
-    engine_options.state_store = store.get();
-    Log(absl::StrCat("state kept in ", *data_dir));
-  } else {
-    Log("--in_memory: state is kept in memory only");
-  }
+
+  ASSIGN_OR_RETURN(const WebhookServerOptions options, ServerOptions(flags));
+  ASSIGN_OR_RETURN(webhookd->server_, WebhookServer::Start(options, webhookd->engine_.get(),
+                                                           webhookd->authenticator_.get()));
+  webhookd->LogListeners(/*tls=*/!flags.tls_cert.empty());
+  return webhookd;
+}
+
+absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delivery) {
   CurlTransportOptions transport_options;
-  transport_options.allow_private_endpoints = absl::GetFlag(FLAGS_allow_private_endpoints);
-  transport_options.user_agent = engine_options.delivery.product.user_agent;
-  absl::StatusOr<std::unique_ptr<CurlTransport>> transport =
-      CurlTransport::Create(transport_options);
-  if (!transport.ok()) {
-    Log(absl::StrCat("cannot start: ", transport.status().message()));
-    return 1;
-  }
-  engine_options.delivery.transport = transport->get();
-  AwsOptions aws;
-  absl::StatusOr<engine_internal::AwsCredentials> aws_credentials = LoadAwsCredentials(
-      absl::GetFlag(FLAGS_aws_credentials_file), absl::GetFlag(FLAGS_aws_profile));
-  if (!aws_credentials.ok()) {
-    Log(absl::StrCat("cannot start: ", aws_credentials.status().message()));
-    return 1;
-  }
-  aws.credentials = *std::move(aws_credentials);
-  aws.sts_endpoint = absl::GetFlag(FLAGS_aws_sts_endpoint);
-  aws.s3_endpoint = absl::GetFlag(FLAGS_aws_s3_endpoint);
-  aws.path_style = absl::GetFlag(FLAGS_aws_s3_path_style);
-  aws.user_agent = engine_options.delivery.product.user_agent;
-  if (aws.credentials.access_key_id.empty()) {
-    Log("no AWS credentials: deliveries to AWS_S3 storage destinations will fail until "
-        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --aws_credentials_file are given");
-  }
-  S3Storage s3_storage(std::move(aws), **transport, *SystemClock());
-  absl::StatusOr<GcpOptions> gcp = LoadGcpServiceAccount(absl::GetFlag(FLAGS_gcp_credentials_file));
-  if (!gcp.ok()) {
-    Log(absl::StrCat("cannot start: ", gcp.status().message()));
-    return 1;
-  }
-  if (!absl::GetFlag(FLAGS_gcp_iam_credentials_endpoint).empty()) {
-    gcp->iam_credentials_endpoint = absl::GetFlag(FLAGS_gcp_iam_credentials_endpoint);
-  }
-  if (!absl::GetFlag(FLAGS_gcs_endpoint).empty()) {
-    gcp->storage_endpoint = absl::GetFlag(FLAGS_gcs_endpoint);
-  }
-  gcp->user_agent = engine_options.delivery.product.user_agent;
-  engine_options.delivery.gcp_service_account_email = gcp->client_email;
-  GcsStorage gcs_storage(*std::move(gcp), **transport, *SystemClock());
-  StorageRouter storage(&s3_storage, &gcs_storage);
-  engine_options.delivery.storage = &storage;
-  engine_options.delivery.aws_account_id = absl::GetFlag(FLAGS_aws_account_id);
-  engine_options.delivery.timeout = absl::GetFlag(FLAGS_delivery_timeout);
-  engine_options.delivery.history_retention = absl::GetFlag(FLAGS_history_retention);
-  engine_options.delivery.max_pending_jobs = absl::GetFlag(FLAGS_max_pending_deliveries);
-  engine_options.delivery.retry_delays.clear();
-  for (const std::string& text : absl::GetFlag(FLAGS_retry_delays)) {
-    absl::Duration delay;
-    if (!absl::ParseDuration(text, &delay) || delay < absl::ZeroDuration()) {
-      Log(absl::StrCat("cannot start: --retry_delays: '", text,
-                       "' is not a duration such as 30s, 5m or 1h"));
-      return 1;
-    }
-    engine_options.delivery.retry_delays.push_back(delay);
-  }
-  engine_options.delivery.product.application_url = absl::GetFlag(FLAGS_application_url);
-  engine_options.delivery.product.instance_id = absl::GetFlag(FLAGS_instance_id);
-  if (engine_options.delivery.product.instance_id.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof(host) - 1);
-    engine_options.delivery.product.instance_id = host;
-  }
-  if (transport_options.allow_private_endpoints) {
+  transport_options.allow_private_endpoints = flags.allow_private_endpoints;
+  transport_options.user_agent = delivery.product.user_agent;
+  ASSIGN_OR_RETURN(transport_, CurlTransport::Create(transport_options));
+  delivery.transport = transport_.get();
+  RETURN_IF_ERROR(SetUpStorage(flags, delivery));
+  delivery.aws_account_id = flags.aws_account_id;
+  delivery.timeout = flags.delivery_timeout;
+  delivery.history_retention = flags.history_retention;
+  delivery.max_pending_jobs = flags.max_pending_deliveries;
+  ASSIGN_OR_RETURN(delivery.retry_delays, ParseRetryDelays(flags.retry_delays));
+  delivery.product.application_url = flags.application_url;
+  delivery.product.instance_id = flags.instance_id.empty() ? HostName() : flags.instance_id;
+  if (flags.allow_private_endpoints) {
     Log("--allow_private_endpoints: deliveries may reach loopback and private addresses");
   }
-  absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
-  if (!engine.ok()) {
-    Log(absl::StrCat("cannot start: ", engine.status().message()));
-    return 1;
-  }
-  if (!admin_token.empty()) {
-    // A fresh webhookd can take a webhook at once: the cluster WEBHOOK channel is on.
-    absl::StatusOr<Principal> admin = (*authenticator)->Authenticate(admin_token);
-    const absl::Status configured =
-        admin.ok() ? (*engine)->ConfigureChannelPreferences(*admin, DefaultChannelPreferences())
-                   : admin.status();
-    if (!configured.ok()) {
-      Log(absl::StrCat("cannot start: ", configured.message()));
-      return 1;
-    }
-  }
+  return absl::OkStatus();
+}
 
-  WebhookServerOptions options;
-  options.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
-  options.http.listen = absl::GetFlag(FLAGS_http_listen);
-  options.http.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
-  options.http.max_header_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_bytes));
-  options.http.max_header_count = static_cast<size_t>(absl::GetFlag(FLAGS_max_header_count));
-  options.http.read_timeout = absl::GetFlag(FLAGS_read_timeout);
-  options.http.threads = absl::GetFlag(FLAGS_http_threads);
-  options.gateway.max_body_bytes = options.http.max_body_bytes;
-  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
-  if (tls_cert.empty() != tls_key.empty()) {
-    Log("cannot start: --tls_cert and --tls_key go together");
-    return 1;
+absl::Status Webhookd::SetUpStorage(const Flags& flags, DeliveryOptions& delivery) {
+  const std::string& user_agent = delivery.product.user_agent;
+  ASSIGN_OR_RETURN(AwsOptions aws, AwsOptionsFrom(flags, user_agent));
+  s3_storage_ = std::make_unique<S3Storage>(std::move(aws), *transport_, *SystemClock());
+  ASSIGN_OR_RETURN(GcpOptions gcp, GcpOptionsFrom(flags, user_agent));
+  delivery.gcp_service_account_email = gcp.client_email;
+  gcs_storage_ = std::make_unique<GcsStorage>(std::move(gcp), *transport_, *SystemClock());
+  storage_ = std::make_unique<StorageRouter>(s3_storage_.get(), gcs_storage_.get());
+  delivery.storage = storage_.get();
+  return absl::OkStatus();
+}
+
+void Webhookd::LogListeners(bool tls) const {
+  const char* tls_note = tls ? " (TLS)" : "";
+  if (server_->grpc_port() != 0) {
+    Log(absl::StrCat("gRPC listening on port ", server_->grpc_port(), tls_note));
   }
-  if (!tls_cert.empty()) {
-    absl::StatusOr<std::string> cert = ReadFile("tls_cert", tls_cert);
-    absl::StatusOr<std::string> key = cert.ok() ? ReadFile("tls_key", tls_key) : cert.status();
-    if (!key.ok()) {
-      Log(absl::StrCat("cannot start: ", key.status().message()));
-      return 1;
-    }
-    options.tls_cert_chain_pem = *std::move(cert);
-    options.tls_private_key_pem = *std::move(key);
+  if (server_->http_port() != 0) {
+    Log(absl::StrCat("HTTP listening on port ", server_->http_port(), tls_note));
   }
-  absl::StatusOr<std::unique_ptr<WebhookServer>> server =
-      WebhookServer::Start(options, engine->get(), authenticator->get());
-  if (!server.ok()) {
-    Log(absl::StrCat("cannot start: ", server.status().message()));
-    return 1;
-  }
-  const char* tls_note = tls_cert.empty() ? "" : " (TLS)";
-  if ((*server)->grpc_port() != 0) {
-    Log(absl::StrCat("gRPC listening on port ", (*server)->grpc_port(), tls_note));
-  }
-  if ((*server)->http_port() != 0) {
-    Log(absl::StrCat("HTTP listening on port ", (*server)->http_port(), tls_note));
-  }
+}
+
+void Webhookd::ServeUntilSignal(const sigset_t& signals) {
   Log("ready");
-
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   Log(absl::StrCat("signal ", signal_number, ": shutting down"));
-  (*server)->Shutdown();
+  server_->Shutdown();
   Log("stopped");
-  return 0;
 }
 
 }  // namespace
@@ -373,5 +482,13 @@ int main(int argc, char** argv) {
       "  webhookd --grpc_listen=127.0.0.1:50051 --http_listen=127.0.0.1:8080 "
       "[--principals_file=FILE] [--data_dir=DIR | --in_memory] [--allow_private_endpoints]");
   absl::ParseCommandLine(argc, argv);
-  return webhooks::Run();
+  const sigset_t signals = webhooks::BlockShutdownSignals();  // Before any thread starts.
+  absl::StatusOr<std::unique_ptr<webhooks::Webhookd>> webhookd =
+      webhooks::Webhookd::Start(webhooks::ReadFlags());
+  if (!webhookd.ok()) {
+    webhooks::Log(absl::StrCat("cannot start: ", webhookd.status().message()));
+    return 1;
+  }
+  (*webhookd)->ServeUntilSignal(signals);
+  return 0;
 }
