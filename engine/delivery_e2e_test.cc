@@ -15,9 +15,8 @@
 #include "gtest/gtest.h"
 #include "testing/completion_counter.h"
 #include "testing/engine_fixtures.h"
-#include "testing/fake_clock.h"
+#include "testing/engine_harness.h"
 #include "testing/http_receiver.h"
-#include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -42,27 +41,14 @@ class DeliveryEndToEndTest : public ::testing::Test {
     transport_options.allow_private_endpoints = allow_private;
     curl_ = CurlTransport::Create(transport_options).value();
     counter_ = std::make_unique<CompletionCounter>(*curl_);
-    v1::Org org;
-    org.set_id("0");
-    org.set_name("Primary");
-    orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create({org}).value());
-    EngineOptions options;
-    options.orgs = orgs_.get();
-    options.clock = &clock_;
-    options.ids = &ids_;
-    options.delivery.transport = counter_.get();
-    options.delivery.run_dispatcher = false;
-    options.delivery.jitter = 0;
-    engine_ = WebhookEngine::Create(options).value();
-    admin_.org = org;
-    admin_.privileges = {v1::ADMINISTRATION};
-    testing::EnableWebhookChannel(*engine_, admin_);
+    harness_.options().delivery.transport = counter_.get();
+    ASSERT_OK(harness_.StartEngine());
   }
 
   void Create(const std::string& json) {
     v1::CreateWebhookRequest request;
     ASSERT_OK(FromJson(json, &request));
-    ASSERT_OK(engine_->CreateWebhook(admin_, request).status());
+    ASSERT_OK(harness_.engine().CreateWebhook(admin_, request).status());
   }
 
   std::string Publish() {
@@ -71,7 +57,8 @@ class DeliveryEndToEndTest : public ::testing::Test {
         "liveboard_id":"lb-1","liveboard_name":"Sales"},
         "files":[{"name":"report.pdf","mime_type":"application/pdf","content":"JVBERi0xLjQK"}]})",
                        &request));
-    absl::StatusOr<v1::PublishEventResponse> response = engine_->PublishEvent(admin_, request);
+    absl::StatusOr<v1::PublishEventResponse> response =
+        harness_.engine().PublishEvent(admin_, request);
     EXPECT_OK(response.status());
     return response.ok() ? response->job_id() : "";
   }
@@ -81,25 +68,24 @@ class DeliveryEndToEndTest : public ::testing::Test {
     request.set_channel_type(v1::WEBHOOK);
     request.add_job_ids(id);
     absl::StatusOr<v1::SearchChannelHistoryResponse> found =
-        engine_->SearchChannelHistory(admin_, request);
+        harness_.engine().SearchChannelHistory(admin_, request);
     return found.ok() && found->jobs_size() == 1 ? found->jobs(0) : v1::ChannelHistoryJob();
   }
 
   // Runs what is due and waits for `n` attempts in all to have completed.
   void RunAndWait(int n) {
-    engine_->RunDueDeliveries();
+    harness_.engine().RunDueDeliveries();
     ASSERT_TRUE(counter_->WaitFor(n));
   }
 
   HttpReceiver receiver_;
-  testing::FakeClock clock_{absl::FromUnixSeconds(1773824614)};
-  testing::SequentialIds ids_;
   std::unique_ptr<CompletionCounter> counter_;
   // After the counter, so it is stopped first: its thread may still be in a counter callback.
   std::unique_ptr<CurlTransport> curl_;
-  std::unique_ptr<StaticOrgDirectory> orgs_;
-  Principal admin_;
-  std::unique_ptr<WebhookEngine> engine_;
+  // After the transports, so that the engine is destroyed first.
+  testing::EngineHarness harness_{{testing::MakeOrg("0", "Primary")},
+                                  absl::FromUnixSeconds(1773824614)};
+  const Principal admin_ = harness_.AdminOf("Primary");
 };
 
 TEST_F(DeliveryEndToEndTest, ReceiverGetsASignedMultipartPost) {
@@ -143,9 +129,9 @@ TEST_F(DeliveryEndToEndTest, ReceiverGetsASignedMultipartPost) {
   VerifyOptions verify;
   verify.secret = "whsec_c2VjcmV0LWtleQ==";
   verify.signature_header = "X-Webhook-Signature";
-  EXPECT_OK(VerifySignature(verify, request.headers, request.body, clock_.Now()));
+  EXPECT_OK(VerifySignature(verify, request.headers, request.body, harness_.clock().Now()));
   verify.secret = "whsec_b3RoZXI=";
-  EXPECT_THAT(VerifySignature(verify, request.headers, request.body, clock_.Now()),
+  EXPECT_THAT(VerifySignature(verify, request.headers, request.body, harness_.clock().Now()),
               testing::StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
 }
@@ -160,11 +146,11 @@ TEST_F(DeliveryEndToEndTest, TwoFailuresThenSuccessIsRetryThenSuccessAfterThreeT
   RunAndWait(1);
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(Job(job_id).detail(), "HTTP 500");
-  clock_.Advance(absl::Minutes(1));
+  harness_.clock().Advance(absl::Minutes(1));
   RunAndWait(2);
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(Job(job_id).detail(), "HTTP 503");
-  clock_.Advance(absl::Minutes(5));
+  harness_.clock().Advance(absl::Minutes(5));
   RunAndWait(3);
   const v1::ChannelHistoryJob job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::SUCCESS);

@@ -11,10 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
-#include "testing/fake_clock.h"
+#include "testing/engine_harness.h"
 #include "testing/fake_object_storage.h"
-#include "testing/fake_transport.h"
-#include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -41,34 +39,16 @@ HttpResponse Reply(int status, std::vector<std::pair<std::string, std::string>> 
 class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(StaticOrgDirectory orgs,
-                         StaticOrgDirectory::Create({primary_, sales_, other_}));
-    orgs_ = std::make_unique<StaticOrgDirectory>(std::move(orgs));
-    transport_ = std::make_unique<testing::FakeTransport>(
-        [this](const HttpRequest&) { return NextReply(); });
-    delivery_.transport = transport_.get();
-    delivery_.storage = &storage_;
-    delivery_.jitter = 0;
-    delivery_.run_dispatcher = false;
-    delivery_.product.instance_id = "instance-1";
-    StartEngine();
-  }
-
-  void StartEngine() {
-    EngineOptions options;
-    options.orgs = orgs_.get();
-    options.clock = &clock_;
-    options.ids = &ids_;
-    options.delivery = delivery_;
-    engine_ = WebhookEngine::Create(options).value();
-    testing::EnableWebhookChannel(*engine_, admin_);
+    harness_.transport().SetResponder([this](const HttpRequest&) { return NextReply(); });
+    harness_.options().delivery.product.instance_id = "instance-1";
+    ASSERT_OK(harness_.StartEngine());
   }
 
   // Creates the sales org's webhook from `json`, which must have name, url and events.
   v1::Webhook CreateWebhook(const std::string& json) {
     v1::CreateWebhookRequest request;
     EXPECT_OK(FromJson(json, &request));
-    absl::StatusOr<v1::Webhook> webhook = engine_->CreateWebhook(sales_admin_, request);
+    absl::StatusOr<v1::Webhook> webhook = harness_.engine().CreateWebhook(sales_admin_, request);
     EXPECT_OK(webhook.status());
     return webhook.value_or(v1::Webhook());
   }
@@ -85,7 +65,8 @@ class DeliveryTest : public ::testing::Test {
   }
 
   std::string Publish() {
-    absl::StatusOr<v1::PublishEventResponse> response = engine_->PublishEvent(admin_, Event());
+    absl::StatusOr<v1::PublishEventResponse> response =
+        harness_.engine().PublishEvent(admin_, Event());
     EXPECT_OK(response.status());
     EXPECT_EQ(response->outcome(), v1::PublishEventResponse::QUEUED) << response->reason();
     return response->job_id();
@@ -96,7 +77,7 @@ class DeliveryTest : public ::testing::Test {
     request.set_channel_type(v1::WEBHOOK);
     request.add_job_ids(job_id);
     absl::StatusOr<v1::SearchChannelHistoryResponse> response =
-        engine_->SearchChannelHistory(admin_, request);
+        harness_.engine().SearchChannelHistory(admin_, request);
     EXPECT_OK(response.status());
     EXPECT_EQ(response->jobs_size(), 1);
     return response->jobs_size() == 1 ? response->jobs(0) : v1::ChannelHistoryJob();
@@ -115,20 +96,13 @@ class DeliveryTest : public ::testing::Test {
     return reply;
   }
 
-  const v1::Org primary_ = MakeOrg("0", "Primary");
-  const v1::Org sales_ = MakeOrg("7", "Sales");
-  const v1::Org other_ = MakeOrg("9", "Other");
-  Principal admin_{"u1", "admin@example.com", primary_, {v1::ADMINISTRATION}, false, true};
-  Principal sales_admin_{"u2", "sales@example.com", sales_, {v1::ADMINISTRATION}, false, false};
-  testing::FakeClock clock_{absl::FromUnixMillis(kStartMillis)};
-  testing::SequentialIds ids_;
-  std::unique_ptr<StaticOrgDirectory> orgs_;
   absl::Mutex mu_;
   std::deque<absl::StatusOr<HttpResponse>> replies_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<testing::FakeTransport> transport_;
-  testing::FakeObjectStorage storage_;
-  DeliveryOptions delivery_;
-  std::unique_ptr<WebhookEngine> engine_;
+  // After the replies: its transport answers from them until the engine stops.
+  testing::EngineHarness harness_{
+      {MakeOrg("0", "Primary"), MakeOrg("7", "Sales"), MakeOrg("9", "Other")}};
+  const Principal admin_ = harness_.Admin();
+  const Principal sales_admin_ = harness_.AdminOf("Sales");
 };
 
 TEST_F(DeliveryTest, PublishRecordsPendingThenDeliversOnce) {
@@ -143,11 +117,11 @@ TEST_F(DeliveryTest, PublishRecordsPendingThenDeliversOnce) {
             R"("id":"sch-1","name":"Daily sales","run_id":"run-1"},)"
             R"("recipients":[{"type":"EXTERNAL","id":null,"name":null,"email":"x@example.com"}],)"
             R"("detail":"","try_count":0})");
-  EXPECT_EQ(transport_->request_count(), 0u);  // Nothing is sent by Publish itself.
+  EXPECT_EQ(harness_.transport().request_count(), 0u);  // Nothing is sent by Publish itself.
 
-  engine_->RunDueDeliveries();
-  ASSERT_EQ(transport_->request_count(), 1u);
-  const HttpRequest sent = transport_->requests()[0];
+  harness_.engine().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 1u);
+  const HttpRequest sent = harness_.transport().requests()[0];
   EXPECT_EQ(sent.method, "POST");
   EXPECT_EQ(sent.url, "https://r.example/hook?v=1");
   EXPECT_EQ(sent.timeout, absl::Seconds(5));
@@ -166,35 +140,35 @@ TEST_F(DeliveryTest, PublishRecordsPendingThenDeliversOnce) {
   EXPECT_EQ(done.status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(done.try_count(), 1);
   EXPECT_EQ(done.detail(), "");
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 1u);
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 1u);
 }
 
 TEST_F(DeliveryTest, DispatcherThreadSendsWhatIsDue) {
-  delivery_.run_dispatcher = true;
-  StartEngine();
+  harness_.options().delivery.run_dispatcher = true;
+  ASSERT_OK(harness_.StartEngine());
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
   Publish();
-  ASSERT_TRUE(transport_->WaitForRequests(1));
-  engine_.reset();  // Stops the dispatcher after the attempt in flight.
-  EXPECT_EQ(transport_->request_count(), 1u);
+  ASSERT_TRUE(harness_.transport().WaitForRequests(1));
+  harness_.StopEngine();  // Stops the dispatcher after the attempt in flight.
+  EXPECT_EQ(harness_.transport().request_count(), 1u);
 }
 
 TEST_F(DeliveryTest, AttemptsInFlightAreCapped) {
-  delivery_.max_concurrent_attempts = 2;
-  StartEngine();
-  transport_->SetResponder(nullptr);  // Answers wait for Respond().
+  harness_.options().delivery.max_concurrent_attempts = 2;
+  ASSERT_OK(harness_.StartEngine());
+  harness_.transport().SetResponder(nullptr);  // Answers wait for Respond().
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
   for (int i = 0; i < 3; ++i) Publish();
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 2u);  // The third waits for a free slot.
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 2u);  // The third waits for a free slot.
   HttpResponse ok;
   ok.status = 200;
-  ASSERT_OK(transport_->Respond(0, ok));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 3u);
-  ASSERT_OK(transport_->Respond(1, ok));
-  ASSERT_OK(transport_->Respond(2, ok));
+  ASSERT_OK(harness_.transport().Respond(0, ok));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 3u);
+  ASSERT_OK(harness_.transport().Respond(1, ok));
+  ASSERT_OK(harness_.transport().Respond(2, ok));
 }
 
 TEST_F(DeliveryTest, RetriesOnTheScheduleThenSucceeds) {
@@ -202,75 +176,75 @@ TEST_F(DeliveryTest, RetriesOnTheScheduleThenSucceeds) {
   Script(
       {Reply(500, {}, "oops"), absl::DeadlineExceededError("timed out after 5000 ms"), Reply(200)});
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   v1::ChannelHistoryJob job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(job.try_count(), 1);
   EXPECT_EQ(job.detail(), "HTTP 500: oops");
 
-  clock_.Advance(absl::Seconds(59));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 1u);  // The first retry waits a minute.
-  clock_.Advance(absl::Seconds(1));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 2u);
+  harness_.clock().Advance(absl::Seconds(59));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 1u);  // The first retry waits a minute.
+  harness_.clock().Advance(absl::Seconds(1));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 2u);
   job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(job.detail(), "timed out after 5000 ms");
 
-  clock_.Advance(absl::Minutes(5));
-  engine_->RunDueDeliveries();
+  harness_.clock().Advance(absl::Minutes(5));
+  harness_.engine().RunDueDeliveries();
   job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(job.try_count(), 3);
   EXPECT_EQ(job.detail(), "");
   // Every attempt carried the same event id.
-  for (const HttpRequest& request : transport_->requests()) {
+  for (const HttpRequest& request : harness_.transport().requests()) {
     EXPECT_THAT(request.headers, Contains(Pair("Idempotency-Key", job_id)));
   }
 }
 
 TEST_F(DeliveryTest, HonoursRetryAfterWithinBounds) {
-  delivery_.max_retry_after = absl::Minutes(10);
-  StartEngine();
+  harness_.options().delivery.max_retry_after = absl::Minutes(10);
+  ASSERT_OK(harness_.StartEngine());
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
   Script({Reply(429, {{"retry-after", "120"}}), Reply(503, {{"retry-after", "86400"}})});
   Publish();
-  engine_->RunDueDeliveries();
-  clock_.Advance(absl::Seconds(119));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 1u);
-  clock_.Advance(absl::Seconds(1));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 2u);
-  clock_.Advance(absl::Minutes(10));  // A day is capped at max_retry_after.
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 3u);
+  harness_.engine().RunDueDeliveries();
+  harness_.clock().Advance(absl::Seconds(119));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 1u);
+  harness_.clock().Advance(absl::Seconds(1));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 2u);
+  harness_.clock().Advance(absl::Minutes(10));  // A day is capped at max_retry_after.
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 3u);
 }
 
 TEST_F(DeliveryTest, StopsOnGoneRefusalAndLastAttempt) {
-  delivery_.retry_delays = {absl::Minutes(1)};
-  StartEngine();
+  harness_.options().delivery.retry_delays = {absl::Minutes(1)};
+  ASSERT_OK(harness_.StartEngine());
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
 
   Script({Reply(410)});
   const std::string gone = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(gone).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(gone).detail(), "HTTP 410");
 
   Script({absl::PermissionDeniedError("destination address 127.0.0.1 is loopback; refused")});
   const std::string refused = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(refused).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(refused).detail(), "destination address 127.0.0.1 is loopback; refused");
 
   Script({Reply(302, {{"location", "https://elsewhere.example/"}}), Reply(500)});
   const std::string exhausted = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(exhausted).detail(), "HTTP 302: redirects are not followed");
-  clock_.Advance(absl::Minutes(1));
-  engine_->RunDueDeliveries();
+  harness_.clock().Advance(absl::Minutes(1));
+  harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(exhausted).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(exhausted).try_count(), 2);
 }
@@ -280,75 +254,76 @@ TEST_F(DeliveryTest, DeletedWebhookFailsItsPendingDelivery) {
   const std::string job_id = Publish();
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("w");
-  ASSERT_OK(engine_->DeleteWebhooks(admin_, remove).status());
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 0u);
+  ASSERT_OK(harness_.engine().DeleteWebhooks(admin_, remove).status());
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 0u);
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(job_id).detail(), "the webhook no longer exists");
 }
 
 TEST_F(DeliveryTest, SaysWhyNothingWasQueued) {
-  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response, engine_->PublishEvent(admin_, Event()));
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response,
+                       harness_.engine().PublishEvent(admin_, Event()));
   EXPECT_EQ(ToJson(response), R"({"outcome":"NO_WEBHOOK","job_id":null,)"
                               R"("reason":"org 'Sales' has no LIVEBOARD_SCHEDULE webhook"})");
 
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"],
                     "status":"DISABLED"})");
-  ASSERT_OK_AND_ASSIGN(response, engine_->PublishEvent(admin_, Event()));
+  ASSERT_OK_AND_ASSIGN(response, harness_.engine().PublishEvent(admin_, Event()));
   EXPECT_EQ(response.outcome(), v1::PublishEventResponse::WEBHOOK_DISABLED);
   EXPECT_EQ(response.reason(), "webhook 'w' is DISABLED");
 
   v1::UpdateWebhookRequest enable;
   enable.set_webhook_identifier("w");
   enable.set_status(v1::ENABLED);
-  ASSERT_OK(engine_->UpdateWebhook(admin_, enable));
+  ASSERT_OK(harness_.engine().UpdateWebhook(admin_, enable));
   v1::ConfigureChannelPreferencesRequest email_only;
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"7","preferences":[
       {"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}]}]})",
                      &email_only));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(admin_, email_only));
-  ASSERT_OK_AND_ASSIGN(response, engine_->PublishEvent(admin_, Event()));
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(admin_, email_only));
+  ASSERT_OK_AND_ASSIGN(response, harness_.engine().PublishEvent(admin_, Event()));
   EXPECT_EQ(response.outcome(), v1::PublishEventResponse::CHANNEL_OFF);
   EXPECT_EQ(response.reason(),
             "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org 'Sales'");
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 0u);
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 0u);
 }
 
 TEST_F(DeliveryTest, RefusesBadEventsAndAFullQueue) {
-  delivery_.max_pending_jobs = 1;
-  delivery_.max_event_file_bytes = 8;
-  StartEngine();
+  harness_.options().delivery.max_pending_jobs = 1;
+  harness_.options().delivery.max_event_file_bytes = 8;
+  ASSERT_OK(harness_.StartEngine());
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
-  EXPECT_THAT(engine_->PublishEvent(sales_admin_, v1::PublishEventRequest()),
+  EXPECT_THAT(harness_.engine().PublishEvent(sales_admin_, v1::PublishEventRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument, "run.liveboard_id is required"));
   v1::PublishEventRequest big = Event();
   big.mutable_files(0)->set_content("123456789");
-  EXPECT_THAT(engine_->PublishEvent(admin_, big),
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, big),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "files hold 9 bytes; at most 8 are allowed per event"));
   v1::PublishEventRequest bad_type = Event();
   bad_type.mutable_files(0)->set_mime_type("text/csv\r\nX-Injected: 1");
-  EXPECT_THAT(engine_->PublishEvent(admin_, bad_type),
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, bad_type),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "files[0].mime_type must be a MIME type such as application/pdf"));
   Publish();
-  EXPECT_THAT(engine_->PublishEvent(admin_, Event()),
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        "the delivery queue is full (1 deliveries pending); try again later"));
-  engine_->RunDueDeliveries();
-  EXPECT_OK(engine_->PublishEvent(admin_, Event()).status());  // Room again.
+  harness_.engine().RunDueDeliveries();
+  EXPECT_OK(harness_.engine().PublishEvent(admin_, Event()).status());  // Room again.
 }
 
 TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {
   Principal developer = sales_admin_;
   developer.privileges = {v1::DEVELOPER};
-  EXPECT_THAT(engine_->PublishEvent(developer, Event()),
+  EXPECT_THAT(harness_.engine().PublishEvent(developer, Event()),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "Insufficient privileges to publish events: requires ADMINISTRATION."));
-  delivery_.transport = nullptr;
-  StartEngine();
-  EXPECT_THAT(engine_->PublishEvent(admin_, Event()),
+  harness_.options().delivery.transport = nullptr;
+  ASSERT_OK(harness_.StartEngine());
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no HTTP transport")));
 }
 
@@ -360,8 +335,8 @@ TEST_F(DeliveryTest, OAuth2TokenIsFetchedCachedAndRenewedAfter401) {
           Reply(200), Reply(401), Reply(200, {}, R"({"access_token":"at-2","expires_in":3600})"),
           Reply(200)});
   Publish();
-  engine_->RunDueDeliveries();
-  std::vector<HttpRequest> sent = transport_->requests();
+  harness_.engine().RunDueDeliveries();
+  std::vector<HttpRequest> sent = harness_.transport().requests();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0].url, "https://auth.example/token");
   EXPECT_EQ(sent[0].body, "grant_type=client_credentials");
@@ -370,15 +345,15 @@ TEST_F(DeliveryTest, OAuth2TokenIsFetchedCachedAndRenewedAfter401) {
   EXPECT_THAT(sent[1].headers, Contains(Pair("Authorization", "Bearer at-1")));
 
   const std::string second = Publish();  // The cached token serves it; the receiver says 401.
-  engine_->RunDueDeliveries();
-  sent = transport_->requests();
+  harness_.engine().RunDueDeliveries();
+  sent = harness_.transport().requests();
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_THAT(sent[2].headers, Contains(Pair("Authorization", "Bearer at-1")));
   EXPECT_EQ(Job(second).status(), v1::ChannelHistoryJob::RETRY);
 
-  clock_.Advance(absl::Minutes(1));
-  engine_->RunDueDeliveries();  // A new token, then the retry.
-  sent = transport_->requests();
+  harness_.clock().Advance(absl::Minutes(1));
+  harness_.engine().RunDueDeliveries();  // A new token, then the retry.
+  sent = harness_.transport().requests();
   ASSERT_EQ(sent.size(), 5u);
   EXPECT_EQ(sent[3].url, "https://auth.example/token");
   EXPECT_THAT(sent[4].headers, Contains(Pair("Authorization", "Bearer at-2")));
@@ -391,7 +366,7 @@ TEST_F(DeliveryTest, OAuth2FailureIsRetried) {
                                   "client_id":"cid","client_secret":"csecret"}}})");
   Script({Reply(400, {}, R"({"error":"invalid_client"})")});
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   const v1::ChannelHistoryJob job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(job.detail(),
@@ -402,14 +377,14 @@ TEST_F(DeliveryTest, OAuth2FailureIsRetried) {
 TEST_F(DeliveryTest, HistorySearchFollowsThoughtSpotRules) {
   CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
   const std::string first = Publish();
-  clock_.Advance(absl::Seconds(1));
+  harness_.clock().Advance(absl::Seconds(1));
   const std::string second = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
 
   const auto search = [&](const Principal& caller, const std::string& json) {
     v1::SearchChannelHistoryRequest request;
     EXPECT_OK(FromJson(json, &request));
-    return engine_->SearchChannelHistory(caller, request);
+    return harness_.engine().SearchChannelHistory(caller, request);
   };
   EXPECT_THAT(search(admin_, "{}"),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -440,14 +415,14 @@ TEST_F(DeliveryTest, HistorySearchFollowsThoughtSpotRules) {
   EXPECT_EQ(found.jobs_size(), 0);
 
   // Another org's admin sees none of it.
-  const Principal other{"u3", "o@example.com", other_, {v1::ADMINISTRATION}, false, false};
+  const Principal other = harness_.AdminOf("Other");
   ASSERT_OK_AND_ASSIGN(found, search(other, absl::StrCat(R"({"channel_type":"WEBHOOK",
       "job_ids":[")",
                                                          first, R"("]})")));
   EXPECT_EQ(found.jobs_size(), 0);
 
   // Records older than three days are gone.
-  clock_.Advance(absl::Hours(72) + absl::Milliseconds(1));
+  harness_.clock().Advance(absl::Hours(72) + absl::Milliseconds(1));
   ASSERT_OK_AND_ASSIGN(found, search(admin_, absl::StrCat(R"({"channel_type":"WEBHOOK",
       "job_ids":[")",
                                                           second, R"("]})")));
@@ -462,7 +437,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
                          "event_type":"LIVEBOARD_SCHEDULE"})",
                      &request));
   ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse ok,
-                       engine_->ValidateCommunicationChannel(admin_, request));
+                       harness_.engine().ValidateCommunicationChannel(admin_, request));
   EXPECT_EQ(ToJson(ok),
             absl::StrCat(R"({"channel_type":"WEBHOOK","channel_id":")", webhook.id(),
                          R"(","channel_name":"w","event_type":"LIVEBOARD_SCHEDULE",)",
@@ -473,7 +448,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
 
   Script({absl::UnavailableError("connection refused")});
   ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse failed,
-                       engine_->ValidateCommunicationChannel(admin_, request));
+                       harness_.engine().ValidateCommunicationChannel(admin_, request));
   EXPECT_EQ(failed.result_code(), v1::ValidateCommunicationChannelResponse::FAILED);
   EXPECT_EQ(failed.details(0).error_message(), "connection refused");
   EXPECT_FALSE(failed.details(0).has_http_status());
@@ -484,7 +459,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
                          "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
                      &history));
   ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
-                       engine_->SearchChannelHistory(admin_, history));
+                       harness_.engine().SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), failed.job_id());
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
@@ -492,7 +467,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
   EXPECT_EQ(found.jobs(1).status(), v1::ChannelHistoryJob::SUCCESS);
 
   request.set_channel_identifier("nope");
-  EXPECT_THAT(engine_->ValidateCommunicationChannel(admin_, request),
+  EXPECT_THAT(harness_.engine().ValidateCommunicationChannel(admin_, request),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("'nope'")));
 }
 
@@ -527,10 +502,10 @@ std::string ManifestPart(const std::string& files) {
 TEST_F(DeliveryTest, StorageDestinationGetsTheFilesAndThePostTheManifest) {
   CreateWebhook(kS3Webhook);
   const std::string job_id = Publish();
-  EXPECT_TRUE(storage_.puts().empty());  // Nothing happens before the job is due.
-  engine_->RunDueDeliveries();
+  EXPECT_TRUE(harness_.storage().puts().empty());  // Nothing happens before the job is due.
+  harness_.engine().RunDueDeliveries();
 
-  const std::vector<testing::FakeObjectStorage::PutCall> puts = storage_.puts();
+  const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
   ASSERT_EQ(puts.size(), 1);
   EXPECT_EQ(puts[0].destination.storage_config().aws_s3_config().role_arn(),
             "arn:aws:iam::123456789012:role/WebhookDelivery");
@@ -539,8 +514,8 @@ TEST_F(DeliveryTest, StorageDestinationGetsTheFilesAndThePostTheManifest) {
   EXPECT_EQ(puts[0].objects[0].content_type, "text/csv");
   EXPECT_EQ(puts[0].objects[0].content, "a,b\n1,2\n");
 
-  ASSERT_EQ(transport_->request_count(), 1);
-  const std::string body = transport_->requests()[0].body;
+  ASSERT_EQ(harness_.transport().request_count(), 1);
+  const std::string body = harness_.transport().requests()[0].body;
   EXPECT_THAT(body, HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
   EXPECT_THAT(body, HasSubstr(R"("eventId":")" + job_id));
   EXPECT_THAT(body, Not(HasSubstr("a,b\n1,2\n")));  // The file itself is not attached.
@@ -553,18 +528,19 @@ TEST_F(DeliveryTest, SomeUploadsFailedIsStillPosted) {
   v1::EventFile* pdf = event.add_files();
   pdf->set_name("sales.pdf");
   pdf->set_content("%PDF");
-  storage_.SetResponder(
+  harness_.storage().SetResponder(
       [](const v1::StorageDestination&,
          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return std::vector<absl::Status>{absl::OkStatus(),
                                          absl::UnavailableError("S3 PutObject failed: HTTP 503")};
       });
-  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
-  engine_->RunDueDeliveries();
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published,
+                       harness_.engine().PublishEvent(admin_, event));
+  harness_.engine().RunDueDeliveries();
 
-  ASSERT_EQ(transport_->request_count(), 1);
+  ASSERT_EQ(harness_.transport().request_count(), 1);
   EXPECT_THAT(
-      transport_->requests()[0].body,
+      harness_.transport().requests()[0].body,
       HasSubstr(ManifestPart(absl::StrCat(
           ManifestEntry("SUCCESS", "null"), ",",
           R"({"filename":"sales.pdf","contentType":"application/octet-stream","size":4,)",
@@ -576,15 +552,15 @@ TEST_F(DeliveryTest, SomeUploadsFailedIsStillPosted) {
 
 TEST_F(DeliveryTest, EveryUploadRefusedFailsTheDeliveryWithoutAPost) {
   CreateWebhook(kS3Webhook);
-  storage_.SetResponder(
+  harness_.storage().SetResponder(
       [](const v1::StorageDestination&,
          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return std::vector<absl::Status>{absl::NotFoundError(
             "S3 PutObject of s3://sales-reports/x failed: HTTP 404 NoSuchBucket: gone")};
       });
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 0);
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 0);
   const v1::ChannelHistoryJob job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(job.detail(),
@@ -597,44 +573,44 @@ TEST_F(DeliveryTest, RoleThatCannotBeAssumedFailsTheDelivery) {
   const std::string denied =
       "AWS STS AssumeRole of arn:aws:iam::123456789012:role/WebhookDelivery failed: HTTP 403 "
       "AccessDenied: not authorized";
-  storage_.SetResponder(
+  harness_.storage().SetResponder(
       [&](const v1::StorageDestination&,
           const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return absl::PermissionDeniedError(denied);
       });
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 0);
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 0);
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(job_id).detail(), denied);
 }
 
 TEST_F(DeliveryTest, UploadsThatMayPassAreRetriedAndUploadedOnlyOnce) {
   CreateWebhook(kS3Webhook);
-  storage_.SetResponder(
+  harness_.storage().SetResponder(
       [](const v1::StorageDestination&,
          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return std::vector<absl::Status>{absl::UnavailableError("HTTP 503 SlowDown")};
       });
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(Job(job_id).detail(), "all file uploads failed (1 file): HTTP 503 SlowDown");
 
   // The second try stores the file but the POST fails; the third POSTs the same manifest
   // without uploading again.
-  storage_.SetResponder(nullptr);
+  harness_.storage().SetResponder(nullptr);
   Script({Reply(500)});
-  clock_.Advance(absl::Minutes(1));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(storage_.puts().size(), 2);
+  harness_.clock().Advance(absl::Minutes(1));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.storage().puts().size(), 2);
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
-  clock_.Advance(absl::Minutes(5));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(storage_.puts().size(), 2);
-  ASSERT_EQ(transport_->request_count(), 2);
-  EXPECT_EQ(transport_->requests()[1].body, transport_->requests()[0].body);
-  EXPECT_THAT(transport_->requests()[1].body,
+  harness_.clock().Advance(absl::Minutes(5));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.storage().puts().size(), 2);
+  ASSERT_EQ(harness_.transport().request_count(), 2);
+  EXPECT_EQ(harness_.transport().requests()[1].body, harness_.transport().requests()[0].body);
+  EXPECT_THAT(harness_.transport().requests()[1].body,
               HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(Job(job_id).try_count(), 3);
@@ -646,11 +622,11 @@ TEST_F(DeliveryTest, DestinationRemovedBeforeTheAttemptAttachesTheFiles) {
   v1::UpdateWebhookRequest update;
   ASSERT_OK(
       FromJson(R"({"webhook_identifier":"w","reset_options":["STORAGE_DESTINATION"]})", &update));
-  ASSERT_OK(engine_->UpdateWebhook(sales_admin_, update));
-  engine_->RunDueDeliveries();
-  EXPECT_TRUE(storage_.puts().empty());
-  ASSERT_EQ(transport_->request_count(), 1);
-  EXPECT_THAT(transport_->requests()[0].body,
+  ASSERT_OK(harness_.engine().UpdateWebhook(sales_admin_, update));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_TRUE(harness_.storage().puts().empty());
+  ASSERT_EQ(harness_.transport().request_count(), 1);
+  EXPECT_THAT(harness_.transport().requests()[0].body,
               HasSubstr("filename=\"sales.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\n1,2\n\r\n"));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
 }
@@ -659,7 +635,7 @@ TEST_F(DeliveryTest, FilesOfOneEventNeedDifferentNames) {
   CreateWebhook(kS3Webhook);
   v1::PublishEventRequest event = Event();
   *event.add_files() = event.files(0);
-  EXPECT_THAT(engine_->PublishEvent(admin_, event),
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, event),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "files[1].name repeats files[0].name: the files of one event need "
                        "different names (they are stored under them)"));
@@ -672,7 +648,7 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                          "event_type":"LIVEBOARD_SCHEDULE"})",
                      &request));
   ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
-                       engine_->ValidateCommunicationChannel(admin_, request));
+                       harness_.engine().ValidateCommunicationChannel(admin_, request));
   const std::string job_id = "n.validation-00000000-0000-4000-8000-000000000002";
   const std::string key =
       absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.txt");
@@ -688,18 +664,18 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                          R"({"bucket_name":"sales-reports",)",
                          R"("file_name":"validation_dummy_20260318_090334.txt","object_key":")",
                          key, R"("},"gcp_gcs_info":null}]})"));
-  const std::vector<testing::FakeObjectStorage::PutCall> puts = storage_.puts();
+  const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
   ASSERT_EQ(puts.size(), 1);
   EXPECT_EQ(puts[0].objects[0].key, key);
   EXPECT_EQ(puts[0].objects[0].content_type, "text/plain");
 
   // Stored nowhere: the HTTP check passes, the storage check fails.
-  storage_.SetResponder(
+  harness_.storage().SetResponder(
       [](const v1::StorageDestination&,
          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return absl::PermissionDeniedError("AWS STS AssumeRole failed: HTTP 403 AccessDenied");
       });
-  ASSERT_OK_AND_ASSIGN(response, engine_->ValidateCommunicationChannel(admin_, request));
+  ASSERT_OK_AND_ASSIGN(response, harness_.engine().ValidateCommunicationChannel(admin_, request));
   EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
   ASSERT_EQ(response.details_size(), 2);
   EXPECT_EQ(response.details(1).status(), v1::ChannelValidationDetail::FAILED);
@@ -711,14 +687,14 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
 }
 
 TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {
-  ASSERT_OK_AND_ASSIGN(v1::GetStorageConfigResponse config, engine_->GetStorageConfig(admin_));
+  ASSERT_OK_AND_ASSIGN(v1::GetStorageConfigResponse config,
+                       harness_.engine().GetStorageConfig(admin_));
   ASSERT_EQ(config.configs_size(), 1);
   EXPECT_EQ(config.configs(0).provider(), v1::AWS_S3);
 
-  delivery_.gcp_service_account_email = "webhookd@ops-1.iam.gserviceaccount.com";
-  engine_.reset();
-  StartEngine();
-  ASSERT_OK_AND_ASSIGN(config, engine_->GetStorageConfig(admin_));
+  harness_.options().delivery.gcp_service_account_email = "webhookd@ops-1.iam.gserviceaccount.com";
+  ASSERT_OK(harness_.StartEngine());
+  ASSERT_OK_AND_ASSIGN(config, harness_.engine().GetStorageConfig(admin_));
   ASSERT_EQ(config.configs_size(), 2);
   EXPECT_EQ(
       ToJson(config.configs(1)),
@@ -745,9 +721,9 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
           "bucket_name":"team_reports",
           "service_account_email":"writer@p-1.iam.gserviceaccount.com"}}}})");
   const std::string job_id = Publish();
-  engine_->RunDueDeliveries();
-  ASSERT_EQ(transport_->request_count(), 1);
-  EXPECT_THAT(transport_->requests()[0].body,
+  harness_.engine().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 1);
+  EXPECT_THAT(harness_.transport().requests()[0].body,
               HasSubstr(absl::StrCat(R"({"files":[{"filename":"sales.csv","contentType":)",
                                      R"("text/csv","size":8,"provider":"GCP_GCS",)",
                                      R"("bucketName":"team_reports","region":"","objectKey":"7/)",
@@ -759,7 +735,7 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
   request.set_channel_identifier("w");
   request.set_event_type(v1::LIVEBOARD_SCHEDULE);
   ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
-                       engine_->ValidateCommunicationChannel(admin_, request));
+                       harness_.engine().ValidateCommunicationChannel(admin_, request));
   ASSERT_EQ(response.details_size(), 2);
   EXPECT_FALSE(response.details(1).has_aws_s3_info());
   EXPECT_EQ(response.details(1).gcp_gcs_info().bucket_name(), "team_reports");
@@ -786,16 +762,15 @@ TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {
 }
 
 TEST_F(DeliveryTest, WithoutObjectStorageTheStorageCheckFails) {
-  delivery_.storage = nullptr;
-  engine_.reset();
-  StartEngine();
+  harness_.options().delivery.storage = nullptr;
+  ASSERT_OK(harness_.StartEngine());
   CreateWebhook(kS3Webhook);
   v1::ValidateCommunicationChannelRequest request;
   request.set_channel_type(v1::WEBHOOK);
   request.set_channel_identifier("w");
   request.set_event_type(v1::LIVEBOARD_SCHEDULE);
   ASSERT_OK_AND_ASSIGN(v1::ValidateCommunicationChannelResponse response,
-                       engine_->ValidateCommunicationChannel(admin_, request));
+                       harness_.engine().ValidateCommunicationChannel(admin_, request));
   EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
   ASSERT_EQ(response.details_size(), 2);
   EXPECT_EQ(response.details(1).validation_step(),

@@ -14,11 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
+#include "testing/engine_harness.h"
 #include "testing/failing_store.h"
-#include "testing/fake_clock.h"
-#include "testing/fake_object_storage.h"
-#include "testing/fake_transport.h"
-#include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -28,6 +25,13 @@ using ::testing::HasSubstr;
 using ::webhooks::testing::MakeOrg;
 using ::webhooks::testing::StatusIs;
 
+// Forty orgs: ids "0" to "39", named "org0" to "org39".
+std::vector<v1::Org> FortyOrgs() {
+  std::vector<v1::Org> orgs;
+  for (int i = 0; i < 40; ++i) orgs.push_back(MakeOrg(absl::StrCat(i), absl::StrCat("org", i)));
+  return orgs;
+}
+
 class DurabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,47 +39,32 @@ class DurabilityTest : public ::testing::Test {
                               "/durability-",
                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(directory_);
-    std::vector<v1::Org> orgs;
-    for (int i = 0; i < 40; ++i) orgs.push_back(MakeOrg(absl::StrCat(i), absl::StrCat("org", i)));
-    orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create(orgs).value());
-    transport_ = std::make_unique<testing::FakeTransport>();
   }
 
   // Opens the store and an engine over it, as a restarted process would.
   void Start(uint64_t snapshot_after_bytes = 64 << 20) {
-    engine_.reset();
+    harness_.StopEngine();
     store_.reset();
     JournalOptions journal;
     journal.directory = directory_;
     journal.snapshot_after_bytes = snapshot_after_bytes;
     journal.log = [](absl::string_view) {};
     store_ = JournalStore::Open(journal).value();
-    EngineOptions options;
-    options.orgs = orgs_.get();
-    options.clock = &clock_;
-    options.ids = &ids_;
-    options.state_store = store_.get();
-    options.delivery.transport = transport_.get();
-    options.delivery.storage = &storage_;
-    options.delivery.run_dispatcher = false;
-    options.delivery.jitter = 0;
-    engine_ = WebhookEngine::Create(options).value();
+    harness_.options().state_store = store_.get();
+    // The state, channel preferences included, is the store's.
+    ASSERT_OK(harness_.StartEngine(/*enable_webhook_channel=*/false));
   }
 
+  // The cluster administrator for org 0, else an administrator of that org only.
   Principal AdminOf(int org) {
-    return Principal{"u1",
-                     "admin@example.com",
-                     MakeOrg(absl::StrCat(org), absl::StrCat("org", org)),
-                     {v1::ADMINISTRATION},
-                     false,
-                     org == 0};
+    return org == 0 ? harness_.Admin() : harness_.AdminOf(absl::StrCat(org));
   }
 
   std::string Everything() {
     v1::SearchWebhooksRequest search;
     search.set_record_size(1000);
-    auto webhooks = engine_->SearchWebhooks(AdminOf(0), search);
-    auto preferences = engine_->SearchChannelPreferences(AdminOf(0), {});
+    auto webhooks = harness_.engine().SearchWebhooks(AdminOf(0), search);
+    auto preferences = harness_.engine().SearchChannelPreferences(AdminOf(0), {});
     EXPECT_OK(webhooks.status());
     EXPECT_OK(preferences.status());
     return ToJson(*webhooks) + ToJson(*preferences);
@@ -85,18 +74,14 @@ class DurabilityTest : public ::testing::Test {
     v1::SearchChannelHistoryRequest request;
     request.set_channel_type(v1::WEBHOOK);
     request.add_job_ids(id);
-    auto found = engine_->SearchChannelHistory(AdminOf(0), request);
+    auto found = harness_.engine().SearchChannelHistory(AdminOf(0), request);
     return found.ok() && found->jobs_size() == 1 ? found->jobs(0) : v1::ChannelHistoryJob();
   }
 
   std::string directory_;
-  testing::FakeClock clock_;
-  testing::SequentialIds ids_;
-  std::unique_ptr<StaticOrgDirectory> orgs_;
-  std::unique_ptr<testing::FakeTransport> transport_;
-  testing::FakeObjectStorage storage_;
   std::unique_ptr<JournalStore> store_;
-  std::unique_ptr<WebhookEngine> engine_;
+  // After the store, so that the engine is destroyed first.
+  testing::EngineHarness harness_{FortyOrgs()};
 };
 
 TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
@@ -109,12 +94,12 @@ TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
         {"org_identifier":"org3","preferences":[
           {"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK"]}]}]})",
                      &preferences));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), preferences));
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(AdminOf(0), preferences));
   v1::ConfigureChannelPreferencesRequest reset;
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"org3","operation":"RESET",
                          "reset_events":["LIVEBOARD_SCHEDULE"]}]})",
                      &reset));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(AdminOf(0), reset));
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(AdminOf(0), reset));
   for (int org : {1, 3, 4}) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
@@ -122,16 +107,16 @@ TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
                                     "authentication":{"BEARER_TOKEN":"secret-)",
                                     org, R"("}})"),
                        &create));
-    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
-    clock_.Advance(absl::Seconds(1));
+    ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(org), create).status());
+    harness_.clock().Advance(absl::Seconds(1));
   }
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("w3");
   update.set_description("changed");
-  ASSERT_OK(engine_->UpdateWebhook(AdminOf(3), update));
+  ASSERT_OK(harness_.engine().UpdateWebhook(AdminOf(3), update));
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("w4");
-  ASSERT_OK(engine_->DeleteWebhooks(AdminOf(0), remove).status());
+  ASSERT_OK(harness_.engine().DeleteWebhooks(AdminOf(0), remove).status());
   const std::string before = Everything();
   EXPECT_THAT(before, HasSubstr(R"("description":"changed")"));
 
@@ -142,25 +127,25 @@ TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
   ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
       "name":"n"},"liveboard_id":"lb","liveboard_name":"L"}})",
                      &publish));
-  ASSERT_OK(engine_->PublishEvent(AdminOf(0), publish).status());
-  engine_->RunDueDeliveries();
-  ASSERT_EQ(transport_->request_count(), 1u);
-  EXPECT_THAT(transport_->requests()[0].headers,
+  ASSERT_OK(harness_.engine().PublishEvent(AdminOf(0), publish).status());
+  harness_.engine().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 1u);
+  EXPECT_THAT(harness_.transport().requests()[0].headers,
               ::testing::Contains(::testing::Pair("Authorization", "Bearer secret-1")));
   HttpResponse ok;
   ok.status = 200;
-  ASSERT_OK(transport_->Respond(0, ok));  // The engine waits for attempts in flight.
+  ASSERT_OK(harness_.transport().Respond(0, ok));  // The engine waits for attempts in flight.
 }
 
 TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
   Start();
-  testing::EnableWebhookChannel(*engine_, AdminOf(0));
+  testing::EnableWebhookChannel(harness_.engine(), AdminOf(0));
   for (int org : {1, 2}) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
                                     R"(","events":["LIVEBOARD_SCHEDULE"]})"),
                        &create));
-    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
+    ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(org), create).status());
   }
   const auto publish = [&](int org) {
     v1::PublishEventRequest request;
@@ -168,126 +153,124 @@ TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
         "run":{"schedule":{"scheduleId":"s","name":"n"},"liveboard_id":"lb",
         "liveboard_name":"L"},"files":[{"name":"r.csv","content":"YQ=="}]})"),
                        &request));
-    return engine_->PublishEvent(AdminOf(0), request).value().job_id();
+    return harness_.engine().PublishEvent(AdminOf(0), request).value().job_id();
   };
   const std::string retrying = publish(1);
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   HttpResponse failure;
   failure.status = 500;
-  ASSERT_OK(transport_->Respond(0, failure));
+  ASSERT_OK(harness_.transport().Respond(0, failure));
   EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::RETRY);
   const std::string pending = publish(2);  // Never attempted before the "crash".
-  const std::string first_body = transport_->requests()[0].body;
+  const std::string first_body = harness_.transport().requests()[0].body;
 
   Start();
   EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::RETRY);
   EXPECT_EQ(Job(retrying).try_count(), 1);
   EXPECT_EQ(Job(pending).status(), v1::ChannelHistoryJob::PENDING);
-  engine_->RunDueDeliveries();  // Only the pending one is due yet.
-  ASSERT_EQ(transport_->request_count(), 2u);
-  EXPECT_EQ(transport_->requests()[1].url, "https://r.example/2");
-  clock_.Advance(absl::Minutes(1));
-  engine_->RunDueDeliveries();
-  ASSERT_EQ(transport_->request_count(), 3u);
-  const HttpRequest resumed = transport_->requests()[2];
+  harness_.engine().RunDueDeliveries();  // Only the pending one is due yet.
+  ASSERT_EQ(harness_.transport().request_count(), 2u);
+  EXPECT_EQ(harness_.transport().requests()[1].url, "https://r.example/2");
+  harness_.clock().Advance(absl::Minutes(1));
+  harness_.engine().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 3u);
+  const HttpRequest resumed = harness_.transport().requests()[2];
   EXPECT_EQ(resumed.url, "https://r.example/1");
   EXPECT_EQ(resumed.body, first_body);  // Same event id, same bytes.
   HttpResponse ok;
   ok.status = 200;
-  ASSERT_OK(transport_->Respond(2, ok));
-  ASSERT_OK(transport_->Respond(1, ok));
+  ASSERT_OK(harness_.transport().Respond(2, ok));
+  ASSERT_OK(harness_.transport().Respond(1, ok));
   EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(Job(retrying).try_count(), 2);
 
   Start();  // Finished jobs stay finished.
   EXPECT_EQ(Job(retrying).status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(Job(pending).status(), v1::ChannelHistoryJob::SUCCESS);
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(transport_->request_count(), 3u);
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 3u);
 }
 
 TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
-  v1::Org org = MakeOrg("1", "one");
-  auto orgs = StaticOrgDirectory::Create({org}).value();
   testing::FailingStore store;
-  EngineOptions options;
-  options.orgs = &orgs;
-  options.state_store = &store;
-  auto engine = WebhookEngine::Create(options).value();
-  const Principal admin{"u1", "a@example.com", org, {v1::ADMINISTRATION}, false, false};
+  testing::EngineHarness harness({MakeOrg("1", "one")});  // After the store it writes to.
+  harness.options().state_store = &store;
+  ASSERT_OK(harness.StartEngine(/*enable_webhook_channel=*/false));
+  WebhookEngine& engine = harness.engine();
+  const Principal admin = harness.AdminOf("one");
   v1::ConfigureChannelPreferencesRequest preferences;
   ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
                          "channels":["WEBHOOK"]}]})",
                      &preferences));
-  ASSERT_OK(engine->ConfigureChannelPreferences(admin, preferences));
+  ASSERT_OK(engine.ConfigureChannelPreferences(admin, preferences));
   store.Break();
   v1::CreateWebhookRequest create;
   ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/","events":["LIVEBOARD_SCHEDULE"]})",
                      &create));
   const std::string full_disk = "cannot write /var/lib/webhookd/journal-7: No space left";
-  EXPECT_THAT(engine->CreateWebhook(admin, create),
+  EXPECT_THAT(engine.CreateWebhook(admin, create),
               StatusIs(absl::StatusCode::kUnavailable, full_disk));
   const uint64_t written = store.written();
   // The store has failed: every later change is refused before it is made.
-  EXPECT_THAT(engine->CreateWebhook(admin, create),
+  EXPECT_THAT(engine.CreateWebhook(admin, create),
               StatusIs(absl::StatusCode::kUnavailable, full_disk));
-  EXPECT_THAT(engine->ConfigureChannelPreferences(admin, preferences),
+  EXPECT_THAT(engine.ConfigureChannelPreferences(admin, preferences),
               StatusIs(absl::StatusCode::kUnavailable, full_disk));
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("w");
-  EXPECT_THAT(engine->DeleteWebhooks(admin, remove),
+  EXPECT_THAT(engine.DeleteWebhooks(admin, remove),
               StatusIs(absl::StatusCode::kUnavailable, full_disk));
   EXPECT_EQ(store.written(), written);
 }
 
 TEST_F(DurabilityTest, FilesForAStorageDestinationAreKeptUntilUploadedAndUploadedOnce) {
   Start();
-  testing::EnableWebhookChannel(*engine_, AdminOf(0));
+  testing::EnableWebhookChannel(harness_.engine(), AdminOf(0));
   v1::CreateWebhookRequest create;
   ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"],
       "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
           "bucket_name":"reports","region":"eu-west-1",
           "role_arn":"arn:aws:iam::123456789012:role/R"}}}})",
                      &create));
-  ASSERT_OK(engine_->CreateWebhook(AdminOf(1), create).status());
+  ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(1), create).status());
   v1::PublishEventRequest event;
   ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
       "name":"n"},"liveboard_id":"lb","liveboard_name":"L"},
       "files":[{"name":"r.csv","mime_type":"text/csv","content":"YQ=="}]})",
                      &event));
-  const std::string job = engine_->PublishEvent(AdminOf(0), event).value().job_id();
+  const std::string job = harness_.engine().PublishEvent(AdminOf(0), event).value().job_id();
 
   Start(/*snapshot_after_bytes=*/1);  // Restarted before the attempt, and snapshotted.
-  engine_->RunDueDeliveries();
-  ASSERT_EQ(storage_.puts().size(), 1u);
-  EXPECT_EQ(storage_.puts()[0].objects[0].content, "a");
+  harness_.engine().RunDueDeliveries();
+  ASSERT_EQ(harness_.storage().puts().size(), 1u);
+  EXPECT_EQ(harness_.storage().puts()[0].objects[0].content, "a");
   HttpResponse failure;
   failure.status = 503;
-  ASSERT_OK(transport_->Respond(0, failure));
+  ASSERT_OK(harness_.transport().Respond(0, failure));
   EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::RETRY);
 
   Start();  // Restarted after the upload: the next attempt posts the same manifest.
-  clock_.Advance(absl::Minutes(1));
-  engine_->RunDueDeliveries();
-  EXPECT_EQ(storage_.puts().size(), 1u);
-  ASSERT_EQ(transport_->request_count(), 2u);
-  EXPECT_EQ(transport_->requests()[1].body, transport_->requests()[0].body);
-  EXPECT_THAT(transport_->requests()[1].body, HasSubstr(R"("uploadStatus":"SUCCESS")"));
+  harness_.clock().Advance(absl::Minutes(1));
+  harness_.engine().RunDueDeliveries();
+  EXPECT_EQ(harness_.storage().puts().size(), 1u);
+  ASSERT_EQ(harness_.transport().request_count(), 2u);
+  EXPECT_EQ(harness_.transport().requests()[1].body, harness_.transport().requests()[0].body);
+  EXPECT_THAT(harness_.transport().requests()[1].body, HasSubstr(R"("uploadStatus":"SUCCESS")"));
   HttpResponse ok;
   ok.status = 200;
-  ASSERT_OK(transport_->Respond(1, ok));
+  ASSERT_OK(harness_.transport().Respond(1, ok));
   EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::SUCCESS);
 }
 
 TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {
   Start(/*snapshot_after_bytes=*/2000);
-  testing::EnableWebhookChannel(*engine_, AdminOf(0));
+  testing::EnableWebhookChannel(harness_.engine(), AdminOf(0));
   for (int org = 1; org < 40; ++org) {
     v1::CreateWebhookRequest create;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w)", org, R"(","url":"https://r.example/)", org,
                                     R"(","events":["LIVEBOARD_SCHEDULE"]})"),
                        &create));
-    ASSERT_OK(engine_->CreateWebhook(AdminOf(org), create).status());
+    ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(org), create).status());
   }
   const std::string before = Everything();
   int snapshots = 0;
@@ -305,12 +288,12 @@ TEST_F(DurabilityTest, SnapshotsKeepTheJournalShortAndTheStateWhole) {
 
 TEST_F(DurabilityTest, DeliveriesAloneKeepTheJournalShort) {
   Start(/*snapshot_after_bytes=*/20000);
-  testing::EnableWebhookChannel(*engine_, AdminOf(0));
+  testing::EnableWebhookChannel(harness_.engine(), AdminOf(0));
   v1::CreateWebhookRequest create;
   ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"]})",
                      &create));
-  ASSERT_OK(engine_->CreateWebhook(AdminOf(1), create).status());
-  transport_->SetResponder([](const HttpRequest&) {
+  ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(1), create).status());
+  harness_.transport().SetResponder([](const HttpRequest&) {
     HttpResponse ok;
     ok.status = 200;
     return absl::StatusOr<HttpResponse>(ok);
@@ -322,8 +305,8 @@ TEST_F(DurabilityTest, DeliveriesAloneKeepTheJournalShort) {
                      &event));
   std::vector<std::string> jobs;
   for (int i = 0; i < 200; ++i) {  // About 300 kB of journal without snapshots.
-    jobs.push_back(engine_->PublishEvent(AdminOf(0), event).value().job_id());
-    engine_->RunDueDeliveries();
+    jobs.push_back(harness_.engine().PublishEvent(AdminOf(0), event).value().job_id());
+    harness_.engine().RunDueDeliveries();
   }
   int snapshots = 0;
   uint64_t journal_bytes = 0;

@@ -21,12 +21,12 @@
 #include "gtest/gtest.h"
 #include "testing/completion_counter.h"
 #include "testing/engine_fixtures.h"
+#include "testing/engine_harness.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_sts.h"
 #include "testing/fake_transport.h"
 #include "testing/http_receiver.h"
 #include "testing/s3_server.h"
-#include "testing/sequential_ids.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -276,19 +276,9 @@ class StorageDeliveryTest : public StorageEndToEndTest {
  protected:
   void SetUp() override {
     StorageEndToEndTest::SetUp();
-    const v1::Org org = testing::MakeOrg("0", "Primary");
-    orgs_ = std::make_unique<StaticOrgDirectory>(StaticOrgDirectory::Create({org}).value());
-    EngineOptions options;
-    options.orgs = orgs_.get();
-    options.clock = &clock_;
-    options.ids = &ids_;
-    options.delivery.transport = counter_.get();
-    options.delivery.storage = storage_.get();
-    options.delivery.run_dispatcher = false;
-    engine_ = WebhookEngine::Create(options).value();
-    admin_.org = org;
-    admin_.privileges = {v1::ADMINISTRATION};
-    testing::EnableWebhookChannel(*engine_, admin_);
+    harness_.options().delivery.transport = counter_.get();
+    harness_.options().delivery.storage = storage_.get();
+    ASSERT_OK(harness_.StartEngine());
   }
 
   void CreateWebhook(const std::string& external_id, const std::string& bucket = "reports") {
@@ -301,7 +291,7 @@ class StorageDeliveryTest : public StorageEndToEndTest {
                                     R"(","external_id":")", external_id,
                                     R"(","path_prefix":"webhook-deliveries/"}}}})"),
                        &request));
-    ASSERT_OK(engine_->CreateWebhook(admin_, request).status());
+    ASSERT_OK(harness_.engine().CreateWebhook(admin_, request).status());
   }
 
   v1::ValidateCommunicationChannelResponse Validate() {
@@ -309,15 +299,15 @@ class StorageDeliveryTest : public StorageEndToEndTest {
     request.set_channel_type(v1::WEBHOOK);
     request.set_channel_identifier("w");
     request.set_event_type(v1::LIVEBOARD_SCHEDULE);
-    return engine_->ValidateCommunicationChannel(admin_, request).value();
+    return harness_.engine().ValidateCommunicationChannel(admin_, request).value();
   }
 
   testing::HttpReceiver receiver_;
-  testing::FakeClock clock_{absl::FromUnixSeconds(1773824614)};  // 2026-03-18T09:03:34Z.
-  testing::SequentialIds ids_;
-  std::unique_ptr<StaticOrgDirectory> orgs_;
-  Principal admin_;
-  std::unique_ptr<WebhookEngine> engine_;
+  // A member of the derived fixture, so the engine is destroyed before the base's transports
+  // and storage, which it uses.
+  testing::EngineHarness harness_{{testing::MakeOrg("0", "Primary")},
+                                  absl::FromUnixSeconds(1773824614)};  // 2026-03-18T09:03:34Z.
+  const Principal admin_ = harness_.AdminOf("Primary");
 };
 
 TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
@@ -328,9 +318,10 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
       "files":[{"name":"sales.pdf","mime_type":"application/pdf","content":"JVBERi0xLjQK"},
                {"name":"sales.csv","mime_type":"text/csv","content":"YSxiCg=="}]})",
                      &event));
-  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published,
+                       harness_.engine().PublishEvent(admin_, event));
   const std::string& job_id = published.job_id();
-  engine_->RunDueDeliveries();
+  harness_.engine().RunDueDeliveries();
   ASSERT_TRUE(counter_->WaitFor(4));  // AssumeRole, two PutObjects, the POST.
 
   const std::string prefix = absl::StrCat("webhook-deliveries/0/2026-03-18/", job_id, "/");
@@ -353,7 +344,7 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
   history.set_channel_type(v1::WEBHOOK);
   history.add_job_ids(job_id);
   ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
-                       engine_->SearchChannelHistory(admin_, history));
+                       harness_.engine().SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::SUCCESS);
 }
@@ -365,15 +356,16 @@ TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
       "liveboard_id":"lb-1","liveboard_name":"Sales"},
       "files":[{"name":"sales.csv","mime_type":"text/csv","content":"YSxiCg=="}]})",
                      &event));
-  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published, engine_->PublishEvent(admin_, event));
-  engine_->RunDueDeliveries();
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published,
+                       harness_.engine().PublishEvent(admin_, event));
+  harness_.engine().RunDueDeliveries();
   ASSERT_TRUE(counter_->WaitFor(2));  // AssumeRole, the PutObject; no POST.
 
   v1::SearchChannelHistoryRequest history;
   history.set_channel_type(v1::WEBHOOK);
   history.add_job_ids(published.job_id());
   ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
-                       engine_->SearchChannelHistory(admin_, history));
+                       harness_.engine().SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(found.jobs(0).detail(),

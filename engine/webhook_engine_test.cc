@@ -9,9 +9,8 @@
 #include "engine/base/json_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/fake_clock.h"
-#include "testing/sequential_ids.h"
 #include "testing/engine_fixtures.h"
+#include "testing/engine_harness.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -22,20 +21,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::webhooks::testing::EnableWebhookChannel;
 using ::webhooks::testing::MakeOrg;
+using ::webhooks::testing::MakePrincipal;
 using ::webhooks::testing::StatusIs;
 
-constexpr int64_t kStartMillis = 1773824614455;
-
-Principal MakePrincipal(const v1::Org& org, std::initializer_list<v1::Privilege> privileges,
-                        bool across_orgs = false) {
-  Principal principal;
-  principal.user_id = "4e6e5692-667e-487d-9672-f301ccc2ea77";
-  principal.user_name = "UserA@example.com";
-  principal.org = org;
-  principal.privileges = privileges;
-  principal.can_act_across_orgs = across_orgs;
-  return principal;
-}
+constexpr int64_t kStartMillis = 1773824614455;  // testing::kFakeClockStart.
 
 v1::CreateWebhookRequest SeedCreateRequest() {
   v1::CreateWebhookRequest request;
@@ -50,29 +39,20 @@ v1::CreateWebhookRequest SeedCreateRequest() {
 
 class WebhookEngineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(StaticOrgDirectory orgs,
-                         StaticOrgDirectory::Create({primary_, test_org_, other_org_}));
-    orgs_ = std::make_unique<StaticOrgDirectory>(std::move(orgs));
-    ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-    EnableWebhookChannel(*engine_, cluster_admin_);
-  }
+  void SetUp() override { ASSERT_OK(harness_.StartEngine()); }
 
+  // A new engine with `limits`, besides the harness's.
   absl::StatusOr<std::unique_ptr<WebhookEngine>> NewEngine(const EngineLimits& limits) {
-    EngineOptions options;
-    options.orgs = orgs_.get();
-    options.clock = &clock_;
-    options.ids = &ids_;
-    options.limits = limits;
-    return WebhookEngine::Create(options);
+    harness_.options().limits = limits;
+    return harness_.CreateEngine();
   }
 
   // Creates a webhook named `name` in `caller`'s org, a second later than the last one.
   v1::Webhook CreateIn(const Principal& caller, const std::string& name) {
-    clock_.Advance(absl::Seconds(1));
+    harness_.clock().Advance(absl::Seconds(1));
     v1::CreateWebhookRequest request = SeedCreateRequest();
     request.set_name(name);
-    absl::StatusOr<v1::Webhook> webhook = engine_->CreateWebhook(caller, request);
+    absl::StatusOr<v1::Webhook> webhook = harness_.engine().CreateWebhook(caller, request);
     EXPECT_OK(webhook.status());
     return webhook.value_or(v1::Webhook());
   }
@@ -86,19 +66,15 @@ class WebhookEngineTest : public ::testing::Test {
   const v1::Org primary_ = MakeOrg("0", "Primary");
   const v1::Org test_org_ = MakeOrg("2100019165", "testOrg1");
   const v1::Org other_org_ = MakeOrg("1574427524", "testOrg2025");
-  const Principal cluster_admin_ =
-      MakePrincipal(primary_, {v1::ADMINISTRATION}, /*across_orgs=*/true);
-  const Principal org_admin_ = MakePrincipal(test_org_, {v1::ADMINISTRATION});
+  testing::EngineHarness harness_{{primary_, test_org_, other_org_}};
+  const Principal cluster_admin_ = harness_.Admin();
+  const Principal org_admin_ = harness_.AdminOf("testOrg1");
   const Principal other_admin_ = MakePrincipal(other_org_, {v1::DEVELOPER});
-  testing::FakeClock clock_{absl::FromUnixMillis(kStartMillis)};
-  testing::SequentialIds ids_;
-  std::unique_ptr<StaticOrgDirectory> orgs_;
-  std::unique_ptr<WebhookEngine> engine_;
 };
 
 TEST_F(WebhookEngineTest, CreateReturnsTheSeedShape) {
   ASSERT_OK_AND_ASSIGN(v1::Webhook webhook,
-                       engine_->CreateWebhook(org_admin_, SeedCreateRequest()));
+                       harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()));
   EXPECT_EQ(ToJson(webhook),
             R"({"id":"00000000-0000-4000-8000-000000000001","name":"webhook-lb-event",)"
             R"("description":"Webhook for Liveboard schedule",)"
@@ -114,12 +90,12 @@ TEST_F(WebhookEngineTest, CreateReturnsTheSeedShape) {
 }
 
 TEST_F(WebhookEngineTest, SearchReturnsTheSeedExample) {
-  ASSERT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
+  ASSERT_OK(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()).status());
   v1::SearchWebhooksRequest request;
   ASSERT_OK(
       FromJson(R"({"org_identifier":"testOrg1","event_type":"LIVEBOARD_SCHEDULE"})", &request));
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
-                       engine_->SearchWebhooks(org_admin_, request));
+                       harness_.engine().SearchWebhooks(org_admin_, request));
   ASSERT_EQ(response.webhooks_size(), 1);
   EXPECT_EQ(response.webhooks(0).org().name(), "testOrg1");
   EXPECT_THAT(ToJson(response), HasSubstr(R"("pagination":{"record_offset":0,"record_size":50,)"
@@ -128,7 +104,7 @@ TEST_F(WebhookEngineTest, SearchReturnsTheSeedExample) {
 
 TEST_F(WebhookEngineTest, RandomIdsAreUuids) {
   EngineOptions options;
-  options.orgs = orgs_.get();
+  options.orgs = &harness_.orgs();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WebhookEngine> engine, WebhookEngine::Create(options));
   EnableWebhookChannel(*engine, cluster_admin_);
   ASSERT_OK_AND_ASSIGN(v1::Webhook webhook, engine->CreateWebhook(org_admin_, SeedCreateRequest()));
@@ -149,26 +125,26 @@ TEST_F(WebhookEngineTest, CreateRejectsMissingOptions) {
 TEST_F(WebhookEngineTest, CreateValidatesTheRequest) {
   v1::CreateWebhookRequest request = SeedCreateRequest();
   request.clear_events();
-  EXPECT_THAT(engine_->CreateWebhook(org_admin_, request),
+  EXPECT_THAT(harness_.engine().CreateWebhook(org_admin_, request),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "At least one event type must be specified in the events field."));
   request = SeedCreateRequest();
   request.set_url("webhook.site/abc");
   EXPECT_THAT(
-      engine_->CreateWebhook(org_admin_, request),
+      harness_.engine().CreateWebhook(org_admin_, request),
       StatusIs(absl::StatusCode::kInvalidArgument, "url must be an absolute http or https URL"));
 }
 
 TEST_F(WebhookEngineTest, OneWebhookPerOrg) {
-  ASSERT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
+  ASSERT_OK(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()).status());
   v1::CreateWebhookRequest second = SeedCreateRequest();
   second.set_name("another");
-  EXPECT_THAT(engine_->CreateWebhook(org_admin_, second),
+  EXPECT_THAT(harness_.engine().CreateWebhook(org_admin_, second),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        "org 'testOrg1' already has a LIVEBOARD_SCHEDULE webhook (id "
                        "00000000-0000-4000-8000-000000000001); only one is allowed per org"));
   // Other orgs are unaffected.
-  EXPECT_OK(engine_->CreateWebhook(other_admin_, second).status());
+  EXPECT_OK(harness_.engine().CreateWebhook(other_admin_, second).status());
 }
 
 TEST_F(WebhookEngineTest, ConcurrentCreatesInOneOrgHaveOneWinner) {
@@ -179,7 +155,7 @@ TEST_F(WebhookEngineTest, ConcurrentCreatesInOneOrgHaveOneWinner) {
     threads.emplace_back([&, i] {
       v1::CreateWebhookRequest request = SeedCreateRequest();
       request.set_name(absl::StrCat("racer-", i));
-      const absl::Status status = engine_->CreateWebhook(org_admin_, request).status();
+      const absl::Status status = harness_.engine().CreateWebhook(org_admin_, request).status();
       if (status.ok()) ++created;
       if (status.code() == absl::StatusCode::kAlreadyExists) ++already_exists;
     });
@@ -188,7 +164,7 @@ TEST_F(WebhookEngineTest, ConcurrentCreatesInOneOrgHaveOneWinner) {
   EXPECT_EQ(created.load(), 1);
   EXPECT_EQ(already_exists.load(), kThreads - 1);
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
-                       engine_->SearchWebhooks(org_admin_, v1::SearchWebhooksRequest()));
+                       harness_.engine().SearchWebhooks(org_admin_, v1::SearchWebhooksRequest()));
   EXPECT_EQ(response.pagination().total_count(), 1);
 }
 
@@ -199,13 +175,13 @@ TEST_F(WebhookEngineTest, CreateNeedsTheWebhookChannel) {
   org->set_org_identifier("testOrg1");
   org->add_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
   org->mutable_preferences(0)->add_channels(v1::EMAIL);
-  ASSERT_OK(engine_->ConfigureChannelPreferences(cluster_admin_, off));
-  EXPECT_THAT(engine_->CreateWebhook(org_admin_, SeedCreateRequest()),
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(cluster_admin_, off));
+  EXPECT_THAT(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "the WEBHOOK communication channel is not enabled for LIVEBOARD_SCHEDULE "
                        "in org 'testOrg1'; configure it at the cluster level or for the org "
                        "first"));
-  EXPECT_OK(engine_->CreateWebhook(other_admin_, SeedCreateRequest()).status());
+  EXPECT_OK(harness_.engine().CreateWebhook(other_admin_, SeedCreateRequest()).status());
 
   // RESET falls back to the cluster preference, which has WEBHOOK.
   v1::ConfigureChannelPreferencesRequest reset;
@@ -213,8 +189,8 @@ TEST_F(WebhookEngineTest, CreateNeedsTheWebhookChannel) {
   back->set_org_identifier("2100019165");
   back->set_operation(v1::RESET);
   back->add_reset_events(v1::LIVEBOARD_SCHEDULE);
-  ASSERT_OK(engine_->ConfigureChannelPreferences(cluster_admin_, reset));
-  EXPECT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(cluster_admin_, reset));
+  EXPECT_OK(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()).status());
 }
 
 TEST_F(WebhookEngineTest, CreateWithoutAnyPreferenceFails) {
@@ -231,20 +207,20 @@ TEST_F(WebhookEngineTest, PrivilegesForWebhooks) {
   const std::string denied =
       "Insufficient privileges to create webhook configurations: requires ADMINISTRATION or "
       "DEVELOPER, or CAN_MANAGE_WEBHOOKS when RBAC is enabled.";
-  EXPECT_THAT(engine_->CreateWebhook(nobody, SeedCreateRequest()),
+  EXPECT_THAT(harness_.engine().CreateWebhook(nobody, SeedCreateRequest()),
               StatusIs(absl::StatusCode::kPermissionDenied, denied));
-  EXPECT_THAT(engine_->CreateWebhook(manager_without_rbac, SeedCreateRequest()),
+  EXPECT_THAT(harness_.engine().CreateWebhook(manager_without_rbac, SeedCreateRequest()),
               StatusIs(absl::StatusCode::kPermissionDenied, denied));
-  EXPECT_OK(engine_->CreateWebhook(manager_with_rbac, SeedCreateRequest()).status());
-  EXPECT_THAT(engine_->SearchWebhooks(nobody, {}),
+  EXPECT_OK(harness_.engine().CreateWebhook(manager_with_rbac, SeedCreateRequest()).status());
+  EXPECT_THAT(harness_.engine().SearchWebhooks(nobody, {}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("to search webhook")));
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("webhook-lb-event");
-  EXPECT_THAT(engine_->UpdateWebhook(nobody, update),
+  EXPECT_THAT(harness_.engine().UpdateWebhook(nobody, update),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("to update webhook")));
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("webhook-lb-event");
-  EXPECT_THAT(engine_->DeleteWebhooks(nobody, remove),
+  EXPECT_THAT(harness_.engine().DeleteWebhooks(nobody, remove),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("to delete webhook")));
 }
 
@@ -253,18 +229,18 @@ TEST_F(WebhookEngineTest, OtherOrgsWebhooksAreInvisible) {
   const v1::Webhook theirs = CreateIn(other_admin_, "theirs");
 
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
-                       engine_->SearchWebhooks(org_admin_, v1::SearchWebhooksRequest()));
+                       harness_.engine().SearchWebhooks(org_admin_, v1::SearchWebhooksRequest()));
   EXPECT_THAT(Names(search), ElementsAre("mine"));
   EXPECT_EQ(search.pagination().total_count(), 1);
 
   v1::SearchWebhooksRequest by_id;
   by_id.set_webhook_identifier(theirs.id());
-  ASSERT_OK_AND_ASSIGN(search, engine_->SearchWebhooks(org_admin_, by_id));
+  ASSERT_OK_AND_ASSIGN(search, harness_.engine().SearchWebhooks(org_admin_, by_id));
   EXPECT_EQ(search.webhooks_size(), 0);
 
   v1::SearchWebhooksRequest other_org;
   other_org.set_org_identifier("testOrg2025");
-  EXPECT_THAT(engine_->SearchWebhooks(org_admin_, other_org),
+  EXPECT_THAT(harness_.engine().SearchWebhooks(org_admin_, other_org),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "org_identifier 'testOrg2025' does not match a known org"));
 
@@ -272,21 +248,21 @@ TEST_F(WebhookEngineTest, OtherOrgsWebhooksAreInvisible) {
   update.set_webhook_identifier(theirs.id());
   update.set_name("stolen");
   EXPECT_THAT(
-      engine_->UpdateWebhook(org_admin_, update),
+      harness_.engine().UpdateWebhook(org_admin_, update),
       StatusIs(absl::StatusCode::kNotFound, absl::StrCat("Webhook with the specified identifier '",
                                                          theirs.id(), "' was not found.")));
 
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("theirs");
   ASSERT_OK_AND_ASSIGN(v1::DeleteWebhooksResponse deleted,
-                       engine_->DeleteWebhooks(org_admin_, remove));
+                       harness_.engine().DeleteWebhooks(org_admin_, remove));
   EXPECT_EQ(deleted.deleted_count(), 0);
   EXPECT_EQ(deleted.failed_count(), 1);
 
   // The cluster administrator sees both, newest first, and may narrow to one org.
-  ASSERT_OK_AND_ASSIGN(search, engine_->SearchWebhooks(cluster_admin_, {}));
+  ASSERT_OK_AND_ASSIGN(search, harness_.engine().SearchWebhooks(cluster_admin_, {}));
   EXPECT_THAT(Names(search), ElementsAre("theirs", "mine"));
-  ASSERT_OK_AND_ASSIGN(search, engine_->SearchWebhooks(cluster_admin_, other_org));
+  ASSERT_OK_AND_ASSIGN(search, harness_.engine().SearchWebhooks(cluster_admin_, other_org));
   EXPECT_THAT(Names(search), ElementsAre("theirs"));
   EXPECT_EQ(mine.org().id(), test_org_.id());
 }
@@ -294,7 +270,7 @@ TEST_F(WebhookEngineTest, OtherOrgsWebhooksAreInvisible) {
 TEST_F(WebhookEngineTest, UnknownOrgIdentifierIsInvalid) {
   v1::SearchWebhooksRequest request;
   request.set_org_identifier("nowhere");
-  EXPECT_THAT(engine_->SearchWebhooks(cluster_admin_, request),
+  EXPECT_THAT(harness_.engine().SearchWebhooks(cluster_admin_, request),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "org_identifier 'nowhere' does not match a known org"));
 }
@@ -310,7 +286,7 @@ TEST_F(WebhookEngineTest, EverySecretIsRedacted) {
       "additional_headers": [{"key": "X-Team", "value": "analytics"}],
       "url_params": {"api_key": "abc123"}})",
                      &request));
-  ASSERT_OK_AND_ASSIGN(v1::Webhook created, engine_->CreateWebhook(org_admin_, request));
+  ASSERT_OK_AND_ASSIGN(v1::Webhook created, harness_.engine().CreateWebhook(org_admin_, request));
   const std::string json = ToJson(created);
   EXPECT_THAT(json, HasSubstr(R"("authentication":{"API_KEY":null,"BASIC_AUTH":null,)"
                               R"("BEARER_TOKEN":null,"OAUTH2":{"authorization_url":)"
@@ -337,9 +313,9 @@ TEST_F(WebhookEngineTest, EverySecretIsRedacted) {
     v1::UpdateWebhookRequest update;
     ASSERT_OK(FromJson(absl::StrCat(R"({"authentication":)", input, "}"), &update));
     update.set_webhook_identifier("secretive");
-    ASSERT_OK(engine_->UpdateWebhook(org_admin_, update));
+    ASSERT_OK(harness_.engine().UpdateWebhook(org_admin_, update));
     ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
-                         engine_->SearchWebhooks(org_admin_, {}));
+                         harness_.engine().SearchWebhooks(org_admin_, {}));
     const std::string found = ToJson(search);
     EXPECT_THAT(found, HasSubstr(absl::StrCat(R"("authentication":)", redacted))) << input;
     EXPECT_THAT(found, Not(HasSubstr("s3cret")));
@@ -347,7 +323,7 @@ TEST_F(WebhookEngineTest, EverySecretIsRedacted) {
   v1::DeleteWebhooksRequest remove;
   remove.add_webhook_identifiers("secretive");
   ASSERT_OK_AND_ASSIGN(v1::DeleteWebhooksResponse deleted,
-                       engine_->DeleteWebhooks(org_admin_, remove));
+                       harness_.engine().DeleteWebhooks(org_admin_, remove));
   EXPECT_THAT(ToJson(deleted), Not(HasSubstr("s3cret")));
   EXPECT_THAT(ToJson(deleted), HasSubstr(R"("BEARER_TOKEN":"***")"));
 }
@@ -359,8 +335,8 @@ TEST_F(WebhookEngineTest, UpdateChangesOnlyTheGivenFields) {
       "url_params":{"a":"1"},"additional_headers":[{"key":"X-A","value":"1"}],
       "authentication":{"BEARER_TOKEN":"token-1"}})",
                      &create));
-  ASSERT_OK_AND_ASSIGN(v1::Webhook created, engine_->CreateWebhook(org_admin_, create));
-  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(v1::Webhook created, harness_.engine().CreateWebhook(org_admin_, create));
+  harness_.clock().Advance(absl::Minutes(5));
 
   v1::UpdateWebhookRequest update;
   ASSERT_OK(FromJson(R"({"name":"webhook-lb-event","url":"https://example.com/b"})", &update));
@@ -369,9 +345,10 @@ TEST_F(WebhookEngineTest, UpdateChangesOnlyTheGivenFields) {
   Principal other_user = editor;
   other_user.user_id = "u2";
   other_user.user_name = "dev@example.com";
-  ASSERT_OK(engine_->UpdateWebhook(other_user, update));
+  ASSERT_OK(harness_.engine().UpdateWebhook(other_user, update));
 
-  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search, engine_->SearchWebhooks(editor, {}));
+  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
+                       harness_.engine().SearchWebhooks(editor, {}));
   ASSERT_EQ(search.webhooks_size(), 1);
   const v1::Webhook& updated = search.webhooks(0);
   EXPECT_EQ(updated.id(), created.id());
@@ -389,7 +366,7 @@ TEST_F(WebhookEngineTest, UpdateChangesOnlyTheGivenFields) {
 
   // The old name no longer resolves; the new one does.
   update.set_webhook_identifier("webhook-lb-test");
-  EXPECT_THAT(engine_->UpdateWebhook(editor, update),
+  EXPECT_THAT(harness_.engine().UpdateWebhook(editor, update),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("webhook-lb-test")));
 }
 
@@ -402,14 +379,15 @@ TEST_F(WebhookEngineTest, UpdateClearsListsAndResetsConfigurations) {
       "signature_verification":{"type":"HMAC_SHA256","header":"X-Sig","algorithm":"SHA256",
                                 "secret":"s"}})",
                      &create));
-  ASSERT_OK(engine_->CreateWebhook(org_admin_, create).status());
+  ASSERT_OK(harness_.engine().CreateWebhook(org_admin_, create).status());
   v1::UpdateWebhookRequest update;
   ASSERT_OK(FromJson(R"({"url_params":{},"additional_headers":[],
       "reset_options":["AUTHENTICATION","SIGNATURE_VERIFICATION"],"status":"DISABLED"})",
                      &update));
   update.set_webhook_identifier("w");
-  ASSERT_OK(engine_->UpdateWebhook(org_admin_, update));
-  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search, engine_->SearchWebhooks(org_admin_, {}));
+  ASSERT_OK(harness_.engine().UpdateWebhook(org_admin_, update));
+  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
+                       harness_.engine().SearchWebhooks(org_admin_, {}));
   EXPECT_THAT(ToJson(search.webhooks(0)),
               HasSubstr(R"("url_params":null,"events":["LIVEBOARD_SCHEDULE"],)"
                         R"("authentication":null,"signature_verification":null,)"
@@ -421,20 +399,20 @@ TEST_F(WebhookEngineTest, UpdateKeepsSecretsSentBackRedacted) {
   v1::CreateWebhookRequest create = SeedCreateRequest();
   create.mutable_authentication()->mutable_api_key()->set_key("X-API-Key");
   create.mutable_authentication()->mutable_api_key()->set_value("real-key");
-  ASSERT_OK_AND_ASSIGN(v1::Webhook created, engine_->CreateWebhook(org_admin_, create));
+  ASSERT_OK_AND_ASSIGN(v1::Webhook created, harness_.engine().CreateWebhook(org_admin_, create));
 
   // Send back what search returned ("***"), with a new header name: the key value stays.
   v1::UpdateWebhookRequest update;
   *update.mutable_authentication() = created.authentication();
   update.mutable_authentication()->mutable_api_key()->set_key("X-Other-Key");
   update.set_webhook_identifier(created.id());
-  ASSERT_OK(engine_->UpdateWebhook(org_admin_, update));
+  ASSERT_OK(harness_.engine().UpdateWebhook(org_admin_, update));
 
   // Switching kind with a placeholder has no stored secret to keep.
   v1::UpdateWebhookRequest switch_kind;
   switch_kind.set_webhook_identifier(created.id());
   switch_kind.mutable_authentication()->set_bearer_token("***");
-  EXPECT_THAT(engine_->UpdateWebhook(org_admin_, switch_kind),
+  EXPECT_THAT(harness_.engine().UpdateWebhook(org_admin_, switch_kind),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "authentication.BEARER_TOKEN must be the secret itself, not the redacted "
                        "placeholder \"***\""));
@@ -446,7 +424,7 @@ TEST_F(WebhookEngineTest, UpdateRejectsBadInputAndChangesNothing) {
     v1::UpdateWebhookRequest update;
     ASSERT_OK(FromJson(json, &update));
     update.set_webhook_identifier("w");
-    EXPECT_THAT(engine_->UpdateWebhook(org_admin_, update),
+    EXPECT_THAT(harness_.engine().UpdateWebhook(org_admin_, update),
                 StatusIs(absl::StatusCode::kInvalidArgument, message))
         << json;
   };
@@ -457,11 +435,12 @@ TEST_F(WebhookEngineTest, UpdateRejectsBadInputAndChangesNothing) {
                   "additional_headers[0] must be an object with string fields key and value");
   expect_rejected(R"({"reset_options":["AUTHENTICATION"],"authentication":{"BEARER_TOKEN":"t"}})",
                   "reset_options[0] removes AUTHENTICATION, which the same request also sets");
-  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search, engine_->SearchWebhooks(org_admin_, {}));
+  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
+                       harness_.engine().SearchWebhooks(org_admin_, {}));
   EXPECT_EQ(ToJson(search.webhooks(0)), ToJson(created));
 
   v1::UpdateWebhookRequest no_identifier;
-  EXPECT_THAT(engine_->UpdateWebhook(org_admin_, no_identifier),
+  EXPECT_THAT(harness_.engine().UpdateWebhook(org_admin_, no_identifier),
               StatusIs(absl::StatusCode::kInvalidArgument, "webhook_identifier is required"));
 }
 
@@ -471,7 +450,7 @@ TEST_F(WebhookEngineTest, DeleteReportsEachIdentifier) {
   request.add_webhook_identifiers("webhook-test");
   request.add_webhook_identifiers("Non-existent Webhook");
   ASSERT_OK_AND_ASSIGN(v1::DeleteWebhooksResponse response,
-                       engine_->DeleteWebhooks(org_admin_, request));
+                       harness_.engine().DeleteWebhooks(org_admin_, request));
   EXPECT_EQ(response.deleted_count(), 1);
   EXPECT_EQ(response.failed_count(), 1);
   ASSERT_EQ(response.deleted_webhooks_size(), 1);
@@ -481,13 +460,14 @@ TEST_F(WebhookEngineTest, DeleteReportsEachIdentifier) {
             R"("error":"Webhook with the specified identifier 'Non-existent Webhook' was not )"
             R"(found."})");
   // Gone, and the org may create its one webhook again.
-  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search, engine_->SearchWebhooks(org_admin_, {}));
+  ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse search,
+                       harness_.engine().SearchWebhooks(org_admin_, {}));
   EXPECT_EQ(search.pagination().total_count(), 0);
-  EXPECT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
+  EXPECT_OK(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()).status());
 }
 
 TEST_F(WebhookEngineTest, DeleteNeedsIdentifiers) {
-  EXPECT_THAT(engine_->DeleteWebhooks(org_admin_, v1::DeleteWebhooksRequest()),
+  EXPECT_THAT(harness_.engine().DeleteWebhooks(org_admin_, v1::DeleteWebhooksRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "webhook_identifiers must contain at least one identifier."));
 }
@@ -498,16 +478,16 @@ TEST_F(WebhookEngineTest, AmbiguousNameAcrossOrgsNeedsTheId) {
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("shared");
   update.set_description("x");
-  EXPECT_THAT(engine_->UpdateWebhook(cluster_admin_, update),
+  EXPECT_THAT(harness_.engine().UpdateWebhook(cluster_admin_, update),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "webhook name 'shared' is used in 2 orgs; use the id"));
   // Each org's own admin sees only its own.
-  EXPECT_OK(engine_->UpdateWebhook(org_admin_, update));
+  EXPECT_OK(harness_.engine().UpdateWebhook(org_admin_, update));
   // A search by that name lists both for the cluster administrator.
   v1::SearchWebhooksRequest search;
   search.set_webhook_identifier("shared");
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
-                       engine_->SearchWebhooks(cluster_admin_, search));
+                       harness_.engine().SearchWebhooks(cluster_admin_, search));
   EXPECT_EQ(response.pagination().total_count(), 2);
 }
 
@@ -519,10 +499,8 @@ class PaginationTest : public WebhookEngineTest {
     std::vector<v1::Org> orgs;
     for (int i = 0; i < 5; ++i)
       orgs.push_back(MakeOrg(absl::StrCat(100 + i), absl::StrCat("org", i)));
-    ASSERT_OK_AND_ASSIGN(StaticOrgDirectory directory, StaticOrgDirectory::Create(orgs));
-    orgs_ = std::make_unique<StaticOrgDirectory>(std::move(directory));
-    ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-    EnableWebhookChannel(*engine_, admin_);
+    harness_.SetOrgs(orgs);
+    ASSERT_OK(harness_.StartEngine());  // admin_ is its Admin().
     const char* names[] = {"delta", "Alpha", "echo", "bravo", "charlie"};
     for (int i = 0; i < 5; ++i) CreateIn(MakePrincipal(orgs[i], {v1::ADMINISTRATION}), names[i]);
   }
@@ -530,7 +508,8 @@ class PaginationTest : public WebhookEngineTest {
   v1::SearchWebhooksResponse Search(const std::string& json) {
     v1::SearchWebhooksRequest request;
     EXPECT_OK(FromJson(json, &request));
-    absl::StatusOr<v1::SearchWebhooksResponse> response = engine_->SearchWebhooks(admin_, request);
+    absl::StatusOr<v1::SearchWebhooksResponse> response =
+        harness_.engine().SearchWebhooks(admin_, request);
     EXPECT_OK(response.status());
     return response.value_or(v1::SearchWebhooksResponse());
   }
@@ -558,30 +537,27 @@ TEST_F(PaginationTest, SortsByEachFieldAndOrder) {
   EXPECT_THAT(Names(Search(R"({"sort_options":{"field_name":"NAME"}})")),
               ElementsAre("echo", "delta", "charlie", "bravo", "Alpha"));
   // Modifying "Alpha" moves it to the front of MODIFIED DESC.
-  clock_.Advance(absl::Seconds(30));
+  harness_.clock().Advance(absl::Seconds(30));
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("Alpha");
   update.set_description("touched");
-  ASSERT_OK(engine_->UpdateWebhook(admin_, update));
+  ASSERT_OK(harness_.engine().UpdateWebhook(admin_, update));
   EXPECT_THAT(Names(Search(R"({"sort_options":{"field_name":"MODIFIED"}})")),
               ElementsAre("Alpha", "charlie", "bravo", "echo", "delta"));
 }
 
 TEST_F(PaginationTest, TiesAreBrokenById) {
   // Two more webhooks created in the same millisecond sort by id.
-  ASSERT_OK_AND_ASSIGN(StaticOrgDirectory directory,
-                       StaticOrgDirectory::Create({MakeOrg("1", "a"), MakeOrg("2", "b")}));
-  orgs_ = std::make_unique<StaticOrgDirectory>(std::move(directory));
-  ASSERT_OK_AND_ASSIGN(engine_, NewEngine(EngineLimits()));
-  EnableWebhookChannel(*engine_, admin_);
+  harness_.SetOrgs({MakeOrg("1", "a"), MakeOrg("2", "b")});
+  ASSERT_OK(harness_.StartEngine());
   v1::CreateWebhookRequest request = SeedCreateRequest();
   request.set_name("same");
   ASSERT_OK_AND_ASSIGN(
       v1::Webhook first,
-      engine_->CreateWebhook(MakePrincipal(MakeOrg("1", "a"), {v1::DEVELOPER}), request));
+      harness_.engine().CreateWebhook(MakePrincipal(MakeOrg("1", "a"), {v1::DEVELOPER}), request));
   ASSERT_OK_AND_ASSIGN(
       v1::Webhook second,
-      engine_->CreateWebhook(MakePrincipal(MakeOrg("2", "b"), {v1::DEVELOPER}), request));
+      harness_.engine().CreateWebhook(MakePrincipal(MakeOrg("2", "b"), {v1::DEVELOPER}), request));
   ASSERT_LT(first.id(), second.id());
   const auto asc = Search(R"({"sort_options":{"order":"ASC"}})");
   ASSERT_EQ(asc.webhooks_size(), 2);
@@ -616,11 +592,12 @@ TEST_F(PaginationTest, PagesAtTheEdges) {
 TEST_F(PaginationTest, RecordSizeAboveTheMaximumIsCoerced) {
   EngineLimits limits;
   limits.max_record_size = 3;
-  ASSERT_OK_AND_ASSIGN(engine_, NewEngine(limits));
+  harness_.options().limits = limits;
+  ASSERT_OK(harness_.StartEngine());
   v1::SearchWebhooksRequest request;
   request.set_record_size(1000);
   ASSERT_OK_AND_ASSIGN(v1::SearchWebhooksResponse response,
-                       engine_->SearchWebhooks(admin_, request));
+                       harness_.engine().SearchWebhooks(admin_, request));
   EXPECT_EQ(response.pagination().record_size(), 3);
 }
 
@@ -628,20 +605,20 @@ TEST_F(PaginationTest, RejectsBadPaging) {
   v1::SearchWebhooksRequest request;
   request.set_record_size(0);
   EXPECT_THAT(
-      engine_->SearchWebhooks(admin_, request),
+      harness_.engine().SearchWebhooks(admin_, request),
       StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
   request.set_record_size(-1);
   EXPECT_THAT(
-      engine_->SearchWebhooks(admin_, request),
+      harness_.engine().SearchWebhooks(admin_, request),
       StatusIs(absl::StatusCode::kInvalidArgument, "record_size must be a positive integer."));
   request.clear_record_size();
   request.set_record_offset(-1);
-  EXPECT_THAT(engine_->SearchWebhooks(admin_, request),
+  EXPECT_THAT(harness_.engine().SearchWebhooks(admin_, request),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "record_offset must be a non-negative integer."));
   v1::SearchWebhooksRequest sort;
   sort.mutable_sort_options()->set_field_name(v1::SORT_FIELD_UNSPECIFIED);
-  EXPECT_THAT(engine_->SearchWebhooks(admin_, sort),
+  EXPECT_THAT(harness_.engine().SearchWebhooks(admin_, sort),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "sort_options.field_name must be CREATED, MODIFIED or NAME"));
 }
@@ -650,7 +627,7 @@ TEST_F(PaginationTest, FiltersByStatusAndEvent) {
   v1::UpdateWebhookRequest disable;
   disable.set_webhook_identifier("echo");
   disable.set_status(v1::DISABLED);
-  ASSERT_OK(engine_->UpdateWebhook(admin_, disable));
+  ASSERT_OK(harness_.engine().UpdateWebhook(admin_, disable));
   auto page = Search(R"({"status":"DISABLED"})");
   EXPECT_THAT(Names(page), ElementsAre("echo"));
   EXPECT_EQ(page.pagination().total_count(), 1);
@@ -669,9 +646,9 @@ TEST_F(PreferencesTest, SearchAllListsClusterAndEveryOrg) {
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"testOrg1","operation":"REPLACE",
       "preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK","EMAIL","EMAIL"]}]}]})",
                      &configure));
-  ASSERT_OK(engine_->ConfigureChannelPreferences(cluster_admin_, configure));
+  ASSERT_OK(harness_.engine().ConfigureChannelPreferences(cluster_admin_, configure));
   ASSERT_OK_AND_ASSIGN(v1::SearchChannelPreferencesResponse response,
-                       engine_->SearchChannelPreferences(cluster_admin_, {}));
+                       harness_.engine().SearchChannelPreferences(cluster_admin_, {}));
   EXPECT_EQ(ToJson(response),
             R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",)"
             R"("channels":["WEBHOOK"]}],"org_preferences":[)"
@@ -681,8 +658,8 @@ TEST_F(PreferencesTest, SearchAllListsClusterAndEveryOrg) {
             R"({"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL","WEBHOOK"]}]}]})");
 
   // A developer of one org sees only that org, and no cluster preferences.
-  ASSERT_OK_AND_ASSIGN(
-      response, engine_->SearchChannelPreferences(MakePrincipal(test_org_, {v1::DEVELOPER}), {}));
+  ASSERT_OK_AND_ASSIGN(response, harness_.engine().SearchChannelPreferences(
+                                     MakePrincipal(test_org_, {v1::DEVELOPER}), {}));
   EXPECT_EQ(ToJson(response),
             R"({"cluster_preferences":[],"org_preferences":[)"
             R"({"org":{"id":"2100019165","name":"testOrg1"},"preferences":[)"
@@ -693,13 +670,14 @@ TEST_F(PreferencesTest, SearchNarrowsToTheRequest) {
   v1::SearchChannelPreferencesRequest request;
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"testOrg2025"}]})", &request));
   ASSERT_OK_AND_ASSIGN(v1::SearchChannelPreferencesResponse response,
-                       engine_->SearchChannelPreferences(cluster_admin_, request));
+                       harness_.engine().SearchChannelPreferences(cluster_admin_, request));
   EXPECT_EQ(ToJson(response),
             R"({"cluster_preferences":[],"org_preferences":[)"
             R"({"org":{"id":"1574427524","name":"testOrg2025"},"preferences":[]}]})");
   request.Clear();
   request.add_cluster_preferences(v1::LIVEBOARD_SCHEDULE);
-  ASSERT_OK_AND_ASSIGN(response, engine_->SearchChannelPreferences(cluster_admin_, request));
+  ASSERT_OK_AND_ASSIGN(response,
+                       harness_.engine().SearchChannelPreferences(cluster_admin_, request));
   EXPECT_EQ(ToJson(response), R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",)"
                               R"("channels":["WEBHOOK"]}],"org_preferences":[]})");
 }
@@ -708,13 +686,13 @@ TEST_F(PreferencesTest, ClusterLevelNeedsAdministration) {
   const Principal developer = MakePrincipal(test_org_, {v1::DEVELOPER});
   v1::ConfigureChannelPreferencesRequest configure;
   configure.add_cluster_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
-  EXPECT_THAT(engine_->ConfigureChannelPreferences(developer, configure),
+  EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(developer, configure),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "ADMINISTRATION privilege required to configure cluster-level "
                        "communication channel preferences."));
   v1::SearchChannelPreferencesRequest search;
   search.add_cluster_preferences(v1::LIVEBOARD_SCHEDULE);
-  EXPECT_THAT(engine_->SearchChannelPreferences(developer, search),
+  EXPECT_THAT(harness_.engine().SearchChannelPreferences(developer, search),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "ADMINISTRATION privilege required to retrieve cluster-level "
                        "communication channel preferences."));
@@ -723,13 +701,13 @@ TEST_F(PreferencesTest, ClusterLevelNeedsAdministration) {
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"testOrg1",
       "preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":[]}]}]})",
                      &own));
-  EXPECT_OK(engine_->ConfigureChannelPreferences(developer, own));
+  EXPECT_OK(harness_.engine().ConfigureChannelPreferences(developer, own));
   Principal app_admin = MakePrincipal(test_org_, {v1::APPLICATION_ADMINISTRATION});
-  EXPECT_THAT(engine_->ConfigureChannelPreferences(app_admin, own),
+  EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(app_admin, own),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("APPLICATION_ADMINISTRATION when RBAC is enabled")));
   app_admin.rbac_enabled = true;
-  EXPECT_OK(engine_->ConfigureChannelPreferences(app_admin, own));
+  EXPECT_OK(harness_.engine().ConfigureChannelPreferences(app_admin, own));
 }
 
 TEST_F(PreferencesTest, ConfigureIsAllOrNothing) {
@@ -738,19 +716,19 @@ TEST_F(PreferencesTest, ConfigureIsAllOrNothing) {
       "cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["EMAIL"]}],
       "org_preferences":[{"org_identifier":"testOrg1","operation":"RESET"}]})",
                      &request));
-  EXPECT_THAT(engine_->ConfigureChannelPreferences(cluster_admin_, request),
+  EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(cluster_admin_, request),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "RESET operation requires reset_events to be specified "
                        "(org_preferences[0])."));
   // The cluster preference in the same request was not applied: WEBHOOK is still on.
-  EXPECT_OK(engine_->CreateWebhook(org_admin_, SeedCreateRequest()).status());
+  EXPECT_OK(harness_.engine().CreateWebhook(org_admin_, SeedCreateRequest()).status());
 }
 
 TEST_F(PreferencesTest, ConfigureValidatesEntries) {
   const auto expect_invalid = [&](const std::string& json, const std::string& message) {
     v1::ConfigureChannelPreferencesRequest request;
     ASSERT_OK(FromJson(json, &request));
-    EXPECT_THAT(engine_->ConfigureChannelPreferences(cluster_admin_, request),
+    EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(cluster_admin_, request),
                 StatusIs(absl::StatusCode::kInvalidArgument, message))
         << json;
   };
@@ -772,7 +750,7 @@ TEST_F(PreferencesTest, ConfigureValidatesEntries) {
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"testOrg2025",
       "preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK"]}]}]})",
                      &other));
-  EXPECT_THAT(engine_->ConfigureChannelPreferences(org_admin_, other),
+  EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(org_admin_, other),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "org_preferences[0].org_identifier 'testOrg2025' does not match a known "
                        "org"));

@@ -12,10 +12,13 @@
 namespace webhooks {
 namespace testing {
 
+// Where a FakeClock starts unless told otherwise: 2026-03-18T09:03:34.455Z.
+inline constexpr absl::Time kFakeClockStart = absl::FromUnixMillis(1773824614455);
+
 // Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(absl::Time start = absl::FromUnixMillis(1773824614455)) : now_(start) {}
+  explicit FakeClock(absl::Time start = kFakeClockStart) : now_(start) {}
 
   absl::Time Now() const override {
     absl::MutexLock lock(&mu_);

@@ -1,17 +1,12 @@
+// HttpReceiver over Boost.Asio: one io_context run by the receiver's thread, one Connection
+// object per accepted socket; Boost.Beast parses the requests and writes the responses.
 #include "testing/http_receiver.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,67 +14,27 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
 
 namespace webhooks {
 namespace testing {
 namespace {
 
-constexpr size_t kMaxHeadBytes = 64 * 1024;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 307:
-      return "Temporary Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 411:
-      return "Length Required";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
-
-bool SendAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t sent = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(sent));
-  }
-  return true;
-}
+// The longest request head (request line and header fields) read; a connection that sends a
+// longer one is closed without an answer.
+constexpr uint32_t kMaxHeadBytes = 64 * 1024;
 
 ScriptedResponse StatusOnly(int status) {
   ScriptedResponse response;
@@ -87,18 +42,38 @@ ScriptedResponse StatusOnly(int status) {
   return response;
 }
 
-std::string Serialize(const ScriptedResponse& response, bool close) {
-  std::string out =
-      absl::StrCat("HTTP/1.1 ", response.status, " ", ReasonPhrase(response.status), "\r\n");
+// The request as the receiver records it: names lower-cased, fields in arrival order.
+ReceivedRequest ToReceivedRequest(const http::request<http::string_body>& message, int connection) {
+  ReceivedRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.version = absl::StrCat("HTTP/", message.version() / 10, ".", message.version() % 10);
+  for (const auto& field : message) {
+    request.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                 std::string(field.value()));
+  }
+  request.body = message.body();
+  request.connection = connection;
+  return request;
+}
+
+// `response` as an HTTP/1.1 message: its headers in order, then Content-Length unless it has
+// one, then "Connection: close" if `close`.
+http::response<http::string_body> ToMessage(const ScriptedResponse& response, bool close) {
+  http::response<http::string_body> message;
+  message.version(11);
+  message.result(static_cast<unsigned>(response.status));
   bool has_length = false;
   for (const auto& [name, value] : response.headers) {
     has_length |= absl::EqualsIgnoreCase(name, "content-length");
-    absl::StrAppend(&out, name, ": ", value, "\r\n");
+    message.insert(name, value);
   }
-  if (!has_length) absl::StrAppend(&out, "Content-Length: ", response.body.size(), "\r\n");
-  if (close) absl::StrAppend(&out, "Connection: close\r\n");
-  absl::StrAppend(&out, "\r\n", response.body);
-  return out;
+  if (!has_length) {
+    message.insert(http::field::content_length, std::to_string(response.body.size()));
+  }
+  if (close) message.keep_alive(false);
+  message.body() = response.body;
+  return message;
 }
 
 }  // namespace
@@ -110,47 +85,176 @@ std::string ReceivedRequest::Header(const std::string& name) const {
   return "";
 }
 
-struct HttpReceiver::Connection {
-  int fd = -1;
-  int id = 0;
-  std::string buffer;
-  bool hung = false;  // A request was left unanswered; ignore anything after it.
+struct HttpReceiver::Io {
+  asio::io_context context{1};
+  tcp::acceptor acceptor{context};
+  // Set once the destructor has asked the serving thread to stop; no connection starts
+  // another read after that.
+  bool stopping = false;
+  // Every connection accepted so far that may still be open, for the destructor to close.
+  std::vector<std::weak_ptr<Connection>> connections;
+
+  // Closes the listening socket and every connection, so that the serving thread runs out of
+  // work and returns.
+  void Stop();
 };
 
-HttpReceiver::HttpReceiver(int port) {
-  int wake[2];
-  if (pipe2(wake, O_CLOEXEC) != 0) ABSL_RAW_LOG(FATAL, "HttpReceiver: pipe2 failed");
-  wake_read_fd_ = wake[0];
-  wake_write_fd_ = wake[1];
+// One accepted connection. It reads requests one after another and answers each with the
+// receiver's NextResponse() until the peer closes, a response closes it, a request hangs it
+// or the receiver stops. Lives as long as an operation on its socket is outstanding (each
+// completion handler holds a reference). Serving thread only.
+class HttpReceiver::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpReceiver* receiver, tcp::socket socket, int id)
+      : receiver_(receiver), socket_(std::move(socket)), id_(id) {}
 
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) ABSL_RAW_LOG(FATAL, "HttpReceiver: socket failed");
-  struct sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  const int reuse = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
-  if (bind(listen_fd_, reinterpret_cast<struct sockaddr*>(&address), sizeof(address)) != 0 ||
-      listen(listen_fd_, 128) != 0) {
-    ABSL_RAW_LOG(FATAL, "HttpReceiver: cannot listen on 127.0.0.1 (errno %d)", errno);
+  // Reads the next request.
+  void ReadRequest();
+  // Closes the socket; outstanding operations complete with an error. Idempotent.
+  void Close() {
+    beast::error_code ignored;
+    socket_.close(ignored);
   }
-  socklen_t length = sizeof(address);
-  if (getsockname(listen_fd_, reinterpret_cast<struct sockaddr*>(&address), &length) != 0) {
-    ABSL_RAW_LOG(FATAL, "HttpReceiver: getsockname failed");
+
+ private:
+  // Header read: refuses transfer codings (411), else reads the body.
+  void OnHeader(beast::error_code ec);
+  // Whole request read: records and answers it.
+  void OnRequest(beast::error_code ec);
+  // Answers a request the parser refused, if it deserves an answer, and closes.
+  void OnParseError(beast::error_code ec);
+  void Answer(const ScriptedResponse& response, bool close);
+  // After a hanging request: reads and discards until the peer closes.
+  void Discard();
+
+  HttpReceiver* const receiver_;
+  tcp::socket socket_;
+  const int id_;
+  beast::flat_buffer buffer_;  // Bytes read past the current request stay here for the next.
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;  // The one being written.
+  char discarded_[4096];
+};
+
+void HttpReceiver::Connection::ReadRequest() {
+  if (receiver_->io_->stopping) return Close();
+  parser_.emplace();
+  parser_->header_limit(kMaxHeadBytes);
+  parser_->body_limit(boost::none);  // Content-Length is the only limit.
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void HttpReceiver::Connection::OnHeader(beast::error_code ec) {
+  if (ec) return OnParseError(ec);
+  // Any transfer coding, chunked or not: only Content-Length delimits a body here.
+  if (parser_->get().count(http::field::transfer_encoding) > 0) {
+    return Answer(StatusOnly(411), /*close=*/true);
   }
-  port_ = ntohs(address.sin_port);
-  thread_ = std::thread([this] { Serve(); });
+  http::async_read(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRequest(ec); });
+}
+
+void HttpReceiver::Connection::OnRequest(beast::error_code ec) {
+  if (ec) return OnParseError(ec);
+  http::request<http::string_body> message = parser_->release();
+  // Closes after answering only when asked to, whatever the HTTP version.
+  const bool close = http::token_list(message[http::field::connection]).exists("close");
+  const ScriptedResponse response = receiver_->NextResponse(ToReceivedRequest(message, id_));
+  if (response.hang) return Discard();
+  Answer(response, close || response.close);
+}
+
+void HttpReceiver::Connection::OnParseError(beast::error_code ec) {
+  // The peer closing (between or inside requests), an I/O error, the receiver stopping or an
+  // over-long head end the connection without an answer.
+  if (ec.category() != http::make_error_code(http::error::bad_method).category() ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::header_limit) {
+    return Close();
+  }
+  // A transfer coding the parser refused (with Content-Length, say) gets 411 like any other;
+  // the fields before the bad one are in the message already.
+  const bool transfer_coding = ec == http::error::bad_transfer_encoding ||
+                               parser_->get().count(http::field::transfer_encoding) > 0;
+  Answer(StatusOnly(transfer_coding ? 411 : 400), /*close=*/true);
+}
+
+void HttpReceiver::Connection::Answer(const ScriptedResponse& response, bool close) {
+  response_ = ToMessage(response, close);
+  http::async_write(socket_, response_,
+                    [self = shared_from_this(), close](beast::error_code ec, size_t) {
+                      if (ec || close) return self->Close();
+                      self->ReadRequest();
+                    });
+}
+
+void HttpReceiver::Connection::Discard() {
+  socket_.async_read_some(asio::buffer(discarded_),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec || self->receiver_->io_->stopping) return self->Close();
+                            self->Discard();
+                          });
+}
+
+void HttpReceiver::Io::Stop() {
+  stopping = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  for (const std::weak_ptr<Connection>& weak : connections) {
+    if (std::shared_ptr<Connection> connection = weak.lock()) connection->Close();
+  }
+  connections.clear();
+}
+
+HttpReceiver::HttpReceiver(int port) : io_(std::make_unique<Io>()) {
+  const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), static_cast<uint16_t>(port));
+  beast::error_code ec;
+  io_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) io_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) io_->acceptor.bind(endpoint, ec);
+  if (!ec) io_->acceptor.listen(128, ec);
+  if (ec) {
+    ABSL_RAW_LOG(FATAL, "HttpReceiver: cannot listen on 127.0.0.1:%d (%s)", port,
+                 ec.message().c_str());
+  }
+  port_ = io_->acceptor.local_endpoint().port();
+  Accept();
+  thread_ = std::thread([this] { io_->context.run(); });
 }
 
 HttpReceiver::~HttpReceiver() {
-  const char byte = 0;
-  while (write(wake_write_fd_, &byte, 1) < 0 && errno == EINTR) {
-  }
+  // Once everything is closed, the outstanding operations complete with errors, start no
+  // others, and run() returns.
+  asio::post(io_->context, [this] { io_->Stop(); });
   thread_.join();
-  close(listen_fd_);
-  close(wake_read_fd_);
-  close(wake_write_fd_);
+}
+
+void HttpReceiver::Accept() {
+  io_->acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (io_->stopping) return;  // The socket, if any, closes as it goes.
+    if (!ec) {
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      int id;
+      {
+        absl::MutexLock lock(&mu_);
+        id = ++connection_count_;
+      }
+      auto connection = std::make_shared<Connection>(this, std::move(socket), id);
+      // Forget the connections that have ended, so that the list stays short.
+      std::vector<std::weak_ptr<Connection>>& connections = io_->connections;
+      connections.erase(
+          std::remove_if(connections.begin(), connections.end(),
+                         [](const std::weak_ptr<Connection>& weak) { return weak.expired(); }),
+          connections.end());
+      connections.push_back(connection);
+      connection->ReadRequest();
+    }
+    Accept();
+  });
 }
 
 std::string HttpReceiver::url(const std::string& path) const {
@@ -205,120 +309,6 @@ ScriptedResponse HttpReceiver::NextResponse(ReceivedRequest request) {
   absl::MutexLock lock(&mu_);
   requests_.push_back(std::move(request));
   return response;
-}
-
-bool HttpReceiver::HandleInput(Connection& connection) {
-  while (!connection.hung) {
-    const size_t head_end = connection.buffer.find("\r\n\r\n");
-    if (head_end == std::string::npos) return connection.buffer.size() <= kMaxHeadBytes;
-
-    ReceivedRequest request;
-    request.connection = connection.id;
-    std::vector<absl::string_view> lines =
-        absl::StrSplit(absl::string_view(connection.buffer).substr(0, head_end), "\r\n");
-    std::vector<absl::string_view> request_line = absl::StrSplit(lines[0], ' ');
-    if (request_line.size() != 3) {
-      SendAll(connection.fd, Serialize(StatusOnly(400), /*close=*/true));
-      return false;
-    }
-    request.method = std::string(request_line[0]);
-    request.target = std::string(request_line[1]);
-    request.version = std::string(request_line[2]);
-    size_t content_length = 0;
-    bool chunked = false;
-    bool close = false;
-    for (size_t i = 1; i < lines.size(); ++i) {
-      const size_t colon = lines[i].find(':');
-      if (colon == absl::string_view::npos) continue;
-      std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
-      std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-      if (name == "content-length" && !absl::SimpleAtoi(value, &content_length)) {
-        SendAll(connection.fd, Serialize(StatusOnly(400), /*close=*/true));
-        return false;
-      }
-      if (name == "transfer-encoding") chunked = true;
-      if (name == "connection" && absl::EqualsIgnoreCase(value, "close")) close = true;
-      request.headers.emplace_back(std::move(name), std::move(value));
-    }
-    if (chunked) {
-      SendAll(connection.fd, Serialize(StatusOnly(411), /*close=*/true));
-      return false;
-    }
-    const size_t body_start = head_end + 4;
-    if (connection.buffer.size() - body_start < content_length) return true;  // Read more.
-    request.body = connection.buffer.substr(body_start, content_length);
-    connection.buffer.erase(0, body_start + content_length);
-
-    const ScriptedResponse response = NextResponse(std::move(request));
-    if (response.hang) {
-      connection.hung = true;
-      connection.buffer.clear();
-      return true;
-    }
-    close |= response.close;
-    if (!SendAll(connection.fd, Serialize(response, close)) || close) return false;
-  }
-  connection.buffer.clear();
-  return true;
-}
-
-void HttpReceiver::Serve() {
-  std::vector<std::unique_ptr<Connection>> connections;
-  std::vector<struct pollfd> fds;
-  char chunk[64 * 1024];
-  while (true) {
-    fds.clear();
-    fds.push_back({wake_read_fd_, POLLIN, 0});
-    fds.push_back({listen_fd_, POLLIN, 0});
-    for (const auto& connection : connections) fds.push_back({connection->fd, POLLIN, 0});
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      ABSL_RAW_LOG(FATAL, "HttpReceiver: poll failed (errno %d)", errno);
-    }
-    if (fds[0].revents != 0) break;  // Destructor.
-
-    // Connections first: `fds` indexes them as they were before this round's accept.
-    std::vector<std::unique_ptr<Connection>> kept;
-    for (size_t i = 0; i < connections.size(); ++i) {
-      std::unique_ptr<Connection>& connection = connections[i];
-      bool open = true;
-      if (fds[i + 2].revents != 0) {
-        const ssize_t n = recv(connection->fd, chunk, sizeof(chunk), 0);
-        if (n < 0 && errno == EINTR) {
-          // Try again next round.
-        } else if (n <= 0) {
-          open = false;
-        } else if (!connection->hung) {
-          connection->buffer.append(chunk, static_cast<size_t>(n));
-          open = HandleInput(*connection);
-        }
-      }
-      if (open) {
-        kept.push_back(std::move(connection));
-      } else {
-        close(connection->fd);
-      }
-    }
-    connections = std::move(kept);
-
-    if (fds[1].revents & POLLIN) {
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd >= 0) {
-        const int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        struct timeval send_timeout = {10, 0};  // Never block the server on a stuck client.
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-        auto connection = std::make_unique<Connection>();
-        connection->fd = fd;
-        {
-          absl::MutexLock lock(&mu_);
-          connection->id = ++connection_count_;
-        }
-        connections.push_back(std::move(connection));
-      }
-    }
-  }
-  for (const auto& connection : connections) close(connection->fd);
 }
 
 }  // namespace testing

@@ -110,17 +110,17 @@ class HttpReceiver {
   bool WaitForRequests(size_t n, absl::Duration timeout = absl::Seconds(30)) const;
 
  private:
-  struct Connection;
+  class Connection;  // One accepted connection; defined in http_receiver.cc.
+  struct Io;         // The Asio state; keeps Boost out of this header.
 
-  void Serve();
-  // Parses and answers every complete request in `connection`'s buffer. Returns false if the
-  // connection should be closed.
-  bool HandleInput(Connection& connection);
+  // Waits for the next connection. Serving thread only.
+  void Accept();
+  // Records `request` and returns how to answer it. Serving thread only.
   ScriptedResponse NextResponse(ReceivedRequest request);
 
-  int listen_fd_ = -1;
-  int wake_read_fd_ = -1;
-  int wake_write_fd_ = -1;
+  // Set up by the constructor; afterwards only the serving thread touches it, until the
+  // destructor has joined that thread.
+  std::unique_ptr<Io> io_;
   int port_ = 0;
   std::thread thread_;
 
