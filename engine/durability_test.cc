@@ -8,14 +8,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/persistence/journal_store.h"
 #include "engine/base/json_codec.h"
+#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
 #include "testing/engine_harness.h"
-#include "testing/failing_store.h"
+#include "testing/failing_state_store.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -192,7 +192,7 @@ TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
 }
 
 TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
-  testing::FailingStore store;
+  testing::FailingStateStore store;
   testing::EngineHarness harness({MakeOrg("1", "one")});  // After the store it writes to.
   harness.options().state_store = &store;
   ASSERT_OK(harness.StartEngine(/*enable_webhook_channel=*/false));

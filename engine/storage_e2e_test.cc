@@ -11,11 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "engine/cloud_storage/aws_sigv4.h"
 #include "engine/base/clock.h"
-#include "engine/http/curl_transport.h"
 #include "engine/base/json_codec.h"
+#include "engine/cloud_storage/aws_sigv4.h"
 #include "engine/cloud_storage/s3_storage.h"
+#include "engine/http/curl_transport.h"
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

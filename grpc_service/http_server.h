@@ -8,9 +8,9 @@
 //   (*server)->Shutdown();
 //
 // Limits answer in ThoughtSpot's error shape and then close the connection: a header block
-// over `max_header_bytes` or `max_header_count` gets 431, a body over `max_body_bytes` 413, a malformed request 400.
-// A connection that does not deliver a whole request within `read_timeout` (also the keep-alive
-// idle time) is closed.
+// over `max_header_bytes` or `max_header_count` gets 431, a body over `max_body_bytes` 413, a
+// malformed request 400. A connection that does not deliver a whole request within `read_timeout`
+// (also the keep-alive idle time) is closed.
 //
 // Thread-safe. The handler runs on one of `threads` I/O threads and may block; it is called
 // concurrently for different connections.

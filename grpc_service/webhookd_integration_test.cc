@@ -25,7 +25,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
-#include "testing/failing_store.h"
+#include "testing/failing_state_store.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -369,7 +369,7 @@ TEST_F(WebhookdIntegrationTest, ReflectionListsTheService) {
 }
 
 TEST(WebhookdServerErrorTest, ServerSideFailuresHideTheirDetailOnBothPaths) {
-  testing::FailingStore store;
+  testing::FailingStateStore store;
   TestEnvironment env(TestEnvironment::kListen, {}, &store);
   store.Break();
   Client client(env.server().http_port());

@@ -1,7 +1,7 @@
-// FailingStore: a StateStore that keeps nothing and, once broken, fails every Sync as a full disk
-// would. For tests of what callers see when changes cannot be made durable.
-#ifndef WEBHOOKS_TESTING_FAILING_STORE_H_
-#define WEBHOOKS_TESTING_FAILING_STORE_H_
+// FailingStateStore: a StateStore that keeps nothing and, once broken, fails every Sync as a full
+// disk would. For tests of what callers see when changes cannot be made durable.
+#ifndef WEBHOOKS_TESTING_FAILING_STATE_STORE_H_
+#define WEBHOOKS_TESTING_FAILING_STATE_STORE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -14,7 +14,7 @@ namespace webhooks {
 namespace testing {
 
 // Thread-safe.
-class FailingStore final : public StateStore {
+class FailingStateStore final : public StateStore {
  public:
   void Break() { broken_ = true; }
 
@@ -43,4 +43,4 @@ class FailingStore final : public StateStore {
 }  // namespace testing
 }  // namespace webhooks
 
-#endif  // WEBHOOKS_TESTING_FAILING_STORE_H_
+#endif  // WEBHOOKS_TESTING_FAILING_STATE_STORE_H_
