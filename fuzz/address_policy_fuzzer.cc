@@ -2,8 +2,9 @@
 // picks the form: an IP literal, or raw sockaddr_in / sockaddr_in6 bytes (family forced or
 // taken from the input). Properties: no crash or sanitizer report; allow_private never refuses
 // an AF_INET or AF_INET6 address that the strict policy accepts; for an IP literal that
-// inet_pton accepts, the string and sockaddr forms give the same verdict; an IPv4-mapped IPv6
-// address gets the verdict of its IPv4 address.
+// inet_pton accepts, the string and sockaddr forms give the same verdict; an IPv4 address's
+// IPv4-mapped, IPv4-translated and Teredo-client (with a public server) IPv6 forms get the
+// verdict of the IPv4 address.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -63,6 +64,23 @@ void CheckLiteral(const std::string& ip) {
     const absl::Status mapped =
         CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&v6), false);
     if (mapped.ok() != strict.ok()) Fail("IPv4-mapped form judged differently", ip);
+    // IPv4-translated: ::ffff:0:a.b.c.d.
+    v6.sin6_addr.s6_addr[8] = 0xff;
+    v6.sin6_addr.s6_addr[9] = 0xff;
+    v6.sin6_addr.s6_addr[10] = 0;
+    v6.sin6_addr.s6_addr[11] = 0;
+    const absl::Status translated =
+        CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&v6), false);
+    if (translated.ok() != strict.ok()) Fail("IPv4-translated form judged differently", ip);
+    // Teredo, with a public server (65.54.227.120) and a.b.c.d as the client, inverted:
+    // 2001:0:4136:e378:8000:63bf:~a.b.c.d.
+    const uint8_t teredo_prefix[12] = {0x20, 0x01, 0,    0, 0x41, 0x36,
+                                       0xe3, 0x78, 0x80, 0, 0x63, 0xbf};
+    std::memcpy(&v6.sin6_addr.s6_addr[0], teredo_prefix, sizeof(teredo_prefix));
+    for (int i = 12; i < 16; ++i) v6.sin6_addr.s6_addr[i] ^= 0xff;
+    const absl::Status teredo =
+        CheckDestinationAddress(reinterpret_cast<const struct sockaddr*>(&v6), false);
+    if (teredo.ok() != strict.ok()) Fail("Teredo client form judged differently", ip);
   } else if (inet_pton(AF_INET6, ip.c_str(), &v6.sin6_addr) == 1) {
     v6.sin6_family = AF_INET6;
     const absl::Status raw =

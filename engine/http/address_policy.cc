@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -115,23 +116,45 @@ absl::Status Check4(uint32_t address) {
   return absl::OkStatus();
 }
 
+struct EmbeddedIpv4 {
+  uint32_t address;
+  const char* role;  // Completes "(embeds IPv4 a.b.c.d...)"; empty if it is the only one.
+};
+
+// The IPv4 addresses that `address` carries, in the order they are judged; none for a native
+// IPv6 address. The local-use NAT64 prefix 64:ff9b:1::/48 is refused as a whole (kRefused6)
+// because where it embeds the IPv4 address is the network's choice.
+std::vector<EmbeddedIpv4> EmbeddedIpv4s(const uint8_t (&address)[16]) {
+  // IPv4-mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96, IPv4-compatible ::/96 and
+  // NAT64 64:ff9b::/96 all carry the address in the last 32 bits.
+  if (HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||
+      HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}) ||
+      HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) ||
+      HasPrefix(address, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) {
+    return {{Ipv4At(address, 12), ""}};
+  }
+  if (HasPrefix(address, {0x20, 0x02})) {  // 6to4 2002:AABB:CCDD::/48.
+    return {{Ipv4At(address, 2), ""}};
+  }
+  if (HasPrefix(address, {0x20, 0x01, 0x00, 0x00})) {
+    // Teredo 2001:0:SSSS:SSSS:flags:port:CCCC:CCCC (RFC 4380): packets go to the client's
+    // public IPv4 address (stored inverted in the last 32 bits), and may go to its Teredo
+    // server (bits 32-63) to open the way; both must be public.
+    return {{~Ipv4At(address, 12), " as Teredo client"}, {Ipv4At(address, 4), " as Teredo server"}};
+  }
+  return {};
+}
+
 absl::Status Check6(const uint8_t (&address)[16]) {
   for (const Range6& range : kRefused6) {
     if (InRange6(address, range)) return Refused(FormatIpv6(address), range.kind);
   }
-  // Forms that carry an IPv4 address: judged as that address.
-  std::optional<uint32_t> embedded;
-  if (HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||        // ::ffff:0:0/96
-      HasPrefix(address, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) ||              // ::/96
-      HasPrefix(address, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) {  // 64:ff9b::/96
-    embedded = Ipv4At(address, 12);
-  } else if (HasPrefix(address, {0x20, 0x02})) {  // 6to4 2002:AABB:CCDD::/48
-    embedded = Ipv4At(address, 2);
-  }
-  if (embedded.has_value()) {
-    if (std::optional<const char*> kind = RefusedKind4(*embedded)) {
-      return Refused(FormatIpv6(address),
-                     absl::StrCat(*kind, " (embeds IPv4 ", FormatIpv4(*embedded), ")"));
+  // Forms that carry IPv4 addresses: judged as those addresses.
+  for (const EmbeddedIpv4& embedded : EmbeddedIpv4s(address)) {
+    if (std::optional<const char*> kind = RefusedKind4(embedded.address)) {
+      return Refused(
+          FormatIpv6(address),
+          absl::StrCat(*kind, " (embeds IPv4 ", FormatIpv4(embedded.address), embedded.role, ")"));
     }
   }
   return absl::OkStatus();

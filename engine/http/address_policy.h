@@ -29,11 +29,19 @@ namespace engine_internal {
 //         224/4 (multicast), 240/4 (reserved) and 255.255.255.255 (broadcast).
 //   IPv6: :: (unspecified), ::1 (loopback), 100::/64 (discard), 2001:db8::/32
 //         (documentation), fc00::/7 (unique local), fe80::/10 (link-local), fec0::/10
-//         (site-local), ff00::/8 (multicast), 64:ff9b:1::/48 (local-use NAT64); and the forms
-//         that embed an IPv4 address, which are judged as that IPv4 address: IPv4-mapped
-//         ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96 and 6to4 2002::/16.
+//         (site-local), ff00::/8 (multicast), 64:ff9b:1::/48 (local-use NAT64: where it
+//         carries the IPv4 address is each network's choice, so it is refused as a whole).
+//   IPv6 forms that embed IPv4 addresses are judged as those IPv4 addresses, since a
+//   translator, tunnel or the kernel may turn the connection into one to that address:
+//   IPv4-mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96 (RFC 2765/6145),
+//   IPv4-compatible ::/96 (deprecated, but Linux's sit0 tunnels it), NAT64 64:ff9b::/96
+//   (RFC 6052), 6to4 2002::/16 (the IPv4 address in bits 16-47) and Teredo 2001::/32
+//   (RFC 4380; both the client address, the last 32 bits inverted, and the server address in
+//   bits 32-63 must be public).
 // The message names the address and its range, for example "destination address 127.0.0.1
-// is loopback; refused (use --allow_private_endpoints to allow it)".
+// is loopback; refused (use --allow_private_endpoints to allow it)"; for an embedded form it
+// also names the IPv4 address ("... is loopback (embeds IPv4 127.0.0.1 as Teredo client);
+// refused ...").
 // Other address families are refused with kPermissionDenied even with `allow_private`.
 absl::Status CheckDestinationAddress(const struct sockaddr* address, bool allow_private);
 

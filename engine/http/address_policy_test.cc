@@ -93,7 +93,29 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedCase{"64:ff9b::a9fe:a9fe",
                     "link-local (169.254.0.0/16) (embeds IPv4 169.254.169.254)"},
         RefusedCase{"2002:7f00:1::1", "loopback (embeds IPv4 127.0.0.1)"},
-        RefusedCase{"2002:c0a8:101::", "private (192.168.0.0/16) (embeds IPv4 192.168.1.1)"}));
+        RefusedCase{"2002:c0a8:101::", "private (192.168.0.0/16) (embeds IPv4 192.168.1.1)"},
+        // IPv4-translated (SIIT, RFC 2765/6145): ::ffff:0:a.b.c.d.
+        RefusedCase{"::ffff:0:7f00:1", "loopback (embeds IPv4 127.0.0.1)"},
+        RefusedCase{"::ffff:0:a00:1", "private (10.0.0.0/8) (embeds IPv4 10.0.0.1)"},
+        RefusedCase{"::ffff:0:a9fe:a9fe",
+                    "link-local (169.254.0.0/16) (embeds IPv4 169.254.169.254)"},
+        RefusedCase{"::ffff:0:0:0",
+                    "unspecified (\"this network\", 0.0.0.0/8) (embeds IPv4 0.0.0.0)"},
+        // Teredo (RFC 4380): 2001:0:<server IPv4>:<flags>:<port>:<client IPv4, inverted>.
+        // RFC 4380's own example: server 65.54.227.120, client 192.0.2.45.
+        RefusedCase{"2001:0:4136:e378:8000:63bf:3fff:fdd2",
+                    "reserved for documentation (192.0.2.0/24) (embeds IPv4 192.0.2.45 as "
+                    "Teredo client)"},
+        RefusedCase{"2001:0:4136:e378:8000:63bf:80ff:fffe",
+                    "loopback (embeds IPv4 127.0.0.1 as Teredo client)"},
+        RefusedCase{"2001:0:4136:e378:8000:63bf:5601:5601",
+                    "link-local (169.254.0.0/16) (embeds IPv4 169.254.169.254 as Teredo "
+                    "client)"},
+        RefusedCase{"2001:0:a00:1:8000:63bf:f7f7:f7f7",
+                    "private (10.0.0.0/8) (embeds IPv4 10.0.0.1 as Teredo server)"},
+        RefusedCase{"2001:0:7f00:1::ffff:ffff",
+                    "unspecified (\"this network\", 0.0.0.0/8) (embeds IPv4 0.0.0.0 as Teredo "
+                    "client)"}));
 
 class AllowedAddressTest : public ::testing::TestWithParam<const char*> {};
 
@@ -103,16 +125,19 @@ TEST_P(AllowedAddressTest, PublicAddressesAreAllowed) {
 }
 
 // Public neighbours of every refused range's edges, and public embedded forms.
-INSTANTIATE_TEST_SUITE_P(Public, AllowedAddressTest,
-                         ::testing::Values("1.0.0.0", "8.8.8.8", "9.255.255.255", "11.0.0.0",
-                                           "100.63.255.255", "100.128.0.0", "126.255.255.255",
-                                           "128.0.0.0", "169.253.255.255", "169.255.0.0",
-                                           "172.15.255.255", "172.32.0.0", "192.0.1.0",
-                                           "192.167.255.255", "192.169.0.0", "198.17.255.255",
-                                           "198.20.0.0", "223.255.255.255", "2606:4700:4700::1111",
-                                           "2001:4860:4860::8888", "::2:0:0:1", "::ffff:8.8.8.8",
-                                           "::8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
-                                           "fbff:ffff::1", "fe7f::1", "2001:db9::1"));
+INSTANTIATE_TEST_SUITE_P(
+    Public, AllowedAddressTest,
+    ::testing::Values("1.0.0.0", "8.8.8.8", "9.255.255.255", "11.0.0.0", "100.63.255.255",
+                      "100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
+                      "169.255.0.0", "172.15.255.255", "172.32.0.0", "192.0.1.0", "192.167.255.255",
+                      "192.169.0.0", "198.17.255.255", "198.20.0.0", "223.255.255.255",
+                      "2606:4700:4700::1111", "2001:4860:4860::8888", "::2:0:0:1", "::ffff:8.8.8.8",
+                      "::8.8.8.8", "64:ff9b::808:808", "2002:808:808::1", "fbff:ffff::1", "fe7f::1",
+                      "2001:db9::1",
+                      // Translated and Teredo forms of public addresses.
+                      "::ffff:0:808:808", "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+                      // Not Teredo (2001:1::/32): no IPv4 inside.
+                      "2001:1:a00:1::1"));
 
 TEST(CheckDestinationAddressTest, SockaddrForms) {
   struct sockaddr_in in4 = {};
