@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -201,6 +204,28 @@ absl::Status CheckDestinationAddress(absl::string_view ip, bool allow_private) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("\"", ip, "\" is not an IPv4 or IPv6 address literal"));
+}
+
+absl::Status CheckDestinationPort(const struct sockaddr* address,
+                                  absl::Span<const int> allowed_ports) {
+  int port = 0;
+  if (address != nullptr && address->sa_family == AF_INET) {
+    struct sockaddr_in in4;
+    std::memcpy(&in4, address, sizeof(in4));
+    port = ntohs(in4.sin_port);
+  } else if (address != nullptr && address->sa_family == AF_INET6) {
+    struct sockaddr_in6 in6;
+    std::memcpy(&in6, address, sizeof(in6));
+    port = ntohs(in6.sin6_port);
+  } else {
+    return CheckDestinationAddress(address, /*allow_private=*/true);  // Refuses it.
+  }
+  if (allowed_ports.empty() || absl::c_linear_search(allowed_ports, port)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("destination port ", port, " is not an allowed delivery port (",
+                   absl::StrJoin(allowed_ports, ", "), "); refused"));
 }
 
 }  // namespace engine_internal

@@ -1,4 +1,5 @@
-// The outbound address policy: which resolved IP addresses deliveries may connect to.
+// The outbound address policy: which resolved IP addresses (and ports) deliveries may connect
+// to.
 //
 // Deliveries go to URLs that tenants configure, so a webhook must not be able to reach the
 // host's own services or its private network (SSRF). The check runs on the address actually
@@ -15,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -48,6 +50,13 @@ absl::Status CheckDestinationAddress(const struct sockaddr* address, bool allow_
 // The same check for an IP address literal ("10.0.0.1", "::1"; no brackets, no port).
 // Returns kInvalidArgument if `ip` is not an IPv4 or IPv6 address literal.
 absl::Status CheckDestinationAddress(absl::string_view ip, bool allow_private);
+
+// Returns OK if a delivery may connect to the port of `address` (an AF_INET or AF_INET6 socket
+// address): every port if `allowed_ports` is empty, else only those listed. Refuses with
+// kPermissionDenied, for example "destination port 8080 is not an allowed delivery port
+// (443, 8443); refused"; other address families are refused as by CheckDestinationAddress.
+absl::Status CheckDestinationPort(const struct sockaddr* address,
+                                  absl::Span<const int> allowed_ports);
 
 }  // namespace engine_internal
 }  // namespace webhooks

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -183,6 +184,41 @@ TEST(CheckDestinationAddressTest, RejectsNonLiterals) {
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          absl::StrCat("\"", text, "\" is not an IPv4 or IPv6 address literal")));
   }
+}
+
+TEST(CheckDestinationPortTest, OnlyListedPortsWhenThereIsAList) {
+  struct sockaddr_in in4 = {};
+  in4.sin_family = AF_INET;
+  in4.sin_port = htons(8080);
+  ASSERT_EQ(inet_pton(AF_INET, "8.8.8.8", &in4.sin_addr), 1);
+  const auto* v4 = reinterpret_cast<const sockaddr*>(&in4);
+  struct sockaddr_in6 in6 = {};
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(443);
+  ASSERT_EQ(inet_pton(AF_INET6, "2606:4700:4700::1111", &in6.sin6_addr), 1);
+  const auto* v6 = reinterpret_cast<const sockaddr*>(&in6);
+
+  EXPECT_OK(CheckDestinationPort(v4, {}));
+  EXPECT_OK(CheckDestinationPort(v6, {}));
+  EXPECT_OK(CheckDestinationPort(v4, {443, 8080}));
+  EXPECT_OK(CheckDestinationPort(v6, {443, 8443}));
+  EXPECT_THAT(CheckDestinationPort(v4, {443, 8443}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "destination port 8080 is not an allowed delivery port (443, 8443); "
+                       "refused"));
+  EXPECT_THAT(CheckDestinationPort(v6, {8443}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "destination port 443 is not an allowed delivery port (8443); refused"));
+
+  struct sockaddr_un un = {};
+  un.sun_family = AF_UNIX;
+  EXPECT_THAT(CheckDestinationPort(reinterpret_cast<const sockaddr*>(&un), {}),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       absl::StrCat("destination address family ", AF_UNIX,
+                                    " is not IPv4 or IPv6; refused")));
+  EXPECT_THAT(
+      CheckDestinationPort(nullptr, {}),
+      StatusIs(absl::StatusCode::kPermissionDenied, "destination address is missing; refused"));
 }
 
 }  // namespace

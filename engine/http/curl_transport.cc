@@ -23,12 +23,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/http/address_policy.h"
 
 namespace webhooks {
 namespace {
 
 using ::webhooks::engine_internal::CheckDestinationAddress;
+using ::webhooks::engine_internal::CheckDestinationPort;
 
 // Past the body cap, this much more is read and dropped before the connection is given up.
 constexpr size_t kMaxDroppedBodyBytes = size_t{1} << 20;
@@ -72,10 +74,11 @@ bool HasControlBreak(absl::string_view text) {
 // One request in flight: owned by the transport's thread from start to callback.
 struct Transfer {
   Transfer(HttpRequest request_in, HttpTransport::Callback done_in, bool allow_private_in,
-           size_t max_body_in)
+           absl::Span<const int> allowed_ports_in, size_t max_body_in)
       : request(std::move(request_in)),
         done(std::move(done_in)),
         allow_private(allow_private_in),
+        allowed_ports(allowed_ports_in),
         max_body(max_body_in) {}
 
   ~Transfer() {
@@ -90,6 +93,7 @@ struct Transfer {
   HttpRequest request;
   HttpTransport::Callback done;
   const bool allow_private;
+  const absl::Span<const int> allowed_ports;  // Empty: any port. Points into the options.
   const size_t max_body;
 
   CURL* easy = nullptr;
@@ -103,7 +107,8 @@ struct Transfer {
 
 curl_socket_t OpenSocket(void* data, curlsocktype /*purpose*/, struct curl_sockaddr* address) {
   Transfer* transfer = static_cast<Transfer*>(data);
-  const absl::Status allowed = CheckDestinationAddress(&address->addr, transfer->allow_private);
+  absl::Status allowed = CheckDestinationAddress(&address->addr, transfer->allow_private);
+  if (allowed.ok()) allowed = CheckDestinationPort(&address->addr, transfer->allowed_ports);
   if (!allowed.ok()) {
     if (transfer->refused.empty()) transfer->refused = std::string(allowed.message());
     return CURL_SOCKET_BAD;
@@ -160,8 +165,10 @@ absl::Status SetOption(CURL* easy, CURLoption option, T value) {
     if (!setopt_status.ok()) return setopt_status;                     \
   } while (false)
 
-// Prepares `transfer->easy` for `transfer->request`.
-absl::Status Prepare(Transfer& transfer, const CurlTransportOptions& options) {
+// Prepares `transfer->easy` for `transfer->request`. Operator requests use the connection pool
+// in `operator_pool` (a CURLSH*), the others the multi handle's.
+absl::Status Prepare(Transfer& transfer, const CurlTransportOptions& options,
+                     CURLSH* operator_pool) {
   const HttpRequest& request = transfer.request;
   if (!IsToken(request.method)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -222,8 +229,9 @@ absl::Status Prepare(Transfer& transfer, const CurlTransportOptions& options) {
   WEBHOOKS_SETOPT(easy, CURLOPT_PROXY, "");  // Ignore http_proxy and friends.
   WEBHOOKS_SETOPT(easy, CURLOPT_TCP_NODELAY, 1L);
   // A connection opened past the address policy must not be reused by a request that the
-  // policy applies to (a webhook URL naming the same host and port).
-  if (request.operator_endpoint) WEBHOOKS_SETOPT(easy, CURLOPT_FORBID_REUSE, 1L);
+  // policy applies to (a webhook URL naming the same host and port), and an operator request
+  // must not use a connection a webhook opened: the two kinds keep separate pools.
+  if (request.operator_endpoint) WEBHOOKS_SETOPT(easy, CURLOPT_SHARE, operator_pool);
   const long timeout_ms =
       request.timeout == absl::InfiniteDuration()
           ? 0L
@@ -287,17 +295,36 @@ absl::Status Cancelled(const HttpRequest& request) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(CurlTransportOptions options) {
+  for (const int port : options.allowed_ports) {
+    if (port < 1 || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("allowed_ports: ", port, " is not a TCP port (1-65535)"));
+    }
+  }
   const absl::Status init = GlobalInit();
   if (!init.ok()) return init;
+  CURLSH* operator_pool = curl_share_init();
+  if (operator_pool == nullptr) return absl::InternalError("curl_share_init failed");
+  const CURLSHcode shared =
+      curl_share_setopt(operator_pool, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  if (shared != CURLSHE_OK) {
+    curl_share_cleanup(operator_pool);
+    return absl::InternalError(absl::StrCat("curl_share_setopt(CURL_LOCK_DATA_CONNECT) failed: ",
+                                            curl_share_strerror(shared)));
+  }
   CURLM* multi = curl_multi_init();
-  if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
-  std::unique_ptr<CurlTransport> transport(new CurlTransport(std::move(options), multi));
+  if (multi == nullptr) {
+    curl_share_cleanup(operator_pool);
+    return absl::InternalError("curl_multi_init failed");
+  }
+  std::unique_ptr<CurlTransport> transport(
+      new CurlTransport(std::move(options), multi, operator_pool));
   transport->thread_ = std::thread([raw = transport.get()] { raw->Run(); });
   return transport;
 }
 
-CurlTransport::CurlTransport(CurlTransportOptions options, void* multi)
-    : options_(std::move(options)), multi_(multi) {}
+CurlTransport::CurlTransport(CurlTransportOptions options, void* multi, void* operator_pool)
+    : options_(std::move(options)), multi_(multi), operator_pool_(operator_pool) {}
 
 CurlTransport::~CurlTransport() {
   {
@@ -307,6 +334,8 @@ CurlTransport::~CurlTransport() {
   curl_multi_wakeup(multi_);
   if (thread_.joinable()) thread_.join();
   curl_multi_cleanup(multi_);
+  // Every easy handle is gone with the thread, so the pool is no longer in use.
+  curl_share_cleanup(operator_pool_);
 }
 
 void CurlTransport::Send(HttpRequest request, Callback done) {
@@ -340,10 +369,12 @@ void CurlTransport::Run() {
     for (Pending& pending : incoming) {
       const bool allow_private =
           options_.allow_private_endpoints || pending.request.operator_endpoint;
+      const absl::Span<const int> allowed_ports =
+          pending.request.operator_endpoint ? absl::Span<const int>() : options_.allowed_ports;
       auto transfer =
           std::make_unique<Transfer>(std::move(pending.request), std::move(pending.done),
-                                     allow_private, options_.max_response_body);
-      absl::Status prepared = Prepare(*transfer, options_);
+                                     allow_private, allowed_ports, options_.max_response_body);
+      absl::Status prepared = Prepare(*transfer, options_, operator_pool_);
       if (prepared.ok() && curl_multi_add_handle(multi, transfer->easy) != CURLM_OK) {
         prepared = absl::InternalError(
             absl::StrCat(transfer->Where(), " failed: curl_multi_add_handle failed"));

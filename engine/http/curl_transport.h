@@ -10,7 +10,12 @@
 // is checked against the address policy (engine/http/address_policy.h) on the address actually
 // being connected to, after DNS resolution, so hostnames resolving to loopback or private
 // addresses, and DNS rebinding, are refused unless `allow_private_endpoints` is set (or the
-// request is to an operator's endpoint: HttpRequest::operator_endpoint).
+// request is to an operator's endpoint: HttpRequest::operator_endpoint); so are ports outside
+// `allowed_ports` when it is set.
+//
+// Requests to operator endpoints keep their connections in a pool of their own, apart from
+// every other request's: an operator connection was opened past the address policy, so a
+// webhook request must never get it (nor an operator request one that a webhook opened).
 // Redirects are never followed, only http and https are spoken, proxy environment variables
 // are ignored, and TLS peers are verified against the system's CA store.
 //
@@ -47,11 +52,18 @@ struct CurlTransportOptions {
   size_t max_response_body = 4096;
   // Sent as User-Agent unless the request has its own; empty sends none.
   std::string user_agent;
+  // The destination ports requests may connect to (for example {443, 8443}); empty allows
+  // every port. Checked, like the address policy, on every connection, so a URL's implicit
+  // port (80 for http, 443 for https) counts too; other connections fail with
+  // kPermissionDenied. Operator endpoints (HttpRequest::operator_endpoint) are exempt.
+  // Create() refuses a port outside 1-65535 with kInvalidArgument.
+  std::vector<int> allowed_ports;
 };
 
 class CurlTransport final : public HttpTransport {
  public:
-  // Starts the transport's thread. Returns kInternal if libcurl cannot be initialised.
+  // Starts the transport's thread. Returns kInvalidArgument for an option out of range and
+  // kInternal if libcurl cannot be initialised.
   static absl::StatusOr<std::unique_ptr<CurlTransport>> Create(CurlTransportOptions options);
 
   // Stops the thread; requests still in flight or queued complete with kCancelled (their
@@ -72,12 +84,15 @@ class CurlTransport final : public HttpTransport {
     HttpRequest request;
     Callback done;
   };
-  CurlTransport(CurlTransportOptions options, void* multi);
+  CurlTransport(CurlTransportOptions options, void* multi, void* operator_pool);
 
   void Run();
 
   const CurlTransportOptions options_;
   void* const multi_;  // CURLM*, used on the thread except for curl_multi_wakeup.
+  // CURLSH* holding the connection pool of operator requests (the multi handle's pool holds
+  // the others'). Used on the thread only.
+  void* const operator_pool_;
 
   absl::Mutex mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);

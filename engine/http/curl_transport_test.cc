@@ -231,6 +231,98 @@ TEST(CurlTransportTest, HostnamesResolvingToLoopbackAreRefused) {
   EXPECT_EQ(receiver.connection_count(), 0);
 }
 
+TEST(CurlTransportTest, PortsOutsideTheAllowListAreRefused) {
+  HttpReceiver receiver;
+  const int other_port = receiver.port() == 443 ? 8443 : 443;
+  CurlTransportOptions options;
+  options.allow_private_endpoints = true;
+  options.allowed_ports = {other_port};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlTransport> transport, CurlTransport::Create(options));
+
+  EXPECT_THAT(
+      SendAndWait(*transport, Post(receiver.url("/hook"), "{}")),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               absl::StrCat("destination port ", receiver.port(),
+                            " is not an allowed delivery port (", other_port, "); refused")));
+  EXPECT_EQ(receiver.connection_count(), 0);
+  // The address policy still comes first.
+  options.allow_private_endpoints = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlTransport> strict, CurlTransport::Create(options));
+  EXPECT_THAT(SendAndWait(*strict, Post(receiver.url("/hook"), "{}")),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       absl::StrCat("destination address 127.0.0.1 is loopback", kRefusedSuffix)));
+  EXPECT_EQ(receiver.connection_count(), 0);
+
+  // Operator endpoints are exempt.
+  HttpRequest storage = Post(receiver.url("/bucket/key"), "object");
+  storage.operator_endpoint = true;
+  ASSERT_OK_AND_ASSIGN(HttpResponse stored, SendAndWait(*transport, storage));
+  EXPECT_EQ(stored.status, 200);
+
+  options.allow_private_endpoints = true;
+  options.allowed_ports = {other_port, receiver.port()};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlTransport> listed, CurlTransport::Create(options));
+  ASSERT_OK_AND_ASSIGN(HttpResponse delivered,
+                       SendAndWait(*listed, Post(receiver.url("/hook"), "{}")));
+  EXPECT_EQ(delivered.status, 200);
+  ASSERT_EQ(receiver.requests().size(), 2u);
+  EXPECT_EQ(receiver.requests()[1].target, "/hook");
+}
+
+TEST(CurlTransportTest, CreateRefusesPortsOutOfRange) {
+  for (const int port : {0, -1, 65536}) {
+    CurlTransportOptions options;
+    options.allowed_ports = {443, port};
+    EXPECT_THAT(CurlTransport::Create(options),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("allowed_ports: ", port, " is not a TCP port (1-65535)")));
+  }
+}
+
+// Operator requests and the others never share a connection, in either direction, and each
+// kind still reuses its own.
+TEST(CurlTransportTest, OperatorRequestsKeepConnectionsOfTheirOwn) {
+  HttpReceiver receiver;
+  std::unique_ptr<CurlTransport> transport = MakeTransport(/*allow_private=*/true);
+  ASSERT_NE(transport, nullptr);
+  HttpRequest storage = Post(receiver.url("/bucket/key"), "object");
+  storage.operator_endpoint = true;
+
+  ASSERT_OK(SendAndWait(*transport, Post(receiver.url("/hook1"), "one")).status());
+  ASSERT_OK(SendAndWait(*transport, storage).status());
+  ASSERT_OK(SendAndWait(*transport, Post(receiver.url("/hook2"), "two")).status());
+  ASSERT_OK(SendAndWait(*transport, storage).status());
+
+  const std::vector<testing::ReceivedRequest> received = receiver.requests();
+  ASSERT_EQ(received.size(), 4u);
+  EXPECT_EQ(received[0].connection, 1);  // Webhook.
+  EXPECT_EQ(received[1].connection, 2);  // Operator: not the webhook's connection.
+  EXPECT_EQ(received[2].connection, 1);  // Webhook: not the operator's.
+  EXPECT_EQ(received[3].connection, 2);  // Operator: its own, kept alive.
+  EXPECT_EQ(receiver.connection_count(), 2);
+}
+
+TEST(CurlTransportTest, WebhooksCannotRideAnOperatorConnectionPastThePolicy) {
+  HttpReceiver receiver;
+  std::unique_ptr<CurlTransport> transport = MakeTransport(/*allow_private=*/false);
+  ASSERT_NE(transport, nullptr);
+  HttpRequest storage = Post(receiver.url("/bucket/key"), "object");
+  storage.operator_endpoint = true;
+
+  ASSERT_OK(SendAndWait(*transport, storage).status());
+  // The operator's connection to 127.0.0.1 is idle and alive; a webhook naming the same host
+  // and port must still go through the policy.
+  EXPECT_THAT(SendAndWait(*transport, Post(receiver.url("/bucket/key"), "{}")),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       absl::StrCat("destination address 127.0.0.1 is loopback", kRefusedSuffix)));
+  ASSERT_OK(SendAndWait(*transport, storage).status());
+  const std::vector<testing::ReceivedRequest> received = receiver.requests();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].connection, 1);
+  EXPECT_EQ(received[1].connection, 1);
+  EXPECT_EQ(receiver.connection_count(), 1);
+}
+
 TEST(CurlTransportTest, ConnectionRefusedIsUnavailable) {
   // A bound socket that does not listen: connecting to its port is refused.
   const int fd = socket(AF_INET, SOCK_STREAM, 0);

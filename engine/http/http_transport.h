@@ -24,7 +24,8 @@ struct HttpRequest {
   std::string body;
   absl::Duration timeout = absl::Seconds(5);  // For the whole exchange, connect included.
   // The URL is the server operator's (AWS STS and S3 endpoints), not a user's: the address
-  // policy does not apply, and the connection is not reused afterwards.
+  // policy does not apply, and the connection is never shared with a request that is not an
+  // operator's (CurlTransport keeps operator connections in a pool of their own).
   bool operator_endpoint = false;
 };
 
