@@ -4,10 +4,23 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "engine/base/uri_encoding.h"
 #include "engine/http/oauth2_token.h"
 
 namespace webhooks {
 namespace engine_internal {
+namespace {
+
+// HTTP Basic credentials of an OAuth2 client: RFC 6749 section 2.3.1 form-encodes the client id
+// and secret before they are joined with ':' and base64-encoded, so a ':' or a non-ASCII byte
+// in either reaches the server as the client registered it.
+std::string ClientBasicCredentials(const v1::OAuth2Authentication& oauth) {
+  return absl::StrCat("Basic ",
+                      absl::Base64Escape(absl::StrCat(FormEncode(oauth.client_id()), ":",
+                                                      FormEncode(oauth.client_secret()))));
+}
+
+}  // namespace
 
 OAuth2Tokens::OAuth2Tokens(HttpTransport& transport, const Clock& clock, absl::Duration timeout,
                            std::string user_agent)
@@ -33,9 +46,7 @@ void OAuth2Tokens::Get(const std::string& webhook_id, const v1::OAuth2Authentica
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"},
       {"User-Agent", user_agent_},
-      {"Authorization",
-       absl::StrCat("Basic ", absl::Base64Escape(
-                                  absl::StrCat(oauth.client_id(), ":", oauth.client_secret())))},
+      {"Authorization", ClientBasicCredentials(oauth)},
   };
   request.body = "grant_type=client_credentials";
   // A URL for messages: no query (it may hold keys).

@@ -1,6 +1,6 @@
 // OAuth2Tokens: the access tokens of webhooks with OAUTH2 authentication, fetched with the
-// client-credentials grant (RFC 6749 section 4.4, the client authenticated with HTTP Basic)
-// and kept until shortly before they expire.
+// client-credentials grant (RFC 6749 section 4.4, the client authenticated with HTTP Basic
+// over its form-encoded id and secret, section 2.3.1) and kept until shortly before they expire.
 //
 // Thread-safe.
 #ifndef WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_

@@ -59,6 +59,19 @@ TEST_F(OAuth2TokensTest, FetchesWithClientCredentialsAndKeepsTheToken) {
   EXPECT_EQ(transport_.request_count(), 2);
 }
 
+TEST_F(OAuth2TokensTest, ClientCredentialsAreFormEncodedBeforeBasic) {
+  // RFC 6749 section 2.3.1: "client:id" / "p@ss word+/" are form-encoded, then joined and
+  // base64-encoded: base64("client%3Aid:p%40ss+word%2B%2F").
+  oauth_.set_client_id("client:id");
+  oauth_.set_client_secret("p@ss word+/");
+  EXPECT_EQ(*Get(oauth_), "token-1");
+  ASSERT_EQ(transport_.request_count(), 1);
+  EXPECT_THAT(transport_.requests()[0].headers,
+              ::testing::Contains(
+                  std::make_pair(std::string("Authorization"),
+                                 std::string("Basic Y2xpZW50JTNBaWQ6cCU0MHNzK3dvcmQlMkIlMkY="))));
+}
+
 TEST_F(OAuth2TokensTest, ANewClientOrARefusalFetchesAgain) {
   EXPECT_EQ(*Get(oauth_), "token-1");
   oauth_.set_client_secret("rotated");
