@@ -1,5 +1,6 @@
 #include "engine/delivery/delivery_service.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -225,7 +226,7 @@ void DeliveryService::Attempt(const v1::Webhook& webhook, const std::string& eve
     Send(webhook, event_id, boundary, std::move(body), "", std::move(done));
     return;
   }
-  oauth2_tokens_.Get(webhook.id(), webhook.authentication().oauth2(),
+  oauth2_tokens_.Get(webhook.authentication().oauth2(),
                      [this, webhook, event_id, boundary, body = std::move(body),
                       done = std::move(done)](absl::StatusOr<std::string> token) mutable {
                        if (!token.ok()) {
@@ -245,15 +246,16 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
                                    options_.product.user_agent, access_token);
   request.body = *body;
   request.timeout = options_.timeout;
-  const bool oauth = webhook.authentication().has_oauth2();
-  const std::string webhook_id = webhook.id();
-  options_.transport->Send(std::move(request), [this, oauth, webhook_id, done = std::move(done)](
-                                                   absl::StatusOr<HttpResponse> response) {
-    if (oauth && response.ok() && response->status == 401) {
-      oauth2_tokens_.Refused(webhook_id);  // The next attempt fetches a new token.
-    }
-    done(std::move(response));
-  });
+  std::optional<v1::OAuth2Authentication> oauth;
+  if (webhook.authentication().has_oauth2()) oauth = webhook.authentication().oauth2();
+  options_.transport->Send(
+      std::move(request), [this, oauth = std::move(oauth), access_token,
+                           done = std::move(done)](absl::StatusOr<HttpResponse> response) {
+        if (oauth.has_value() && response.ok() && response->status == 401) {
+          oauth2_tokens_.Refused(*oauth, access_token);  // The next attempt fetches a new token.
+        }
+        done(std::move(response));
+      });
 }
 
 void DeliveryService::Complete(const std::string& job_id,
