@@ -315,6 +315,42 @@ TEST_F(DeliveryTest, RefusesBadEventsAndAFullQueue) {
   EXPECT_OK(harness_.engine().PublishEvent(admin_, Event()).status());  // Room again.
 }
 
+TEST_F(DeliveryTest, EachOrgGetsItsShareOfTheQueue) {
+  // Three orgs share 6 places evenly: 2 each, however busy the others are.
+  harness_.options().delivery.max_pending_jobs = 6;
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  v1::CreateWebhookRequest other_hook;
+  ASSERT_OK(FromJson(R"({"name":"o","url":"https://o.example/hook",
+      "events":["LIVEBOARD_SCHEDULE"]})",
+                     &other_hook));
+  ASSERT_OK(harness_.engine().CreateWebhook(harness_.AdminOf("Other"), other_hook).status());
+  Publish();
+  Publish();
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "org 'Sales' has its share of the delivery queue (2 deliveries pending); "
+                       "try again later"));
+  v1::PublishEventRequest other = Event();
+  other.set_org_identifier("Other");
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response,
+                       harness_.engine().PublishEvent(admin_, other));
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::QUEUED);
+  harness_.engine().RunDueDeliveries();
+  Publish();  // Sales' deliveries are done: room again.
+}
+
+TEST_F(DeliveryTest, AConfiguredOrgShareReplacesTheEvenOne) {
+  harness_.options().delivery.max_pending_jobs_per_org = 1;
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  Publish();
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "org 'Sales' has its share of the delivery queue (1 deliveries pending); "
+                       "try again later"));
+}
+
 TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {
   Principal developer = sales_admin_;
   developer.privileges = {v1::DEVELOPER};

@@ -197,7 +197,7 @@ TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
   harness.options().state_store = &store;
   ASSERT_OK(harness.StartEngine(/*enable_webhook_channel=*/false));
   WebhookEngine& engine = harness.engine();
-  const Principal admin = harness.AdminOf("one");
+  const Principal admin = harness.Admin();  // Cluster preferences need a cluster admin.
   v1::ConfigureChannelPreferencesRequest preferences;
   ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
                          "channels":["WEBHOOK"]}]})",

@@ -1,5 +1,6 @@
 #include "engine/webhook_engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -90,6 +91,17 @@ class EngineImpl final : public WebhookEngine {
   using Plan = std::function<absl::StatusOr<state::StateBatch>()>;
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
+
+  // How many unfinished deliveries one org may have: max_pending_jobs_per_org, or else an even
+  // share of max_pending_jobs among the orgs of the directory, so that no org can take the room
+  // of another.
+  int OrgShareOfDeliveryQueue() const {
+    if (delivery_options_.max_pending_jobs_per_org > 0) {
+      return delivery_options_.max_pending_jobs_per_org;
+    }
+    const int orgs = std::max<int>(1, orgs_.List().size());
+    return std::max(1, delivery_options_.max_pending_jobs / orgs);
+  }
 
   // The one way state changes. Under the lock, `plan` checks the change against the current
   // state and returns its records; once the store is known to be writable they are applied
@@ -368,7 +380,8 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
     }
     webhook = *found;
   }
-  ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files()));
+  ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files(),
+                                                          OrgShareOfDeliveryQueue()));
   SnapshotIfDue();
   response.set_outcome(v1::PublishEventResponse::QUEUED);
   response.set_job_id(std::move(job_id));

@@ -13,7 +13,8 @@
 //
 // Privileges: webhook methods need ADMINISTRATION or DEVELOPER, or CAN_MANAGE_WEBHOOKS when
 // `caller.rbac_enabled`; preference methods need ADMINISTRATION or DEVELOPER, or
-// APPLICATION_ADMINISTRATION with RBAC, and ADMINISTRATION for cluster-level preferences.
+// APPLICATION_ADMINISTRATION with RBAC, and a cluster administrator (ADMINISTRATION and
+// `caller.can_act_across_orgs`) for cluster-level preferences.
 // Lacking them gives kPermissionDenied. Bad requests give kInvalidArgument naming the field.
 #ifndef WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
 #define WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
@@ -94,7 +95,7 @@ class WebhookEngine {
       const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) = 0;
 
   // Returns the requested preferences. An empty request returns the cluster preferences (for
-  // callers with ADMINISTRATION) and every org the caller may act on, orgs without an
+  // cluster administrators) and every org the caller may act on, orgs without an
   // override listed with empty `preferences`.
   virtual absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
       const Principal& caller, const v1::SearchChannelPreferencesRequest& request) = 0;
@@ -104,8 +105,9 @@ class WebhookEngine {
   // its effective channel preference includes WEBHOOK, records a PENDING delivery job and
   // returns QUEUED with the job id (the payload's eventId) before anything is sent; otherwise
   // returns why nothing was queued. kInvalidArgument for a bad run or files over
-  // DeliveryOptions::max_event_file_bytes, kResourceExhausted when the queue is full,
-  // kFailedPrecondition when the engine has no transport.
+  // DeliveryOptions::max_event_file_bytes, kResourceExhausted when the queue is full or the org
+  // has its share of it (DeliveryOptions::max_pending_jobs_per_org), kFailedPrecondition when the
+  // engine has no transport.
   virtual absl::StatusOr<v1::PublishEventResponse> PublishEvent(
       const Principal& caller, const v1::PublishEventRequest& request) = 0;
 

@@ -40,6 +40,11 @@ struct DeliveryOptions {
   absl::Duration history_retention = absl::Hours(72);
   // Deliveries not yet finished; one more is refused with kResourceExhausted.
   int max_pending_jobs = 10000;
+  // Deliveries not yet finished of one org (its share of max_pending_jobs); one more of that
+  // org is refused with kResourceExhausted, so one org cannot fill the queue for all. 0: an
+  // even share, max_pending_jobs divided by the number of orgs in the OrgDirectory (at least 1;
+  // a single org may use the whole queue).
+  int max_pending_jobs_per_org = 0;
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;

@@ -71,7 +71,7 @@ uint64_t DeliveryService::RecordNewLocked(Job job) {
 
 absl::StatusOr<std::string> DeliveryService::Enqueue(
     const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files) {
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files, int org_share) {
   const std::string event_id = absl::StrCat("n.", ids_.NewId());
   const absl::Time now = clock_.Now();
   const std::string payload = ToJson(BuildPayload(run, webhook, event_id, now, options_.product));
@@ -109,6 +109,11 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
       return absl::ResourceExhaustedError(absl::StrCat("the delivery queue is full (",
                                                        options_.max_pending_jobs,
                                                        " deliveries pending); try again later"));
+    }
+    if (jobs_.pending_of_org(webhook.org().id()) >= org_share) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("org '", webhook.org().name(), "' has its share of the delivery queue (",
+                       org_share, " deliveries pending); try again later"));
     }
     sequence = RecordNewLocked(std::move(job));
     wake_ = true;
