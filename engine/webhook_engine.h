@@ -61,7 +61,9 @@ class WebhookEngine {
   // created_by = caller and no last_modified_by. Returns kInvalidArgument for a bad field,
   // kFailedPrecondition if the org's effective WEBHOOK channel preference for
   // LIVEBOARD_SCHEDULE is off (an org preference overrides the cluster one), and
-  // kAlreadyExists if the org already has its one LIVEBOARD_SCHEDULE webhook.
+  // kAlreadyExists if the org already has its one LIVEBOARD_SCHEDULE webhook. An AWS_S3
+  // destination gets the org's external ID (see GetStorageConfig) when it gives none; any
+  // other is kInvalidArgument (also in UpdateWebhook).
   virtual absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
                                                     const v1::CreateWebhookRequest& request) = 0;
 
@@ -127,7 +129,9 @@ class WebhookEngine {
 
   // How customers let this server write report files to their buckets: one entry per storage
   // provider it supports (AWS_S3), with setup instructions and the trust policy for the
-  // customer's IAM role, naming DeliveryOptions::aws_account_id. Needs the webhook privileges.
+  // customer's IAM role, naming DeliveryOptions::aws_account_id and requiring the external ID
+  // this server issues to `caller.org` (derived from DeliveryOptions::storage_identity_key; every
+  // AssumeRole for the org's webhooks sends it). Needs the webhook privileges.
   virtual absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(
       const Principal& caller) = 0;
 

@@ -54,6 +54,11 @@ struct DeliveryOptions {
   // This server's AWS account, which customers' roles trust (GET /webhooks/storage-config).
   // Empty: not configured, answered as null.
   std::string aws_account_id;
+  // The server key from which each org's AWS external ID is derived (OrgExternalId in
+  // engine/cloud_storage/storage_setup.h). Keep it secret and stable: customers put the derived
+  // IDs in their roles' trust policies. Empty: the engine generates 32 random bytes on its first
+  // start and keeps them in its state store, so they last as long as the state does.
+  std::string storage_identity_key;
   // This server's GCP service account, which customers let impersonate theirs for GCP_GCS
   // destinations. Empty: storage-config does not offer GCS.
   std::string gcp_service_account_email;
