@@ -315,6 +315,42 @@ TEST_F(DeliveryTest, RefusesBadEventsAndAFullQueue) {
   EXPECT_OK(harness_.engine().PublishEvent(admin_, Event()).status());  // Room again.
 }
 
+TEST_F(DeliveryTest, EachOrgGetsItsShareOfTheQueue) {
+  // Three orgs share 6 places evenly: 2 each, however busy the others are.
+  harness_.options().delivery.max_pending_jobs = 6;
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  v1::CreateWebhookRequest other_hook;
+  ASSERT_OK(FromJson(R"({"name":"o","url":"https://o.example/hook",
+      "events":["LIVEBOARD_SCHEDULE"]})",
+                     &other_hook));
+  ASSERT_OK(harness_.engine().CreateWebhook(harness_.AdminOf("Other"), other_hook).status());
+  Publish();
+  Publish();
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "org 'Sales' has its share of the delivery queue (2 deliveries pending); "
+                       "try again later"));
+  v1::PublishEventRequest other = Event();
+  other.set_org_identifier("Other");
+  ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse response,
+                       harness_.engine().PublishEvent(admin_, other));
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::QUEUED);
+  harness_.engine().RunDueDeliveries();
+  Publish();  // Sales' deliveries are done: room again.
+}
+
+TEST_F(DeliveryTest, AConfiguredOrgShareReplacesTheEvenOne) {
+  harness_.options().delivery.max_pending_jobs_per_org = 1;
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  Publish();
+  EXPECT_THAT(harness_.engine().PublishEvent(admin_, Event()),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "org 'Sales' has its share of the delivery queue (1 deliveries pending); "
+                       "try again later"));
+}
+
 TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {
   Principal developer = sales_admin_;
   developer.privileges = {v1::DEVELOPER};
@@ -478,7 +514,7 @@ constexpr char kS3Webhook[] = R"({"name":"w","url":"https://r.example/hook",
     "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
         "bucket_name":"sales-reports","region":"us-west-2",
         "role_arn":"arn:aws:iam::123456789012:role/WebhookDelivery",
-        "external_id":"ts-webhook-1","path_prefix":"webhooks/"}}}})";
+        "path_prefix":"webhooks/"}}}})";
 
 // The event of Event(): its file's key under kS3Webhook's prefix, and its manifest entry.
 constexpr char kSalesKey[] =
@@ -684,6 +720,87 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
   const v1::ChannelHistoryJob recorded = Job(response.job_id());
   EXPECT_EQ(recorded.status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(recorded.detail(), "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+}
+
+// The trust policy's external ID in `caller`'s storage-config answer.
+std::string ExternalIdOf(WebhookEngine& engine, const Principal& caller) {
+  absl::StatusOr<v1::GetStorageConfigResponse> config = engine.GetStorageConfig(caller);
+  EXPECT_OK(config.status());
+  if (!config.ok() || config->configs_size() == 0) return "";
+  const auto& policy = config->configs(0).config().trust_policy_template().fields();
+  return policy.at("Statement")
+      .list_value()
+      .values(0)
+      .struct_value()
+      .fields()
+      .at("Condition")
+      .struct_value()
+      .fields()
+      .at("StringEquals")
+      .struct_value()
+      .fields()
+      .at("sts:ExternalId")
+      .string_value();
+}
+
+TEST_F(DeliveryTest, EachOrgHasItsOwnExternalIdAndCannotUseAnothers) {
+  const Principal other_admin = harness_.AdminOf("Other");
+  const std::string sales_id = ExternalIdOf(harness_.engine(), sales_admin_);
+  const std::string other_id = ExternalIdOf(harness_.engine(), other_admin);
+  EXPECT_THAT(sales_id, ::testing::MatchesRegex("webhookd-[0-9a-f]{32}"));
+  EXPECT_THAT(other_id, ::testing::MatchesRegex("webhookd-[0-9a-f]{32}"));
+  EXPECT_NE(sales_id, other_id);
+  ASSERT_OK_AND_ASSIGN(v1::GetStorageConfigResponse config,
+                       harness_.engine().GetStorageConfig(sales_admin_));
+  EXPECT_THAT(config.configs(0).config().setup_instructions(1), HasSubstr(sales_id));
+
+  // Org Other names Sales' role and external ID: refused, and the answer says nothing of Sales.
+  const std::string sales_role = "arn:aws:iam::123456789012:role/WebhookDelivery";
+  v1::CreateWebhookRequest stolen;
+  ASSERT_OK(FromJson(absl::StrCat(R"({"name":"o","url":"https://o.example/hook",
+      "events":["LIVEBOARD_SCHEDULE"],
+      "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+          "bucket_name":"sales-reports","region":"us-west-2","role_arn":")",
+                                  sales_role, R"(","external_id":")", sales_id, R"("}}}})"),
+                     &stolen));
+  EXPECT_THAT(harness_.engine().CreateWebhook(other_admin, stolen),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "storage_destination.storage_config.aws_s3_config.external_id must be "
+                       "this org's external ID, as GET /api/rest/2.0/webhooks/storage-config "
+                       "shows it, or be left out"));
+
+  // Without an external ID, Other's own is filled in, and it is what reaches AWS: Sales' role,
+  // which requires Sales' ID, will not be assumed for Other.
+  stolen.mutable_storage_destination()
+      ->mutable_storage_config()
+      ->mutable_aws_s3_config()
+      ->clear_external_id();
+  ASSERT_OK_AND_ASSIGN(v1::Webhook created, harness_.engine().CreateWebhook(other_admin, stolen));
+  EXPECT_EQ(created.storage_destination().storage_config().aws_s3_config().external_id(), other_id);
+  v1::PublishEventRequest event = Event();
+  event.set_org_identifier("Other");
+  ASSERT_OK(harness_.engine().PublishEvent(admin_, event).status());
+  harness_.engine().RunDueDeliveries();
+  const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
+  ASSERT_EQ(puts.size(), 1);
+  EXPECT_EQ(puts[0].destination.storage_config().aws_s3_config().external_id(), other_id);
+
+  // Nor can an update give Other's webhook Sales' ID; Sales' own works for Sales.
+  v1::UpdateWebhookRequest update;
+  ASSERT_OK(FromJson(absl::StrCat(R"({"webhook_identifier":"o",
+      "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
+          "bucket_name":"sales-reports","region":"us-west-2","role_arn":")",
+                                  sales_role, R"(","external_id":")", sales_id, R"("}}}})"),
+                     &update));
+  EXPECT_THAT(harness_.engine().UpdateWebhook(other_admin, update),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("aws_s3_config.external_id must be this org's external ID")));
+  v1::CreateWebhookRequest own = stolen;
+  own.mutable_storage_destination()
+      ->mutable_storage_config()
+      ->mutable_aws_s3_config()
+      ->set_external_id(sales_id);
+  EXPECT_OK(harness_.engine().CreateWebhook(sales_admin_, own).status());
 }
 
 TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {

@@ -84,6 +84,31 @@ class DurabilityTest : public ::testing::Test {
   testing::EngineHarness harness_{FortyOrgs()};
 };
 
+TEST_F(DurabilityTest, TheGeneratedStorageKeyAndSoEveryExternalIdSurviveARestart) {
+  // No DeliveryOptions::storage_identity_key: the engine generated one at its first start and
+  // keeps it in the state, journal and snapshots alike, so customers' trust policies stay valid.
+  const auto external_id = [this](int org) {
+    absl::StatusOr<v1::GetStorageConfigResponse> config =
+        harness_.engine().GetStorageConfig(AdminOf(org));
+    EXPECT_OK(config.status());
+    return ToJson(config->configs(0).config().trust_policy_template());
+  };
+  Start();
+  const std::string org1 = external_id(1);
+  const std::string org2 = external_id(2);
+  EXPECT_NE(org1, org2);
+  Start();
+  EXPECT_EQ(external_id(1), org1);
+  Start(/*snapshot_after_bytes=*/1);  // Now from a snapshot.
+  Start();
+  EXPECT_EQ(external_id(1), org1);
+  EXPECT_EQ(external_id(2), org2);
+  // A configured key replaces the generated one.
+  harness_.options().delivery.storage_identity_key = "configured-key";
+  Start();
+  EXPECT_NE(external_id(1), org1);
+}
+
 TEST_F(DurabilityTest, EveryKindOfChangeSurvivesARestart) {
   Start();
   v1::ConfigureChannelPreferencesRequest preferences;
@@ -197,7 +222,7 @@ TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
   harness.options().state_store = &store;
   ASSERT_OK(harness.StartEngine(/*enable_webhook_channel=*/false));
   WebhookEngine& engine = harness.engine();
-  const Principal admin = harness.AdminOf("one");
+  const Principal admin = harness.Admin();  // Cluster preferences need a cluster admin.
   v1::ConfigureChannelPreferencesRequest preferences;
   ASSERT_OK(FromJson(R"({"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE",
                          "channels":["WEBHOOK"]}]})",

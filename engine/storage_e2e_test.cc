@@ -41,7 +41,9 @@ using ::webhooks::testing::CompletionCounter;
 using ::webhooks::testing::StatusIs;
 
 constexpr char kRole[] = "arn:aws:iam::123456789012:role/WebhookDelivery";
-constexpr char kExternalId[] = "ts-webhook-a1b2c3d4-7890";
+// The engines here use kServerKey; kExternalId is org "0"'s OrgExternalId under it.
+constexpr char kServerKey[] = "e2e-server-key";
+constexpr char kExternalId[] = "webhookd-a5c9a7307c4ce17dc2b3f024cb44e3b1";
 constexpr char kServerKeyId[] = "AKIAWEBHOOKDEXAMPLE";
 
 testing::FakeStsOptions StsOptions() {
@@ -278,17 +280,18 @@ class StorageDeliveryTest : public StorageEndToEndTest {
     StorageEndToEndTest::SetUp();
     harness_.options().delivery.transport = counter_.get();
     harness_.options().delivery.storage = storage_.get();
+    harness_.options().delivery.storage_identity_key = kServerKey;
     ASSERT_OK(harness_.StartEngine());
   }
 
-  void CreateWebhook(const std::string& external_id, const std::string& bucket = "reports") {
+  // The external ID is left out: the engine fills in the org's.
+  void CreateWebhook(const std::string& bucket = "reports") {
     v1::CreateWebhookRequest request;
     ASSERT_OK(FromJson(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"),
                                     R"(","events":["LIVEBOARD_SCHEDULE"],
         "storage_destination":{"storage_type":"AWS_S3","storage_config":{"aws_s3_config":{
             "bucket_name":")",
                                     bucket, R"(","region":"us-west-2","role_arn":")", kRole,
-                                    R"(","external_id":")", external_id,
                                     R"(","path_prefix":"webhook-deliveries/"}}}})"),
                        &request));
     ASSERT_OK(harness_.engine().CreateWebhook(admin_, request).status());
@@ -311,7 +314,7 @@ class StorageDeliveryTest : public StorageEndToEndTest {
 };
 
 TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
-  CreateWebhook(kExternalId);
+  CreateWebhook();
   v1::PublishEventRequest event;
   ASSERT_OK(FromJson(R"({"run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
       "liveboard_id":"lb-1","liveboard_name":"Sales"},
@@ -350,7 +353,7 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
 }
 
 TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
-  CreateWebhook(kExternalId, "no-such-bucket");
+  CreateWebhook("no-such-bucket");
   v1::PublishEventRequest event;
   ASSERT_OK(FromJson(R"({"run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
       "liveboard_id":"lb-1","liveboard_name":"Sales"},
@@ -378,7 +381,7 @@ TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
 }
 
 TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
-  CreateWebhook(kExternalId);
+  CreateWebhook();
   const v1::ValidateCommunicationChannelResponse response = Validate();
   EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::SUCCESS);
   ASSERT_EQ(response.details_size(), 2);
@@ -394,8 +397,12 @@ TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
   EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(key));
 }
 
-TEST_F(StorageDeliveryTest, ValidateWithAWrongExternalIdIsPartialSuccess) {
-  CreateWebhook("not-the-external-id");
+TEST_F(StorageDeliveryTest, ValidateAgainstARoleForAnotherExternalIdIsPartialSuccess) {
+  // The role trusts kExternalId; a server with another key derives another ID for the org, as
+  // it would for another org: AWS refuses the AssumeRole.
+  harness_.options().delivery.storage_identity_key = "another-server-key";
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook();
   const v1::ValidateCommunicationChannelResponse response = Validate();
   EXPECT_EQ(response.result_code(), v1::ValidateCommunicationChannelResponse::PARTIAL_SUCCESS);
   ASSERT_EQ(response.details_size(), 2);

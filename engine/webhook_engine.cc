@@ -1,5 +1,6 @@
 #include "engine/webhook_engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -55,7 +56,7 @@ class EngineImpl final : public WebhookEngine {
             absl::ReaderMutexLock lock(&mu_);
             const v1::Webhook* webhook = webhooks_.FindById(id);
             if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
-            return *webhook;
+            return WithOrgExternalIdLocked(*webhook);
           });
     }
   }
@@ -91,6 +92,51 @@ class EngineImpl final : public WebhookEngine {
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
 
+  // Org `org_id`'s AWS external ID, derived from this server's key.
+  std::string OrgExternalIdLocked(absl::string_view org_id) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return OrgExternalId(storage_key_, org_id);
+  }
+  // `webhook` as it is delivered: an AWS_S3 destination always carries its org's external ID,
+  // whatever was stored before this rule (so no stored value can name another org's).
+  v1::Webhook WithOrgExternalIdLocked(v1::Webhook webhook) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    if (webhook.storage_destination().storage_type() == v1::AWS_S3) {
+      webhook.mutable_storage_destination()
+          ->mutable_storage_config()
+          ->mutable_aws_s3_config()
+          ->set_external_id(OrgExternalIdLocked(webhook.org().id()));
+    }
+    return webhook;
+  }
+  // For a webhook whose AWS_S3 destination a request sets: the external ID given must be the
+  // org's (kInvalidArgument naming the field otherwise); none given is filled in.
+  absl::Status SettleExternalIdLocked(v1::Webhook* webhook) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    if (webhook->storage_destination().storage_type() != v1::AWS_S3) return absl::OkStatus();
+    v1::AwsS3Config* s3 =
+        webhook->mutable_storage_destination()->mutable_storage_config()->mutable_aws_s3_config();
+    const std::string expected = OrgExternalIdLocked(webhook->org().id());
+    if (s3->has_external_id() && s3->external_id() != expected) {
+      return absl::InvalidArgumentError(
+          "storage_destination.storage_config.aws_s3_config.external_id must be this org's "
+          "external ID, as GET /api/rest/2.0/webhooks/storage-config shows it, or be left out");
+    }
+    s3->set_external_id(expected);
+    return absl::OkStatus();
+  }
+  // Uses DeliveryOptions::storage_identity_key, or else the key kept in the state, or else
+  // generates one and commits it.
+  absl::Status SettleStorageKey();
+
+  // How many unfinished deliveries one org may have: max_pending_jobs_per_org, or else an even
+  // share of max_pending_jobs among the orgs of the directory, so that no org can take the room
+  // of another.
+  int OrgShareOfDeliveryQueue() const {
+    if (delivery_options_.max_pending_jobs_per_org > 0) {
+      return delivery_options_.max_pending_jobs_per_org;
+    }
+    const int orgs = std::max<int>(1, orgs_.List().size());
+    return std::max(1, delivery_options_.max_pending_jobs / orgs);
+  }
+
   // The one way state changes. Under the lock, `plan` checks the change against the current
   // state and returns its records; once the store is known to be writable they are applied
   // and written. Then, without the lock, waits until they are durable (concurrent commits
@@ -120,6 +166,8 @@ class EngineImpl final : public WebhookEngine {
   mutable absl::Mutex mu_;
   WebhookIndex webhooks_ ABSL_GUARDED_BY(mu_);
   ChannelPreferences preferences_ ABSL_GUARDED_BY(mu_);
+  // The server key of OrgExternalId; set once at start (SettleStorageKey).
+  std::string storage_key_ ABSL_GUARDED_BY(mu_);
 
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
@@ -159,6 +207,9 @@ void EngineImpl::ApplyLocked(const state::StateRecord& record) {
       // Jobs are the delivery service's; they reach the engine only on replay.
       if (delivery_ != nullptr) delivery_->Restore(record);
       break;
+    case state::StateRecord::kStorageIdentityKey:
+      storage_key_ = record.storage_identity_key();
+      break;
     case state::StateRecord::CHANGE_NOT_SET:
       break;
   }
@@ -183,7 +234,22 @@ absl::Status EngineImpl::Restore() {
       return absl::OkStatus();
     }));
   }
-  return any ? TakeSnapshot() : absl::OkStatus();
+  if (any) RETURN_IF_ERROR(TakeSnapshot());
+  return SettleStorageKey();
+}
+
+absl::Status EngineImpl::SettleStorageKey() {
+  if (!delivery_options_.storage_identity_key.empty()) {
+    absl::MutexLock lock(&mu_);
+    storage_key_ = delivery_options_.storage_identity_key;
+    return absl::OkStatus();
+  }
+  return Commit([&]() -> absl::StatusOr<state::StateBatch> {
+    mu_.AssertHeld();
+    state::StateBatch batch;
+    if (storage_key_.empty()) batch.add_records()->set_storage_identity_key(NewServerKey());
+    return batch;
+  });
 }
 
 absl::Status EngineImpl::TakeSnapshot() {
@@ -198,6 +264,9 @@ absl::Status EngineImpl::TakeSnapshot() {
     absl::MutexLock lock(&mu_);
     webhooks_.ForEach([&](const v1::Webhook& webhook) { *add()->mutable_put_webhook() = webhook; });
     preferences_.AddToSnapshot(add);
+    if (delivery_options_.storage_identity_key.empty() && !storage_key_.empty()) {
+      add()->set_storage_identity_key(storage_key_);
+    }
     const auto start = [&] { snapshot = store_.StartSnapshot(); };
     if (delivery_ != nullptr) {
       delivery_->CollectForSnapshot(add, start);
@@ -235,6 +304,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
           existing->id(), "); only one is allowed per org"));
     }
+    RETURN_IF_ERROR(SettleExternalIdLocked(&webhook));
     state::StateBatch batch;
     *batch.add_records()->mutable_put_webhook() = webhook;
     return batch;
@@ -264,6 +334,11 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
                      webhooks_.Resolve(caller, request.webhook_identifier()));
     ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
     RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
+    if (request.has_storage_destination()) {
+      RETURN_IF_ERROR(SettleExternalIdLocked(&updated));
+    } else {
+      updated = WithOrgExternalIdLocked(std::move(updated));
+    }
     updated.set_modification_time_in_millis(NowMillis());
     updated.mutable_last_modified_by()->set_id(caller.user_id);
     updated.mutable_last_modified_by()->set_name(caller.user_name);
@@ -366,9 +441,10 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
           "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org '", org.name(), "'"));
       return response;
     }
-    webhook = *found;
+    webhook = WithOrgExternalIdLocked(*found);
   }
-  ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files()));
+  ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files(),
+                                                          OrgShareOfDeliveryQueue()));
   SnapshotIfDue();
   response.set_outcome(v1::PublishEventResponse::QUEUED);
   response.set_job_id(std::move(job_id));
@@ -440,7 +516,7 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     absl::ReaderMutexLock lock(&mu_);
     ASSIGN_OR_RETURN(const v1::Webhook* found,
                      webhooks_.Resolve(caller, request.channel_identifier()));
-    webhook = *found;
+    webhook = WithOrgExternalIdLocked(*found);
   }
   v1::ValidateCommunicationChannelResponse response = delivery_->Validate(webhook);
   SnapshotIfDue();
@@ -449,8 +525,9 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
 
 absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const Principal& caller) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "read the storage setup of"));
-  return StorageSetup(delivery_options_.aws_account_id,
-                      delivery_options_.gcp_service_account_email);
+  absl::ReaderMutexLock lock(&mu_);
+  return StorageSetup(delivery_options_.aws_account_id, delivery_options_.gcp_service_account_email,
+                      OrgExternalIdLocked(caller.org.id()));
 }
 
 }  // namespace

@@ -13,7 +13,8 @@
 //
 // Privileges: webhook methods need ADMINISTRATION or DEVELOPER, or CAN_MANAGE_WEBHOOKS when
 // `caller.rbac_enabled`; preference methods need ADMINISTRATION or DEVELOPER, or
-// APPLICATION_ADMINISTRATION with RBAC, and ADMINISTRATION for cluster-level preferences.
+// APPLICATION_ADMINISTRATION with RBAC, and a cluster administrator (ADMINISTRATION and
+// `caller.can_act_across_orgs`) for cluster-level preferences.
 // Lacking them gives kPermissionDenied. Bad requests give kInvalidArgument naming the field.
 #ifndef WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
 #define WEBHOOKS_ENGINE_WEBHOOK_ENGINE_H_
@@ -60,7 +61,9 @@ class WebhookEngine {
   // created_by = caller and no last_modified_by. Returns kInvalidArgument for a bad field,
   // kFailedPrecondition if the org's effective WEBHOOK channel preference for
   // LIVEBOARD_SCHEDULE is off (an org preference overrides the cluster one), and
-  // kAlreadyExists if the org already has its one LIVEBOARD_SCHEDULE webhook.
+  // kAlreadyExists if the org already has its one LIVEBOARD_SCHEDULE webhook. An AWS_S3
+  // destination gets the org's external ID (see GetStorageConfig) when it gives none; any
+  // other is kInvalidArgument (also in UpdateWebhook).
   virtual absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
                                                     const v1::CreateWebhookRequest& request) = 0;
 
@@ -94,7 +97,7 @@ class WebhookEngine {
       const Principal& caller, const v1::ConfigureChannelPreferencesRequest& request) = 0;
 
   // Returns the requested preferences. An empty request returns the cluster preferences (for
-  // callers with ADMINISTRATION) and every org the caller may act on, orgs without an
+  // cluster administrators) and every org the caller may act on, orgs without an
   // override listed with empty `preferences`.
   virtual absl::StatusOr<v1::SearchChannelPreferencesResponse> SearchChannelPreferences(
       const Principal& caller, const v1::SearchChannelPreferencesRequest& request) = 0;
@@ -104,8 +107,9 @@ class WebhookEngine {
   // its effective channel preference includes WEBHOOK, records a PENDING delivery job and
   // returns QUEUED with the job id (the payload's eventId) before anything is sent; otherwise
   // returns why nothing was queued. kInvalidArgument for a bad run or files over
-  // DeliveryOptions::max_event_file_bytes, kResourceExhausted when the queue is full,
-  // kFailedPrecondition when the engine has no transport.
+  // DeliveryOptions::max_event_file_bytes, kResourceExhausted when the queue is full or the org
+  // has its share of it (DeliveryOptions::max_pending_jobs_per_org), kFailedPrecondition when the
+  // engine has no transport.
   virtual absl::StatusOr<v1::PublishEventResponse> PublishEvent(
       const Principal& caller, const v1::PublishEventRequest& request) = 0;
 
@@ -125,7 +129,9 @@ class WebhookEngine {
 
   // How customers let this server write report files to their buckets: one entry per storage
   // provider it supports (AWS_S3), with setup instructions and the trust policy for the
-  // customer's IAM role, naming DeliveryOptions::aws_account_id. Needs the webhook privileges.
+  // customer's IAM role, naming DeliveryOptions::aws_account_id and requiring the external ID
+  // this server issues to `caller.org` (derived from DeliveryOptions::storage_identity_key; every
+  // AssumeRole for the org's webhooks sends it). Needs the webhook privileges.
   virtual absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(
       const Principal& caller) = 0;
 

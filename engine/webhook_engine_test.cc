@@ -682,20 +682,29 @@ TEST_F(PreferencesTest, SearchNarrowsToTheRequest) {
                               R"("channels":["WEBHOOK"]}],"org_preferences":[]})");
 }
 
-TEST_F(PreferencesTest, ClusterLevelNeedsAdministration) {
+TEST_F(PreferencesTest, ClusterLevelNeedsAClusterAdministrator) {
   const Principal developer = MakePrincipal(test_org_, {v1::DEVELOPER});
   v1::ConfigureChannelPreferencesRequest configure;
   configure.add_cluster_preferences()->set_event_type(v1::LIVEBOARD_SCHEDULE);
   EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(developer, configure),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       "ADMINISTRATION privilege required to configure cluster-level "
-                       "communication channel preferences."));
+                       "Cluster administrator (ADMINISTRATION across orgs) required to configure "
+                       "cluster-level communication channel preferences."));
   v1::SearchChannelPreferencesRequest search;
   search.add_cluster_preferences(v1::LIVEBOARD_SCHEDULE);
   EXPECT_THAT(harness_.engine().SearchChannelPreferences(developer, search),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       "ADMINISTRATION privilege required to retrieve cluster-level "
-                       "communication channel preferences."));
+                       "Cluster administrator (ADMINISTRATION across orgs) required to retrieve "
+                       "cluster-level communication channel preferences."));
+  // The administrator of one org cannot change (nor see) what applies to every org.
+  const Principal org_admin = MakePrincipal(test_org_, {v1::ADMINISTRATION});
+  EXPECT_THAT(harness_.engine().ConfigureChannelPreferences(org_admin, configure),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "Cluster administrator (ADMINISTRATION across orgs) required to configure "
+                       "cluster-level communication channel preferences."));
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelPreferencesResponse everything,
+                       harness_.engine().SearchChannelPreferences(org_admin, {}));
+  EXPECT_EQ(everything.cluster_preferences_size(), 0);
   // Org level is fine for a developer in its own org; with RBAC, APPLICATION_ADMINISTRATION too.
   v1::ConfigureChannelPreferencesRequest own;
   ASSERT_OK(FromJson(R"({"org_preferences":[{"org_identifier":"testOrg1",

@@ -71,6 +71,7 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, StateS
   engine_options.delivery.run_dispatcher = false;  // Tests call engine().RunDueDeliveries().
   engine_options.delivery.jitter = 0;
   engine_options.delivery.aws_account_id = "210987654321";
+  engine_options.delivery.storage_identity_key = "test-environment-key";  // Fixed external IDs.
   absl::StatusOr<std::unique_ptr<WebhookEngine>> engine = WebhookEngine::Create(engine_options);
   if (!engine.ok()) {
     ADD_FAILURE() << engine.status();

@@ -121,8 +121,13 @@ users { id: "u1" name: "admin@example.com" privileges: ADMINISTRATION org_ids: "
 tokens { sha256: "$hash" user_id: "u1" org_id: "1532970882" }
 EOT
 if start --principals_file="$tmp/good.textproto"; then
+  # The token acts in testOrg: its org's preferences, not the cluster's (a cluster
+  # administrator's, in Primary).
   out="$(post t0k3n /api/rest/2.0/system/preferences/communication-channels/configure \
     '{"cluster_preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK"]}]}')"
+  [[ "$out" == 403\ * ]] && pass || fail "cluster configure by an org admin: $out"
+  out="$(post t0k3n /api/rest/2.0/system/preferences/communication-channels/configure \
+    '{"org_preferences":[{"org_identifier":"testOrg","preferences":[{"event_type":"LIVEBOARD_SCHEDULE","channels":["WEBHOOK"]}]}]}')"
   [[ "$out" == "204 " ]] && pass || fail "configure: $out"
   out="$(post t0k3n /api/rest/2.0/webhooks/create \
     '{"name":"h","url":"https://example.com/hook","events":["LIVEBOARD_SCHEDULE"]}')"

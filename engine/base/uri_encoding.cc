@@ -23,6 +23,25 @@ std::string UriEncode(absl::string_view bytes) {
   return out;
 }
 
+std::string FormEncode(absl::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char ch : bytes) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (absl::ascii_isalnum(c) || c == '*' || c == '-' || c == '.' || c == '_') {
+      out.push_back(ch);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
+}
+
 std::string UriDecode(absl::string_view text, bool plus_is_space) {
   const auto hex = [](char c) {
     return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;

@@ -15,6 +15,10 @@ namespace engine_internal {
 // hex, '/' included. This is also AWS Signature Version 4's UriEncode.
 std::string UriEncode(absl::string_view bytes);
 
+// application/x-www-form-urlencoded (the WHATWG URL serializer, which RFC 6749 appendix B
+// uses): letters, digits and * - . _ stay, a space becomes '+', every other byte %XX.
+std::string FormEncode(absl::string_view bytes);
+
 // Decodes %XX escapes; a '%' not followed by two hex digits stands for itself. '+' is a space
 // when `plus_is_space` (application/x-www-form-urlencoded), else a plus (RFC 3986, as AWS
 // decodes URLs).

@@ -20,6 +20,11 @@ TEST(UriEncodingTest, DecodingKeepsMalformedEscapesAndPlusUnlessAForm) {
   EXPECT_EQ(UriDecode("a+b%2b", /*plus_is_space=*/true), "a b+");
 }
 
+TEST(UriEncodingTest, FormEncodesAsRfc6749AppendixB) {
+  EXPECT_EQ(FormEncode("a b:c/d*e-f.g_h~i+j%\xc3\xa9"), "a+b%3Ac%2Fd*e-f.g_h%7Ei%2Bj%25%C3%A9");
+  EXPECT_EQ(UriDecode(FormEncode("x y:z&=%+"), /*plus_is_space=*/true), "x y:z&=%+");
+}
+
 TEST(UriEncodingTest, ParsesFormFieldsFirstOneWins) {
   EXPECT_THAT(ParseForm("Action=AssumeRole&RoleSessionName=a+b&&x&Action=Other&k%3D=v%3D"),
               ElementsAre(Pair("Action", "AssumeRole"), Pair("RoleSessionName", "a b"),

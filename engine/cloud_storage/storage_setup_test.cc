@@ -9,7 +9,8 @@ namespace webhooks {
 namespace {
 
 TEST(StorageSetupTest, AwsTrustPolicyNamesThisServersAccount) {
-  absl::StatusOr<v1::GetStorageConfigResponse> setup = StorageSetup("123456789012", "");
+  absl::StatusOr<v1::GetStorageConfigResponse> setup =
+      StorageSetup("123456789012", "", "webhookd-0123456789abcdef0123456789abcdef");
   ASSERT_TRUE(setup.ok()) << setup.status();
   ASSERT_EQ(setup->configs_size(), 1);
   const v1::WebhookStorageSetupConfig& config = setup->configs(0).config();
@@ -18,13 +19,26 @@ TEST(StorageSetupTest, AwsTrustPolicyNamesThisServersAccount) {
   EXPECT_EQ(config.setup_instructions_size(), 5);
   EXPECT_EQ(ToJson(config.trust_policy_template()),
             R"({"Statement":[{"Action":"sts:AssumeRole","Condition":{"StringEquals":)"
-            R"({"sts:ExternalId":"<EXTERNAL_ID>"}},"Effect":"Allow","Principal":{"AWS":)"
+            R"({"sts:ExternalId":"webhookd-0123456789abcdef0123456789abcdef"}},)"
+            R"("Effect":"Allow","Principal":{"AWS":)"
             R"("arn:aws:iam::123456789012:root"}}],"Version":"2012-10-17"})");
+  EXPECT_THAT(config.setup_instructions(1),
+              ::testing::HasSubstr("webhookd-0123456789abcdef0123456789abcdef"));
+}
+
+TEST(StorageSetupTest, ExternalIdsArePerOrgAndPerServerKey) {
+  const std::string org_a = OrgExternalId("server-key", "1");
+  EXPECT_EQ(org_a, OrgExternalId("server-key", "1"));  // Stable for the same key and org.
+  EXPECT_THAT(org_a, ::testing::MatchesRegex("webhookd-[0-9a-f]{32}"));
+  EXPECT_NE(org_a, OrgExternalId("server-key", "2"));
+  EXPECT_NE(org_a, OrgExternalId("other-key", "1"));
+  // HMAC-SHA256("server-key", "aws-external-id:1"), its first 16 bytes.
+  EXPECT_EQ(org_a, "webhookd-f779bce973a60fe45944429fdcf4e2df");
 }
 
 TEST(StorageSetupTest, GcsEntryOnlyWithAServiceAccount) {
   absl::StatusOr<v1::GetStorageConfigResponse> setup =
-      StorageSetup("", "webhookd@project.iam.gserviceaccount.com");
+      StorageSetup("", "webhookd@project.iam.gserviceaccount.com", "webhookd-x");
   ASSERT_TRUE(setup.ok()) << setup.status();
   ASSERT_EQ(setup->configs_size(), 2);
   EXPECT_FALSE(setup->configs(0).config().has_aws_account_id());

@@ -40,6 +40,11 @@ struct DeliveryOptions {
   absl::Duration history_retention = absl::Hours(72);
   // Deliveries not yet finished; one more is refused with kResourceExhausted.
   int max_pending_jobs = 10000;
+  // Deliveries not yet finished of one org (its share of max_pending_jobs); one more of that
+  // org is refused with kResourceExhausted, so one org cannot fill the queue for all. 0: an
+  // even share, max_pending_jobs divided by the number of orgs in the OrgDirectory (at least 1;
+  // a single org may use the whole queue).
+  int max_pending_jobs_per_org = 0;
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;
@@ -49,6 +54,11 @@ struct DeliveryOptions {
   // This server's AWS account, which customers' roles trust (GET /webhooks/storage-config).
   // Empty: not configured, answered as null.
   std::string aws_account_id;
+  // The server key from which each org's AWS external ID is derived (OrgExternalId in
+  // engine/cloud_storage/storage_setup.h). Keep it secret and stable: customers put the derived
+  // IDs in their roles' trust policies. Empty: the engine generates 32 random bytes on its first
+  // start and keeps them in its state store, so they last as long as the state does.
+  std::string storage_identity_key;
   // This server's GCP service account, which customers let impersonate theirs for GCP_GCS
   // destinations. Empty: storage-config does not offer GCS.
   std::string gcp_service_account_email;

@@ -1,5 +1,6 @@
 #include "engine/delivery/delivery_service.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -70,7 +71,7 @@ uint64_t DeliveryService::RecordNewLocked(Job job) {
 
 absl::StatusOr<std::string> DeliveryService::Enqueue(
     const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files) {
+    const google::protobuf::RepeatedPtrField<v1::EventFile>& files, int org_share) {
   const std::string event_id = absl::StrCat("n.", ids_.NewId());
   const absl::Time now = clock_.Now();
   const std::string payload = ToJson(BuildPayload(run, webhook, event_id, now, options_.product));
@@ -108,6 +109,11 @@ absl::StatusOr<std::string> DeliveryService::Enqueue(
       return absl::ResourceExhaustedError(absl::StrCat("the delivery queue is full (",
                                                        options_.max_pending_jobs,
                                                        " deliveries pending); try again later"));
+    }
+    if (jobs_.pending_of_org(webhook.org().id()) >= org_share) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("org '", webhook.org().name(), "' has its share of the delivery queue (",
+                       org_share, " deliveries pending); try again later"));
     }
     sequence = RecordNewLocked(std::move(job));
     wake_ = true;
@@ -225,7 +231,7 @@ void DeliveryService::Attempt(const v1::Webhook& webhook, const std::string& eve
     Send(webhook, event_id, boundary, std::move(body), "", std::move(done));
     return;
   }
-  oauth2_tokens_.Get(webhook.id(), webhook.authentication().oauth2(),
+  oauth2_tokens_.Get(webhook.authentication().oauth2(),
                      [this, webhook, event_id, boundary, body = std::move(body),
                       done = std::move(done)](absl::StatusOr<std::string> token) mutable {
                        if (!token.ok()) {
@@ -245,15 +251,16 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
                                    options_.product.user_agent, access_token);
   request.body = *body;
   request.timeout = options_.timeout;
-  const bool oauth = webhook.authentication().has_oauth2();
-  const std::string webhook_id = webhook.id();
-  options_.transport->Send(std::move(request), [this, oauth, webhook_id, done = std::move(done)](
-                                                   absl::StatusOr<HttpResponse> response) {
-    if (oauth && response.ok() && response->status == 401) {
-      oauth2_tokens_.Refused(webhook_id);  // The next attempt fetches a new token.
-    }
-    done(std::move(response));
-  });
+  std::optional<v1::OAuth2Authentication> oauth;
+  if (webhook.authentication().has_oauth2()) oauth = webhook.authentication().oauth2();
+  options_.transport->Send(
+      std::move(request), [this, oauth = std::move(oauth), access_token,
+                           done = std::move(done)](absl::StatusOr<HttpResponse> response) {
+        if (oauth.has_value() && response.ok() && response->status == 401) {
+          oauth2_tokens_.Refused(*oauth, access_token);  // The next attempt fetches a new token.
+        }
+        done(std::move(response));
+      });
 }
 
 void DeliveryService::Complete(const std::string& job_id,

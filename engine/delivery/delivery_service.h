@@ -45,10 +45,11 @@ class DeliveryService {
 
   // Records a PENDING delivery of `run` with `files` to `webhook`, durably, and returns its
   // job id, which is also the payload's eventId. kResourceExhausted if max_pending_jobs are
-  // pending; the store's error if the job could not be recorded.
+  // pending, or `org_share` of the webhook's org; the store's error if the job could not be
+  // recorded.
   absl::StatusOr<std::string> Enqueue(
       const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
-      const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
+      const google::protobuf::RepeatedPtrField<v1::EventFile>& files, int org_share);
 
   // Starts the attempts that are due now, up to max_concurrent_attempts in flight. The
   // dispatcher calls it (again whenever an attempt ends); so may the host.

@@ -40,7 +40,7 @@ void JobTable::Insert(Job job) {
   const std::string id = job.record.id();
   if (const auto old = jobs_.find(id); old != jobs_.end()) Remove(old);
   if (job.unfinished()) {
-    ++pending_;
+    CountPending(job.owner.org_id, +1);
     due_.emplace(job.next_attempt, id);
   }
   by_creation_.emplace(Created(job), id);
@@ -78,7 +78,7 @@ void JobTable::ApplyUpdate(const state::JobUpdate& update) {
   } else {
     job.body.reset();
     job.upload.reset();
-    if (was_unfinished) --pending_;
+    if (was_unfinished) CountPending(job.owner.org_id, -1);
   }
 }
 
@@ -134,11 +134,23 @@ void JobTable::ForEach(const std::function<void(const Job&)>& visit) const {
   for (const auto& [id, job] : jobs_) visit(job);
 }
 
+int JobTable::pending_of_org(const std::string& org_id) const {
+  const auto it = pending_by_org_.find(org_id);
+  return it == pending_by_org_.end() ? 0 : it->second;
+}
+
+void JobTable::CountPending(const std::string& org_id, int delta) {
+  pending_ += delta;
+  int& count = pending_by_org_[org_id];
+  count += delta;
+  if (count == 0) pending_by_org_.erase(org_id);  // Only orgs with pending jobs are kept.
+}
+
 void JobTable::Remove(absl::node_hash_map<std::string, Job>::iterator it) {
   const Job& job = it->second;
   if (job.unfinished()) {
     due_.erase({job.next_attempt, job.record.id()});
-    --pending_;
+    CountPending(job.owner.org_id, -1);
   }
   by_creation_.erase({Created(job), job.record.id()});
   jobs_.erase(it);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "proto/delivery.pb.h"
@@ -68,6 +69,8 @@ class JobTable {
   std::optional<absl::Time> NextDue() const;
   // Unfinished jobs, scheduled or in flight.
   int pending() const { return pending_; }
+  // Unfinished jobs of org `org_id`.
+  int pending_of_org(const std::string& org_id) const;
 
   // Forgets finished jobs created before `cutoff`.
   void Prune(absl::Time cutoff);
@@ -79,6 +82,8 @@ class JobTable {
 
  private:
   void Remove(absl::node_hash_map<std::string, Job>::iterator it);
+  // Adds `delta` to the unfinished jobs, in all and of `org_id`.
+  void CountPending(const std::string& org_id, int delta);
 
   // Every kept job. A node map, so that memory follows the jobs kept: a Job is about 300
   // bytes, and a flat map keeps that much in every slot of a table that doubles as the history
@@ -87,6 +92,7 @@ class JobTable {
   absl::btree_set<std::pair<absl::Time, std::string>> due_;
   absl::btree_set<std::pair<absl::Time, std::string>> by_creation_;
   int pending_ = 0;
+  absl::flat_hash_map<std::string, int> pending_by_org_;  // Orgs with unfinished jobs only.
 };
 
 }  // namespace engine_internal

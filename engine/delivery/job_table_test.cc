@@ -61,6 +61,26 @@ TEST(JobTableTest, SchedulesUnfinishedJobsInOrder) {
   EXPECT_EQ(table.Find("b")->record.status(), HistoryJob::SUCCESS);
 }
 
+TEST(JobTableTest, CountsUnfinishedJobsPerOrg) {
+  JobTable table;
+  Job other = NewJob("c", kStart);
+  other.owner.org_id = "1";
+  table.Insert(NewJob("a", kStart));
+  table.Insert(NewJob("b", kStart));
+  table.Insert(std::move(other));
+  EXPECT_EQ(table.pending(), 3);
+  EXPECT_EQ(table.pending_of_org("0"), 2);
+  EXPECT_EQ(table.pending_of_org("1"), 1);
+  EXPECT_EQ(table.pending_of_org("2"), 0);
+  table.ApplyUpdate(Update("a", HistoryJob::FAILED, kStart));
+  table.ApplyUpdate(Update("c", HistoryJob::SUCCESS, kStart));
+  EXPECT_EQ(table.pending_of_org("0"), 1);
+  EXPECT_EQ(table.pending_of_org("1"), 0);
+  table.Insert(NewJob("b", kStart));  // Replaced by a later record: counted once.
+  EXPECT_EQ(table.pending_of_org("0"), 1);
+  EXPECT_EQ(table.pending(), 1);
+}
+
 TEST(JobTableTest, ReplayedRecordsRebuildTheSameTable) {
   JobTable table;
   Job job = NewJob("a", kStart);

@@ -1,6 +1,6 @@
 // OAuth2Tokens: the access tokens of webhooks with OAUTH2 authentication, fetched with the
-// client-credentials grant (RFC 6749 section 4.4, the client authenticated with HTTP Basic)
-// and kept until shortly before they expire.
+// client-credentials grant (RFC 6749 section 4.4, the client authenticated with HTTP Basic
+// over its form-encoded id and secret, section 2.3.1) and kept until shortly before they expire.
 //
 // Thread-safe.
 #ifndef WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_
@@ -27,26 +27,32 @@ class OAuth2Tokens {
   OAuth2Tokens(HttpTransport& transport, const Clock& clock, absl::Duration timeout,
                std::string user_agent);
 
-  // Calls `done`, on any thread, with an access token for `oauth`: the one kept for
-  // `webhook_id` if it was issued for the same URL and client, else a new one. Errors name the
-  // token URL without its query and say what failed; a refusal or an answer without a token is
-  // kUnavailable, so the delivery is tried again.
-  void Get(const std::string& webhook_id, const v1::OAuth2Authentication& oauth, Callback done);
+  // Calls `done`, on any thread, with an access token for `oauth`: the one kept for the same
+  // authorization_url and client_id if it was issued for the same client secret, else a new one.
+  // Tokens are kept by token endpoint and client, never by webhook, so a token only ever serves
+  // the endpoint and client it was issued for. Errors name the token URL without its query and
+  // say what failed; a refusal or an answer without a token is kUnavailable, so the delivery is
+  // tried again.
+  void Get(const v1::OAuth2Authentication& oauth, Callback done);
 
-  // The receiver refused `webhook_id`'s token (HTTP 401): the next Get fetches a new one.
-  void Refused(const std::string& webhook_id) { tokens_.Drop(webhook_id); }
+  // A receiver refused `access_token`, issued for `oauth` (HTTP 401): the next Get fetches a new
+  // one, unless a newer token is kept already.
+  void Refused(const v1::OAuth2Authentication& oauth, const std::string& access_token);
 
  private:
   struct Kept {
-    std::string url, client_id, client_secret;  // What the token was issued for.
+    std::string client_secret;  // What the token was issued for, with its key.
     std::string access_token;
   };
+
+  // The cache key of `oauth`'s tokens: its authorization_url and client_id.
+  static std::string KeyOf(const v1::OAuth2Authentication& oauth);
 
   HttpTransport& transport_;
   const Clock& clock_;
   const absl::Duration timeout_;
   const std::string user_agent_;
-  ExpiringCache<Kept> tokens_;  // By webhook id.
+  ExpiringCache<Kept> tokens_;  // By KeyOf.
 };
 
 }  // namespace engine_internal

@@ -32,7 +32,7 @@ class OAuth2TokensTest : public ::testing::Test {
 
   absl::StatusOr<std::string> Get(const v1::OAuth2Authentication& oauth) {
     std::optional<absl::StatusOr<std::string>> token;
-    tokens_.Get("w1", oauth, [&](absl::StatusOr<std::string> result) { token = result; });
+    tokens_.Get(oauth, [&](absl::StatusOr<std::string> result) { token = result; });
     EXPECT_TRUE(token.has_value());  // The fake transport answers at once.
     return *token;
   }
@@ -59,12 +59,44 @@ TEST_F(OAuth2TokensTest, FetchesWithClientCredentialsAndKeepsTheToken) {
   EXPECT_EQ(transport_.request_count(), 2);
 }
 
+TEST_F(OAuth2TokensTest, ClientCredentialsAreFormEncodedBeforeBasic) {
+  // RFC 6749 section 2.3.1: "client:id" / "p@ss word+/" are form-encoded, then joined and
+  // base64-encoded: base64("client%3Aid:p%40ss+word%2B%2F").
+  oauth_.set_client_id("client:id");
+  oauth_.set_client_secret("p@ss word+/");
+  EXPECT_EQ(*Get(oauth_), "token-1");
+  ASSERT_EQ(transport_.request_count(), 1);
+  EXPECT_THAT(transport_.requests()[0].headers,
+              ::testing::Contains(
+                  std::make_pair(std::string("Authorization"),
+                                 std::string("Basic Y2xpZW50JTNBaWQ6cCU0MHNzK3dvcmQlMkIlMkY="))));
+}
+
 TEST_F(OAuth2TokensTest, ANewClientOrARefusalFetchesAgain) {
   EXPECT_EQ(*Get(oauth_), "token-1");
   oauth_.set_client_secret("rotated");
   EXPECT_EQ(*Get(oauth_), "token-2");
-  tokens_.Refused("w1");
+  tokens_.Refused(oauth_, "token-1");  // An older token: the kept one stays.
+  EXPECT_EQ(*Get(oauth_), "token-2");
+  tokens_.Refused(oauth_, "token-2");
   EXPECT_EQ(*Get(oauth_), "token-3");
+}
+
+TEST_F(OAuth2TokensTest, TokensAreKeptByTokenUrlAndClientId) {
+  EXPECT_EQ(*Get(oauth_), "token-1");
+  // Another token endpoint with the same client id and secret never gets the kept token.
+  v1::OAuth2Authentication elsewhere = oauth_;
+  elsewhere.set_authorization_url("https://evil.example.com/token");
+  EXPECT_EQ(*Get(elsewhere), "token-2");
+  EXPECT_EQ(transport_.requests()[1].url, "https://evil.example.com/token");
+  // Nor another client of the same endpoint.
+  v1::OAuth2Authentication other_client = oauth_;
+  other_client.set_client_id("client-2");
+  EXPECT_EQ(*Get(other_client), "token-3");
+  // The same endpoint, client and secret is the same token, whichever webhook asks.
+  EXPECT_EQ(*Get(oauth_), "token-1");
+  EXPECT_EQ(*Get(elsewhere), "token-2");
+  EXPECT_EQ(transport_.request_count(), 3);
 }
 
 TEST_F(OAuth2TokensTest, ErrorsNameTheUrlWithoutItsQuery) {

@@ -145,7 +145,7 @@ absl::StatusOr<PreferenceQuery> ChannelPreferences::QueryFromRequest(
     query.orgs.emplace_back(std::move(org), std::move(events));
   }
   if (request.cluster_preferences().empty() && request.org_preferences().empty()) {
-    query.all_cluster = caller.Has(v1::ADMINISTRATION);
+    query.all_cluster = IsClusterAdministrator(caller);
     for (v1::Org& org :
          caller.can_act_across_orgs ? orgs.List() : std::vector<v1::Org>{caller.org}) {
       query.orgs.emplace_back(std::move(org), std::vector<int>{});

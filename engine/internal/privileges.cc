@@ -28,9 +28,9 @@ absl::Status RequirePreferencePrivileges(const Principal& caller, absl::string_v
 }
 
 absl::Status RequireClusterPrivilege(const Principal& caller, absl::string_view action) {
-  if (caller.Has(v1::ADMINISTRATION)) return absl::OkStatus();
+  if (IsClusterAdministrator(caller)) return absl::OkStatus();
   return absl::PermissionDeniedError(
-      absl::StrCat("ADMINISTRATION privilege required to ", action,
+      absl::StrCat("Cluster administrator (ADMINISTRATION across orgs) required to ", action,
                    " cluster-level communication channel preferences."));
 }
 

@@ -20,7 +20,13 @@ absl::Status RequireWebhookPrivileges(const Principal& caller, absl::string_view
 // Channel preferences: ADMINISTRATION or DEVELOPER, or APPLICATION_ADMINISTRATION with RBAC.
 absl::Status RequirePreferencePrivileges(const Principal& caller, absl::string_view action);
 
-// Cluster-level channel preferences: ADMINISTRATION.
+// A cluster administrator: ADMINISTRATION in a session that may act across orgs. The
+// administrator of one org is not one: what is cluster-wide applies to every org.
+inline bool IsClusterAdministrator(const Principal& caller) {
+  return caller.Has(v1::ADMINISTRATION) && caller.can_act_across_orgs;
+}
+
+// Cluster-level channel preferences: a cluster administrator.
 absl::Status RequireClusterPrivilege(const Principal& caller, absl::string_view action);
 
 // Publishing events (the host's scheduler): ADMINISTRATION.

@@ -47,12 +47,23 @@ TEST(PrivilegesTest, PreferencesNeedAdministrationDeveloperOrRbacApplicationAdmi
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
 }
 
-TEST(PrivilegesTest, ClusterPreferencesAndPublishingNeedAdministration) {
-  EXPECT_THAT(RequireClusterPrivilege(Caller({v1::ADMINISTRATION}), "configure"), IsOk());
-  EXPECT_THAT(RequireClusterPrivilege(Caller({v1::DEVELOPER}), "retrieve"),
+TEST(PrivilegesTest, ClusterPreferencesNeedAClusterAdministratorPublishingAdministration) {
+  Principal cluster_admin = Caller({v1::ADMINISTRATION});
+  cluster_admin.can_act_across_orgs = true;
+  EXPECT_TRUE(IsClusterAdministrator(cluster_admin));
+  EXPECT_THAT(RequireClusterPrivilege(cluster_admin, "configure"), IsOk());
+  // The administrator of one org is not a cluster administrator.
+  EXPECT_FALSE(IsClusterAdministrator(Caller({v1::ADMINISTRATION})));
+  EXPECT_THAT(RequireClusterPrivilege(Caller({v1::ADMINISTRATION}), "configure"),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       "ADMINISTRATION privilege required to retrieve cluster-level "
-                       "communication channel preferences."));
+                       "Cluster administrator (ADMINISTRATION across orgs) required to configure "
+                       "cluster-level communication channel preferences."));
+  Principal developer_across = Caller({v1::DEVELOPER});
+  developer_across.can_act_across_orgs = true;
+  EXPECT_THAT(RequireClusterPrivilege(developer_across, "retrieve"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "Cluster administrator (ADMINISTRATION across orgs) required to retrieve "
+                       "cluster-level communication channel preferences."));
   EXPECT_THAT(RequirePublishPrivilege(Caller({v1::ADMINISTRATION})), IsOk());
   EXPECT_THAT(RequirePublishPrivilege(Caller({v1::DEVELOPER})),
               StatusIs(absl::StatusCode::kPermissionDenied,

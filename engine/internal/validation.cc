@@ -55,13 +55,44 @@ absl::Status CheckHeaderName(absl::string_view field, absl::string_view name, in
   return absl::OkStatus();
 }
 
-absl::Status CheckAuthentication(const v1::WebhookAuthentication& auth,
-                                 const EngineLimits& limits) {
+// Whether the delivery sets header `name` itself on every attempt of `webhook` (see
+// AttemptHeaders): the framing and content headers, User-Agent, Idempotency-Key, the Standard
+// Webhooks signature headers, and Authorization when the webhook's authentication sends it. A
+// header the webhook configures (API key, signature, additional header) must not replace or
+// repeat them.
+bool DeliverySetsHeader(const v1::Webhook& webhook, absl::string_view name) {
+  static const auto* const kAlwaysSet = new absl::flat_hash_set<std::string>{
+      "content-type",      "content-length", "host",       "transfer-encoding",
+      "connection",        "webhook-id",     "user-agent", "webhook-timestamp",
+      "webhook-signature", "idempotency-key"};
+  const std::string lower = absl::AsciiStrToLower(name);
+  if (kAlwaysSet->contains(lower)) return true;
+  switch (webhook.authentication().kind_case()) {
+    case v1::WebhookAuthentication::kBASICAUTH:
+    case v1::WebhookAuthentication::kBEARERTOKEN:
+    case v1::WebhookAuthentication::kOAUTH2:
+      return lower == "authorization";
+    default:
+      return false;
+  }
+}
+
+absl::Status CheckOwnHeaderName(const v1::Webhook& webhook, absl::string_view field,
+                                absl::string_view name, int max_length) {
+  RETURN_IF_ERROR(CheckHeaderName(field, name, max_length));
+  if (DeliverySetsHeader(webhook, name)) {
+    return Invalid(field, absl::StrCat("'", name, "' is set by the delivery itself"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAuthentication(const v1::Webhook& webhook, const EngineLimits& limits) {
+  const v1::WebhookAuthentication& auth = webhook.authentication();
   const int max = limits.max_value_length;
   switch (auth.kind_case()) {
     case v1::WebhookAuthentication::kAPIKEY:
-      RETURN_IF_ERROR(CheckHeaderName("authentication.API_KEY.key", auth.api_key().key(),
-                                      limits.max_key_length));
+      RETURN_IF_ERROR(CheckOwnHeaderName(webhook, "authentication.API_KEY.key",
+                                         auth.api_key().key(), limits.max_key_length));
       return CheckSecret("authentication.API_KEY.value", auth.api_key().value(), max);
     case v1::WebhookAuthentication::kBASICAUTH:
       RETURN_IF_ERROR(
@@ -83,16 +114,16 @@ absl::Status CheckAuthentication(const v1::WebhookAuthentication& auth,
   return Invalid("authentication", "must set one of API_KEY, BASIC_AUTH, BEARER_TOKEN, OAUTH2");
 }
 
-absl::Status CheckSignature(const v1::SignatureVerification& signature,
-                            const EngineLimits& limits) {
+absl::Status CheckSignature(const v1::Webhook& webhook, const EngineLimits& limits) {
+  const v1::SignatureVerification& signature = webhook.signature_verification();
   if (signature.type() != v1::HMAC_SHA256) {
     return Invalid("signature_verification.type", "must be HMAC_SHA256");
   }
   if (signature.algorithm() != v1::SHA256) {
     return Invalid("signature_verification.algorithm", "must be SHA256");
   }
-  RETURN_IF_ERROR(
-      CheckHeaderName("signature_verification.header", signature.header(), limits.max_key_length));
+  RETURN_IF_ERROR(CheckOwnHeaderName(webhook, "signature_verification.header", signature.header(),
+                                     limits.max_key_length));
   return CheckSecret("signature_verification.secret", signature.secret(), limits.max_value_length);
 }
 
@@ -191,15 +222,6 @@ absl::Status CheckStorage(const v1::StorageDestination& storage, const EngineLim
   }
 }
 
-// Headers that the delivery itself sets; a configured header must not replace them.
-bool IsReservedHeader(absl::string_view name) {
-  static const auto* const kReserved =
-      new absl::flat_hash_set<std::string>{"content-type",      "content-length",   "host",
-                                           "transfer-encoding", "connection",       "webhook-id",
-                                           "webhook-timestamp", "webhook-signature"};
-  return kReserved->contains(absl::AsciiStrToLower(name));
-}
-
 absl::Status CheckAdditionalHeaders(const v1::Webhook& webhook, const EngineLimits& limits) {
   const auto& headers = webhook.additional_headers();
   if (headers.size() > limits.max_additional_headers) {
@@ -209,12 +231,9 @@ absl::Status CheckAdditionalHeaders(const v1::Webhook& webhook, const EngineLimi
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < headers.size(); ++i) {
     const std::string field = absl::StrCat("additional_headers[", i, "]");
-    RETURN_IF_ERROR(CheckHeaderName(field + ".key", headers[i].key(), limits.max_key_length));
+    RETURN_IF_ERROR(
+        CheckOwnHeaderName(webhook, field + ".key", headers[i].key(), limits.max_key_length));
     RETURN_IF_ERROR(CheckText(field + ".value", headers[i].value(), limits.max_value_length));
-    if (IsReservedHeader(headers[i].key())) {
-      return Invalid(field + ".key",
-                     absl::StrCat("'", headers[i].key(), "' is set by the delivery itself"));
-    }
     if (!seen.insert(absl::AsciiStrToLower(headers[i].key())).second) {
       return Invalid(field + ".key", absl::StrCat("repeats the header '", headers[i].key(), "'"));
     }
@@ -321,10 +340,10 @@ absl::Status ValidateWebhook(const v1::Webhook& webhook, const EngineLimits& lim
   RETURN_IF_ERROR(CheckUrlParams(webhook, limits));
   RETURN_IF_ERROR(CheckEvents(webhook));
   if (webhook.has_authentication()) {
-    RETURN_IF_ERROR(CheckAuthentication(webhook.authentication(), limits));
+    RETURN_IF_ERROR(CheckAuthentication(webhook, limits));
   }
   if (webhook.has_signature_verification()) {
-    RETURN_IF_ERROR(CheckSignature(webhook.signature_verification(), limits));
+    RETURN_IF_ERROR(CheckSignature(webhook, limits));
   }
   RETURN_IF_ERROR(CheckAdditionalHeaders(webhook, limits));
   if (webhook.has_storage_destination()) {

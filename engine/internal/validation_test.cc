@@ -132,6 +132,20 @@ INSTANTIATE_TEST_SUITE_P(
              },
              "authentication.API_KEY.key must be a valid HTTP header name (letters, digits and "
              "!#$%&'*+-.^_`|~)"},
+        Case{"ApiKeyNameSetByTheDelivery",
+             [](v1::Webhook* w) {
+               auto* key = w->mutable_authentication()->mutable_api_key();
+               key->set_key("content-type");
+               key->set_value("v");
+             },
+             "authentication.API_KEY.key 'content-type' is set by the delivery itself"},
+        Case{"ApiKeyNameIdempotencyKey",
+             [](v1::Webhook* w) {
+               auto* key = w->mutable_authentication()->mutable_api_key();
+               key->set_key("Idempotency-Key");
+               key->set_value("v");
+             },
+             "authentication.API_KEY.key 'Idempotency-Key' is set by the delivery itself"},
         Case{"ApiKeyValueMissing",
              [](v1::Webhook* w) { w->mutable_authentication()->mutable_api_key()->set_key("K"); },
              "authentication.API_KEY.value is required"},
@@ -190,6 +204,32 @@ INSTANTIATE_TEST_SUITE_P(
                w->mutable_signature_verification()->clear_header();
              },
              "signature_verification.header is required"},
+        Case{"SignatureHeaderSetByTheDelivery",
+             [](v1::Webhook* w) {
+               *w->mutable_signature_verification() = Signature();
+               w->mutable_signature_verification()->set_header("Webhook-Signature");
+             },
+             "signature_verification.header 'Webhook-Signature' is set by the delivery itself"},
+        Case{"SignatureHeaderHost",
+             [](v1::Webhook* w) {
+               *w->mutable_signature_verification() = Signature();
+               w->mutable_signature_verification()->set_header("Host");
+             },
+             "signature_verification.header 'Host' is set by the delivery itself"},
+        Case{"SignatureHeaderAuthorizationWithBearer",
+             [](v1::Webhook* w) {
+               w->mutable_authentication()->set_bearer_token("t");
+               *w->mutable_signature_verification() = Signature();
+               w->mutable_signature_verification()->set_header("Authorization");
+             },
+             "signature_verification.header 'Authorization' is set by the delivery itself"},
+        Case{"HeaderUserAgent",
+             [](v1::Webhook* w) {
+               auto* h = w->add_additional_headers();
+               h->set_key("User-Agent");
+               h->set_value("v");
+             },
+             "additional_headers[0].key 'User-Agent' is set by the delivery itself"},
         Case{"SignatureSecret",
              [](v1::Webhook* w) {
                *w->mutable_signature_verification() = Signature();
@@ -342,6 +382,18 @@ TEST(ValidateWebhookTest, GcsDestinationNamesABucketAndAServiceAccount) {
                        "storage_destination.storage_config.gcp_gcs_config.bucket_name must be a "
                        "bucket name: 3 to 63 lower-case letters, digits, '.', '-' and '_', "
                        "starting and ending with a letter or digit"));
+}
+
+TEST(ValidateWebhookTest, AuthorizationIsFreeWhenTheDeliveryDoesNotSetIt) {
+  // An API key may travel in Authorization, and so may a signature without authentication.
+  v1::Webhook webhook = ValidWebhook();
+  webhook.mutable_authentication()->mutable_api_key()->set_key("Authorization");
+  webhook.mutable_authentication()->mutable_api_key()->set_value("ApiKey k");
+  EXPECT_OK(ValidateWebhook(webhook, EngineLimits()));
+  webhook = ValidWebhook();
+  *webhook.mutable_signature_verification() = Signature();
+  webhook.mutable_signature_verification()->set_header("Authorization");
+  EXPECT_OK(ValidateWebhook(webhook, EngineLimits()));
 }
 
 TEST(IsHeaderNameTest, FollowsTheTokenGrammar) {

@@ -44,8 +44,10 @@ absl::Status HeadersFromJson(const google::protobuf::ListValue& json,
 }
 
 // A secret sent back as "***" (as a search shows it) keeps the stored secret of the same
-// configuration; any other "***" is refused by validation.
-void RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
+// configuration; any other "***" is refused by validation. An OAuth2 client secret is kept only
+// for the same authorization_url and client_id: it must never go to a token endpoint or client
+// it was not given for, so a change of either without the secret is kInvalidArgument.
+absl::Status RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
   auto keep = [](const std::string& old_value, std::string* value) {
     if (*value == kRedacted) *value = old_value;
   };
@@ -63,9 +65,19 @@ void RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
       case v1::WebhookAuthentication::kBEARERTOKEN:
         keep(old_auth.bearer_token(), auth->mutable_bearer_token());
         break;
-      case v1::WebhookAuthentication::kOAUTH2:
-        keep(old_auth.oauth2().client_secret(), auth->mutable_oauth2()->mutable_client_secret());
+      case v1::WebhookAuthentication::kOAUTH2: {
+        const v1::OAuth2Authentication& old_oauth = old_auth.oauth2();
+        v1::OAuth2Authentication* oauth = auth->mutable_oauth2();
+        if (oauth->client_secret() == kRedacted &&
+            (oauth->authorization_url() != old_oauth.authorization_url() ||
+             oauth->client_id() != old_oauth.client_id())) {
+          return absl::InvalidArgumentError(
+              "authentication.OAUTH2.client_secret must be given again, not as \"***\", when "
+              "authorization_url or client_id changes");
+        }
+        keep(old_oauth.client_secret(), oauth->mutable_client_secret());
         break;
+      }
       case v1::WebhookAuthentication::KIND_NOT_SET:
         break;
     }
@@ -74,6 +86,7 @@ void RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* updated) {
     keep(stored.signature_verification().secret(),
          updated->mutable_signature_verification()->mutable_secret());
   }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -146,7 +159,7 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
         HeadersFromJson(request.additional_headers(), updated.mutable_additional_headers()));
   }
   if (request.has_status()) updated.set_status(request.status());
-  RestoreRedactedSecrets(stored, &updated);
+  RETURN_IF_ERROR(RestoreRedactedSecrets(stored, &updated));
   return updated;
 }
 

@@ -16,7 +16,9 @@ v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request);
 // `stored` with `request` applied: first the configurations named in reset_options are
 // removed, then every field the request gives replaces the stored one (url_params: {} and
 // additional_headers: [] clear them). A secret given as "***" keeps the stored secret of the
-// same configuration. kInvalidArgument for an unknown reset option, a reset option whose
+// same configuration, except that an OAuth2 client secret is kept only while authorization_url
+// and client_id stay the same. kInvalidArgument for "***" as the client secret of a changed
+// authorization_url or client_id, an unknown reset option, a reset option whose
 // configuration the same request sets, or a url_params value or header that is not a string.
 absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
                                         const v1::UpdateWebhookRequest& request);

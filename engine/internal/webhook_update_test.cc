@@ -72,6 +72,45 @@ TEST(ApplyUpdateTest, RedactedSecretOfAnotherKindStaysRedacted) {
   EXPECT_EQ(updated->authentication().api_key().value(), "***");
 }
 
+v1::Webhook StoredWithOAuth2() {
+  return Parse<v1::Webhook>(R"({"id":"w1","name":"hook","url":"https://example.com/a",
+      "events":["LIVEBOARD_SCHEDULE"],"authentication":{"OAUTH2":{
+          "authorization_url":"https://auth.example.com/token","client_id":"client",
+          "client_secret":"old-secret"}}})");
+}
+
+TEST(ApplyUpdateTest, RedactedOAuth2SecretIsKeptForTheSameEndpointAndClient) {
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      StoredWithOAuth2(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "authentication":{"OAUTH2":{"authorization_url":"https://auth.example.com/token",
+                                      "client_id":"client","client_secret":"***"}}})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->authentication().oauth2().client_secret(), "old-secret");
+}
+
+TEST(ApplyUpdateTest, ANewOAuth2EndpointOrClientNeedsTheSecretAgain) {
+  const std::string message =
+      "authentication.OAUTH2.client_secret must be given again, not as \"***\", when "
+      "authorization_url or client_id changes";
+  EXPECT_THAT(ApplyUpdate(StoredWithOAuth2(),
+                          Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "authentication":{"OAUTH2":{"authorization_url":"https://attacker.example/token",
+                                      "client_id":"client","client_secret":"***"}}})")),
+              StatusIs(absl::StatusCode::kInvalidArgument, message));
+  EXPECT_THAT(ApplyUpdate(StoredWithOAuth2(),
+                          Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "authentication":{"OAUTH2":{"authorization_url":"https://auth.example.com/token",
+                                      "client_id":"other","client_secret":"***"}}})")),
+              StatusIs(absl::StatusCode::kInvalidArgument, message));
+  // Given again, the secret goes with the new endpoint.
+  absl::StatusOr<v1::Webhook> updated = ApplyUpdate(
+      StoredWithOAuth2(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",
+          "authentication":{"OAUTH2":{"authorization_url":"https://new.example.com/token",
+                                      "client_id":"client","client_secret":"new-secret"}}})"));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->authentication().oauth2().client_secret(), "new-secret");
+}
+
 TEST(ApplyUpdateTest, ResetOptionsRemoveConfigurations) {
   absl::StatusOr<v1::Webhook> updated =
       ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(R"({"webhook_identifier":"hook",

@@ -281,7 +281,11 @@ std::string Generator::PickStorage(Draft* draft) {
   s3.Add("bucket_name", Quote("reports"))
       .Add("region", Quote("us-west-2"))
       .Add("role_arn", Quote(good_arn ? "arn:aws:iam::123456789012:role/Hooks" : "nope"));
-  if (rng_.Percent(50)) s3.Add("external_id", Quote("ts-webhook-1"));
+  // This server issues each org's external ID; any other is refused (left out, it is filled in).
+  if (rng_.Percent(10)) {
+    s3.Add("external_id", Quote("ts-webhook-1"));
+    draft->valid = false;
+  }
   if (rng_.Percent(50)) s3.Add("path_prefix", Quote("webhook-deliveries/"));
   return JsonObject()
       .Add("storage_type", Quote("AWS_S3"))

@@ -134,8 +134,8 @@ PreferencesAnswer Model::ExpectedPreferences(const Caller& caller, bool cluster,
     const auto it = org_channels_.find(each->id);
     want.orgs[each->id] = it == org_channels_.end() ? "-" : absl::StrJoin(it->second, ",");
   }
-  // A search for neither the cluster nor an org gives an administrator the cluster's too.
-  if (cluster || (!org && caller.admin)) want.cluster = absl::StrJoin(cluster_channels_, ",");
+  // A search for neither the cluster nor an org gives a cluster administrator the cluster's too.
+  if (cluster || (!org && caller.cross_org)) want.cluster = absl::StrJoin(cluster_channels_, ",");
   return want;
 }
 
@@ -191,7 +191,7 @@ int Model::SearchStatus(const Caller& caller, const SearchFilter& filter, std::o
 int Model::ConfigureStatus(const Caller& caller, bool cluster, bool valid) const {
   if (!caller.known) return 401;
   if (!caller.preferences) return 403;
-  if (cluster && !caller.admin) return 403;
+  if (cluster && !caller.cross_org) return 403;  // A cluster administrator only.
   return valid ? 204 : 400;
 }
 
@@ -199,7 +199,7 @@ int Model::PreferencesStatus(const Caller& caller, bool cluster,
                              const std::optional<std::string>& org) const {
   if (!caller.known) return 401;
   if (!caller.preferences) return 403;
-  if (cluster && !caller.admin) return 403;
+  if (cluster && !caller.cross_org) return 403;
   if (org && ResolveOrg(caller, *org) == nullptr) return 400;
   return 200;
 }
