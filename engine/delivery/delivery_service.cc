@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/utf8.h"
 #include "engine/delivery/attempt_outcome.h"
 #include "engine/delivery/delivery_request.h"
 #include "engine/delivery/storage_upload.h"
@@ -333,7 +334,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   if (result.ok()) http->set_http_status(result->status);
   std::string detail;
   if (!http_ok) {
-    detail = result.ok() ? HttpDetail(*result) : std::string(result.status().message());
+    detail = result.ok() ? HttpDetail(*result) : ToValidUtf8(result.status().message());
     http->set_error_message(detail);
   }
   bool storage_ok = true;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/base/status_macros.h"
 #include "engine/persistence/crc32c.h"
+#include "engine/persistence/utf8_repair.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -145,6 +146,20 @@ std::vector<uint64_t> FilesOf(const std::string& directory, absl::string_view ki
   return numbers;
 }
 
+// The batch `payload` holds. A string field that is not valid UTF-8 (written before the engine
+// cleaned text from outside) has its bad bytes replaced, and counts in `*repaired`.
+absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* repaired) {
+  state::StateBatch batch;
+  if (batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return batch;
+  const std::optional<std::string> valid =
+      engine_internal::RepairUtf8(*state::StateBatch::descriptor(), payload);
+  if (!valid.has_value() || !batch.ParseFromString(*valid)) {
+    return absl::DataLossError("a record does not hold a StateBatch");
+  }
+  ++*repaired;
+  return batch;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOptions& options) {
@@ -184,13 +199,18 @@ absl::Status JournalStore::Recover() {
       std::cerr << line << std::endl;
     }
   };
-  const auto keep = [this](absl::string_view payload) {
-    state::StateBatch batch;
-    if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      return absl::DataLossError("a record does not hold a StateBatch");
-    }
+  int repaired = 0;  // Records of the current file whose text was not UTF-8.
+  const auto keep = [this, &repaired](absl::string_view payload) {
+    ASSIGN_OR_RETURN(state::StateBatch batch, ParseBatch(payload, &repaired));
     recovered_.push_back(std::move(batch));
     return absl::OkStatus();
+  };
+  const auto log_repaired = [&](const std::string& path) {
+    if (repaired > 0) {
+      log(absl::StrCat(path, ": ", repaired,
+                       " records held text that was not UTF-8; it was replaced with U+FFFD"));
+    }
+    repaired = 0;
   };
   const std::vector<uint64_t> snapshots = FilesOf(options_.directory, "snapshot");
   const uint64_t base = snapshots.empty() ? 0 : snapshots.back();
@@ -198,6 +218,7 @@ absl::Status JournalStore::Recover() {
     const std::string path = PathOf("snapshot", base);
     ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
     RETURN_IF_ERROR(ReadRecords(contents, path, /*tail_may_be_torn=*/false, keep).status());
+    log_repaired(path);
   }
   std::vector<uint64_t> journals;
   for (const uint64_t number : FilesOf(options_.directory, "journal")) {
@@ -209,6 +230,7 @@ absl::Status JournalStore::Recover() {
     ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
     const bool last = i + 1 == journals.size();
     ASSIGN_OR_RETURN(const uint64_t valid, ReadRecords(contents, path, last, keep));
+    log_repaired(path);
     if (valid < contents.size()) {
       log(absl::StrCat(path, ": dropped ", contents.size() - valid,
                        " bytes of a record cut short by a crash, at offset ", valid));

@@ -11,7 +11,8 @@
 // writes and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a
 // record cut short at the very end of the last journal (a crash mid-write) is truncated and logged;
 // any other bad record stops the open with kDataLoss naming the file and offset, and nothing is
-// changed.
+// changed. A record whose string fields hold bytes that are not UTF-8 (which protobuf writes but
+// will not parse) is read with those bytes replaced by U+FFFD, and logged.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 

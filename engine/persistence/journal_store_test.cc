@@ -216,6 +216,52 @@ TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
   EXPECT_EQ(Files(), before);
 }
 
+// Before the engine cleaned text from outside, a receiver's reply could reach a string field
+// as it came. Protobuf wrote such records but would not parse them, and the open failed.
+TEST_F(JournalStoreTest, OpensAJournalWhoseTextIsNotUtf8) {
+  state::StateBatch batch;
+  state::JobUpdate* update = batch.add_records()->mutable_update_job();
+  update->set_id("j1");
+  update->set_try_count(2);
+  update->set_detail("HTTP 500: caf\xE9");  // Latin-1.
+  v1::ChannelHistoryJob* job = batch.add_records()->mutable_put_job()->mutable_record();
+  job->set_id("j2");
+  job->set_detail("HTTP 502: \xE2\x82");  // Cut inside a euro sign.
+  batch.add_records()->mutable_put_job()->set_body("\xFF\xFE binary body");  // bytes: kept.
+  batch.add_records()->set_delete_webhook("w1");
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(batch)));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  std::vector<state::StateBatch> replayed;
+  ASSERT_OK(store->Replay([&](const state::StateBatch& batch) {
+    replayed.push_back(batch);
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(replayed.size(), 1u);
+  ASSERT_EQ(replayed[0].records_size(), 4);
+  EXPECT_EQ(replayed[0].records(0).update_job().id(), "j1");
+  EXPECT_EQ(replayed[0].records(0).update_job().try_count(), 2);
+  EXPECT_EQ(replayed[0].records(0).update_job().detail(), "HTTP 500: caf\xEF\xBF\xBD");
+  EXPECT_EQ(replayed[0].records(1).put_job().record().id(), "j2");
+  EXPECT_EQ(replayed[0].records(1).put_job().record().detail(), "HTTP 502: \xEF\xBF\xBD");
+  EXPECT_EQ(replayed[0].records(2).put_job().body(), "\xFF\xFE binary body");
+  EXPECT_EQ(replayed[0].records(3).delete_webhook(), "w1");
+  EXPECT_THAT(log_,
+              ElementsAre(absl::StrCat(Journal(1),
+                                       ": 1 records held text that was not UTF-8; it was replaced "
+                                       "with U+FFFD")));
+}
+
+TEST_F(JournalStoreTest, ARecordThatIsNotABatchIsStillDataLoss) {
+  Open().IgnoreError();  // Creates the directory.
+  std::filesystem::remove(Journal(1));
+  Append(Journal(1), FrameRecord("\x0a\x05\x12\x09w"));  // A length past the end.
+  EXPECT_THAT(Open(), StatusIs(absl::StatusCode::kDataLoss, "a record does not hold a StateBatch"));
+}
+
 TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   Replayed(*store);
