@@ -111,18 +111,6 @@ absl::Status SyncDirectory(const std::string& directory) {
   return absl::OkStatus();
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
-  while (!data.empty()) {
-    const ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("cannot write", path);
-    }
-    data.remove_prefix(written);
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return ErrnoError("cannot read", path);
@@ -160,15 +148,36 @@ absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* rep
   return batch;
 }
 
+// Creates `directory` with mode 0700 if it is missing (the journal holds webhooks' secrets), and
+// its parents as the umask allows.
+absl::Status CreateDataDirectory(const std::string& directory) {
+  std::error_code error;
+  const std::filesystem::path path(directory);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+  if (!error && ::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    error = std::error_code(errno, std::generic_category());
+  }
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory ", directory, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Removes the "snapshot-<n>.tmp" files of snapshots a crash interrupted.
+void RemoveStaleSnapshots(const std::string& directory) {
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "snapshot-") && absl::EndsWith(name, ".tmp")) {
+      ::unlink(entry.path().c_str());
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOptions& options) {
-  std::error_code error;
-  std::filesystem::create_directories(options.directory, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create data directory ", options.directory, ": ", error.message()));
-  }
+  RETURN_IF_ERROR(CreateDataDirectory(options.directory));
   std::unique_ptr<JournalStore> store(new JournalStore(options));
   const std::string lock_path = options.directory + "/LOCK";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -177,6 +186,8 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOp
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", options.directory, " is in use by another process"));
   }
+  // Under the lock: a snapshot being written by another process is not stale.
+  RemoveStaleSnapshots(options.directory);
   RETURN_IF_ERROR(store->Recover());
   return store;
 }
@@ -234,9 +245,7 @@ absl::Status JournalStore::Recover() {
     if (valid < contents.size()) {
       log(absl::StrCat(path, ": dropped ", contents.size() - valid,
                        " bytes of a record cut short by a crash, at offset ", valid));
-      if (::truncate(path.c_str(), static_cast<off_t>(valid)) != 0) {
-        return ErrnoError("cannot truncate", path);
-      }
+      RETURN_IF_ERROR(TruncateDurably(path, valid));
     }
     bytes += valid;
   }
@@ -244,6 +253,19 @@ absl::Status JournalStore::Recover() {
   journal_bytes_ = bytes;
   const uint64_t next = std::max(base, journals.empty() ? 0 : journals.back()) + 1;
   return OpenJournal(next);
+}
+
+absl::Status JournalStore::TruncateDurably(const std::string& path, uint64_t size) const {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  absl::Status truncated = absl::OkStatus();
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+    truncated = ErrnoError("cannot truncate", path);
+  // Synced before anything is appended after it: else a crash could bring the torn bytes back
+  // in front of the new records. The file's name does not change, so its directory need not be.
+  if (truncated.ok()) truncated = SyncFile(fd, path);
+  ::close(fd);
+  return truncated;
 }
 
 absl::Status JournalStore::OpenJournal(uint64_t number) {
@@ -268,20 +290,52 @@ absl::Status JournalStore::Replay(
 uint64_t JournalStore::Write(const state::StateBatch& batch) {
   const std::string record = FrameRecord(batch.SerializeAsString());
   absl::MutexLock lock(&mu_);
-  queued_.append(record);
+  if (failure_.ok()) queued_.append(record);  // Else it would never be written.
   return ++written_;
 }
 
-absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) {
-  RETURN_IF_ERROR(WriteAll(fd, data, path));
-  if (::fdatasync(fd) != 0) return ErrnoError("cannot sync", path);
+absl::Status JournalStore::WriteAll(int fd, absl::string_view path, absl::string_view data) const {
+  while (!data.empty()) {
+    const ssize_t written = options_.write_for_testing ? options_.write_for_testing(fd, path, data)
+                                                       : ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("cannot write", path);
+    }
+    data.remove_prefix(written);
+  }
   return absl::OkStatus();
+}
+
+absl::Status JournalStore::SyncFile(int fd, absl::string_view path) const {
+  const int result =
+      options_.sync_for_testing ? options_.sync_for_testing(fd, path) : ::fdatasync(fd);
+  if (result != 0) return ErrnoError("cannot sync", path);
+  return absl::OkStatus();
+}
+
+absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) const {
+  struct stat before;
+  if (::fstat(fd, &before) != 0) return ErrnoError("cannot stat", path);
+  absl::Status flushed = WriteAll(fd, path, data);
+  if (flushed.ok()) flushed = SyncFile(fd, path);
+  if (!flushed.ok()) {
+    // A part of the batches may have reached the file: left there, it would be replayed
+    // although it was never acknowledged, or read as a corrupt record once the file grows.
+    if (::ftruncate(fd, before.st_size) != 0 || !SyncFile(fd, path).ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(flushed.message(), "; and the partial write could not be removed"));
+    }
+  }
+  return flushed;
 }
 
 absl::Status JournalStore::FlushQueued() {
   // One thread flushes at a time; it takes everything queued so far, so the threads waiting
   // behind it usually find their batches on disk when it is done (group commit).
   while (flushing_) synced_cv_.Wait(&mu_);
+  // After a failed write the journal's end is not trusted: nothing more is appended.
+  if (!failure_.ok()) return failure_;
   flushing_ = true;
   std::string data;
   data.swap(queued_);
@@ -343,8 +397,8 @@ absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
   if (fd < 0) return ErrnoError("cannot create", temporary);
   std::string data;
   for (const state::StateBatch& batch : state) data += FrameRecord(batch.SerializeAsString());
-  absl::Status written = WriteAll(fd, data, temporary);
-  if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("cannot sync", temporary);
+  absl::Status written = WriteAll(fd, temporary, data);
+  if (written.ok()) written = SyncFile(fd, temporary);
   ::close(fd);
   if (written.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
     written = ErrnoError("cannot rename", temporary);

@@ -2,7 +2,8 @@
 //
 //   LOCK                     held (flock) while a process has the directory open
 //   snapshot-<n>             the whole state as of journal <n>'s start (written to a
-//                            temporary name, synced, then renamed: complete or absent)
+//                            temporary name, synced, then renamed: complete or absent; a
+//                            temporary file left by a crash is removed at the next open)
 //   journal-<n>, <n+1>, ...  batches after that snapshot, in order
 //
 // Every batch is one record: the payload's length, the CRC-32C of those 4 bytes, the CRC-32C
@@ -32,11 +33,16 @@
 namespace webhooks {
 
 struct JournalOptions {
-  std::string directory;  // Created if missing.
+  std::string directory;  // Created if missing, with mode 0700 (its parents as umask allows).
   // WantsSnapshot() turns true once the journals hold this many bytes.
   uint64_t snapshot_after_bytes = 64 << 20;
   // Where recovery notes go (a truncated tail, for example). Null: standard error.
   std::function<void(absl::string_view)> log;
+  // Tests only: stand-ins for write(2) and for fdatasync(2) of the store's files (journals,
+  // snapshots), to inject failures and see what is synced. Each also gets the file's path; each
+  // returns what the real call would and sets errno. Null: the real calls.
+  std::function<ssize_t(int fd, absl::string_view path, absl::string_view data)> write_for_testing;
+  std::function<int(int fd, absl::string_view path)> sync_for_testing;
 };
 
 class JournalStore final : public StateStore {
@@ -60,10 +66,17 @@ class JournalStore final : public StateStore {
 
   absl::Status Recover();
   absl::Status OpenJournal(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cuts the file at `path` to `size` bytes and syncs it.
+  absl::Status TruncateDurably(const std::string& path, uint64_t size) const;
   // Writes and syncs everything queued to the current journal, releasing mu_ while the disk
-  // works; on failure the store stops writing.
+  // works; on failure the store stops writing, and never writes again.
   absl::Status FlushQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static absl::Status Flush(int fd, const std::string& path, const std::string& data);
+  // Appends `data` to the journal `fd` and syncs it. If that fails, cuts the file back to where
+  // it was, so that no part of a batch that was never acknowledged stays behind.
+  absl::Status Flush(int fd, const std::string& path, const std::string& data) const;
+  // write(2) of all of `data`, and fdatasync(2), or their stand-ins for tests.
+  absl::Status WriteAll(int fd, absl::string_view path, absl::string_view data) const;
+  absl::Status SyncFile(int fd, absl::string_view path) const;
   std::string PathOf(absl::string_view kind, uint64_t number) const;
 
   const JournalOptions options_;

@@ -1,5 +1,6 @@
 #include "engine/persistence/journal_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -39,12 +40,14 @@ class JournalStoreTest : public ::testing::Test {
     std::filesystem::remove_all(directory_);
   }
 
-  absl::StatusOr<std::unique_ptr<JournalStore>> Open() {
+  absl::StatusOr<std::unique_ptr<JournalStore>> Open() { return JournalStore::Open(Options()); }
+
+  JournalOptions Options() {
     JournalOptions options;
     options.directory = directory_;
     options.snapshot_after_bytes = 1 << 20;
     options.log = [this](absl::string_view line) { log_.emplace_back(line); };
-    return JournalStore::Open(options);
+    return options;
   }
 
   // Ids of the delete records the store replays, in order.
@@ -196,6 +199,99 @@ TEST_F(JournalStoreTest, TornTailIsTruncatedAndLogged) {
   }
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
+}
+
+TEST_F(JournalStoreTest, TheRecoveryTruncationIsSynced) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+  }
+  Append(Journal(1), FrameRecord(Delete("half").SerializeAsString()).substr(0, 10));
+  JournalOptions options = Options();
+  std::vector<std::string> synced;
+  options.sync_for_testing = [&](int fd, absl::string_view path) {
+    synced.emplace_back(path);
+    return ::fdatasync(fd);
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  EXPECT_THAT(synced, ElementsAre(Journal(1)));
+  EXPECT_EQ(std::filesystem::file_size(Journal(1)),
+            FrameRecord(Delete("a").SerializeAsString()).size());
+}
+
+// A write that fails halfway leaves nothing of its batches, and the store writes nothing more:
+// not the next batches, not the records a snapshot would flush.
+TEST_F(JournalStoreTest, AFailedWriteIsCutBackAndEndsWriting) {
+  JournalOptions options = Options();
+  int writes = 0;
+  bool fail = false;
+  options.write_for_testing = [&](int fd, absl::string_view, absl::string_view data) -> ssize_t {
+    ++writes;
+    if (!fail) return ::write(fd, data.data(), data.size());
+    EXPECT_EQ(::write(fd, data.data(), 7), 7);  // Part of it lands, then the disk is full.
+    errno = ENOSPC;
+    return -1;
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+    const uint64_t size = std::filesystem::file_size(Journal(1));
+    fail = true;
+    const absl::Status stopped = absl::UnavailableError(absl::StrCat(
+        "the store stopped writing: cannot write ", Journal(1), ": No space left on device"));
+    EXPECT_THAT(store->Sync(store->Write(Delete("b"))),
+                StatusIs(stopped.code(), stopped.message()));
+    EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+    EXPECT_EQ(writes, 2);
+    fail = false;  // Even if the disk has room again.
+    EXPECT_THAT(store->Sync(store->Write(Delete("c"))),
+                StatusIs(stopped.code(), stopped.message()));
+    EXPECT_EQ(store->StartSnapshot(), 0u);
+    EXPECT_EQ(writes, 2);
+    EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a"));
+  EXPECT_THAT(log_, ::testing::IsEmpty());  // No torn tail to drop.
+}
+
+TEST_F(JournalStoreTest, AFailedSyncIsCutBackToo) {
+  JournalOptions options = Options();
+  bool fail = false;
+  options.sync_for_testing = [&](int fd, absl::string_view) {
+    if (!fail) return ::fdatasync(fd);
+    fail = false;  // The sync after the truncation works.
+    errno = EIO;
+    return -1;
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  Replayed(*store);
+  ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+  const uint64_t size = std::filesystem::file_size(Journal(1));
+  fail = true;
+  EXPECT_THAT(store->Sync(store->Write(Delete("b"))),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("the store stopped writing: cannot sync ", Journal(1),
+                                    ": Input/output error")));
+  EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+}
+
+TEST_F(JournalStoreTest, OpenRemovesSnapshotsACrashLeftHalfWritten) {
+  ASSERT_OK(Open().status());
+  Append(directory_ + "/snapshot-00000000000000000002.tmp", "half a snapshot");
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Files(),
+              ElementsAre("LOCK", "journal-00000000000000000001", "journal-00000000000000000002"));
+}
+
+TEST_F(JournalStoreTest, TheDataDirectoryIsPrivate) {
+  directory_ += "/state/webhookd";
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  struct stat info;
+  ASSERT_EQ(::stat(directory_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700);
 }
 
 TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
