@@ -26,6 +26,16 @@ namespace {
 
 constexpr size_t kHeaderBytes = 12;
 constexpr uint32_t kMaxRecordBytes = 1u << 30;
+// The most bytes a record's tag and length add to it inside a StateBatch.
+constexpr uint64_t kMaxRecordOverhead = 1 + 10;
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
 
 void PutUint32(uint32_t value, std::string* out) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
@@ -96,6 +106,9 @@ absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_vi
 namespace {
 
 using engine_internal::FrameRecord;
+using engine_internal::kMaxRecordBytes;
+using engine_internal::kMaxRecordOverhead;
+using engine_internal::PutVarint;
 using engine_internal::ReadRecords;
 
 absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
@@ -288,8 +301,18 @@ absl::Status JournalStore::Replay(
 }
 
 uint64_t JournalStore::Write(const state::StateBatch& batch) {
-  const std::string record = FrameRecord(batch.SerializeAsString());
+  std::string payload;
+  // SerializeAsString would answer "" for a batch over 2 GiB: a change lost without a word.
+  const bool serialized = batch.SerializeToString(&payload) && payload.size() <= kMaxRecordBytes;
+  const std::string record = serialized ? FrameRecord(payload) : "";
   absl::MutexLock lock(&mu_);
+  if (!serialized && failure_.ok()) {
+    // The change is already applied in memory; recording the ones after it without it would
+    // replay a different state, so the store stops instead.
+    failure_ = absl::UnavailableError(
+        absl::StrCat("the store stopped writing: a batch of ", batch.ByteSizeLong(),
+                     " bytes is over the 1 GiB a journal record may hold"));
+  }
   if (failure_.ok()) queued_.append(record);  // Else it would never be written.
   return ++written_;
 }
@@ -388,18 +411,76 @@ uint64_t JournalStore::StartSnapshot() {
   return journal_number_;
 }
 
+absl::StatusOr<uint64_t> JournalStore::WriteSnapshot(
+    const std::string& path, const std::vector<state::StateBatch>& state) const {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  // The batches are regrouped: a snapshot is replayed whole or not at all, so where one record
+  // ends does not matter, but each must stay well below what a reader accepts.
+  std::string payload;  // A serialized StateBatch: each record as field 1.
+  uint64_t records = 0;
+  absl::Status written = absl::OkStatus();
+  const auto flush = [&] {
+    if (written.ok() && !payload.empty()) written = WriteAll(fd, path, FrameRecord(payload));
+    payload.clear();
+  };
+  std::string bytes;
+  for (const state::StateBatch& batch : state) {
+    for (const state::StateRecord& record : batch.records()) {
+      if (!written.ok()) break;
+      bytes.clear();
+      if (!record.SerializeToString(&bytes) ||
+          bytes.size() + kMaxRecordOverhead > kMaxRecordBytes) {
+        written = absl::ResourceExhaustedError(
+            absl::StrCat(path, ": a state record of ", record.ByteSizeLong(),
+                         " bytes is over the 1 GiB a journal record may hold"));
+        break;
+      }
+      if (payload.size() + bytes.size() + kMaxRecordOverhead > options_.snapshot_record_bytes) {
+        flush();
+      }
+      payload.push_back('\x0a');  // Field 1 (records), length-delimited.
+      PutVarint(bytes.size(), &payload);
+      payload.append(bytes);
+      ++records;
+    }
+  }
+  flush();
+  if (written.ok()) written = SyncFile(fd, path);
+  ::close(fd);
+  if (!written.ok()) return written;
+  return records;
+}
+
+absl::Status JournalStore::CheckSnapshot(const std::string& path, uint64_t records) const {
+  ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+  uint64_t read = 0;
+  RETURN_IF_ERROR(
+      ReadRecords(contents, path, /*tail_may_be_torn=*/false, [&](absl::string_view payload) {
+        state::StateBatch batch;
+        if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+          return absl::DataLossError(absl::StrCat(path, ": a record does not hold a StateBatch"));
+        }
+        read += batch.records_size();
+        return absl::OkStatus();
+      }).status());
+  if (read != records) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": read back ", read, " state records of the ", records, " written"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
                                           const std::vector<state::StateBatch>& state) {
   if (snapshot == 0) return absl::UnavailableError("the snapshot could not start");
   const std::string path = PathOf("snapshot", snapshot);
   const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError("cannot create", temporary);
-  std::string data;
-  for (const state::StateBatch& batch : state) data += FrameRecord(batch.SerializeAsString());
-  absl::Status written = WriteAll(fd, temporary, data);
-  if (written.ok()) written = SyncFile(fd, temporary);
-  ::close(fd);
+  // The files the snapshot replaces go only once it has been read back whole: a snapshot that
+  // cannot be read would otherwise take every older record with it.
+  absl::StatusOr<uint64_t> records = WriteSnapshot(temporary, state);
+  absl::Status written = records.status();
+  if (written.ok()) written = CheckSnapshot(temporary, *records);
   if (written.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
     written = ErrnoError("cannot rename", temporary);
   }

@@ -6,14 +6,16 @@
 //                            temporary file left by a crash is removed at the next open)
 //   journal-<n>, <n+1>, ...  batches after that snapshot, in order
 //
-// Every batch is one record: the payload's length, the CRC-32C of those 4 bytes, the CRC-32C
-// of the payload (each 4 bytes, little-endian), then the payload, a serialized
+// Every batch of a journal is one record (a snapshot regroups its state into records of at most
+// JournalOptions::snapshot_record_bytes): the payload's length, the CRC-32C of those 4 bytes, the
+// CRC-32C of the payload (each 4 bytes, little-endian), then the payload, a serialized
 // state::StateBatch. The length's own checksum tells a damaged length from a torn write. Sync()
 // writes and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a
 // record cut short at the very end of the last journal (a crash mid-write) is truncated and logged;
 // any other bad record stops the open with kDataLoss naming the file and offset, and nothing is
-// changed. A record whose string fields hold bytes that are not UTF-8 (which protobuf writes but
-// will not parse) is read with those bytes replaced by U+FFFD, and logged.
+// changed. A snapshot is read back before the files it replaces are deleted. A record whose string
+// fields hold bytes that are not UTF-8 (which protobuf writes but will not parse) is read with
+// those bytes replaced by U+FFFD, and logged.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 
@@ -36,6 +38,9 @@ struct JournalOptions {
   std::string directory;  // Created if missing, with mode 0700 (its parents as umask allows).
   // WantsSnapshot() turns true once the journals hold this many bytes.
   uint64_t snapshot_after_bytes = 64 << 20;
+  // A snapshot's records each hold at most this many bytes of state (a single state record
+  // that is larger gets a record of its own), far below the 1 GiB a record may hold.
+  uint64_t snapshot_record_bytes = 64 << 20;
   // Where recovery notes go (a truncated tail, for example). Null: standard error.
   std::function<void(absl::string_view)> log;
   // Tests only: stand-ins for write(2) and for fdatasync(2) of the store's files (journals,
@@ -78,6 +83,12 @@ class JournalStore final : public StateStore {
   absl::Status WriteAll(int fd, absl::string_view path, absl::string_view data) const;
   absl::Status SyncFile(int fd, absl::string_view path) const;
   std::string PathOf(absl::string_view kind, uint64_t number) const;
+  // Writes and syncs the records of `state` to the file at `path`, in records of at most
+  // snapshot_record_bytes, and returns how many state records it wrote.
+  absl::StatusOr<uint64_t> WriteSnapshot(const std::string& path,
+                                         const std::vector<state::StateBatch>& state) const;
+  // kDataLoss unless the snapshot at `path` reads back as `records` state records.
+  absl::Status CheckSnapshot(const std::string& path, uint64_t records) const;
 
   const JournalOptions options_;
   int lock_fd_ = -1;

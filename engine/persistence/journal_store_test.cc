@@ -373,6 +373,67 @@ TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   EXPECT_THAT(Replayed(*store), ElementsAre("state", "after"));
 }
 
+// A snapshot in one record could outgrow the 1 GiB a reader accepts; its records are bounded.
+TEST_F(JournalStoreTest, SnapshotRecordsAreBoundedByBytes) {
+  JournalOptions options = Options();
+  options.snapshot_record_bytes = 1000;
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  Replayed(*store);
+  state::StateBatch batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.add_records()->set_delete_webhook(absl::StrCat(i, std::string(300, 'x')));
+  }
+  batch.add_records()->set_delete_webhook(std::string(2000, 'y'));  // Alone in its record.
+  ASSERT_OK(store->FinishSnapshot(store->StartSnapshot(), {batch, Delete("last")}));
+  ASSERT_OK_AND_ASSIGN(const std::string contents, [&]() -> absl::StatusOr<std::string> {
+    std::ifstream in(directory_ + "/snapshot-00000000000000000002", std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }());
+  std::vector<size_t> sizes;
+  ASSERT_OK(ReadRecords(contents, "snapshot", false, [&](absl::string_view payload) {
+              sizes.push_back(payload.size());
+              return absl::OkStatus();
+            }).status());
+  // Three state records of 307 bytes each (with their tags and lengths) fit in 1000 bytes.
+  EXPECT_THAT(sizes, ElementsAre(921, 921, 921, 307, 2006, 8));
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, Open());
+  const std::vector<std::string> ids = Replayed(*store);
+  ASSERT_EQ(ids.size(), 12u);
+  EXPECT_EQ(ids[0], "0" + std::string(300, 'x'));
+  EXPECT_EQ(ids[9], "9" + std::string(300, 'x'));
+  EXPECT_EQ(ids[11], "last");
+}
+
+// A snapshot that does not read back as written is dropped, and the files it would have
+// replaced stay.
+TEST_F(JournalStoreTest, ASnapshotThatDoesNotReadBackReplacesNothing) {
+  JournalOptions options = Options();
+  options.write_for_testing = [](int fd, absl::string_view path, absl::string_view data) {
+    std::string bytes(data);
+    if (absl::EndsWith(path, ".tmp")) bytes.back() ^= 1;  // A disk that garbles silently.
+    return ::write(fd, bytes.data(), bytes.size());
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+    const uint64_t snapshot = store->StartSnapshot();
+    ASSERT_OK(store->Sync(store->Write(Delete("b"))));
+    EXPECT_THAT(store->FinishSnapshot(snapshot, {Delete("a")}),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         absl::StrCat(directory_,
+                                      "/snapshot-00000000000000000002.tmp: record checksum "
+                                      "mismatch at offset 0")));
+    EXPECT_THAT(Files(), ElementsAre("LOCK", "journal-00000000000000000001",
+                                     "journal-00000000000000000002"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
+}
+
 TEST_F(JournalStoreTest, WantsSnapshotOnceTheJournalIsLong) {
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   Replayed(*store);
