@@ -288,11 +288,12 @@ void DeliveryService::Restore(const state::StateRecord& record) {
   wake_cv_.Signal();
 }
 
-void DeliveryService::CollectForSnapshot(const std::function<state::StateRecord*()>& add,
-                                         const std::function<void()>& start) {
+std::vector<Job> DeliveryService::CollectForSnapshot(const std::function<void()>& start) {
+  std::vector<Job> jobs;
   absl::MutexLock lock(&mu_);
-  jobs_.ForEach([&](const Job& job) { *add()->mutable_put_job() = job.ToStored(); });
+  jobs_.ForEach([&](const Job& job) { jobs.push_back(job); });
   start();
+  return jobs;
 }
 
 v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Webhook& webhook) {
