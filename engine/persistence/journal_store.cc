@@ -17,99 +17,29 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/base/status_macros.h"
-#include "engine/persistence/crc32c.h"
 #include "engine/persistence/utf8_repair.h"
+#include "google/protobuf/io/coded_stream.h"
 
 namespace webhooks {
-namespace engine_internal {
-namespace {
-
-constexpr size_t kHeaderBytes = 12;
-constexpr uint32_t kMaxRecordBytes = 1u << 30;
-// The most bytes a record's tag and length add to it inside a StateBatch.
-constexpr uint64_t kMaxRecordOverhead = 1 + 10;
-
-void PutVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-void PutUint32(uint32_t value, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-uint32_t GetUint32(absl::string_view bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i)
-    value |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  return value;
-}
-
-}  // namespace
-
-std::string FrameRecord(absl::string_view payload) {
-  std::string record;
-  record.reserve(kHeaderBytes + payload.size());
-  std::string length;
-  PutUint32(static_cast<uint32_t>(payload.size()), &length);
-  record.append(length);
-  PutUint32(Crc32c(length), &record);
-  PutUint32(Crc32c(payload), &record);
-  record.append(payload.data(), payload.size());
-  return record;
-}
-
-absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
-                                     bool tail_may_be_torn,
-                                     const std::function<absl::Status(absl::string_view)>& each) {
-  uint64_t offset = 0;
-  while (offset < contents.size()) {
-    const absl::string_view rest = contents.substr(offset);
-    const auto corrupt = [&](absl::string_view what) {
-      return absl::DataLossError(absl::StrCat(name, ": ", what, " at offset ", offset));
-    };
-    if (rest.size() < kHeaderBytes) {
-      if (tail_may_be_torn) return offset;
-      return corrupt("truncated record header");
-    }
-    // A crash can leave the end of a file zero-filled rather than short.
-    if (tail_may_be_torn && rest.find_first_not_of('\0') == absl::string_view::npos) {
-      return offset;
-    }
-    const uint32_t length = GetUint32(rest);
-    if (Crc32c(rest.substr(0, 4)) != GetUint32(rest.substr(4))) {
-      return corrupt("record header checksum mismatch");
-    }
-    const uint32_t crc = GetUint32(rest.substr(8));
-    if (length > kMaxRecordBytes) return corrupt("record length out of range");
-    if (kHeaderBytes + length > rest.size()) {
-      if (tail_may_be_torn) return offset;
-      return corrupt("truncated record");
-    }
-    const absl::string_view payload = rest.substr(kHeaderBytes, length);
-    if (Crc32c(payload) != crc) {
-      // The last record of a journal may hold garbage if the crash came mid-write.
-      if (tail_may_be_torn && kHeaderBytes + length == rest.size()) return offset;
-      return corrupt("record checksum mismatch");
-    }
-    RETURN_IF_ERROR(each(payload));
-    offset += kHeaderBytes + length;
-  }
-  return offset;
-}
-
-}  // namespace engine_internal
 
 namespace {
 
 using engine_internal::FrameRecord;
 using engine_internal::kMaxRecordBytes;
-using engine_internal::kMaxRecordOverhead;
-using engine_internal::PutVarint;
 using engine_internal::ReadRecords;
+
+// The most bytes a state record's tag and length add to it inside a StateBatch.
+constexpr uint64_t kMaxRecordOverhead = 1 + 10;
+
+// Appends `record`, a serialized state::StateRecord, to `batch`, a serialized state::StateBatch.
+void AppendRecord(absl::string_view record, std::string* batch) {
+  uint8_t length[10];
+  const uint8_t* const end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(record.size(), length);
+  batch->push_back('\x0a');  // Field 1 (records), length-delimited.
+  batch->append(reinterpret_cast<const char*>(length), end - length);
+  batch->append(record.data(), record.size());
+}
 
 absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
   return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
@@ -165,9 +95,10 @@ absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* rep
 // its parents as the umask allows.
 absl::Status CreateDataDirectory(const std::string& directory) {
   std::error_code error;
-  const std::filesystem::path path(directory);
+  std::filesystem::path path = std::filesystem::path(directory).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "state/" is "state".
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
-  if (!error && ::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+  if (!error && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     error = std::error_code(errno, std::generic_category());
   }
   if (error) {
@@ -272,8 +203,9 @@ absl::Status JournalStore::TruncateDurably(const std::string& path, uint64_t siz
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("cannot open", path);
   absl::Status truncated = absl::OkStatus();
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
     truncated = ErrnoError("cannot truncate", path);
+  }
   // Synced before anything is appended after it: else a crash could bring the torn bytes back
   // in front of the new records. The file's name does not change, so its directory need not be.
   if (truncated.ok()) truncated = SyncFile(fd, path);
@@ -439,9 +371,7 @@ absl::StatusOr<uint64_t> JournalStore::WriteSnapshot(
       if (payload.size() + bytes.size() + kMaxRecordOverhead > options_.snapshot_record_bytes) {
         flush();
       }
-      payload.push_back('\x0a');  // Field 1 (records), length-delimited.
-      PutVarint(bytes.size(), &payload);
-      payload.append(bytes);
+      AppendRecord(bytes, &payload);
       ++records;
     }
   }

@@ -7,15 +7,15 @@
 //   journal-<n>, <n+1>, ...  batches after that snapshot, in order
 //
 // Every batch of a journal is one record (a snapshot regroups its state into records of at most
-// JournalOptions::snapshot_record_bytes): the payload's length, the CRC-32C of those 4 bytes, the
-// CRC-32C of the payload (each 4 bytes, little-endian), then the payload, a serialized
-// state::StateBatch. The length's own checksum tells a damaged length from a torn write. Sync()
-// writes and fdatasyncs whatever is queued, so concurrent writers share one flush. On open, a
-// record cut short at the very end of the last journal (a crash mid-write) is truncated and logged;
-// any other bad record stops the open with kDataLoss naming the file and offset, and nothing is
-// changed. A snapshot is read back before the files it replaces are deleted. A record whose string
-// fields hold bytes that are not UTF-8 (which protobuf writes but will not parse) is read with
-// those bytes replaced by U+FFFD, and logged.
+// JournalOptions::snapshot_record_bytes), framed as engine/persistence/journal_records.h says,
+// around a serialized state::StateBatch. Sync() writes and fdatasyncs whatever is queued, so
+// concurrent writers share one flush; a write or sync that fails is cut back off the journal and
+// stops the store for good. On open, a record cut short at the very end of the last journal (a
+// crash mid-write) is truncated, synced and logged; any other bad record stops the open with
+// kDataLoss naming the file and offset, and nothing is changed. A snapshot is read back before
+// the files it replaces are deleted. A record whose string fields hold bytes that are not UTF-8
+// (which protobuf writes but will not parse) is read with those bytes replaced by U+FFFD, and
+// logged.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_
 
@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/persistence/journal_records.h"  // IWYU pragma: export
 #include "engine/persistence/state_store.h"
 
 namespace webhooks {
@@ -106,21 +107,6 @@ class JournalStore final : public StateStore {
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 
-namespace engine_internal {
-
-// One framed record: length, CRC-32C of the length, CRC-32C of the payload, payload.
-std::string FrameRecord(absl::string_view payload);
-
-// Calls `each` with every record of `contents` (the bytes of file `name`) and returns how
-// many bytes of whole records there are. When `tail_may_be_torn`, a last record that is cut
-// short, or that reaches the end of the file with a payload whose checksum does not match
-// (the garbage of a write the crash interrupted), is not counted. Anything else that is not a
-// whole, matching record is kDataLoss naming `name` and the offset.
-absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
-                                     bool tail_may_be_torn,
-                                     const std::function<absl::Status(absl::string_view)>& each);
-
-}  // namespace engine_internal
 }  // namespace webhooks
 
 #endif  // WEBHOOKS_ENGINE_PERSISTENCE_JOURNAL_STORE_H_

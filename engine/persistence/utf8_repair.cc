@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "engine/base/utf8.h"
+#include "google/protobuf/io/coded_stream.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -24,11 +25,10 @@ bool ReadVarint(absl::string_view* in, uint64_t* value) {
 }
 
 void PutVarint(uint64_t value, std::string* out) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
+  uint8_t buffer[10];
+  const uint8_t* const end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, buffer);
+  out->append(reinterpret_cast<const char*>(buffer), end - buffer);
 }
 
 bool Repair(const google::protobuf::Descriptor& type, absl::string_view in, int depth,
