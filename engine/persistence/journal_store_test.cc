@@ -287,7 +287,7 @@ TEST_F(JournalStoreTest, OpenRemovesSnapshotsACrashLeftHalfWritten) {
 }
 
 TEST_F(JournalStoreTest, TheDataDirectoryIsPrivate) {
-  directory_ += "/state/webhookd";
+  directory_ += "/state/webhookd/";  // As a flag may name it.
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   struct stat info;
   ASSERT_EQ(::stat(directory_.c_str(), &info), 0);
