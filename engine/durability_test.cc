@@ -216,6 +216,33 @@ TEST_F(DurabilityTest, PendingAndRetryingDeliveriesResumeWithTheSameEventId) {
   EXPECT_EQ(harness_.transport().request_count(), 3u);
 }
 
+// A receiver's reply that is not UTF-8 (Latin-1, then a euro sign that the 512-byte limit cuts)
+// goes into the history; the engine must still restart, and the history answer.
+TEST_F(DurabilityTest, AReplyThatIsNotUtf8DoesNotStopARestart) {
+  Start();
+  testing::EnableWebhookChannel(harness_.engine(), AdminOf(0));
+  v1::CreateWebhookRequest create;
+  ASSERT_OK(FromJson(R"({"name":"w","url":"https://r.example/1","events":["LIVEBOARD_SCHEDULE"]})",
+                     &create));
+  ASSERT_OK(harness_.engine().CreateWebhook(AdminOf(1), create).status());
+  v1::PublishEventRequest request;
+  ASSERT_OK(FromJson(R"({"org_identifier":"org1","run":{"schedule":{"scheduleId":"s",
+      "name":"n"},"liveboard_id":"lb","liveboard_name":"L"}})",
+                     &request));
+  const std::string job = harness_.engine().PublishEvent(AdminOf(0), request).value().job_id();
+  harness_.engine().RunDueDeliveries();
+  HttpResponse failure;
+  failure.status = 500;
+  failure.body = std::string(507, 'x') + "\xE9t\xE9\xE2\x82\xAC";  // The euro spans byte 512.
+  ASSERT_OK(harness_.transport().Respond(0, failure));
+  const std::string detail = "HTTP 500: " + std::string(507, 'x') + "\xEF\xBF\xBDt\xEF\xBF\xBD";
+  EXPECT_EQ(Job(job).detail(), detail);
+
+  Start();
+  EXPECT_EQ(Job(job).status(), v1::ChannelHistoryJob::RETRY);
+  EXPECT_EQ(Job(job).detail(), detail);
+}
+
 TEST(StoreFailureTest, AfterAFailedSyncNothingChanges) {
   testing::FailingStateStore store;
   testing::EngineHarness harness({MakeOrg("1", "one")});  // After the store it writes to.

@@ -260,6 +260,7 @@ absl::Status EngineImpl::TakeSnapshot() {
     return state.back().add_records();
   };
   uint64_t snapshot = 0;
+  std::vector<engine_internal::Job> jobs;
   {
     absl::MutexLock lock(&mu_);
     webhooks_.ForEach([&](const v1::Webhook& webhook) { *add()->mutable_put_webhook() = webhook; });
@@ -269,11 +270,15 @@ absl::Status EngineImpl::TakeSnapshot() {
     }
     const auto start = [&] { snapshot = store_.StartSnapshot(); };
     if (delivery_ != nullptr) {
-      delivery_->CollectForSnapshot(add, start);
+      jobs = delivery_->CollectForSnapshot(start);
     } else {
       start();
     }
   }
+  // Copying the jobs' bodies (report files) waits until no lock is held: deliveries and their
+  // webhook lookups go on meanwhile.
+  for (const engine_internal::Job& job : jobs) *add()->mutable_put_job() = job.ToStored();
+  jobs.clear();
   return store_.FinishSnapshot(snapshot, state);
 }
 

@@ -4,7 +4,8 @@
 // Properties:
 //   - ReadRecords (tail_may_be_torn true and false) never crashes and returns a count no larger
 //     than the input, which is the sum of the framed sizes of the records it yielded; a payload
-//     that does not parse as state::StateBatch makes the callback fail, and that error comes back;
+//     that does not parse as state::StateBatch, even with its strings made UTF-8, makes the
+//     callback fail, and that error comes back;
 //   - without a torn tail allowed, success means the whole input was read;
 //   - Open + Replay either succeed or fail with kDataLoss or kUnavailable, and a store that opens
 //     replays exactly the batches ReadRecords(tail_may_be_torn=true) yields.
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/persistence/journal_store.h"
+#include "engine/persistence/utf8_repair.h"
 #include "proto/state.pb.h"
 
 namespace {
@@ -52,7 +55,11 @@ absl::StatusOr<uint64_t> Read(absl::string_view contents, bool torn,
   const absl::StatusOr<uint64_t> read = webhooks::engine_internal::ReadRecords(
       contents, "fuzz-journal", torn, [&](absl::string_view payload) {
         webhooks::state::StateBatch batch;
-        if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        // As the store does: a batch whose strings are not UTF-8 is read with them repaired.
+        const std::optional<std::string> repaired = webhooks::engine_internal::RepairUtf8(
+            *webhooks::state::StateBatch::descriptor(), payload);
+        if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
+            !(repaired.has_value() && batch.ParseFromString(*repaired))) {
           callback_failed = true;
           return absl::DataLossError("payload is not a StateBatch");
         }

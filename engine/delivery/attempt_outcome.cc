@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/base/utf8.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -20,7 +21,9 @@ std::string HttpDetail(const HttpResponse& response) {
   if (response.status >= 300 && response.status < 400) {
     absl::StrAppend(&detail, ": redirects are not followed");
   } else if (!response.body.empty()) {
-    absl::StrAppend(&detail, ": ", response.body.substr(0, kMaxDetailBody));
+    // The reply is the receiver's bytes: cut on a character, and made valid UTF-8 for the
+    // proto string fields it goes into.
+    absl::StrAppend(&detail, ": ", ToValidUtf8(TruncateUtf8(response.body, kMaxDetailBody)));
   }
   return detail;
 }
@@ -46,7 +49,8 @@ AttemptOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, int t
     outcome.status = HistoryJob::SUCCESS;
     return outcome;
   }
-  outcome.detail = result.ok() ? HttpDetail(*result) : std::string(result.status().message());
+  // Error messages can quote what a server answered (libcurl, S3, GCS, OAuth2).
+  outcome.detail = result.ok() ? HttpDetail(*result) : ToValidUtf8(result.status().message());
   const bool final = (result.ok() && result->status == 410) ||
                      (!result.ok() && !MayPassOnRetry(result.status().code())) ||
                      try_count > static_cast<int>(options.retry_delays.size());

@@ -60,6 +60,22 @@ TEST(ClassifyAttemptTest, FailsOnGoneRefusalsAndTheLastAttempt) {
   EXPECT_EQ(outcome.detail, "HTTP 500");
 }
 
+TEST(HttpDetailTest, RepliesThatAreNotUtf8AreMadeValid) {
+  // A Latin-1 reply, and one whose 512th byte starts a euro sign: protobuf would write either
+  // into the history's string field and then refuse to read it back.
+  EXPECT_EQ(HttpDetail(Answer(500, "caf\xE9 ferm\xE9")),
+            "HTTP 500: caf\xEF\xBF\xBD ferm\xEF\xBF\xBD");
+  EXPECT_EQ(HttpDetail(Answer(500, std::string(510, 'x') + "\xE2\x82\xAC tail")),
+            "HTTP 500: " + std::string(510, 'x'));
+}
+
+TEST(ClassifyAttemptTest, ErrorMessagesAreMadeValidUtf8) {
+  const AttemptOutcome outcome =
+      ClassifyAttempt(absl::UnavailableError("POST https://receiver failed: bad header \xFF\xFE"),
+                      1, DeliveryOptions(), 0);
+  EXPECT_EQ(outcome.detail, "POST https://receiver failed: bad header \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(HttpDetailTest, RedirectsAreNotFollowedAndBodiesAreCut) {
   EXPECT_EQ(HttpDetail(Answer(302, "see other")), "HTTP 302: redirects are not followed");
   EXPECT_EQ(HttpDetail(Answer(400, std::string(600, 'x'))), "HTTP 400: " + std::string(512, 'x'));

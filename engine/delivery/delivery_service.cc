@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
 #include "engine/base/status_macros.h"
+#include "engine/base/utf8.h"
 #include "engine/delivery/attempt_outcome.h"
 #include "engine/delivery/delivery_request.h"
 #include "engine/delivery/storage_upload.h"
@@ -294,11 +295,12 @@ void DeliveryService::Restore(const state::StateRecord& record) {
   wake_cv_.Signal();
 }
 
-void DeliveryService::CollectForSnapshot(const std::function<state::StateRecord*()>& add,
-                                         const std::function<void()>& start) {
+std::vector<Job> DeliveryService::CollectForSnapshot(const std::function<void()>& start) {
+  std::vector<Job> jobs;
   absl::MutexLock lock(&mu_);
-  jobs_.ForEach([&](const Job& job) { *add()->mutable_put_job() = job.ToStored(); });
+  jobs_.ForEach([&](const Job& job) { jobs.push_back(job); });
   start();
+  return jobs;
 }
 
 v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Webhook& webhook) {
@@ -340,7 +342,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   if (result.ok()) http->set_http_status(result->status);
   std::string detail;
   if (!http_ok) {
-    detail = result.ok() ? HttpDetail(*result) : std::string(result.status().message());
+    detail = result.ok() ? HttpDetail(*result) : ToValidUtf8(result.status().message());
     http->set_error_message(detail);
   }
   bool storage_ok = true;

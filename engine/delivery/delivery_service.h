@@ -63,10 +63,11 @@ class DeliveryService {
   // jobs are scheduled again at their next attempt.
   void Restore(const state::StateRecord& record);
 
-  // Adds a put_job record for every kept job to `add()`'s records and calls `start` while no
-  // job can change (for StateStore::StartSnapshot).
-  void CollectForSnapshot(const std::function<state::StateRecord*()>& add,
-                          const std::function<void()>& start);
+  // Calls `start` while no job can change (for StateStore::StartSnapshot) and returns every
+  // kept job as it was then. The jobs share their bodies and files with the table, so this
+  // holds the lock that attempts need only to copy small records; the caller makes the put_job
+  // records (Job::ToStored, which copies the bodies) after.
+  std::vector<Job> CollectForSnapshot(const std::function<void()>& start);
 
   // The kept jobs that `keep` accepts, newest first.
   std::vector<v1::ChannelHistoryJob> History(

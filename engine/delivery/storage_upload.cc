@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
+#include "engine/base/utf8.h"
 #include "engine/delivery/attempt_outcome.h"
 
 namespace webhooks {
@@ -48,9 +49,9 @@ absl::StatusOr<v1::EventFile> StorageManifest(
       ++stored;
       continue;
     }
-    info->set_errormessage(std::string(status.message()));
+    info->set_errormessage(ToValidUtf8(status.message()));
     may_pass = may_pass || MayPassOnRetry(status.code());
-    if (first_error.empty()) first_error = std::string(status.message());
+    if (first_error.empty()) first_error = ToValidUtf8(status.message());
   }
   if (stored == 0 && !files.empty()) {
     const std::string detail =
@@ -97,7 +98,8 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   }
   detail.set_status(stored.ok() ? v1::ChannelValidationDetail::SUCCESS
                                 : v1::ChannelValidationDetail::FAILED);
-  if (!stored.ok()) detail.set_error_message(std::string(stored.message()));
+  // The message can quote the storage server's answer.
+  if (!stored.ok()) detail.set_error_message(ToValidUtf8(stored.message()));
   return detail;
 }
 

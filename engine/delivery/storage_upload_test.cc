@@ -77,6 +77,30 @@ TEST(StorageUploadTest, EveryUploadFailedIsAnErrorThatSaysWhetherToRetry) {
       StatusIs(absl::StatusCode::kUnavailable, "all file uploads failed (2 files): NoSuchBucket"));
 }
 
+TEST(StorageUploadTest, ErrorsQuotingTheServerAreMadeValidUtf8) {
+  const v1::StorageDestination destination = S3Webhook().storage_destination();
+  absl::StatusOr<v1::EventFile> manifest =
+      StorageManifest(destination, Files(), {"k1", "k2"},
+                      {absl::OkStatus(), absl::PermissionDeniedError("Access\xFF denied")});
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  EXPECT_THAT(manifest->content(),
+              ::testing::HasSubstr("\"errorMessage\":\"Access\xEF\xBF\xBD denied\""));
+  EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
+                              {absl::NotFoundError("NoSuch\xC3"), absl::NotFoundError("x")}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "all file uploads failed (2 files): NoSuch\xEF\xBF\xBD"));
+
+  webhooks::testing::FakeObjectStorage storage;
+  storage.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return absl::PermissionDeniedError("S3 PutObject failed: HTTP 403: \xE9t\xE9");
+      });
+  const v1::ChannelValidationDetail detail =
+      CheckStorageUpload(&storage, S3Webhook(), "n.validation-3", kEventTime, "webhookd");
+  EXPECT_EQ(detail.error_message(), "S3 PutObject failed: HTTP 403: \xEF\xBF\xBDt\xEF\xBF\xBD");
+}
+
 TEST(StorageUploadTest, ValidationStoresATestFile) {
   webhooks::testing::FakeObjectStorage storage;
   const v1::ChannelValidationDetail detail =

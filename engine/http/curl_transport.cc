@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "engine/base/utf8.h"
 #include "engine/http/address_policy.h"
 
 namespace webhooks {
@@ -273,7 +274,9 @@ absl::StatusOr<HttpResponse> Outcome(Transfer& transfer, CURLcode code) {
     transfer.response.status = static_cast<int>(status);
     return std::move(transfer.response);
   }
-  const std::string detail = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
+  // libcurl's error buffer can quote bytes of the server's answer.
+  const std::string detail =
+      ToValidUtf8(transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code));
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return absl::DeadlineExceededError(absl::StrCat(transfer.Where(), " timed out after ",
                                                     absl::FormatDuration(transfer.request.timeout),

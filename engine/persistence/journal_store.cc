@@ -17,85 +17,29 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/base/status_macros.h"
-#include "engine/persistence/crc32c.h"
+#include "engine/persistence/utf8_repair.h"
+#include "google/protobuf/io/coded_stream.h"
 
 namespace webhooks {
-namespace engine_internal {
-namespace {
-
-constexpr size_t kHeaderBytes = 12;
-constexpr uint32_t kMaxRecordBytes = 1u << 30;
-
-void PutUint32(uint32_t value, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-uint32_t GetUint32(absl::string_view bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i)
-    value |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  return value;
-}
-
-}  // namespace
-
-std::string FrameRecord(absl::string_view payload) {
-  std::string record;
-  record.reserve(kHeaderBytes + payload.size());
-  std::string length;
-  PutUint32(static_cast<uint32_t>(payload.size()), &length);
-  record.append(length);
-  PutUint32(Crc32c(length), &record);
-  PutUint32(Crc32c(payload), &record);
-  record.append(payload.data(), payload.size());
-  return record;
-}
-
-absl::StatusOr<uint64_t> ReadRecords(absl::string_view contents, absl::string_view name,
-                                     bool tail_may_be_torn,
-                                     const std::function<absl::Status(absl::string_view)>& each) {
-  uint64_t offset = 0;
-  while (offset < contents.size()) {
-    const absl::string_view rest = contents.substr(offset);
-    const auto corrupt = [&](absl::string_view what) {
-      return absl::DataLossError(absl::StrCat(name, ": ", what, " at offset ", offset));
-    };
-    if (rest.size() < kHeaderBytes) {
-      if (tail_may_be_torn) return offset;
-      return corrupt("truncated record header");
-    }
-    // A crash can leave the end of a file zero-filled rather than short.
-    if (tail_may_be_torn && rest.find_first_not_of('\0') == absl::string_view::npos) {
-      return offset;
-    }
-    const uint32_t length = GetUint32(rest);
-    if (Crc32c(rest.substr(0, 4)) != GetUint32(rest.substr(4))) {
-      return corrupt("record header checksum mismatch");
-    }
-    const uint32_t crc = GetUint32(rest.substr(8));
-    if (length > kMaxRecordBytes) return corrupt("record length out of range");
-    if (kHeaderBytes + length > rest.size()) {
-      if (tail_may_be_torn) return offset;
-      return corrupt("truncated record");
-    }
-    const absl::string_view payload = rest.substr(kHeaderBytes, length);
-    if (Crc32c(payload) != crc) {
-      // The last record of a journal may hold garbage if the crash came mid-write.
-      if (tail_may_be_torn && kHeaderBytes + length == rest.size()) return offset;
-      return corrupt("record checksum mismatch");
-    }
-    RETURN_IF_ERROR(each(payload));
-    offset += kHeaderBytes + length;
-  }
-  return offset;
-}
-
-}  // namespace engine_internal
 
 namespace {
 
 using engine_internal::FrameRecord;
+using engine_internal::kMaxRecordBytes;
 using engine_internal::ReadRecords;
+
+// The most bytes a state record's tag and length add to it inside a StateBatch.
+constexpr uint64_t kMaxRecordOverhead = 1 + 10;
+
+// Appends `record`, a serialized state::StateRecord, to `batch`, a serialized state::StateBatch.
+void AppendRecord(absl::string_view record, std::string* batch) {
+  uint8_t length[10];
+  const uint8_t* const end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(record.size(), length);
+  batch->push_back('\x0a');  // Field 1 (records), length-delimited.
+  batch->append(reinterpret_cast<const char*>(length), end - length);
+  batch->append(record.data(), record.size());
+}
 
 absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
   return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
@@ -107,18 +51,6 @@ absl::Status SyncDirectory(const std::string& directory) {
   const int result = ::fsync(fd);
   ::close(fd);
   if (result != 0) return ErrnoError("cannot sync directory", directory);
-  return absl::OkStatus();
-}
-
-absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
-  while (!data.empty()) {
-    const ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("cannot write", path);
-    }
-    data.remove_prefix(written);
-  }
   return absl::OkStatus();
 }
 
@@ -145,15 +77,51 @@ std::vector<uint64_t> FilesOf(const std::string& directory, absl::string_view ki
   return numbers;
 }
 
+// The batch `payload` holds. A string field that is not valid UTF-8 (written before the engine
+// cleaned text from outside) has its bad bytes replaced, and counts in `*repaired`.
+absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* repaired) {
+  state::StateBatch batch;
+  if (batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return batch;
+  const std::optional<std::string> valid =
+      engine_internal::RepairUtf8(*state::StateBatch::descriptor(), payload);
+  if (!valid.has_value() || !batch.ParseFromString(*valid)) {
+    return absl::DataLossError("a record does not hold a StateBatch");
+  }
+  ++*repaired;
+  return batch;
+}
+
+// Creates `directory` with mode 0700 if it is missing (the journal holds webhooks' secrets), and
+// its parents as the umask allows.
+absl::Status CreateDataDirectory(const std::string& directory) {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::path(directory).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "state/" is "state".
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+  if (!error && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    error = std::error_code(errno, std::generic_category());
+  }
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory ", directory, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Removes the "snapshot-<n>.tmp" files of snapshots a crash interrupted.
+void RemoveStaleSnapshots(const std::string& directory) {
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "snapshot-") && absl::EndsWith(name, ".tmp")) {
+      ::unlink(entry.path().c_str());
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOptions& options) {
-  std::error_code error;
-  std::filesystem::create_directories(options.directory, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create data directory ", options.directory, ": ", error.message()));
-  }
+  RETURN_IF_ERROR(CreateDataDirectory(options.directory));
   std::unique_ptr<JournalStore> store(new JournalStore(options));
   const std::string lock_path = options.directory + "/LOCK";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -162,6 +130,8 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOp
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", options.directory, " is in use by another process"));
   }
+  // Under the lock: a snapshot being written by another process is not stale.
+  RemoveStaleSnapshots(options.directory);
   RETURN_IF_ERROR(store->Recover());
   return store;
 }
@@ -184,13 +154,18 @@ absl::Status JournalStore::Recover() {
       std::cerr << line << std::endl;
     }
   };
-  const auto keep = [this](absl::string_view payload) {
-    state::StateBatch batch;
-    if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      return absl::DataLossError("a record does not hold a StateBatch");
-    }
+  int repaired = 0;  // Records of the current file whose text was not UTF-8.
+  const auto keep = [this, &repaired](absl::string_view payload) {
+    ASSIGN_OR_RETURN(state::StateBatch batch, ParseBatch(payload, &repaired));
     recovered_.push_back(std::move(batch));
     return absl::OkStatus();
+  };
+  const auto log_repaired = [&](const std::string& path) {
+    if (repaired > 0) {
+      log(absl::StrCat(path, ": ", repaired,
+                       " records held text that was not UTF-8; it was replaced with U+FFFD"));
+    }
+    repaired = 0;
   };
   const std::vector<uint64_t> snapshots = FilesOf(options_.directory, "snapshot");
   const uint64_t base = snapshots.empty() ? 0 : snapshots.back();
@@ -198,6 +173,7 @@ absl::Status JournalStore::Recover() {
     const std::string path = PathOf("snapshot", base);
     ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
     RETURN_IF_ERROR(ReadRecords(contents, path, /*tail_may_be_torn=*/false, keep).status());
+    log_repaired(path);
   }
   std::vector<uint64_t> journals;
   for (const uint64_t number : FilesOf(options_.directory, "journal")) {
@@ -209,12 +185,11 @@ absl::Status JournalStore::Recover() {
     ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
     const bool last = i + 1 == journals.size();
     ASSIGN_OR_RETURN(const uint64_t valid, ReadRecords(contents, path, last, keep));
+    log_repaired(path);
     if (valid < contents.size()) {
       log(absl::StrCat(path, ": dropped ", contents.size() - valid,
                        " bytes of a record cut short by a crash, at offset ", valid));
-      if (::truncate(path.c_str(), static_cast<off_t>(valid)) != 0) {
-        return ErrnoError("cannot truncate", path);
-      }
+      RETURN_IF_ERROR(TruncateDurably(path, valid));
     }
     bytes += valid;
   }
@@ -222,6 +197,20 @@ absl::Status JournalStore::Recover() {
   journal_bytes_ = bytes;
   const uint64_t next = std::max(base, journals.empty() ? 0 : journals.back()) + 1;
   return OpenJournal(next);
+}
+
+absl::Status JournalStore::TruncateDurably(const std::string& path, uint64_t size) const {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  absl::Status truncated = absl::OkStatus();
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    truncated = ErrnoError("cannot truncate", path);
+  }
+  // Synced before anything is appended after it: else a crash could bring the torn bytes back
+  // in front of the new records. The file's name does not change, so its directory need not be.
+  if (truncated.ok()) truncated = SyncFile(fd, path);
+  ::close(fd);
+  return truncated;
 }
 
 absl::Status JournalStore::OpenJournal(uint64_t number) {
@@ -244,22 +233,64 @@ absl::Status JournalStore::Replay(
 }
 
 uint64_t JournalStore::Write(const state::StateBatch& batch) {
-  const std::string record = FrameRecord(batch.SerializeAsString());
+  std::string payload;
+  // SerializeAsString would answer "" for a batch over 2 GiB: a change lost without a word.
+  const bool serialized = batch.SerializeToString(&payload) && payload.size() <= kMaxRecordBytes;
+  const std::string record = serialized ? FrameRecord(payload) : "";
   absl::MutexLock lock(&mu_);
-  queued_.append(record);
+  if (!serialized && failure_.ok()) {
+    // The change is already applied in memory; recording the ones after it without it would
+    // replay a different state, so the store stops instead.
+    failure_ = absl::UnavailableError(
+        absl::StrCat("the store stopped writing: a batch of ", batch.ByteSizeLong(),
+                     " bytes is over the 1 GiB a journal record may hold"));
+  }
+  if (failure_.ok()) queued_.append(record);  // Else it would never be written.
   return ++written_;
 }
 
-absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) {
-  RETURN_IF_ERROR(WriteAll(fd, data, path));
-  if (::fdatasync(fd) != 0) return ErrnoError("cannot sync", path);
+absl::Status JournalStore::WriteAll(int fd, absl::string_view path, absl::string_view data) const {
+  while (!data.empty()) {
+    const ssize_t written = options_.write_for_testing ? options_.write_for_testing(fd, path, data)
+                                                       : ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("cannot write", path);
+    }
+    data.remove_prefix(written);
+  }
   return absl::OkStatus();
+}
+
+absl::Status JournalStore::SyncFile(int fd, absl::string_view path) const {
+  const int result =
+      options_.sync_for_testing ? options_.sync_for_testing(fd, path) : ::fdatasync(fd);
+  if (result != 0) return ErrnoError("cannot sync", path);
+  return absl::OkStatus();
+}
+
+absl::Status JournalStore::Flush(int fd, const std::string& path, const std::string& data) const {
+  struct stat before;
+  if (::fstat(fd, &before) != 0) return ErrnoError("cannot stat", path);
+  absl::Status flushed = WriteAll(fd, path, data);
+  if (flushed.ok()) flushed = SyncFile(fd, path);
+  if (!flushed.ok()) {
+    // A part of the batches may have reached the file: left there, it would be replayed
+    // although it was never acknowledged, or read as a corrupt record once the file grows.
+    if (::ftruncate(fd, before.st_size) != 0 || !SyncFile(fd, path).ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(flushed.message(), "; and the partial write could not be removed"));
+    }
+  }
+  return flushed;
 }
 
 absl::Status JournalStore::FlushQueued() {
   // One thread flushes at a time; it takes everything queued so far, so the threads waiting
   // behind it usually find their batches on disk when it is done (group commit).
   while (flushing_) synced_cv_.Wait(&mu_);
+  // After a failed write the journal's end is not trusted: nothing more is appended.
+  if (!failure_.ok()) return failure_;
   flushing_ = true;
   std::string data;
   data.swap(queued_);
@@ -312,18 +343,74 @@ uint64_t JournalStore::StartSnapshot() {
   return journal_number_;
 }
 
+absl::StatusOr<uint64_t> JournalStore::WriteSnapshot(
+    const std::string& path, const std::vector<state::StateBatch>& state) const {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  // The batches are regrouped: a snapshot is replayed whole or not at all, so where one record
+  // ends does not matter, but each must stay well below what a reader accepts.
+  std::string payload;  // A serialized StateBatch: each record as field 1.
+  uint64_t records = 0;
+  absl::Status written = absl::OkStatus();
+  const auto flush = [&] {
+    if (written.ok() && !payload.empty()) written = WriteAll(fd, path, FrameRecord(payload));
+    payload.clear();
+  };
+  std::string bytes;
+  for (const state::StateBatch& batch : state) {
+    for (const state::StateRecord& record : batch.records()) {
+      if (!written.ok()) break;
+      bytes.clear();
+      if (!record.SerializeToString(&bytes) ||
+          bytes.size() + kMaxRecordOverhead > kMaxRecordBytes) {
+        written = absl::ResourceExhaustedError(
+            absl::StrCat(path, ": a state record of ", record.ByteSizeLong(),
+                         " bytes is over the 1 GiB a journal record may hold"));
+        break;
+      }
+      if (payload.size() + bytes.size() + kMaxRecordOverhead > options_.snapshot_record_bytes) {
+        flush();
+      }
+      AppendRecord(bytes, &payload);
+      ++records;
+    }
+  }
+  flush();
+  if (written.ok()) written = SyncFile(fd, path);
+  ::close(fd);
+  if (!written.ok()) return written;
+  return records;
+}
+
+absl::Status JournalStore::CheckSnapshot(const std::string& path, uint64_t records) const {
+  ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+  uint64_t read = 0;
+  RETURN_IF_ERROR(
+      ReadRecords(contents, path, /*tail_may_be_torn=*/false, [&](absl::string_view payload) {
+        state::StateBatch batch;
+        if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+          return absl::DataLossError(absl::StrCat(path, ": a record does not hold a StateBatch"));
+        }
+        read += batch.records_size();
+        return absl::OkStatus();
+      }).status());
+  if (read != records) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": read back ", read, " state records of the ", records, " written"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
                                           const std::vector<state::StateBatch>& state) {
   if (snapshot == 0) return absl::UnavailableError("the snapshot could not start");
   const std::string path = PathOf("snapshot", snapshot);
   const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError("cannot create", temporary);
-  std::string data;
-  for (const state::StateBatch& batch : state) data += FrameRecord(batch.SerializeAsString());
-  absl::Status written = WriteAll(fd, data, temporary);
-  if (written.ok() && ::fsync(fd) != 0) written = ErrnoError("cannot sync", temporary);
-  ::close(fd);
+  // The files the snapshot replaces go only once it has been read back whole: a snapshot that
+  // cannot be read would otherwise take every older record with it.
+  absl::StatusOr<uint64_t> records = WriteSnapshot(temporary, state);
+  absl::Status written = records.status();
+  if (written.ok()) written = CheckSnapshot(temporary, *records);
   if (written.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
     written = ErrnoError("cannot rename", temporary);
   }

@@ -1,5 +1,6 @@
 #include "engine/persistence/journal_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -39,12 +40,14 @@ class JournalStoreTest : public ::testing::Test {
     std::filesystem::remove_all(directory_);
   }
 
-  absl::StatusOr<std::unique_ptr<JournalStore>> Open() {
+  absl::StatusOr<std::unique_ptr<JournalStore>> Open() { return JournalStore::Open(Options()); }
+
+  JournalOptions Options() {
     JournalOptions options;
     options.directory = directory_;
     options.snapshot_after_bytes = 1 << 20;
     options.log = [this](absl::string_view line) { log_.emplace_back(line); };
-    return JournalStore::Open(options);
+    return options;
   }
 
   // Ids of the delete records the store replays, in order.
@@ -198,6 +201,99 @@ TEST_F(JournalStoreTest, TornTailIsTruncatedAndLogged) {
   EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
 }
 
+TEST_F(JournalStoreTest, TheRecoveryTruncationIsSynced) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+  }
+  Append(Journal(1), FrameRecord(Delete("half").SerializeAsString()).substr(0, 10));
+  JournalOptions options = Options();
+  std::vector<std::string> synced;
+  options.sync_for_testing = [&](int fd, absl::string_view path) {
+    synced.emplace_back(path);
+    return ::fdatasync(fd);
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  EXPECT_THAT(synced, ElementsAre(Journal(1)));
+  EXPECT_EQ(std::filesystem::file_size(Journal(1)),
+            FrameRecord(Delete("a").SerializeAsString()).size());
+}
+
+// A write that fails halfway leaves nothing of its batches, and the store writes nothing more:
+// not the next batches, not the records a snapshot would flush.
+TEST_F(JournalStoreTest, AFailedWriteIsCutBackAndEndsWriting) {
+  JournalOptions options = Options();
+  int writes = 0;
+  bool fail = false;
+  options.write_for_testing = [&](int fd, absl::string_view, absl::string_view data) -> ssize_t {
+    ++writes;
+    if (!fail) return ::write(fd, data.data(), data.size());
+    EXPECT_EQ(::write(fd, data.data(), 7), 7);  // Part of it lands, then the disk is full.
+    errno = ENOSPC;
+    return -1;
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+    const uint64_t size = std::filesystem::file_size(Journal(1));
+    fail = true;
+    const absl::Status stopped = absl::UnavailableError(absl::StrCat(
+        "the store stopped writing: cannot write ", Journal(1), ": No space left on device"));
+    EXPECT_THAT(store->Sync(store->Write(Delete("b"))),
+                StatusIs(stopped.code(), stopped.message()));
+    EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+    EXPECT_EQ(writes, 2);
+    fail = false;  // Even if the disk has room again.
+    EXPECT_THAT(store->Sync(store->Write(Delete("c"))),
+                StatusIs(stopped.code(), stopped.message()));
+    EXPECT_EQ(store->StartSnapshot(), 0u);
+    EXPECT_EQ(writes, 2);
+    EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a"));
+  EXPECT_THAT(log_, ::testing::IsEmpty());  // No torn tail to drop.
+}
+
+TEST_F(JournalStoreTest, AFailedSyncIsCutBackToo) {
+  JournalOptions options = Options();
+  bool fail = false;
+  options.sync_for_testing = [&](int fd, absl::string_view) {
+    if (!fail) return ::fdatasync(fd);
+    fail = false;  // The sync after the truncation works.
+    errno = EIO;
+    return -1;
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  Replayed(*store);
+  ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+  const uint64_t size = std::filesystem::file_size(Journal(1));
+  fail = true;
+  EXPECT_THAT(store->Sync(store->Write(Delete("b"))),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("the store stopped writing: cannot sync ", Journal(1),
+                                    ": Input/output error")));
+  EXPECT_EQ(std::filesystem::file_size(Journal(1)), size);
+}
+
+TEST_F(JournalStoreTest, OpenRemovesSnapshotsACrashLeftHalfWritten) {
+  ASSERT_OK(Open().status());
+  Append(directory_ + "/snapshot-00000000000000000002.tmp", "half a snapshot");
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Files(),
+              ElementsAre("LOCK", "journal-00000000000000000001", "journal-00000000000000000002"));
+}
+
+TEST_F(JournalStoreTest, TheDataDirectoryIsPrivate) {
+  directory_ += "/state/webhookd/";  // As a flag may name it.
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  struct stat info;
+  ASSERT_EQ(::stat(directory_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700);
+}
+
 TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
   {
     ASSERT_OK_AND_ASSIGN(auto store, Open());
@@ -216,6 +312,52 @@ TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
   EXPECT_EQ(Files(), before);
 }
 
+// Before the engine cleaned text from outside, a receiver's reply could reach a string field
+// as it came. Protobuf wrote such records but would not parse them, and the open failed.
+TEST_F(JournalStoreTest, OpensAJournalWhoseTextIsNotUtf8) {
+  state::StateBatch batch;
+  state::JobUpdate* update = batch.add_records()->mutable_update_job();
+  update->set_id("j1");
+  update->set_try_count(2);
+  update->set_detail("HTTP 500: caf\xE9");  // Latin-1.
+  v1::ChannelHistoryJob* job = batch.add_records()->mutable_put_job()->mutable_record();
+  job->set_id("j2");
+  job->set_detail("HTTP 502: \xE2\x82");  // Cut inside a euro sign.
+  batch.add_records()->mutable_put_job()->set_body("\xFF\xFE binary body");  // bytes: kept.
+  batch.add_records()->set_delete_webhook("w1");
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Open());
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(batch)));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  std::vector<state::StateBatch> replayed;
+  ASSERT_OK(store->Replay([&](const state::StateBatch& batch) {
+    replayed.push_back(batch);
+    return absl::OkStatus();
+  }));
+  ASSERT_EQ(replayed.size(), 1u);
+  ASSERT_EQ(replayed[0].records_size(), 4);
+  EXPECT_EQ(replayed[0].records(0).update_job().id(), "j1");
+  EXPECT_EQ(replayed[0].records(0).update_job().try_count(), 2);
+  EXPECT_EQ(replayed[0].records(0).update_job().detail(), "HTTP 500: caf\xEF\xBF\xBD");
+  EXPECT_EQ(replayed[0].records(1).put_job().record().id(), "j2");
+  EXPECT_EQ(replayed[0].records(1).put_job().record().detail(), "HTTP 502: \xEF\xBF\xBD");
+  EXPECT_EQ(replayed[0].records(2).put_job().body(), "\xFF\xFE binary body");
+  EXPECT_EQ(replayed[0].records(3).delete_webhook(), "w1");
+  EXPECT_THAT(log_,
+              ElementsAre(absl::StrCat(Journal(1),
+                                       ": 1 records held text that was not UTF-8; it was replaced "
+                                       "with U+FFFD")));
+}
+
+TEST_F(JournalStoreTest, ARecordThatIsNotABatchIsStillDataLoss) {
+  Open().IgnoreError();  // Creates the directory.
+  std::filesystem::remove(Journal(1));
+  Append(Journal(1), FrameRecord("\x0a\x05\x12\x09w"));  // A length past the end.
+  EXPECT_THAT(Open(), StatusIs(absl::StatusCode::kDataLoss, "a record does not hold a StateBatch"));
+}
+
 TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   Replayed(*store);
@@ -229,6 +371,67 @@ TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   store.reset();
   ASSERT_OK_AND_ASSIGN(store, Open());
   EXPECT_THAT(Replayed(*store), ElementsAre("state", "after"));
+}
+
+// A snapshot in one record could outgrow the 1 GiB a reader accepts; its records are bounded.
+TEST_F(JournalStoreTest, SnapshotRecordsAreBoundedByBytes) {
+  JournalOptions options = Options();
+  options.snapshot_record_bytes = 1000;
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  Replayed(*store);
+  state::StateBatch batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.add_records()->set_delete_webhook(absl::StrCat(i, std::string(300, 'x')));
+  }
+  batch.add_records()->set_delete_webhook(std::string(2000, 'y'));  // Alone in its record.
+  ASSERT_OK(store->FinishSnapshot(store->StartSnapshot(), {batch, Delete("last")}));
+  ASSERT_OK_AND_ASSIGN(const std::string contents, [&]() -> absl::StatusOr<std::string> {
+    std::ifstream in(directory_ + "/snapshot-00000000000000000002", std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }());
+  std::vector<size_t> sizes;
+  ASSERT_OK(ReadRecords(contents, "snapshot", false, [&](absl::string_view payload) {
+              sizes.push_back(payload.size());
+              return absl::OkStatus();
+            }).status());
+  // Three state records of 307 bytes each (with their tags and lengths) fit in 1000 bytes.
+  EXPECT_THAT(sizes, ElementsAre(921, 921, 921, 307, 2006, 8));
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, Open());
+  const std::vector<std::string> ids = Replayed(*store);
+  ASSERT_EQ(ids.size(), 12u);
+  EXPECT_EQ(ids[0], "0" + std::string(300, 'x'));
+  EXPECT_EQ(ids[9], "9" + std::string(300, 'x'));
+  EXPECT_EQ(ids[11], "last");
+}
+
+// A snapshot that does not read back as written is dropped, and the files it would have
+// replaced stay.
+TEST_F(JournalStoreTest, ASnapshotThatDoesNotReadBackReplacesNothing) {
+  JournalOptions options = Options();
+  options.write_for_testing = [](int fd, absl::string_view path, absl::string_view data) {
+    std::string bytes(data);
+    if (absl::EndsWith(path, ".tmp")) bytes.back() ^= 1;  // A disk that garbles silently.
+    return ::write(fd, bytes.data(), bytes.size());
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+    Replayed(*store);
+    ASSERT_OK(store->Sync(store->Write(Delete("a"))));
+    const uint64_t snapshot = store->StartSnapshot();
+    ASSERT_OK(store->Sync(store->Write(Delete("b"))));
+    EXPECT_THAT(store->FinishSnapshot(snapshot, {Delete("a")}),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         absl::StrCat(directory_,
+                                      "/snapshot-00000000000000000002.tmp: record checksum "
+                                      "mismatch at offset 0")));
+    EXPECT_THAT(Files(), ElementsAre("LOCK", "journal-00000000000000000001",
+                                     "journal-00000000000000000002"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  EXPECT_THAT(Replayed(*store), ElementsAre("a", "b"));
 }
 
 TEST_F(JournalStoreTest, WantsSnapshotOnceTheJournalIsLong) {
