@@ -39,7 +39,7 @@ TEST(DeliveryServiceTest, CollectingJobsForASnapshotCopiesNoBody) {
   v1::EventFile* file = files.Add();
   file->set_name("report.pdf");
   file->set_content(std::string(1 << 20, 'r'));
-  ASSERT_OK_AND_ASSIGN(const std::string id, service.Enqueue(webhook, run, files));
+  ASSERT_OK_AND_ASSIGN(const std::string id, service.Enqueue(webhook, run, files, /*org_share=*/1));
 
   int started = 0;
   const std::vector<Job> first = service.CollectForSnapshot([&] { ++started; });
