@@ -17,6 +17,7 @@
 #include "engine/cloud_storage/storage_setup.h"
 #include "engine/delivery/delivery_service.h"
 #include "engine/internal/channel_preferences.h"
+#include "engine/internal/org_external_ids.h"
 #include "engine/internal/privileges.h"
 #include "engine/internal/validation.h"
 #include "engine/internal/webhook_index.h"
@@ -56,7 +57,7 @@ class EngineImpl final : public WebhookEngine {
             absl::ReaderMutexLock lock(&mu_);
             const v1::Webhook* webhook = webhooks_.FindById(id);
             if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
-            return WithOrgExternalIdLocked(*webhook);
+            return external_ids_.Apply(*webhook);
           });
     }
   }
@@ -92,36 +93,6 @@ class EngineImpl final : public WebhookEngine {
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
 
-  // Org `org_id`'s AWS external ID, derived from this server's key.
-  std::string OrgExternalIdLocked(absl::string_view org_id) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return OrgExternalId(storage_key_, org_id);
-  }
-  // `webhook` as it is delivered: an AWS_S3 destination always carries its org's external ID,
-  // whatever was stored before this rule (so no stored value can name another org's).
-  v1::Webhook WithOrgExternalIdLocked(v1::Webhook webhook) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    if (webhook.storage_destination().storage_type() == v1::AWS_S3) {
-      webhook.mutable_storage_destination()
-          ->mutable_storage_config()
-          ->mutable_aws_s3_config()
-          ->set_external_id(OrgExternalIdLocked(webhook.org().id()));
-    }
-    return webhook;
-  }
-  // For a webhook whose AWS_S3 destination a request sets: the external ID given must be the
-  // org's (kInvalidArgument naming the field otherwise); none given is filled in.
-  absl::Status SettleExternalIdLocked(v1::Webhook* webhook) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    if (webhook->storage_destination().storage_type() != v1::AWS_S3) return absl::OkStatus();
-    v1::AwsS3Config* s3 =
-        webhook->mutable_storage_destination()->mutable_storage_config()->mutable_aws_s3_config();
-    const std::string expected = OrgExternalIdLocked(webhook->org().id());
-    if (s3->has_external_id() && s3->external_id() != expected) {
-      return absl::InvalidArgumentError(
-          "storage_destination.storage_config.aws_s3_config.external_id must be this org's "
-          "external ID, as GET /api/rest/2.0/webhooks/storage-config shows it, or be left out");
-    }
-    s3->set_external_id(expected);
-    return absl::OkStatus();
-  }
   // Uses DeliveryOptions::storage_identity_key, or else the key kept in the state, or else
   // generates one and commits it.
   absl::Status SettleStorageKey();
@@ -166,8 +137,8 @@ class EngineImpl final : public WebhookEngine {
   mutable absl::Mutex mu_;
   WebhookIndex webhooks_ ABSL_GUARDED_BY(mu_);
   ChannelPreferences preferences_ ABSL_GUARDED_BY(mu_);
-  // The server key of OrgExternalId; set once at start (SettleStorageKey).
-  std::string storage_key_ ABSL_GUARDED_BY(mu_);
+  // Each org's AWS external ID; its key is set once at start (SettleStorageKey).
+  engine_internal::OrgExternalIds external_ids_ ABSL_GUARDED_BY(mu_);
 
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
@@ -208,7 +179,7 @@ void EngineImpl::ApplyLocked(const state::StateRecord& record) {
       if (delivery_ != nullptr) delivery_->Restore(record);
       break;
     case state::StateRecord::kStorageIdentityKey:
-      storage_key_ = record.storage_identity_key();
+      external_ids_.set_key(record.storage_identity_key());
       break;
     case state::StateRecord::CHANGE_NOT_SET:
       break;
@@ -241,13 +212,13 @@ absl::Status EngineImpl::Restore() {
 absl::Status EngineImpl::SettleStorageKey() {
   if (!delivery_options_.storage_identity_key.empty()) {
     absl::MutexLock lock(&mu_);
-    storage_key_ = delivery_options_.storage_identity_key;
+    external_ids_.set_key(delivery_options_.storage_identity_key);
     return absl::OkStatus();
   }
   return Commit([&]() -> absl::StatusOr<state::StateBatch> {
     mu_.AssertHeld();
     state::StateBatch batch;
-    if (storage_key_.empty()) batch.add_records()->set_storage_identity_key(NewServerKey());
+    if (external_ids_.key().empty()) batch.add_records()->set_storage_identity_key(NewServerKey());
     return batch;
   });
 }
@@ -265,8 +236,8 @@ absl::Status EngineImpl::TakeSnapshot() {
     absl::MutexLock lock(&mu_);
     webhooks_.ForEach([&](const v1::Webhook& webhook) { *add()->mutable_put_webhook() = webhook; });
     preferences_.AddToSnapshot(add);
-    if (delivery_options_.storage_identity_key.empty() && !storage_key_.empty()) {
-      add()->set_storage_identity_key(storage_key_);
+    if (delivery_options_.storage_identity_key.empty() && !external_ids_.key().empty()) {
+      add()->set_storage_identity_key(external_ids_.key());
     }
     const auto start = [&] { snapshot = store_.StartSnapshot(); };
     if (delivery_ != nullptr) {
@@ -309,7 +280,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
           existing->id(), "); only one is allowed per org"));
     }
-    RETURN_IF_ERROR(SettleExternalIdLocked(&webhook));
+    RETURN_IF_ERROR(external_ids_.Settle(&webhook));
     state::StateBatch batch;
     *batch.add_records()->mutable_put_webhook() = webhook;
     return batch;
@@ -340,9 +311,9 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
     RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
     if (request.has_storage_destination()) {
-      RETURN_IF_ERROR(SettleExternalIdLocked(&updated));
+      RETURN_IF_ERROR(external_ids_.Settle(&updated));
     } else {
-      updated = WithOrgExternalIdLocked(std::move(updated));
+      updated = external_ids_.Apply(std::move(updated));
     }
     updated.set_modification_time_in_millis(NowMillis());
     updated.mutable_last_modified_by()->set_id(caller.user_id);
@@ -446,7 +417,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
           "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org '", org.name(), "'"));
       return response;
     }
-    webhook = WithOrgExternalIdLocked(*found);
+    webhook = external_ids_.Apply(*found);
   }
   ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files(),
                                                           OrgShareOfDeliveryQueue()));
@@ -521,7 +492,7 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     absl::ReaderMutexLock lock(&mu_);
     ASSIGN_OR_RETURN(const v1::Webhook* found,
                      webhooks_.Resolve(caller, request.channel_identifier()));
-    webhook = WithOrgExternalIdLocked(*found);
+    webhook = external_ids_.Apply(*found);
   }
   v1::ValidateCommunicationChannelResponse response = delivery_->Validate(webhook);
   SnapshotIfDue();
@@ -532,7 +503,7 @@ absl::StatusOr<v1::GetStorageConfigResponse> EngineImpl::GetStorageConfig(const 
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "read the storage setup of"));
   absl::ReaderMutexLock lock(&mu_);
   return StorageSetup(delivery_options_.aws_account_id, delivery_options_.gcp_service_account_email,
-                      OrgExternalIdLocked(caller.org.id()));
+                      external_ids_.For(caller.org.id()));
 }
 
 }  // namespace
