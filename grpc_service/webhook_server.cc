@@ -1,17 +1,39 @@
 #include "grpc_service/webhook_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace webhooks {
+namespace {
+
+// Removes gRPC's reflection plugin from one ServerBuilder. Linking grpc++_reflection registers
+// the plugin for every builder of the process, so leaving it out is the only way to turn it off.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                                    return plugin->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     const WebhookServerOptions& options, WebhookEngine* engine,
@@ -32,6 +54,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   int selected_port = 0;
   if (!options.grpc_listen.empty()) {
     std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();

@@ -1,7 +1,7 @@
 // WebhookServer: webhookd's listeners. A gRPC server that serves webhooks.v1.WebhookService,
 // gRPC health checking (grpc.health.v1.Health; the service and "" report SERVING) and server
-// reflection, and an HTTP/1.1 server whose REST gateway calls that same service through an
-// in-process channel, so both entry points share authentication, status mapping and
+// reflection (unless turned off), and an HTTP/1.1 server whose REST gateway calls that same service
+// through an in-process channel, so both entry points share authentication, status mapping and
 // behaviour.
 //
 //   WebhookServerOptions options;
@@ -40,6 +40,8 @@ struct WebhookServerOptions {
   // gateway.max_body_bytes (webhookd sets both alike).
   HttpServerOptions http;
   RestGatewayOptions gateway;
+  // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
+  bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // PEM certificate chain and private key: both listeners serve TLS when both are given.

@@ -50,13 +50,14 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "host:port for the REST gateway (port 0 picks a free port; the chosen one is logged); "
           "empty disables it");
 ABSL_FLAG(std::string, principals_file, "",
-          "textproto of webhooks.v1.PrincipalsConfig (orgs, users, SHA-256 of tokens). Empty: "
+          "textproto of webhooks.v1.PrincipalsConfig (orgs, users, SHA-256 of tokens); refused "
+          "unless only its owner may access it (chmod 600). Empty: "
           "org \"Primary\" (id \"0\"), one admin whose token is $WEBHOOKD_ADMIN_TOKEN or a new "
           "one written to --admin_token_file");
 ABSL_FLAG(std::string, admin_token_file, "",
           "without --principals_file and $WEBHOOKD_ADMIN_TOKEN: where the generated admin token "
           "is written (mode 0600, must not exist). Default: "
-          "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<pid>");
+          "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<16 random hex digits>");
 ABSL_FLAG(std::string, data_dir, "",
           "directory for durable state: webhooks, preferences and deliveries (a journal with "
           "snapshots; created if missing; one process at a time). Default: "
@@ -107,6 +108,9 @@ ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request;
 ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
           "time to receive one REST request, and the keep-alive idle limit");
 ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (each serves one request at a time)");
+ABSL_FLAG(bool, grpc_reflection, true,
+          "serve gRPC server reflection (grpc.reflection.v1alpha), which lists the services and "
+          "their messages to any client; turn off where the API should not be discoverable");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain; with --tls_key, both listeners serve TLS (gRPC over TLS and "
           "HTTPS)");
@@ -160,6 +164,7 @@ struct Flags {
   int32_t max_header_count = 0;
   absl::Duration read_timeout;
   int32_t http_threads = 0;
+  bool grpc_reflection = true;
   std::string tls_cert;
   std::string tls_key;
 };
@@ -193,6 +198,7 @@ Flags ReadFlags() {
   flags.max_header_count = absl::GetFlag(FLAGS_max_header_count);
   flags.read_timeout = absl::GetFlag(FLAGS_read_timeout);
   flags.http_threads = absl::GetFlag(FLAGS_http_threads);
+  flags.grpc_reflection = absl::GetFlag(FLAGS_grpc_reflection);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
   return flags;
@@ -211,7 +217,11 @@ void Log(const std::string& line) { absl::FPrintF(stderr, "webhookd: %s\n", line
 // The principals to serve: the file's, or (no file) the default admin's, whose token is then
 // in `*admin_token` (see bootstrap.h).
 absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(const Flags& flags, std::string* admin_token) {
-  if (!flags.principals_file.empty()) return LoadPrincipalsFile(flags.principals_file);
+  if (!flags.principals_file.empty()) {
+    ASSIGN_OR_RETURN(v1::PrincipalsConfig config, LoadPrincipalsFile(flags.principals_file));
+    RETURN_IF_ERROR(CheckOwnerOnlyFile(flags.principals_file));
+    return config;
+  }
 
   const char* env_token = std::getenv("WEBHOOKD_ADMIN_TOKEN");
   if (env_token != nullptr && env_token[0] != '\0') {
@@ -219,14 +229,20 @@ absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(const Flags& flags, std::str
     *admin_token = env_token;
     return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
   }
+  *admin_token = NewAdminToken();
+  const std::string contents = absl::StrCat(*admin_token, "\n");
   std::string path = flags.admin_token_file;
   if (path.empty()) {
     const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-    path = absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
-                        "/webhookd-admin-token-", getpid());
+    ASSIGN_OR_RETURN(
+        path,
+        WriteSecretFileAtRandomName(
+            absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
+                         "/webhookd-admin-token-"),
+            contents));
+  } else {
+    RETURN_IF_ERROR(WriteSecretFile(path, contents));
   }
-  *admin_token = NewAdminToken();
-  RETURN_IF_ERROR(WriteSecretFile(path, absl::StrCat(*admin_token, "\n")));
   Log(absl::StrCat("no --principals_file: admin token written to ", path));
   return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
 }
@@ -333,6 +349,7 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.http.read_timeout = flags.read_timeout;
   options.http.threads = flags.http_threads;
   options.gateway.max_body_bytes = options.http.max_body_bytes;
+  options.grpc_reflection = flags.grpc_reflection;
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
