@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   auto server = absl::WrapUnique(new WebhookServer());
   server->shutdown_grace_ = options.shutdown_grace;
+  server->max_grpc_message_bytes_ = options.max_grpc_message_bytes;
   server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -65,6 +66,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     }
     builder.AddListeningPort(options.grpc_listen, credentials, &selected_port);
   }
+  builder.SetMaxReceiveMessageSize(options.max_grpc_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_grpc_message_bytes);
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.grpc_listen.empty() && selected_port == 0)) {
@@ -100,7 +103,10 @@ WebhookServer::~WebhookServer() { Shutdown(); }
 int WebhookServer::http_port() const { return http_server_ == nullptr ? 0 : http_server_->port(); }
 
 std::shared_ptr<grpc::Channel> WebhookServer::InProcessChannel() {
-  return grpc_server_->InProcessChannel(grpc::ChannelArguments());
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(max_grpc_message_bytes_);
+  arguments.SetMaxSendMessageSize(max_grpc_message_bytes_);
+  return grpc_server_->InProcessChannel(arguments);
 }
 
 void WebhookServer::Shutdown() {

@@ -40,6 +40,11 @@ struct WebhookServerOptions {
   // gateway.max_body_bytes (webhookd sets both alike).
   HttpServerOptions http;
   RestGatewayOptions gateway;
+  // Largest gRPC message the server accepts, and that the in-process channel (the REST
+  // gateway's) carries both ways. A published event may hold 25 MB of files
+  // (DeliveryOptions::max_event_file_bytes); 32 MiB leaves over 7 MB for its other fields and
+  // protobuf's framing. gRPC's default, 4 MiB, refused such events as RESOURCE_EXHAUSTED.
+  int max_grpc_message_bytes = 32 * 1024 * 1024;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.
@@ -67,7 +72,8 @@ class WebhookServer {
   // The REST gateway (for tests and embedding).
   const RestGateway& gateway() const { return *gateway_; }
 
-  // A channel to the service inside this process.
+  // A channel to the service inside this process; it carries messages up to
+  // `max_grpc_message_bytes` both ways.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Stops the HTTP listener (requests in progress finish), then the gRPC server (calls in
@@ -78,6 +84,7 @@ class WebhookServer {
   WebhookServer() = default;
 
   absl::Duration shutdown_grace_;
+  int max_grpc_message_bytes_ = 0;
   std::unique_ptr<WebhookServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;

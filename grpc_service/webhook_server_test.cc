@@ -4,9 +4,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "engine/base/json_codec.h"
 #include "gmock/gmock.h"
 #include "grpc_service/status_mapping.h"
 #include "grpc_service/test_environment.h"
@@ -17,11 +19,15 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
+#include "testing/fake_transport.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
 namespace {
 
+using ::webhooks::testing::kAdminToken;
+using ::webhooks::testing::kUserATestOrg1Token;
+using ::webhooks::testing::RestPost;
 using ::webhooks::testing::StatusIs;
 using ::webhooks::testing::TestEnvironment;
 
@@ -60,6 +66,104 @@ TEST(WebhookServerTest, ReflectionCanBeTurnedOff) {
   TestEnvironment env(TestEnvironment::kListen, options);
   EXPECT_EQ(ListServices(ChannelTo(env.server().grpc_port())).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// A receiver that answers 200 (tests here never run the deliveries they queue).
+testing::FakeTransport* Receiver() {
+  static auto* const transport = new testing::FakeTransport([](const HttpRequest&) {
+    HttpResponse ok;
+    ok.status = 200;
+    return absl::StatusOr<HttpResponse>(ok);
+  });
+  return transport;
+}
+
+// A run of testOrg1's schedule "sch-1" whose name (and so history record) takes `name_bytes`.
+v1::PublishEventRequest ScheduleRun(size_t name_bytes = 10) {
+  v1::PublishEventRequest request;
+  request.set_org_identifier("testOrg1");
+  request.mutable_run()->mutable_schedule()->set_scheduleid("sch-1");
+  request.mutable_run()->mutable_schedule()->set_name(std::string(name_bytes, 'n'));
+  request.mutable_run()->set_liveboard_id("lb-1");
+  request.mutable_run()->set_liveboard_name("Sales");
+  return request;
+}
+
+// testOrg1's webhook "hook", created over REST.
+void CreateHook(TestEnvironment& env) {
+  const RestResponse created = env.server().gateway().Handle(
+      RestPost("/api/rest/2.0/webhooks/create",
+               R"({"name":"hook","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})",
+               kUserATestOrg1Token));
+  ASSERT_EQ(created.status, 200) << created.body;
+}
+
+grpc::Status Publish(const std::shared_ptr<grpc::Channel>& channel,
+                     const v1::PublishEventRequest& request, v1::PublishEventResponse* response) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kAdminToken));
+  return v1::WebhookService::NewStub(channel)->PublishEvent(&context, request, response);
+}
+
+// The documented most of an event's files, 25 MB, in two files.
+v1::PublishEventRequest LargestEvent() {
+  v1::PublishEventRequest request = ScheduleRun();
+  v1::EventFile* pdf = request.add_files();
+  pdf->set_name("sales.pdf");
+  pdf->set_mime_type("application/pdf");
+  pdf->set_content(std::string(20 * 1000 * 1000, 'p'));
+  v1::EventFile* csv = request.add_files();
+  csv->set_name("sales.csv");
+  csv->set_mime_type("text/csv");
+  csv->set_content(std::string(5 * 1000 * 1000, 'c'));
+  return request;
+}
+
+TEST(WebhookServerTest, TwentyFiveMegabytesOfFilesPassOverGrpc) {
+  TestEnvironment env(TestEnvironment::kListen, {}, nullptr, Receiver());
+  CreateHook(env);
+  v1::PublishEventResponse response;
+  const grpc::Status status =
+      Publish(ChannelTo(env.server().grpc_port()), LargestEvent(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::QUEUED);
+}
+
+TEST(WebhookServerTest, TwentyFiveMegabytesOfFilesPassThroughTheInProcessChannel) {
+  TestEnvironment env(TestEnvironment::kInProcess, {}, nullptr, Receiver());
+  CreateHook(env);
+  v1::PublishEventResponse response;
+  const grpc::Status status = Publish(env.server().InProcessChannel(), LargestEvent(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(response.outcome(), v1::PublishEventResponse::QUEUED);
+}
+
+// 1,100 jobs of about 5 kB each: more than gRPC's default 4 MiB even when cut to the newest
+// 1,000, which is what the REST answer holds.
+TEST(WebhookServerTest, HistoryOfABusyWebhookIsTheNewestThousandJobs) {
+  TestEnvironment env(TestEnvironment::kInProcess, {}, nullptr, Receiver());
+  CreateHook(env);
+  std::vector<std::string> job_ids;
+  for (int i = 0; i < 1100; ++i) {
+    env.clock().Advance(absl::Milliseconds(1));
+    v1::PublishEventResponse response;
+    ASSERT_TRUE(
+        Publish(env.server().InProcessChannel(), ScheduleRun(/*name_bytes=*/5000), &response).ok());
+    ASSERT_EQ(response.outcome(), v1::PublishEventResponse::QUEUED);
+    job_ids.push_back(response.job_id());
+  }
+  const RestResponse history = env.server().gateway().Handle(
+      RestPost("/api/rest/2.0/jobs/history/communication-channels/search",
+               R"({"channel_type":"WEBHOOK","channel_identifiers":["hook"],
+                   "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
+               kUserATestOrg1Token));
+  ASSERT_EQ(history.status, 200) << history.body.substr(0, 300);
+  EXPECT_GT(history.body.size(), size_t{4} << 20);
+  v1::SearchChannelHistoryResponse jobs;
+  ASSERT_OK(FromJson(history.body, &jobs));
+  ASSERT_EQ(jobs.jobs_size(), 1000);
+  EXPECT_EQ(jobs.jobs(0).id(), job_ids[1099]);
+  EXPECT_EQ(jobs.jobs(999).id(), job_ids[100]);
 }
 
 }  // namespace
