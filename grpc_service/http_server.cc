@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -80,6 +82,65 @@ absl::Status LoadTls(absl::string_view cert_chain_pem, absl::string_view private
   return absl::OkStatus();
 }
 
+// Threads that run the handler, so that I/O threads never wait on it: a slow call holds one of
+// these threads, not the connections of other clients. Thread-safe.
+class HandlerPool {
+ public:
+  HandlerPool(int threads, size_t max_queued) : max_in_flight_(threads + max_queued) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~HandlerPool() { Stop(); }
+
+  // Queues `task`; false (and `task` is dropped) if every thread runs a task and `max_queued`
+  // more wait already.
+  bool TrySubmit(std::function<void()> task) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || in_flight_ >= max_in_flight_) return false;
+    ++in_flight_;
+    queue_.push_back(std::move(task));
+    return true;
+  }
+
+  // Runs what is queued, then joins the threads. Idempotent.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](HandlerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+              return pool->stopping_ || !pool->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // Stopping, and nothing left to run.
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+      absl::MutexLock lock(&mu_);
+      --in_flight_;
+    }
+  }
+
+  const size_t max_in_flight_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // Queued or running.
+  std::vector<std::thread> threads_;
+};
+
 class ServerImpl;
 
 // Stops a session when the server shuts down (see Session::StopIfIdle).
@@ -130,7 +191,10 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
 class ServerImpl final : public HttpServer {
  public:
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
+      : options_(options),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(io_)),
+        handlers_(options.handler_threads, options.max_queued_requests) {}
 
   // Loads the certificate chain and key; kInvalidArgument if OpenSSL refuses them.
   absl::Status EnableTls() {
@@ -174,12 +238,25 @@ class ServerImpl final : public HttpServer {
       }
       sessions_.clear();
     }
-    JoinThreads();
+    JoinThreads();  // Returns once every queued request has been answered (see Submit).
+    handlers_.Stop();
   }
 
   bool stopping() const { return stopping_.load(); }
   const HttpServerOptions& options() const { return options_; }
-  RestResponse Handle(const RestRequest& request) const { return handler_(request); }
+
+  // Hands `request` to a handler thread, which calls `done` with the response; false if the
+  // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
+  // so a response is still written during Shutdown.
+  bool Submit(RestRequest request, std::function<void(RestResponse)> done) {
+    auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+        io_.get_executor());
+    return handlers_.TrySubmit(
+        [this, request = std::move(request), done = std::move(done), work]() mutable {
+          done(handler_(request));
+          work->reset();
+        });
+  }
 
  private:
   void Accept() {
@@ -246,6 +323,7 @@ class ServerImpl final : public HttpServer {
   std::vector<std::weak_ptr<Stoppable>> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Mutex join_mu_;
   std::vector<std::thread> threads_;
+  HandlerPool handlers_;
 };
 
 template <typename Stream>
@@ -337,8 +415,21 @@ void Session<Stream>::OnRead(beast::error_code ec, size_t /*bytes*/) {
     if (!inserted) absl::StrAppend(&it->second, ", ", std::string(field.value()));
   }
   request.body = message.body();
-  RestResponse response = server_->Handle(request);
-  Write(std::move(response), message.keep_alive() && !server_->stopping());
+  const bool keep_alive = message.keep_alive();
+  auto self = this->shared_from_this();
+  const bool queued =
+      server_->Submit(std::move(request), [self, keep_alive](RestResponse response) {
+        asio::post(self->stream_.get_executor(),
+                   [self, keep_alive, response = std::move(response)]() mutable {
+                     self->Write(std::move(response), keep_alive && !self->server_->stopping());
+                   });
+      });
+  if (queued) return;
+  const HttpError error =
+      HttpErrorForStatus(429, "Too many requests in progress; retry after a second.");
+  Write(
+      {error.http_status, {{"Content-Type", "application/json"}, {"Retry-After", "1"}}, error.body},
+      keep_alive && !server_->stopping());
 }
 
 template <typename Stream>
@@ -382,10 +473,12 @@ absl::Status CheckTlsCredentials(absl::string_view cert_chain_pem,
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                               HttpHandler handler) {
-  if (options.threads < 1 || options.max_header_bytes < 1 || options.max_header_count < 1 ||
-      options.max_body_bytes < 1 || options.read_timeout <= absl::ZeroDuration() || !handler) {
+  if (options.threads < 1 || options.handler_threads < 1 || options.max_header_bytes < 1 ||
+      options.max_header_count < 1 || options.max_body_bytes < 1 ||
+      options.read_timeout <= absl::ZeroDuration() || !handler) {
     return absl::InvalidArgumentError(
-        "HttpServer needs a handler, threads >= 1, positive limits and a positive read_timeout");
+        "HttpServer needs a handler, threads >= 1, handler_threads >= 1, positive limits and a "
+        "positive read_timeout");
   }
   absl::StatusOr<tcp::endpoint> endpoint = ParseListen(options.listen);
   if (!endpoint.ok()) return endpoint.status();

@@ -12,8 +12,11 @@
 // malformed request 400. A connection that does not deliver a whole request within `read_timeout`
 // (also the keep-alive idle time) is closed.
 //
-// Thread-safe. The handler runs on one of `threads` I/O threads and may block; it is called
-// concurrently for different connections.
+// Thread-safe. The handler runs on one of `handler_threads` threads of its own, never on the
+// `threads` I/O threads, so it may block (a validation waiting on a receiver that never
+// answers, say) without delaying other connections; it is called concurrently for different
+// connections. A request that finds every handler thread busy waits in a queue of at most
+// `max_queued_requests`; beyond that it is answered 429 with `Retry-After: 1` at once.
 #ifndef WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
 #define WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
 
@@ -40,8 +43,13 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   // Time to receive one whole request, and the longest a kept-alive connection may stay idle.
   absl::Duration read_timeout = absl::Seconds(30);
-  // I/O threads, each serving one blocking handler call at a time.
+  // I/O threads: reading and writing only.
   int threads = 4;
+  // Threads that run the handler: at most this many requests are handled at once.
+  int handler_threads = 16;
+  // Requests read while every handler thread is busy wait for one, up to this many; more are
+  // answered 429 (ThoughtSpot's error body) with `Retry-After: 1`. 0: no waiting.
+  size_t max_queued_requests = 256;
   // PEM certificate chain and private key: HTTPS (TLS 1.2 or later) when both are given.
   std::string tls_cert_chain_pem;
   std::string tls_private_key_pem;

@@ -10,8 +10,11 @@
 
 #include <string>
 #include <thread>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -250,6 +253,79 @@ TEST(HttpServerTest, ShutdownLetsTheRequestInProgressFinish) {
   EXPECT_THAT(response, HasSubstr("POST /slow"));
   stopper.join();
   EXPECT_FALSE(RawConnection(port).connected());  // No longer listening.
+}
+
+// A handler that blocks requests to /slow until `release`, counting them in `entered`.
+struct SlowHandler {
+  HttpHandler handler() {
+    return [this](const RestRequest& request) {
+      if (request.target == "/slow") {
+        {
+          absl::MutexLock lock(&mu);
+          ++entered;
+        }
+        release.WaitForNotification();
+      }
+      return Echo(request);
+    };
+  }
+  void AwaitEntered(int count) {
+    std::pair<SlowHandler*, int> arg(this, count);
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::pair<SlowHandler*, int>* arg)
+             ABSL_NO_THREAD_SAFETY_ANALYSIS { return arg->first->entered >= arg->second; },
+        &arg));
+  }
+
+  absl::Mutex mu;
+  int entered = 0;
+  absl::Notification release;
+};
+
+TEST(HttpServerTest, SlowHandlerDoesNotDelayOtherConnections) {
+  SlowHandler slow;
+  HttpServerOptions options;
+  options.threads = 1;  // One I/O thread: the handler must not run on it.
+  options.handler_threads = 2;
+  auto server = StartServer(options, slow.handler());
+  ASSERT_NE(server, nullptr);
+  RawConnection busy(server->port());
+  busy.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  slow.AwaitEntered(1);
+  RawConnection other(server->port());
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string response = other.ReadResponse();
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 OK\r\n")) << response;
+  EXPECT_FALSE(slow.release.HasBeenNotified());  // Answered while /slow still runs.
+  slow.release.Notify();
+  EXPECT_THAT(busy.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
+  SlowHandler slow;
+  HttpServerOptions options;
+  options.handler_threads = 1;
+  options.max_queued_requests = 0;
+  auto server = StartServer(options, slow.handler());
+  ASSERT_NE(server, nullptr);
+  RawConnection running(server->port());
+  running.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  slow.AwaitEntered(1);
+  RawConnection other(server->port());
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string refused = other.ReadResponse();
+  EXPECT_THAT(refused, StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+  EXPECT_THAT(refused, HasSubstr("Retry-After: 1\r\n"));
+  EXPECT_THAT(refused, HasSubstr("Content-Type: application/json\r\n"));
+  EXPECT_THAT(refused,
+              HasSubstr(R"("debug":"Too many requests in progress; retry after a second."}}})"));
+  EXPECT_THAT(refused, HasSubstr(R"({"error":{"message":{"code":10002,)"));
+  slow.release.Notify();
+  EXPECT_THAT(running.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  // The refused connection stays usable.
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
 }  // namespace

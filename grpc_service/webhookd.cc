@@ -107,7 +107,11 @@ ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larg
 ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request; more gets 431");
 ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
           "time to receive one REST request, and the keep-alive idle limit");
-ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (each serves one request at a time)");
+ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (reading and writing only)");
+ABSL_FLAG(int32_t, http_handler_threads, 16,
+          "threads that handle REST requests: at most this many are handled at once");
+ABSL_FLAG(int32_t, http_max_queued_requests, 256,
+          "REST requests that may wait for a handler thread; more are answered 429");
 ABSL_FLAG(bool, grpc_reflection, true,
           "serve gRPC server reflection (grpc.reflection.v1alpha), which lists the services and "
           "their messages to any client; turn off where the API should not be discoverable");
@@ -164,6 +168,8 @@ struct Flags {
   int32_t max_header_count = 0;
   absl::Duration read_timeout;
   int32_t http_threads = 0;
+  int32_t http_handler_threads = 0;
+  int32_t http_max_queued_requests = 0;
   bool grpc_reflection = true;
   std::string tls_cert;
   std::string tls_key;
@@ -198,6 +204,8 @@ Flags ReadFlags() {
   flags.max_header_count = absl::GetFlag(FLAGS_max_header_count);
   flags.read_timeout = absl::GetFlag(FLAGS_read_timeout);
   flags.http_threads = absl::GetFlag(FLAGS_http_threads);
+  flags.http_handler_threads = absl::GetFlag(FLAGS_http_handler_threads);
+  flags.http_max_queued_requests = absl::GetFlag(FLAGS_http_max_queued_requests);
   flags.grpc_reflection = absl::GetFlag(FLAGS_grpc_reflection);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -348,6 +356,11 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.http.max_header_count = static_cast<size_t>(flags.max_header_count);
   options.http.read_timeout = flags.read_timeout;
   options.http.threads = flags.http_threads;
+  options.http.handler_threads = flags.http_handler_threads;
+  if (flags.http_max_queued_requests < 0) {
+    return absl::InvalidArgumentError("--http_max_queued_requests must not be negative");
+  }
+  options.http.max_queued_requests = static_cast<size_t>(flags.http_max_queued_requests);
   options.gateway.max_body_bytes = options.http.max_body_bytes;
   options.grpc_reflection = flags.grpc_reflection;
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
