@@ -50,7 +50,11 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   auto server = absl::WrapUnique(new WebhookServer());
   server->shutdown_grace_ = options.shutdown_grace;
   server->max_grpc_message_bytes_ = options.max_grpc_message_bytes;
-  server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator);
+  if (options.max_concurrent_validations < 1) {
+    return absl::InvalidArgumentError("max_concurrent_validations must be at least 1");
+  }
+  server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator,
+                                                          options.max_concurrent_validations);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -45,6 +45,9 @@ struct WebhookServerOptions {
   // (DeliveryOptions::max_event_file_bytes); 32 MiB leaves over 7 MB for its other fields and
   // protobuf's framing. gRPC's default, 4 MiB, refused such events as RESOURCE_EXHAUSTED.
   int max_grpc_message_bytes = 32 * 1024 * 1024;
+  // ValidateCommunicationChannel calls that may run at once, over gRPC and REST together;
+  // more are RESOURCE_EXHAUSTED (REST: 429 with Retry-After).
+  int max_concurrent_validations = 4;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,7 @@ namespace {
 
 using ::webhooks::testing::kAdminToken;
 using ::webhooks::testing::kUserATestOrg1Token;
+using ::webhooks::testing::NormalizeUuids;
 using ::webhooks::testing::RestPost;
 using ::webhooks::testing::StatusIs;
 using ::webhooks::testing::TestEnvironment;
@@ -164,6 +166,83 @@ TEST(WebhookServerTest, HistoryOfABusyWebhookIsTheNewestThousandJobs) {
   ASSERT_EQ(jobs.jobs_size(), 1000);
   EXPECT_EQ(jobs.jobs(0).id(), job_ids[1099]);
   EXPECT_EQ(jobs.jobs(999).id(), job_ids[100]);
+}
+
+// A receiver that holds each request until `release`.
+struct HangingReceiver {
+  HangingReceiver()
+      : transport([this](const HttpRequest&) {
+          entered.Notify();
+          release.WaitForNotification();
+          HttpResponse ok;
+          ok.status = 200;
+          return absl::StatusOr<HttpResponse>(ok);
+        }) {}
+  absl::Notification entered;
+  absl::Notification release;
+  testing::FakeTransport transport;
+};
+
+constexpr absl::string_view kValidate = "/api/rest/2.0/system/communication-channels/validate";
+constexpr absl::string_view kValidateHook =
+    R"({"channel_type":"WEBHOOK","channel_identifier":"hook","event_type":"LIVEBOARD_SCHEDULE"})";
+
+TEST(WebhookServerTest, ValidationsOverTheBoundAre429AndOtherCallsGoOn) {
+  HangingReceiver receiver;
+  WebhookServerOptions options;
+  options.max_concurrent_validations = 1;
+  TestEnvironment env(TestEnvironment::kListen, options, nullptr, &receiver.transport);
+  CreateHook(env);
+  const RestGateway& gateway = env.server().gateway();
+  RestResponse first;
+  std::thread hanging(
+      [&] { first = gateway.Handle(RestPost(kValidate, kValidateHook, kUserATestOrg1Token)); });
+  receiver.entered.WaitForNotification();
+
+  const RestResponse refused =
+      gateway.Handle(RestPost(kValidate, kValidateHook, kUserATestOrg1Token));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.Header("retry-after"), "1");
+  EXPECT_EQ(NormalizeUuids(refused.body),
+            R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
+            R"("trace_id_guid":"<uuid>","debug":"Too many validations in progress (at most 1); )"
+            R"(retry later."}}})");
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kUserATestOrg1Token));
+  v1::ValidateCommunicationChannelRequest request;
+  ASSERT_OK(FromJson(kValidateHook, &request));
+  v1::ValidateCommunicationChannelResponse ignored;
+  EXPECT_EQ(v1::WebhookService::NewStub(ChannelTo(env.server().grpc_port()))
+                ->ValidateCommunicationChannel(&context, request, &ignored)
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Other calls are served meanwhile.
+  EXPECT_EQ(
+      gateway.Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", kUserATestOrg1Token)).status,
+      200);
+
+  receiver.release.Notify();
+  hanging.join();
+  EXPECT_EQ(first.status, 200) << first.body;
+}
+
+TEST(WebhookServerTest, ValidationStopsWaitingAtTheCallersDeadline) {
+  HangingReceiver receiver;
+  WebhookServerOptions options;
+  options.max_concurrent_validations = 1;
+  TestEnvironment env(TestEnvironment::kInProcess, options, nullptr, &receiver.transport);
+  CreateHook(env);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kUserATestOrg1Token));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  v1::ValidateCommunicationChannelRequest request;
+  ASSERT_OK(FromJson(kValidateHook, &request));
+  v1::ValidateCommunicationChannelResponse ignored;
+  EXPECT_EQ(v1::WebhookService::NewStub(env.server().InProcessChannel())
+                ->ValidateCommunicationChannel(&context, request, &ignored)
+                .error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  receiver.release.Notify();  // The validation finishes before the server goes away.
 }
 
 }  // namespace

@@ -18,15 +18,23 @@
 #include "engine/webhook_engine.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
+#include "grpc_service/slow_call_runner.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
 
 class WebhookServiceImpl final : public v1::WebhookService::Service {
  public:
-  // Neither is owned; both must outlive the service.
-  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator)
-      : engine_(engine), authenticator_(authenticator) {}
+  // Neither is owned; both must outlive the service. At most `max_concurrent_validations`
+  // ValidateCommunicationChannel calls run at once (each waits on the webhook's receiver and
+  // storage); more are RESOURCE_EXHAUSTED. Each runs on a thread of its own, and its caller
+  // gets DEADLINE_EXCEEDED once the call's deadline passes; the validation itself then
+  // finishes in the background (the service's destructor waits for it).
+  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator,
+                     int max_concurrent_validations = 4)
+      : engine_(engine),
+        authenticator_(authenticator),
+        validations_(max_concurrent_validations, "validations") {}
 
   grpc::Status CreateWebhook(grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
                              v1::Webhook* response) override;
@@ -62,6 +70,7 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;
+  SlowCallRunner validations_;
 };
 
 // The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.

@@ -74,6 +74,10 @@ ABSL_FLAG(std::vector<std::string>, retry_delays,
           "waits before each retry of a failed delivery (one more attempt than entries)");
 ABSL_FLAG(absl::Duration, history_retention, absl::Hours(72),
           "how long delivery records stay searchable");
+ABSL_FLAG(int32_t, max_concurrent_validations, 4,
+          "validations (POST .../communication-channels/validate, gRPC "
+          "ValidateCommunicationChannel) that may run at once; more are answered 429 "
+          "(gRPC RESOURCE_EXHAUSTED)");
 ABSL_FLAG(int32_t, max_pending_deliveries, 10000,
           "deliveries not yet finished; PublishEvent beyond this answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, application_url, "",
@@ -151,6 +155,7 @@ struct Flags {
   absl::Duration delivery_timeout;
   std::vector<std::string> retry_delays;
   absl::Duration history_retention;
+  int32_t max_concurrent_validations = 0;
   int32_t max_pending_deliveries = 0;
   std::string application_url;
   std::string instance_id;
@@ -187,6 +192,7 @@ Flags ReadFlags() {
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
+  flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
@@ -363,6 +369,7 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.http.max_queued_requests = static_cast<size_t>(flags.http_max_queued_requests);
   options.gateway.max_body_bytes = options.http.max_body_bytes;
   options.grpc_reflection = flags.grpc_reflection;
+  options.max_concurrent_validations = flags.max_concurrent_validations;
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
