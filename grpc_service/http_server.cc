@@ -156,7 +156,11 @@ class Stoppable {
 template <typename Stream>
 class Session final : public Stoppable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, ServerImpl* server) : stream_(std::move(stream)), server_(server) {}
+  Session(Stream stream, ServerImpl* server) : stream_(std::move(stream)), server_(server) {
+    beast::error_code ec;
+    const tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) peer_address_ = peer.address().to_string();
+  }
 
   void Start();
 
@@ -173,6 +177,8 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
   void ReadBody();
   void OnRead(beast::error_code ec, size_t bytes);
   void Write(RestResponse response, bool keep_alive);
+  // True if the rate limit refuses this request (the 429 is then being written).
+  bool RateLimited(bool keep_alive);
   void OnWrite(bool keep_alive, beast::error_code ec, size_t bytes);
   void Close() {
     beast::error_code ignored;
@@ -182,6 +188,7 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
 
   Stream stream_;
   ServerImpl* const server_;
+  std::string peer_address_;  // The client's IP address; "" if unknown.
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
@@ -416,6 +423,7 @@ void Session<Stream>::OnRead(beast::error_code ec, size_t /*bytes*/) {
   }
   request.body = message.body();
   const bool keep_alive = message.keep_alive();
+  if (RateLimited(keep_alive)) return;
   auto self = this->shared_from_this();
   const bool queued =
       server_->Submit(std::move(request), [self, keep_alive](RestResponse response) {
@@ -430,6 +438,21 @@ void Session<Stream>::OnRead(beast::error_code ec, size_t /*bytes*/) {
   Write(
       {error.http_status, {{"Content-Type", "application/json"}, {"Retry-After", "1"}}, error.body},
       keep_alive && !server_->stopping());
+}
+
+template <typename Stream>
+bool Session<Stream>::RateLimited(bool keep_alive) {
+  RateLimiter* limiter = server_->options().rate_limiter;
+  if (limiter == nullptr) return false;
+  const absl::Duration wait = limiter->Acquire(peer_address_);
+  if (wait <= absl::ZeroDuration()) return false;
+  const HttpError error = HttpErrorForStatus(429, limiter->ExceededError(wait).message());
+  Write({error.http_status,
+         {{"Content-Type", "application/json"},
+          {"Retry-After", absl::StrCat(RetryAfterSeconds(wait))}},
+         error.body},
+        keep_alive && !server_->stopping());
+  return true;
 }
 
 template <typename Stream>

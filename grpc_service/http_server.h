@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "grpc_service/rate_limiter.h"
 #include "grpc_service/rest_types.h"
 
 namespace webhooks {
@@ -50,6 +51,10 @@ struct HttpServerOptions {
   // Requests read while every handler thread is busy wait for one, up to this many; more are
   // answered 429 (ThoughtSpot's error body) with `Retry-After: 1`. 0: no waiting.
   size_t max_queued_requests = 256;
+  // Inbound rate limit per client address (not owned; null: none). A request over it is
+  // answered 429 in ThoughtSpot's error body with `Retry-After` (whole seconds) before any
+  // handler sees it.
+  RateLimiter* rate_limiter = nullptr;
   // PEM certificate chain and private key: HTTPS (TLS 1.2 or later) when both are given.
   std::string tls_cert_chain_pem;
   std::string tls_private_key_pem;

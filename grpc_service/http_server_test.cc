@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -326,6 +327,36 @@ TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
   // The refused connection stays usable.
   other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, RateLimitAnswers429WithRetryAfterPerClientAddress) {
+  testing::FakeClock clock;
+  RateLimiter limiter({/*per_second=*/1, /*burst=*/2}, clock);
+  HttpServerOptions options;
+  options.rate_limiter = &limiter;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  const std::string request = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  connection.Send(request);
+  EXPECT_THAT(connection.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  connection.Send(request);
+  EXPECT_THAT(connection.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  connection.Send(request);
+  const std::string limited = connection.ReadResponse();
+  EXPECT_THAT(limited, StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+  EXPECT_THAT(limited, HasSubstr("Retry-After: 1\r\n"));
+  EXPECT_THAT(limited, HasSubstr("Content-Type: application/json\r\n"));
+  EXPECT_THAT(limited, HasSubstr(R"({"error":{"message":{"code":10002,)"));
+  EXPECT_THAT(limited, HasSubstr(R"("debug":"Rate limit exceeded: at most 1 requests per second )"
+                                 R"(per client address (bursts of 2); retry after 1 s."}}})"));
+  // Another connection from the same address shares the limit; time refills it.
+  RawConnection second(server->port());
+  second.Send(request);
+  EXPECT_THAT(second.ReadResponse(), StartsWith("HTTP/1.1 429 "));
+  clock.Advance(absl::Seconds(1));
+  second.Send(request);
+  EXPECT_THAT(second.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
 }  // namespace

@@ -53,8 +53,16 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   if (options.max_concurrent_validations < 1) {
     return absl::InvalidArgumentError("max_concurrent_validations must be at least 1");
   }
-  server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator,
-                                                          options.max_concurrent_validations);
+  if (options.rate_limit.has_value()) {
+    if (!(options.rate_limit->per_second > 0) || options.rate_limit->burst < 1) {
+      return absl::InvalidArgumentError(
+          "the rate limit needs a positive rate and a burst of at least 1");
+    }
+    server->rate_limiter_ = std::make_unique<RateLimiter>(
+        *options.rate_limit, options.clock != nullptr ? *options.clock : *SystemClock());
+  }
+  server->service_ = std::make_unique<WebhookServiceImpl>(
+      engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -91,6 +99,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
 
   if (!options.http.listen.empty()) {
     HttpServerOptions http = options.http;
+    http.rate_limiter = server->rate_limiter_.get();
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;
     http.tls_private_key_pem = options.tls_private_key_pem;
     const RestGateway* rest = server->gateway_.get();

@@ -16,15 +16,18 @@
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/base/clock.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/http_server.h"
+#include "grpc_service/rate_limiter.h"
 #include "grpc_service/rest_gateway.h"
 #include "grpc_service/webhook_service.h"
 #include "grpcpp/server.h"
@@ -48,6 +51,11 @@ struct WebhookServerOptions {
   // ValidateCommunicationChannel calls that may run at once, over gRPC and REST together;
   // more are RESOURCE_EXHAUSTED (REST: 429 with Retry-After).
   int max_concurrent_validations = 4;
+  // Inbound rate limit per client address on both listeners (REST: 429 with Retry-After;
+  // gRPC: RESOURCE_EXHAUSTED). Unset: none.
+  std::optional<RateLimit> rate_limit;
+  // The rate limit's clock (not owned; null: the system clock).
+  const Clock* clock = nullptr;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.
@@ -88,6 +96,7 @@ class WebhookServer {
 
   absl::Duration shutdown_grace_;
   int max_grpc_message_bytes_ = 0;
+  std::unique_ptr<RateLimiter> rate_limiter_;  // Null without a rate limit.
   std::unique_ptr<WebhookServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;

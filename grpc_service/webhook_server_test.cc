@@ -20,6 +20,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
+#include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
 #include "testing/status_matchers.h"
 
@@ -243,6 +244,37 @@ TEST(WebhookServerTest, ValidationStopsWaitingAtTheCallersDeadline) {
                 .error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
   receiver.release.Notify();  // The validation finishes before the server goes away.
+}
+
+TEST(WebhookServerTest, RateLimitOverGrpcIsResourceExhausted) {
+  testing::FakeClock clock;
+  WebhookServerOptions options;
+  options.rate_limit = RateLimit{/*per_second=*/1, /*burst=*/1};
+  options.clock = &clock;
+  TestEnvironment env(TestEnvironment::kListen, options);
+  auto stub = v1::WebhookService::NewStub(ChannelTo(env.server().grpc_port()));
+  const auto search = [&] {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", kAdminToken));
+    v1::SearchWebhooksResponse ignored;
+    return stub->SearchWebhooks(&context, v1::SearchWebhooksRequest(), &ignored);
+  };
+  EXPECT_TRUE(search().ok());
+  const grpc::Status limited = search();
+  EXPECT_EQ(limited.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(limited.error_message(),
+            "Rate limit exceeded: at most 1 requests per second per client address (bursts of "
+            "1); retry after 1 s.");
+  // The REST gateway's in-process calls are not counted (the HTTP server limits REST).
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(env.server()
+                  .gateway()
+                  .Handle(RestPost("/api/rest/2.0/webhooks/search", "{}", kAdminToken))
+                  .status,
+              200);
+  }
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(search().ok());
 }
 
 }  // namespace

@@ -39,6 +39,13 @@ absl::Time Deadline(const grpc::ServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
+// The client address of a TCP peer ("ipv4:10.0.0.1:5000" -> "ipv4:10.0.0.1", likewise for
+// ipv6); "" for any other transport (in-process calls).
+std::string ClientAddress(absl::string_view peer) {
+  if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) return "";
+  return std::string(peer.substr(0, peer.rfind(':')));
+}
+
 }  // namespace
 
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
@@ -62,6 +69,13 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 }
 
 absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context) const {
+  if (rate_limiter_ != nullptr) {
+    const std::string client = ClientAddress(context.peer());
+    if (!client.empty()) {
+      const absl::Duration wait = rate_limiter_->Acquire(client);
+      if (wait > absl::ZeroDuration()) return rate_limiter_->ExceededError(wait);
+    }
+  }
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find("authorization");
   if (found == metadata.end()) {

@@ -119,6 +119,12 @@ ABSL_FLAG(int32_t, http_max_queued_requests, 256,
 ABSL_FLAG(bool, grpc_reflection, true,
           "serve gRPC server reflection (grpc.reflection.v1alpha), which lists the services and "
           "their messages to any client; turn off where the API should not be discoverable");
+ABSL_FLAG(double, rate_limit_per_second, 0,
+          "inbound requests per second per client address, on both listeners, as ThoughtSpot's "
+          "public API (100 there); over it REST answers 429 with Retry-After and gRPC "
+          "RESOURCE_EXHAUSTED. 0: no limit");
+ABSL_FLAG(int32_t, rate_limit_burst, 10,
+          "requests a client address may make at once under --rate_limit_per_second");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain; with --tls_key, both listeners serve TLS (gRPC over TLS and "
           "HTTPS)");
@@ -176,6 +182,8 @@ struct Flags {
   int32_t http_handler_threads = 0;
   int32_t http_max_queued_requests = 0;
   bool grpc_reflection = true;
+  double rate_limit_per_second = 0;
+  int32_t rate_limit_burst = 0;
   std::string tls_cert;
   std::string tls_key;
 };
@@ -213,6 +221,8 @@ Flags ReadFlags() {
   flags.http_handler_threads = absl::GetFlag(FLAGS_http_handler_threads);
   flags.http_max_queued_requests = absl::GetFlag(FLAGS_http_max_queued_requests);
   flags.grpc_reflection = absl::GetFlag(FLAGS_grpc_reflection);
+  flags.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  flags.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
   return flags;
@@ -370,6 +380,13 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.gateway.max_body_bytes = options.http.max_body_bytes;
   options.grpc_reflection = flags.grpc_reflection;
   options.max_concurrent_validations = flags.max_concurrent_validations;
+  if (flags.rate_limit_per_second < 0 || flags.rate_limit_burst < 1) {
+    return absl::InvalidArgumentError(
+        "--rate_limit_per_second must not be negative and --rate_limit_burst must be at least 1");
+  }
+  if (flags.rate_limit_per_second > 0) {
+    options.rate_limit = RateLimit{flags.rate_limit_per_second, flags.rate_limit_burst};
+  }
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }

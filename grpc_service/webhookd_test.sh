@@ -183,9 +183,24 @@ else
   fail "openssl could not make a test certificate"
 fi
 
-# 8. --help documents the flags.
+# 8. --rate_limit_per_second: a second request within the second is 429 with Retry-After.
+if WEBHOOKD_ADMIN_TOKEN=rl-token start --rate_limit_per_second=1 --rate_limit_burst=1; then
+  out="$(post rl-token /api/rest/2.0/webhooks/search '{}')"
+  [[ "$out" == 200\ * ]] && pass || fail "first request: $out"
+  headers="$(curl -s -D - -o "$tmp/body" -X POST "http://127.0.0.1:$HTTP_PORT/api/rest/2.0/webhooks/search" \
+    -H 'Content-Type: application/json' -H 'Authorization: Bearer rl-token' --data-raw '{}')"
+  [[ "$headers" == "HTTP/1.1 429 Too Many Requests"* && "$headers" == *"Retry-After: 1"* ]] \
+    && grep -q '"code":10002' "$tmp/body" && pass || fail "rate limit: $headers $(cat "$tmp/body")"
+  stop TERM
+else
+  fail "did not start with a rate limit: $(cat "$LOG")"
+fi
+
+# 9. --help documents the flags.
 "$webhookd" --help >"$tmp/help" 2>&1 || true
-for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key grpc_reflection; do
+for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key grpc_reflection \
+    rate_limit_per_second rate_limit_burst max_concurrent_validations http_handler_threads \
+    http_max_queued_requests; do
   grep -q -- "--$flag" "$tmp/help" && pass || fail "--help lacks --$flag"
 done
 
