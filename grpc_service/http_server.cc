@@ -1,5 +1,6 @@
 #include "grpc_service/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -141,6 +143,53 @@ class HandlerPool {
   std::vector<std::thread> threads_;
 };
 
+// Open connections, overall and per client address. Shared by the server and its sessions, so
+// that a session destroyed late in the server's own destruction still finds it. Thread-safe.
+class ConnectionCounts : public std::enable_shared_from_this<ConnectionCounts> {
+ public:
+  ConnectionCounts(size_t max_total, size_t max_per_client)
+      : max_total_(max_total), max_per_client_(max_per_client) {}
+
+  // Counts one more connection from `address` until the returned slot is destroyed; null (and
+  // nothing counted) if that would pass a limit.
+  std::shared_ptr<void> TryTake(const std::string& address) {
+    {
+      absl::MutexLock lock(&mu_);
+      size_t& from_client = per_client_[address];
+      if (total_ >= max_total_ || from_client >= max_per_client_) {
+        if (from_client == 0) per_client_.erase(address);
+        return nullptr;
+      }
+      ++total_;
+      ++from_client;
+    }
+    return std::make_shared<Slot>(shared_from_this(), address);
+  }
+
+ private:
+  // Counts one connection while it exists.
+  struct Slot {
+    Slot(std::shared_ptr<ConnectionCounts> counts, std::string address)
+        : counts(std::move(counts)), address(std::move(address)) {}
+    ~Slot() { counts->Release(address); }
+    const std::shared_ptr<ConnectionCounts> counts;
+    const std::string address;
+  };
+
+  void Release(const std::string& address) {
+    absl::MutexLock lock(&mu_);
+    --total_;
+    auto it = per_client_.find(address);
+    if (--it->second == 0) per_client_.erase(it);
+  }
+
+  const size_t max_total_;
+  const size_t max_per_client_;
+  absl::Mutex mu_;
+  size_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, size_t> per_client_ ABSL_GUARDED_BY(mu_);
+};
+
 class ServerImpl;
 
 // Stops a session when the server shuts down (see Session::StopIfIdle).
@@ -156,11 +205,12 @@ class Stoppable {
 template <typename Stream>
 class Session final : public Stoppable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, ServerImpl* server) : stream_(std::move(stream)), server_(server) {
-    beast::error_code ec;
-    const tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) peer_address_ = peer.address().to_string();
-  }
+  // `slot` counts the connection (see ConnectionCounts) for as long as the session lives.
+  Session(Stream stream, ServerImpl* server, std::string peer_address, std::shared_ptr<void> slot)
+      : stream_(std::move(stream)),
+        server_(server),
+        peer_address_(std::move(peer_address)),
+        slot_(std::move(slot)) {}
 
   void Start();
 
@@ -188,11 +238,13 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
 
   Stream stream_;
   ServerImpl* const server_;
-  std::string peer_address_;  // The client's IP address; "" if unknown.
+  const std::string peer_address_;  // The client's IP address.
+  const std::shared_ptr<void> slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
-  bool busy_ = false;  // A request is being handled or answered.
+  bool busy_ = false;                                    // A request is being handled or answered.
+  std::chrono::steady_clock::time_point read_deadline_;  // Of the request being read.
 };
 
 class ServerImpl final : public HttpServer {
@@ -201,7 +253,9 @@ class ServerImpl final : public HttpServer {
       : options_(options),
         handler_(std::move(handler)),
         acceptor_(asio::make_strand(io_)),
-        handlers_(options.handler_threads, options.max_queued_requests) {}
+        handlers_(options.handler_threads, options.max_queued_requests),
+        connections_(std::make_shared<ConnectionCounts>(options.max_connections,
+                                                        options.max_connections_per_client)) {}
 
   // Loads the certificate chain and key; kInvalidArgument if OpenSSL refuses them.
   absl::Status EnableTls() {
@@ -251,6 +305,9 @@ class ServerImpl final : public HttpServer {
 
   bool stopping() const { return stopping_.load(); }
   const HttpServerOptions& options() const { return options_; }
+  absl::Duration HeaderTimeout() const {
+    return std::min(options_.header_timeout, options_.read_timeout);
+  }
 
   // Hands `request` to a handler thread, which calls `done` with the response; false if the
   // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
@@ -277,16 +334,27 @@ class ServerImpl final : public HttpServer {
         });
         return;
       }
+      // Over a connection limit: closed at once, before a byte is read, and the next accepted.
+      beast::error_code peer_error;
+      const tcp::endpoint peer = s.remote_endpoint(peer_error);
+      const std::string address = peer_error ? "" : peer.address().to_string();
+      std::shared_ptr<void> slot = connections_->TryTake(address);
+      if (slot == nullptr) {
+        beast::error_code ignored;
+        s.close(ignored);
+        return Accept();
+      }
       std::shared_ptr<Stoppable> session;
       std::function<void()> start;
       if (tls_ != nullptr) {
         auto tls_session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls_), this);
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls_), this,
+            address, std::move(slot));
         start = [tls_session] { tls_session->Start(); };
         session = std::move(tls_session);
       } else {
-        auto plain_session =
-            std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), this);
+        auto plain_session = std::make_shared<Session<beast::tcp_stream>>(
+            beast::tcp_stream(std::move(s)), this, address, std::move(slot));
         start = [plain_session] { plain_session->Start(); };
         session = std::move(plain_session);
       }
@@ -331,6 +399,7 @@ class ServerImpl final : public HttpServer {
   absl::Mutex join_mu_;
   std::vector<std::thread> threads_;
   HandlerPool handlers_;
+  const std::shared_ptr<ConnectionCounts> connections_;
 };
 
 template <typename Stream>
@@ -340,7 +409,7 @@ void Session<Stream>::Start() {
       self->Read();
     } else {
       beast::get_lowest_layer(self->stream_)
-          .expires_after(absl::ToChronoMilliseconds(self->server_->options().read_timeout));
+          .expires_after(absl::ToChronoMilliseconds(self->server_->HeaderTimeout()));
       self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
         if (ec) return self->Close();
         self->Read();
@@ -355,8 +424,12 @@ void Session<Stream>::Read() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
   parser_->body_limit(server_->options().max_body_bytes);
+  // The header block must be complete within the header timeout (which is also how long a
+  // kept-alive connection may idle); the whole request within the read timeout.
+  read_deadline_ = std::chrono::steady_clock::now() +
+                   absl::ToChronoMilliseconds(server_->options().read_timeout);
   beast::get_lowest_layer(stream_).expires_after(
-      absl::ToChronoMilliseconds(server_->options().read_timeout));
+      absl::ToChronoMilliseconds(server_->HeaderTimeout()));
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
 }
@@ -385,6 +458,7 @@ void Session<Stream>::OnHeader(beast::error_code ec, size_t bytes) {
 
 template <typename Stream>
 void Session<Stream>::ReadBody() {
+  beast::get_lowest_layer(stream_).expires_at(read_deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
 }
@@ -498,10 +572,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
                                                               HttpHandler handler) {
   if (options.threads < 1 || options.handler_threads < 1 || options.max_header_bytes < 1 ||
       options.max_header_count < 1 || options.max_body_bytes < 1 ||
-      options.read_timeout <= absl::ZeroDuration() || !handler) {
+      options.read_timeout <= absl::ZeroDuration() ||
+      options.header_timeout <= absl::ZeroDuration() || options.max_connections < 1 ||
+      options.max_connections_per_client < 1 || !handler) {
     return absl::InvalidArgumentError(
-        "HttpServer needs a handler, threads >= 1, handler_threads >= 1, positive limits and a "
-        "positive read_timeout");
+        "HttpServer needs a handler, threads >= 1, handler_threads >= 1, positive limits and "
+        "positive timeouts");
   }
   absl::StatusOr<tcp::endpoint> endpoint = ParseListen(options.listen);
   if (!endpoint.ok()) return endpoint.status();

@@ -9,8 +9,10 @@
 //
 // Limits answer in ThoughtSpot's error shape and then close the connection: a header block
 // over `max_header_bytes` or `max_header_count` gets 431, a body over `max_body_bytes` 413, a
-// malformed request 400. A connection that does not deliver a whole request within `read_timeout`
-// (also the keep-alive idle time) is closed.
+// malformed request 400. A connection that does not deliver a request's header block within
+// `header_timeout` (also the keep-alive idle time), or a whole request within `read_timeout`, is
+// closed. Connections beyond `max_connections`, or `max_connections_per_client` from one
+// address, are closed on accept. Idle connections cost no thread.
 //
 // Thread-safe. The handler runs on one of `handler_threads` threads of its own, never on the
 // `threads` I/O threads, so it may block (a validation waiting on a receiver that never
@@ -42,8 +44,16 @@ struct HttpServerOptions {
   // Header fields of one request; more gets 431 (the byte limit alone allows thousands).
   size_t max_header_count = 100;
   size_t max_body_bytes = 1 << 20;
-  // Time to receive one whole request, and the longest a kept-alive connection may stay idle.
+  // Time to receive one whole request.
   absl::Duration read_timeout = absl::Seconds(30);
+  // Time to receive a request's header block, counted from the connection's start or the end
+  // of its previous response: a connection that idles or trickles its headers longer is closed
+  // without an answer. Capped by read_timeout.
+  absl::Duration header_timeout = absl::Seconds(10);
+  // Open connections, in all and from one client address. A connection over either limit is
+  // closed as soon as it is accepted, before anything is read from it.
+  size_t max_connections = 1024;
+  size_t max_connections_per_client = 64;
   // I/O threads: reading and writing only.
   int threads = 4;
   // Threads that run the handler: at most this many requests are handled at once.

@@ -109,8 +109,15 @@ ABSL_FLAG(std::string, gcs_endpoint, "",
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
 ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request; more gets 431");
-ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
-          "time to receive one REST request, and the keep-alive idle limit");
+ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30), "time to receive one REST request");
+ABSL_FLAG(absl::Duration, header_timeout, absl::Seconds(10),
+          "time to receive a REST request's headers, and the keep-alive idle limit: a connection "
+          "that idles or trickles its headers longer is closed");
+ABSL_FLAG(int32_t, max_connections, 1024,
+          "open REST connections in all; more are closed as soon as they are accepted");
+ABSL_FLAG(int32_t, max_connections_per_client, 64,
+          "open REST connections from one client address; more are closed as soon as they are "
+          "accepted");
 ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (reading and writing only)");
 ABSL_FLAG(int32_t, http_handler_threads, 16,
           "threads that handle REST requests: at most this many are handled at once");
@@ -178,6 +185,9 @@ struct Flags {
   int64_t max_header_bytes = 0;
   int32_t max_header_count = 0;
   absl::Duration read_timeout;
+  absl::Duration header_timeout;
+  int32_t max_connections = 0;
+  int32_t max_connections_per_client = 0;
   int32_t http_threads = 0;
   int32_t http_handler_threads = 0;
   int32_t http_max_queued_requests = 0;
@@ -217,6 +227,9 @@ Flags ReadFlags() {
   flags.max_header_bytes = absl::GetFlag(FLAGS_max_header_bytes);
   flags.max_header_count = absl::GetFlag(FLAGS_max_header_count);
   flags.read_timeout = absl::GetFlag(FLAGS_read_timeout);
+  flags.header_timeout = absl::GetFlag(FLAGS_header_timeout);
+  flags.max_connections = absl::GetFlag(FLAGS_max_connections);
+  flags.max_connections_per_client = absl::GetFlag(FLAGS_max_connections_per_client);
   flags.http_threads = absl::GetFlag(FLAGS_http_threads);
   flags.http_handler_threads = absl::GetFlag(FLAGS_http_handler_threads);
   flags.http_max_queued_requests = absl::GetFlag(FLAGS_http_max_queued_requests);
@@ -371,6 +384,13 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.http.max_header_bytes = static_cast<size_t>(flags.max_header_bytes);
   options.http.max_header_count = static_cast<size_t>(flags.max_header_count);
   options.http.read_timeout = flags.read_timeout;
+  options.http.header_timeout = flags.header_timeout;
+  if (flags.max_connections < 1 || flags.max_connections_per_client < 1) {
+    return absl::InvalidArgumentError(
+        "--max_connections and --max_connections_per_client must be at least 1");
+  }
+  options.http.max_connections = static_cast<size_t>(flags.max_connections);
+  options.http.max_connections_per_client = static_cast<size_t>(flags.max_connections_per_client);
   options.http.threads = flags.http_threads;
   options.http.handler_threads = flags.http_handler_threads;
   if (flags.http_max_queued_requests < 0) {

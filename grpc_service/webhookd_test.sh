@@ -200,7 +200,7 @@ fi
 "$webhookd" --help >"$tmp/help" 2>&1 || true
 for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key grpc_reflection \
     rate_limit_per_second rate_limit_burst max_concurrent_validations http_handler_threads \
-    http_max_queued_requests; do
+    http_max_queued_requests header_timeout max_connections max_connections_per_client; do
   grep -q -- "--$flag" "$tmp/help" && pass || fail "--help lacks --$flag"
 done
 
