@@ -27,6 +27,11 @@ absl::Duration RateLimiter::Acquire(absl::string_view key) {
   return absl::Seconds((1 - bucket.tokens) / limit_.per_second);
 }
 
+size_t RateLimiter::clients() const {
+  absl::MutexLock lock(&mu_);
+  return buckets_.size();
+}
+
 void RateLimiter::PruneLocked(absl::Time now) {
   const absl::Duration refill = absl::Seconds(limit_.burst / limit_.per_second);
   absl::erase_if(buckets_, [&](const auto& entry) { return now - entry.second.updated >= refill; });

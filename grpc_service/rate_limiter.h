@@ -40,6 +40,9 @@ class RateLimiter {
 
   const RateLimit& limit() const { return limit_; }
 
+  // Client addresses with a bucket now (for tests).
+  size_t clients() const;
+
   // kResourceExhausted with the message both listeners use.
   absl::Status ExceededError(absl::Duration wait) const;
 
@@ -54,7 +57,7 @@ class RateLimiter {
 
   const RateLimit limit_;
   const Clock& clock_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
   size_t prune_at_ ABSL_GUARDED_BY(mu_) = 1024;
 };
