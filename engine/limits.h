@@ -20,6 +20,10 @@ struct EngineLimits {
   // request is served this many records and says so in `pagination.record_size`).
   int default_record_size = 50;
   int max_record_size = 1000;
+  // Jobs of one channel-history search: the newest this many that match. ThoughtSpot's history
+  // response has no pagination; older jobs are reached by narrowing the search with
+  // `end_epoch_time_in_millis` (jobs created before the oldest one returned).
+  int max_history_jobs = 1000;
 };
 
 }  // namespace webhooks

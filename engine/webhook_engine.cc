@@ -467,7 +467,8 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
            (!request.has_end_epoch_time_in_millis() ||
             job.creation_time_in_millis() < request.end_epoch_time_in_millis());
   };
-  for (v1::ChannelHistoryJob& job : delivery_->History(keep)) {
+  for (v1::ChannelHistoryJob& job :
+       delivery_->History(keep, static_cast<size_t>(std::max(1, limits_.max_history_jobs)))) {
     *response.add_jobs() = std::move(job);
   }
   return response;

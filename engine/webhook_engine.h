@@ -117,7 +117,8 @@ class WebhookEngine {
   // channel_type WEBHOOK: `job_ids` (at most one) alone, or exactly one channel identifier
   // (webhook id or name) and one event (optionally naming the schedule by id or name), with
   // an optional status and creation-time window. Records older than
-  // DeliveryOptions::history_retention are gone.
+  // DeliveryOptions::history_retention are gone. At most EngineLimits::max_history_jobs
+  // records are returned: the newest that match.
   virtual absl::StatusOr<v1::SearchChannelHistoryResponse> SearchChannelHistory(
       const Principal& caller, const v1::SearchChannelHistoryRequest& request) = 0;
 

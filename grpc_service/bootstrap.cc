@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include "absl/base/internal/raw_logging.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace webhooks {
 
@@ -39,8 +41,12 @@ v1::ConfigureChannelPreferencesRequest DefaultChannelPreferences() {
   return request;
 }
 
-std::string NewAdminToken() {
-  uint8_t bytes[32];
+namespace {
+
+// `size` random bytes from the system's cryptographic generator, as hex digits.
+template <size_t size>
+std::string RandomHex() {
+  uint8_t bytes[size];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     // Without entropy no token is safe to hand out; this does not happen on a working system.
     ABSL_RAW_LOG(FATAL, "RAND_bytes failed");
@@ -48,6 +54,10 @@ std::string NewAdminToken() {
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
+
+}  // namespace
+
+std::string NewAdminToken() { return RandomHex<32>(); }
 
 absl::Status WriteSecretFile(const std::string& path, absl::string_view contents) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -70,6 +80,34 @@ absl::Status WriteSecretFile(const std::string& path, absl::string_view contents
   }
   if (close(fd) != 0) {
     return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> WriteSecretFileAtRandomName(const std::string& prefix,
+                                                        absl::string_view contents) {
+  // A name taken already is astronomically unlikely unless someone plants files; a few tries
+  // are enough either way.
+  absl::Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string path = absl::StrCat(prefix, RandomHex<8>());
+    status = WriteSecretFile(path, contents);
+    if (status.ok()) return path;
+    if (!absl::IsAlreadyExists(status)) return status;
+  }
+  return status;
+}
+
+absl::Status CheckOwnerOnlyFile(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    return absl::NotFoundError(absl::StrCat("cannot examine ", path, ": ", std::strerror(errno)));
+  }
+  if ((info.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s has mode %04o: it holds credentials, so its group and others must "
+                        "have no access (chmod 600 %s)",
+                        path, info.st_mode & 07777, path));
   }
   return absl::OkStatus();
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/principals.pb.h"
 #include "proto/webhook.pb.h"
@@ -34,6 +35,19 @@ std::string NewAdminToken();
 // followed) and writes `contents`. kAlreadyExists if it exists, kInternal for other errors;
 // messages name the path, never the contents.
 absl::Status WriteSecretFile(const std::string& path, absl::string_view contents);
+
+// Like WriteSecretFile, at a new path that nobody can guess in advance: `prefix` followed by 16
+// hex digits from the system's cryptographic generator (a predictable name, such as one with
+// the pid, lets another local user create it first or watch for it). Returns the path.
+absl::StatusOr<std::string> WriteSecretFileAtRandomName(const std::string& prefix,
+                                                        absl::string_view contents);
+
+// OK if `path` grants nothing to its group or to others (mode & 077 == 0).
+// kFailedPrecondition otherwise, naming the path, its mode and the fix; kNotFound if it cannot
+// be examined. A file of credentials that others may read or write is refused rather than
+// warned about: read access exposes token hashes (weak tokens can be guessed from them) and
+// write access lets anyone add an administrator.
+absl::Status CheckOwnerOnlyFile(const std::string& path);
 
 }  // namespace webhooks
 

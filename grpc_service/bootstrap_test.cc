@@ -60,5 +60,41 @@ TEST(BootstrapTest, SecretFileIsPrivateAndNeverOverwritten) {
               StatusIs(absl::StatusCode::kAlreadyExists, Not(HasSubstr("other"))));
 }
 
+TEST(BootstrapTest, SecretFileAtRandomNameIsPrivateAndUnguessable) {
+  const std::string prefix = absl::StrCat(::testing::TempDir(), "/webhookd-admin-token-");
+  ASSERT_OK_AND_ASSIGN(const std::string first, WriteSecretFileAtRandomName(prefix, "a\n"));
+  ASSERT_OK_AND_ASSIGN(const std::string second, WriteSecretFileAtRandomName(prefix, "b\n"));
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first.substr(0, prefix.size()), prefix);
+  EXPECT_THAT(first.substr(prefix.size()), MatchesRegex("[0-9a-f]{16}"));
+  struct stat info;
+  ASSERT_EQ(stat(first.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  std::stringstream contents;
+  contents << std::ifstream(second).rdbuf();
+  EXPECT_EQ(contents.str(), "b\n");
+}
+
+TEST(BootstrapTest, CredentialsFileMustBeOwnerOnly) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/principals.textproto");
+  std::ofstream(path) << "orgs { id: \"0\" name: \"Primary\" }\n";
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  EXPECT_OK(CheckOwnerOnlyFile(path));
+  ASSERT_EQ(chmod(path.c_str(), 0400), 0);
+  EXPECT_OK(CheckOwnerOnlyFile(path));
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  EXPECT_THAT(CheckOwnerOnlyFile(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat(path,
+                                    " has mode 0644: it holds credentials, so its group and "
+                                    "others must have no access (chmod 600 ",
+                                    path, ")")));
+  ASSERT_EQ(chmod(path.c_str(), 0620), 0);
+  EXPECT_THAT(CheckOwnerOnlyFile(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("has mode 0620")));
+  EXPECT_THAT(CheckOwnerOnlyFile(path + ".missing"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(".missing")));
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,6 +165,7 @@ class CrashTest : public ::testing::Test {
     std::filesystem::create_directories(directory_);
     principals_ = directory_ + "/principals.textproto";
     std::ofstream(principals_) << PrincipalsText();
+    chmod(principals_.c_str(), 0600);  // webhookd refuses a principals file others may read.
   }
 
   // Turns the cluster WEBHOOK channel on (a principals file brings no preferences).

@@ -1,7 +1,9 @@
 #include "grpc_service/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -10,12 +12,14 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -80,6 +84,112 @@ absl::Status LoadTls(absl::string_view cert_chain_pem, absl::string_view private
   return absl::OkStatus();
 }
 
+// Threads that run the handler, so that I/O threads never wait on it: a slow call holds one of
+// these threads, not the connections of other clients. Thread-safe.
+class HandlerPool {
+ public:
+  HandlerPool(int threads, size_t max_queued) : max_in_flight_(threads + max_queued) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~HandlerPool() { Stop(); }
+
+  // Queues `task`; false (and `task` is dropped) if every thread runs a task and `max_queued`
+  // more wait already.
+  bool TrySubmit(std::function<void()> task) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || in_flight_ >= max_in_flight_) return false;
+    ++in_flight_;
+    queue_.push_back(std::move(task));
+    return true;
+  }
+
+  // Runs what is queued, then joins the threads. Idempotent.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](HandlerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+              return pool->stopping_ || !pool->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // Stopping, and nothing left to run.
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+      absl::MutexLock lock(&mu_);
+      --in_flight_;
+    }
+  }
+
+  const size_t max_in_flight_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // Queued or running.
+  std::vector<std::thread> threads_;
+};
+
+// Open connections, overall and per client address. Shared by the server and its sessions, so
+// that a session destroyed late in the server's own destruction still finds it. Thread-safe.
+class ConnectionCounts : public std::enable_shared_from_this<ConnectionCounts> {
+ public:
+  ConnectionCounts(size_t max_total, size_t max_per_client)
+      : max_total_(max_total), max_per_client_(max_per_client) {}
+
+  // Counts one more connection from `address` until the returned slot is destroyed; null (and
+  // nothing counted) if that would pass a limit.
+  std::shared_ptr<void> TryTake(const std::string& address) {
+    {
+      absl::MutexLock lock(&mu_);
+      size_t& from_client = per_client_[address];
+      if (total_ >= max_total_ || from_client >= max_per_client_) {
+        if (from_client == 0) per_client_.erase(address);
+        return nullptr;
+      }
+      ++total_;
+      ++from_client;
+    }
+    return std::make_shared<Slot>(shared_from_this(), address);
+  }
+
+ private:
+  // Counts one connection while it exists.
+  struct Slot {
+    Slot(std::shared_ptr<ConnectionCounts> counts, std::string address)
+        : counts(std::move(counts)), address(std::move(address)) {}
+    ~Slot() { counts->Release(address); }
+    const std::shared_ptr<ConnectionCounts> counts;
+    const std::string address;
+  };
+
+  void Release(const std::string& address) {
+    absl::MutexLock lock(&mu_);
+    --total_;
+    auto it = per_client_.find(address);
+    if (--it->second == 0) per_client_.erase(it);
+  }
+
+  const size_t max_total_;
+  const size_t max_per_client_;
+  absl::Mutex mu_;
+  size_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, size_t> per_client_ ABSL_GUARDED_BY(mu_);
+};
+
 class ServerImpl;
 
 // Stops a session when the server shuts down (see Session::StopIfIdle).
@@ -95,7 +205,12 @@ class Stoppable {
 template <typename Stream>
 class Session final : public Stoppable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, ServerImpl* server) : stream_(std::move(stream)), server_(server) {}
+  // `slot` counts the connection (see ConnectionCounts) for as long as the session lives.
+  Session(Stream stream, ServerImpl* server, std::string peer_address, std::shared_ptr<void> slot)
+      : stream_(std::move(stream)),
+        server_(server),
+        peer_address_(std::move(peer_address)),
+        slot_(std::move(slot)) {}
 
   void Start();
 
@@ -112,6 +227,8 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
   void ReadBody();
   void OnRead(beast::error_code ec, size_t bytes);
   void Write(RestResponse response, bool keep_alive);
+  // True if the rate limit refuses this request (the 429 is then being written).
+  bool RateLimited(bool keep_alive);
   void OnWrite(bool keep_alive, beast::error_code ec, size_t bytes);
   void Close() {
     beast::error_code ignored;
@@ -121,16 +238,24 @@ class Session final : public Stoppable, public std::enable_shared_from_this<Sess
 
   Stream stream_;
   ServerImpl* const server_;
+  const std::string peer_address_;  // The client's IP address.
+  const std::shared_ptr<void> slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
-  bool busy_ = false;  // A request is being handled or answered.
+  bool busy_ = false;                                    // A request is being handled or answered.
+  std::chrono::steady_clock::time_point read_deadline_;  // Of the request being read.
 };
 
 class ServerImpl final : public HttpServer {
  public:
   ServerImpl(const HttpServerOptions& options, HttpHandler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
+      : options_(options),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(io_)),
+        handlers_(options.handler_threads, options.max_queued_requests),
+        connections_(std::make_shared<ConnectionCounts>(options.max_connections,
+                                                        options.max_connections_per_client)) {}
 
   // Loads the certificate chain and key; kInvalidArgument if OpenSSL refuses them.
   absl::Status EnableTls() {
@@ -174,12 +299,28 @@ class ServerImpl final : public HttpServer {
       }
       sessions_.clear();
     }
-    JoinThreads();
+    JoinThreads();  // Returns once every queued request has been answered (see Submit).
+    handlers_.Stop();
   }
 
   bool stopping() const { return stopping_.load(); }
   const HttpServerOptions& options() const { return options_; }
-  RestResponse Handle(const RestRequest& request) const { return handler_(request); }
+  absl::Duration HeaderTimeout() const {
+    return std::min(options_.header_timeout, options_.read_timeout);
+  }
+
+  // Hands `request` to a handler thread, which calls `done` with the response; false if the
+  // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
+  // so a response is still written during Shutdown.
+  bool Submit(RestRequest request, std::function<void(RestResponse)> done) {
+    auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+        io_.get_executor());
+    return handlers_.TrySubmit(
+        [this, request = std::move(request), done = std::move(done), work]() mutable {
+          done(handler_(request));
+          work->reset();
+        });
+  }
 
  private:
   void Accept() {
@@ -193,16 +334,27 @@ class ServerImpl final : public HttpServer {
         });
         return;
       }
+      // Over a connection limit: closed at once, before a byte is read, and the next accepted.
+      beast::error_code peer_error;
+      const tcp::endpoint peer = s.remote_endpoint(peer_error);
+      const std::string address = peer_error ? "" : peer.address().to_string();
+      std::shared_ptr<void> slot = connections_->TryTake(address);
+      if (slot == nullptr) {
+        beast::error_code ignored;
+        s.close(ignored);
+        return Accept();
+      }
       std::shared_ptr<Stoppable> session;
       std::function<void()> start;
       if (tls_ != nullptr) {
         auto tls_session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls_), this);
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls_), this,
+            address, std::move(slot));
         start = [tls_session] { tls_session->Start(); };
         session = std::move(tls_session);
       } else {
-        auto plain_session =
-            std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), this);
+        auto plain_session = std::make_shared<Session<beast::tcp_stream>>(
+            beast::tcp_stream(std::move(s)), this, address, std::move(slot));
         start = [plain_session] { plain_session->Start(); };
         session = std::move(plain_session);
       }
@@ -246,6 +398,8 @@ class ServerImpl final : public HttpServer {
   std::vector<std::weak_ptr<Stoppable>> sessions_ ABSL_GUARDED_BY(mu_);
   absl::Mutex join_mu_;
   std::vector<std::thread> threads_;
+  HandlerPool handlers_;
+  const std::shared_ptr<ConnectionCounts> connections_;
 };
 
 template <typename Stream>
@@ -255,7 +409,7 @@ void Session<Stream>::Start() {
       self->Read();
     } else {
       beast::get_lowest_layer(self->stream_)
-          .expires_after(absl::ToChronoMilliseconds(self->server_->options().read_timeout));
+          .expires_after(absl::ToChronoMilliseconds(self->server_->HeaderTimeout()));
       self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
         if (ec) return self->Close();
         self->Read();
@@ -270,8 +424,12 @@ void Session<Stream>::Read() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
   parser_->body_limit(server_->options().max_body_bytes);
+  // The header block must be complete within the header timeout (which is also how long a
+  // kept-alive connection may idle); the whole request within the read timeout.
+  read_deadline_ = std::chrono::steady_clock::now() +
+                   absl::ToChronoMilliseconds(server_->options().read_timeout);
   beast::get_lowest_layer(stream_).expires_after(
-      absl::ToChronoMilliseconds(server_->options().read_timeout));
+      absl::ToChronoMilliseconds(server_->HeaderTimeout()));
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
 }
@@ -300,6 +458,7 @@ void Session<Stream>::OnHeader(beast::error_code ec, size_t bytes) {
 
 template <typename Stream>
 void Session<Stream>::ReadBody() {
+  beast::get_lowest_layer(stream_).expires_at(read_deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
 }
@@ -337,8 +496,37 @@ void Session<Stream>::OnRead(beast::error_code ec, size_t /*bytes*/) {
     if (!inserted) absl::StrAppend(&it->second, ", ", std::string(field.value()));
   }
   request.body = message.body();
-  RestResponse response = server_->Handle(request);
-  Write(std::move(response), message.keep_alive() && !server_->stopping());
+  const bool keep_alive = message.keep_alive();
+  if (RateLimited(keep_alive)) return;
+  auto self = this->shared_from_this();
+  const bool queued =
+      server_->Submit(std::move(request), [self, keep_alive](RestResponse response) {
+        asio::post(self->stream_.get_executor(),
+                   [self, keep_alive, response = std::move(response)]() mutable {
+                     self->Write(std::move(response), keep_alive && !self->server_->stopping());
+                   });
+      });
+  if (queued) return;
+  const HttpError error =
+      HttpErrorForStatus(429, "Too many requests in progress; retry after a second.");
+  Write(
+      {error.http_status, {{"Content-Type", "application/json"}, {"Retry-After", "1"}}, error.body},
+      keep_alive && !server_->stopping());
+}
+
+template <typename Stream>
+bool Session<Stream>::RateLimited(bool keep_alive) {
+  RateLimiter* limiter = server_->options().rate_limiter;
+  if (limiter == nullptr) return false;
+  const absl::Duration wait = limiter->Acquire(peer_address_);
+  if (wait <= absl::ZeroDuration()) return false;
+  const HttpError error = HttpErrorForStatus(429, limiter->ExceededError(wait).message());
+  Write({error.http_status,
+         {{"Content-Type", "application/json"},
+          {"Retry-After", absl::StrCat(RetryAfterSeconds(wait))}},
+         error.body},
+        keep_alive && !server_->stopping());
+  return true;
 }
 
 template <typename Stream>
@@ -382,10 +570,14 @@ absl::Status CheckTlsCredentials(absl::string_view cert_chain_pem,
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                               HttpHandler handler) {
-  if (options.threads < 1 || options.max_header_bytes < 1 || options.max_header_count < 1 ||
-      options.max_body_bytes < 1 || options.read_timeout <= absl::ZeroDuration() || !handler) {
+  if (options.threads < 1 || options.handler_threads < 1 || options.max_header_bytes < 1 ||
+      options.max_header_count < 1 || options.max_body_bytes < 1 ||
+      options.read_timeout <= absl::ZeroDuration() ||
+      options.header_timeout <= absl::ZeroDuration() || options.max_connections < 1 ||
+      options.max_connections_per_client < 1 || !handler) {
     return absl::InvalidArgumentError(
-        "HttpServer needs a handler, threads >= 1, positive limits and a positive read_timeout");
+        "HttpServer needs a handler, threads >= 1, handler_threads >= 1, positive limits and "
+        "positive timeouts");
   }
   absl::StatusOr<tcp::endpoint> endpoint = ParseListen(options.listen);
   if (!endpoint.ok()) return endpoint.status();

@@ -9,11 +9,16 @@
 //
 // Limits answer in ThoughtSpot's error shape and then close the connection: a header block
 // over `max_header_bytes` or `max_header_count` gets 431, a body over `max_body_bytes` 413, a
-// malformed request 400. A connection that does not deliver a whole request within `read_timeout`
-// (also the keep-alive idle time) is closed.
+// malformed request 400. A connection that does not deliver a request's header block within
+// `header_timeout` (also the keep-alive idle time), or a whole request within `read_timeout`, is
+// closed. Connections beyond `max_connections`, or `max_connections_per_client` from one
+// address, are closed on accept. Idle connections cost no thread.
 //
-// Thread-safe. The handler runs on one of `threads` I/O threads and may block; it is called
-// concurrently for different connections.
+// Thread-safe. The handler runs on one of `handler_threads` threads of its own, never on the
+// `threads` I/O threads, so it may block (a validation waiting on a receiver that never
+// answers, say) without delaying other connections; it is called concurrently for different
+// connections. A request that finds every handler thread busy waits in a queue of at most
+// `max_queued_requests`; beyond that it is answered 429 with `Retry-After: 1` at once.
 #ifndef WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
 #define WEBHOOKS_GRPC_SERVICE_HTTP_SERVER_H_
 
@@ -26,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "grpc_service/rate_limiter.h"
 #include "grpc_service/rest_types.h"
 
 namespace webhooks {
@@ -38,10 +44,27 @@ struct HttpServerOptions {
   // Header fields of one request; more gets 431 (the byte limit alone allows thousands).
   size_t max_header_count = 100;
   size_t max_body_bytes = 1 << 20;
-  // Time to receive one whole request, and the longest a kept-alive connection may stay idle.
+  // Time to receive one whole request.
   absl::Duration read_timeout = absl::Seconds(30);
-  // I/O threads, each serving one blocking handler call at a time.
+  // Time to receive a request's header block, counted from the connection's start or the end
+  // of its previous response: a connection that idles or trickles its headers longer is closed
+  // without an answer. Capped by read_timeout.
+  absl::Duration header_timeout = absl::Seconds(10);
+  // Open connections, in all and from one client address. A connection over either limit is
+  // closed as soon as it is accepted, before anything is read from it.
+  size_t max_connections = 1024;
+  size_t max_connections_per_client = 64;
+  // I/O threads: reading and writing only.
   int threads = 4;
+  // Threads that run the handler: at most this many requests are handled at once.
+  int handler_threads = 16;
+  // Requests read while every handler thread is busy wait for one, up to this many; more are
+  // answered 429 (ThoughtSpot's error body) with `Retry-After: 1`. 0: no waiting.
+  size_t max_queued_requests = 256;
+  // Inbound rate limit per client address (not owned; null: none). A request over it is
+  // answered 429 in ThoughtSpot's error body with `Retry-After` (whole seconds) before any
+  // handler sees it.
+  RateLimiter* rate_limiter = nullptr;
   // PEM certificate chain and private key: HTTPS (TLS 1.2 or later) when both are given.
   std::string tls_cert_chain_pem;
   std::string tls_private_key_pem;

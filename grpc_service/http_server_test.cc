@@ -4,18 +4,26 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -29,9 +37,17 @@ using ::webhooks::testing::StatusIs;
 // A blocking loopback client speaking raw bytes.
 class RawConnection {
  public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // From `source` (an IPv4 loopback address such as "127.0.0.2") if given.
+  explicit RawConnection(int port, const char* source = nullptr)
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
     timeval timeout{10, 0};  // A hung server fails the test instead of hanging it.
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      inet_pton(AF_INET, source, &local.sin_addr);
+      bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
@@ -250,6 +266,218 @@ TEST(HttpServerTest, ShutdownLetsTheRequestInProgressFinish) {
   EXPECT_THAT(response, HasSubstr("POST /slow"));
   stopper.join();
   EXPECT_FALSE(RawConnection(port).connected());  // No longer listening.
+}
+
+// A handler that blocks requests to /slow until `release`, counting them in `entered`.
+struct SlowHandler {
+  HttpHandler handler() {
+    return [this](const RestRequest& request) {
+      if (request.target == "/slow") {
+        {
+          absl::MutexLock lock(&mu);
+          ++entered;
+        }
+        release.WaitForNotification();
+      }
+      return Echo(request);
+    };
+  }
+  void AwaitEntered(int count) {
+    std::pair<SlowHandler*, int> arg(this, count);
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::pair<SlowHandler*, int>* arg)
+             ABSL_NO_THREAD_SAFETY_ANALYSIS { return arg->first->entered >= arg->second; },
+        &arg));
+  }
+
+  absl::Mutex mu;
+  int entered = 0;
+  absl::Notification release;
+};
+
+TEST(HttpServerTest, SlowHandlerDoesNotDelayOtherConnections) {
+  SlowHandler slow;
+  HttpServerOptions options;
+  options.threads = 1;  // One I/O thread: the handler must not run on it.
+  options.handler_threads = 2;
+  auto server = StartServer(options, slow.handler());
+  ASSERT_NE(server, nullptr);
+  RawConnection busy(server->port());
+  busy.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  slow.AwaitEntered(1);
+  RawConnection other(server->port());
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string response = other.ReadResponse();
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 OK\r\n")) << response;
+  EXPECT_FALSE(slow.release.HasBeenNotified());  // Answered while /slow still runs.
+  slow.release.Notify();
+  EXPECT_THAT(busy.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
+  SlowHandler slow;
+  HttpServerOptions options;
+  options.handler_threads = 1;
+  options.max_queued_requests = 0;
+  auto server = StartServer(options, slow.handler());
+  ASSERT_NE(server, nullptr);
+  RawConnection running(server->port());
+  running.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  slow.AwaitEntered(1);
+  RawConnection other(server->port());
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string refused = other.ReadResponse();
+  EXPECT_THAT(refused, StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+  EXPECT_THAT(refused, HasSubstr("Retry-After: 1\r\n"));
+  EXPECT_THAT(refused, HasSubstr("Content-Type: application/json\r\n"));
+  EXPECT_THAT(refused,
+              HasSubstr(R"("debug":"Too many requests in progress; retry after a second."}}})"));
+  EXPECT_THAT(refused, HasSubstr(R"({"error":{"message":{"code":10002,)"));
+  slow.release.Notify();
+  EXPECT_THAT(running.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  // The refused connection stays usable.
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, RateLimitAnswers429WithRetryAfterPerClientAddress) {
+  testing::FakeClock clock;
+  RateLimiter limiter({/*per_second=*/1, /*burst=*/2}, clock);
+  HttpServerOptions options;
+  options.rate_limiter = &limiter;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection connection(server->port());
+  const std::string request = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  connection.Send(request);
+  EXPECT_THAT(connection.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  connection.Send(request);
+  EXPECT_THAT(connection.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  connection.Send(request);
+  const std::string limited = connection.ReadResponse();
+  EXPECT_THAT(limited, StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+  EXPECT_THAT(limited, HasSubstr("Retry-After: 1\r\n"));
+  EXPECT_THAT(limited, HasSubstr("Content-Type: application/json\r\n"));
+  EXPECT_THAT(limited, HasSubstr(R"({"error":{"message":{"code":10002,)"));
+  EXPECT_THAT(limited, HasSubstr(R"("debug":"Rate limit exceeded: at most 1 requests per second )"
+                                 R"(per client address (bursts of 2); retry after 1 s."}}})"));
+  // Another connection from the same address shares the limit; time refills it.
+  RawConnection second(server->port());
+  second.Send(request);
+  EXPECT_THAT(second.ReadResponse(), StartsWith("HTTP/1.1 429 "));
+  clock.Advance(absl::Seconds(1));
+  second.Send(request);
+  EXPECT_THAT(second.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+constexpr absl::string_view kGet = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+
+// Opens a connection and sends one request; the response, "" if the server closed it unanswered.
+std::string RequestOnNewConnection(int port, const char* source = nullptr) {
+  RawConnection connection(port, source);
+  if (!connection.connected()) return "";
+  connection.Send(kGet);
+  return connection.ReadResponse();
+}
+
+// Retries while the server may still be noticing a closed connection; the last response.
+std::string RequestUntilAnswered(int port) {
+  std::string response;
+  for (int i = 0; i < 200 && response.empty(); ++i) response = RequestOnNewConnection(port);
+  return response;
+}
+
+TEST(HttpServerTest, ConnectionsOverThePerClientLimitAreClosedOnAccept) {
+  HttpServerOptions options;
+  options.max_connections_per_client = 2;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  auto first = std::make_unique<RawConnection>(server->port());
+  RawConnection second(server->port());
+  ASSERT_TRUE(first->connected() && second.connected());
+  RawConnection third(server->port());
+  third.Send(kGet);
+  EXPECT_EQ(third.ReadUntilClosed(), "");
+  // Another address is not affected.
+  EXPECT_THAT(RequestOnNewConnection(server->port(), "127.0.0.2"),
+              StartsWith("HTTP/1.1 200 OK\r\n"));
+  first.reset();  // Frees a slot once the server sees the close.
+  EXPECT_THAT(RequestUntilAnswered(server->port()), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, ConnectionsOverTheOverallLimitAreClosedOnAccept) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  auto first = std::make_unique<RawConnection>(server->port());
+  RawConnection second(server->port(), "127.0.0.2");
+  ASSERT_TRUE(first->connected() && second.connected());
+  EXPECT_EQ(RequestOnNewConnection(server->port(), "127.0.0.3"), "");
+  first.reset();
+  EXPECT_THAT(RequestUntilAnswered(server->port()), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST(HttpServerTest, IdleAndHalfSentRequestsAreClosedAtTheHeaderTimeout) {
+  HttpServerOptions options;
+  options.header_timeout = absl::Milliseconds(100);
+  options.read_timeout = absl::Seconds(30);
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection idle(server->port());
+  RawConnection half(server->port());
+  half.Send("GET /x HTTP/1.1\r\nHost: x\r\n");  // The header block never ends.
+  RawConnection kept_alive(server->port());
+  kept_alive.Send(kGet);
+  EXPECT_THAT(kept_alive.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(idle.ReadUntilClosed(), "");
+  EXPECT_EQ(half.ReadUntilClosed(), "");
+  EXPECT_EQ(kept_alive.ReadUntilClosed(), "");       // Idle after its response: closed too.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // Closed by the server, not the safety net.
+}
+
+// Room for `count` more descriptors than a default soft limit of 1024 allows.
+void RaiseDescriptorLimit(rlim_t count) {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::max(limit.rlim_cur, std::min(limit.rlim_max, count));
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+TEST(HttpServerTest, AThousandIdleConnectionsDoNotDelayARequest) {
+  RaiseDescriptorLimit(4096);
+  HttpServerOptions options;
+  options.max_connections = 2000;
+  options.max_connections_per_client = 2000;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server->port()));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  idle.back()->Send(kGet);  // Held open by the server, not closed on accept.
+  EXPECT_THAT(idle.back()->ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(RequestOnNewConnection(server->port(), "127.0.0.2"),
+              StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+}
+
+TEST(HttpServerTest, AThousandIdleConnectionsFromOneClientDoNotShutOutOthersByDefault) {
+  RaiseDescriptorLimit(4096);
+  auto server = StartServer();  // Default limits: 64 per client address.
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server->port()));
+  }
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(RequestOnNewConnection(server->port(), "127.0.0.2"),
+              StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
 }
 
 }  // namespace

@@ -279,7 +279,12 @@ RestResponse RestGateway::Handle(const RestRequest& request) const {
   const grpc::Status status =
       CallMethod(*method, request_bytes,
                  authorization == request.headers.end() ? "" : authorization->second, &reply_bytes);
-  if (!status.ok()) return ErrorResponse(HttpErrorFromGrpc(status));
+  if (!status.ok()) {
+    RestResponse response = ErrorResponse(HttpErrorFromGrpc(status));
+    // A limit of this server (too many validations at once, say): worth trying again soon.
+    if (response.status == 429) response.headers.emplace_back("Retry-After", "1");
+    return response;
+  }
   if (method->output_type() == google::protobuf::Empty::descriptor()) {
     RestResponse response;
     response.status = 204;

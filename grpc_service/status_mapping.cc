@@ -116,6 +116,8 @@ HttpError HttpErrorFromGrpc(const grpc::Status& status) {
       return HttpErrorForStatus(401, status.error_message());
     case grpc::StatusCode::PERMISSION_DENIED:
       return HttpErrorForStatus(403, status.error_message());
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return HttpErrorForStatus(429, status.error_message());
     default:
       return HttpErrorForStatus(500, kGenericServerError);
   }

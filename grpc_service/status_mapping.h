@@ -9,6 +9,7 @@
 //   INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION  -> 400 / 10002
 //   UNAUTHENTICATED                                                   -> 401 / 10097
 //   PERMISSION_DENIED                                                 -> 403 / 10023
+//   RESOURCE_EXHAUSTED (a limit of this server; retry later)          -> 429 / 10002
 //   anything else                                                     -> 500 / 10038
 // A 500 never carries the internal message: its `debug` is a fixed generic text.
 //

@@ -73,7 +73,7 @@ TEST(StatusMappingTest, HttpErrorFromGrpcFollowsThoughtSpotsTable) {
       {grpc::StatusCode::UNKNOWN, 500, 10038},
       {grpc::StatusCode::UNAVAILABLE, 500, 10038},
       {grpc::StatusCode::DEADLINE_EXCEEDED, 500, 10038},
-      {grpc::StatusCode::RESOURCE_EXHAUSTED, 500, 10038},
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, 429, 10002},
       {grpc::StatusCode::UNIMPLEMENTED, 500, 10038},
   };
   for (const Row& row : rows) {

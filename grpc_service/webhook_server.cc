@@ -1,17 +1,39 @@
 #include "grpc_service/webhook_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace webhooks {
+namespace {
+
+// Removes gRPC's reflection plugin from one ServerBuilder. Linking grpc++_reflection registers
+// the plugin for every builder of the process, so leaving it out is the only way to turn it off.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                                    return plugin->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     const WebhookServerOptions& options, WebhookEngine* engine,
@@ -27,11 +49,25 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   auto server = absl::WrapUnique(new WebhookServer());
   server->shutdown_grace_ = options.shutdown_grace;
-  server->service_ = std::make_unique<WebhookServiceImpl>(engine, authenticator);
+  server->max_grpc_message_bytes_ = options.max_grpc_message_bytes;
+  if (options.max_concurrent_validations < 1) {
+    return absl::InvalidArgumentError("max_concurrent_validations must be at least 1");
+  }
+  if (options.rate_limit.has_value()) {
+    if (!(options.rate_limit->per_second > 0) || options.rate_limit->burst < 1) {
+      return absl::InvalidArgumentError(
+          "the rate limit needs a positive rate and a burst of at least 1");
+    }
+    server->rate_limiter_ = std::make_unique<RateLimiter>(
+        *options.rate_limit, options.clock != nullptr ? *options.clock : *SystemClock());
+  }
+  server->service_ = std::make_unique<WebhookServiceImpl>(
+      engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   int selected_port = 0;
   if (!options.grpc_listen.empty()) {
     std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
@@ -42,6 +78,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     }
     builder.AddListeningPort(options.grpc_listen, credentials, &selected_port);
   }
+  builder.SetMaxReceiveMessageSize(options.max_grpc_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_grpc_message_bytes);
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.grpc_listen.empty() && selected_port == 0)) {
@@ -61,6 +99,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
 
   if (!options.http.listen.empty()) {
     HttpServerOptions http = options.http;
+    http.rate_limiter = server->rate_limiter_.get();
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;
     http.tls_private_key_pem = options.tls_private_key_pem;
     const RestGateway* rest = server->gateway_.get();
@@ -77,7 +116,10 @@ WebhookServer::~WebhookServer() { Shutdown(); }
 int WebhookServer::http_port() const { return http_server_ == nullptr ? 0 : http_server_->port(); }
 
 std::shared_ptr<grpc::Channel> WebhookServer::InProcessChannel() {
-  return grpc_server_->InProcessChannel(grpc::ChannelArguments());
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(max_grpc_message_bytes_);
+  arguments.SetMaxSendMessageSize(max_grpc_message_bytes_);
+  return grpc_server_->InProcessChannel(arguments);
 }
 
 void WebhookServer::Shutdown() {

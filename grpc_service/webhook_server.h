@@ -1,7 +1,7 @@
 // WebhookServer: webhookd's listeners. A gRPC server that serves webhooks.v1.WebhookService,
 // gRPC health checking (grpc.health.v1.Health; the service and "" report SERVING) and server
-// reflection, and an HTTP/1.1 server whose REST gateway calls that same service through an
-// in-process channel, so both entry points share authentication, status mapping and
+// reflection (unless turned off), and an HTTP/1.1 server whose REST gateway calls that same service
+// through an in-process channel, so both entry points share authentication, status mapping and
 // behaviour.
 //
 //   WebhookServerOptions options;
@@ -16,15 +16,18 @@
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/base/clock.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/http_server.h"
+#include "grpc_service/rate_limiter.h"
 #include "grpc_service/rest_gateway.h"
 #include "grpc_service/webhook_service.h"
 #include "grpcpp/server.h"
@@ -40,6 +43,21 @@ struct WebhookServerOptions {
   // gateway.max_body_bytes (webhookd sets both alike).
   HttpServerOptions http;
   RestGatewayOptions gateway;
+  // Largest gRPC message the server accepts, and that the in-process channel (the REST
+  // gateway's) carries both ways. A published event may hold 25 MB of files
+  // (DeliveryOptions::max_event_file_bytes); 32 MiB leaves over 7 MB for its other fields and
+  // protobuf's framing. gRPC's default, 4 MiB, refused such events as RESOURCE_EXHAUSTED.
+  int max_grpc_message_bytes = 32 * 1024 * 1024;
+  // ValidateCommunicationChannel calls that may run at once, over gRPC and REST together;
+  // more are RESOURCE_EXHAUSTED (REST: 429 with Retry-After).
+  int max_concurrent_validations = 4;
+  // Inbound rate limit per client address on both listeners (REST: 429 with Retry-After;
+  // gRPC: RESOURCE_EXHAUSTED). Unset: none.
+  std::optional<RateLimit> rate_limit;
+  // The rate limit's clock (not owned; null: the system clock).
+  const Clock* clock = nullptr;
+  // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
+  bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // PEM certificate chain and private key: both listeners serve TLS when both are given.
@@ -65,7 +83,8 @@ class WebhookServer {
   // The REST gateway (for tests and embedding).
   const RestGateway& gateway() const { return *gateway_; }
 
-  // A channel to the service inside this process.
+  // A channel to the service inside this process; it carries messages up to
+  // `max_grpc_message_bytes` both ways.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Stops the HTTP listener (requests in progress finish), then the gRPC server (calls in
@@ -76,6 +95,8 @@ class WebhookServer {
   WebhookServer() = default;
 
   absl::Duration shutdown_grace_;
+  int max_grpc_message_bytes_ = 0;
+  std::unique_ptr<RateLimiter> rate_limiter_;  // Null without a rate limit.
   std::unique_ptr<WebhookServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;

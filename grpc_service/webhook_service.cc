@@ -1,11 +1,13 @@
 #include "grpc_service/webhook_service.h"
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_message_reflection.h"
 #include "grpc_service/status_mapping.h"
@@ -28,6 +30,20 @@ grpc::Status Reply(absl::string_view method, absl::StatusOr<T> result, T* respon
   if (!result.ok()) return Finish(method, result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
+}
+
+// The call's deadline; InfiniteFuture when the client set none.
+absl::Time Deadline(const grpc::ServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(deadline);
+}
+
+// The client address of a TCP peer ("ipv4:10.0.0.1:5000" -> "ipv4:10.0.0.1", likewise for
+// ipv6); "" for any other transport (in-process calls).
+std::string ClientAddress(absl::string_view peer) {
+  if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) return "";
+  return std::string(peer.substr(0, peer.rfind(':')));
 }
 
 }  // namespace
@@ -53,6 +69,13 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 }
 
 absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context) const {
+  if (rate_limiter_ != nullptr) {
+    const std::string client = ClientAddress(context.peer());
+    if (!client.empty()) {
+      const absl::Duration wait = rate_limiter_->Acquire(client);
+      if (wait > absl::ZeroDuration()) return rate_limiter_->ExceededError(wait);
+    }
+  }
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find("authorization");
   if (found == metadata.end()) {
@@ -119,8 +142,14 @@ grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
     v1::ValidateCommunicationChannelResponse* response) {
   absl::StatusOr<Principal> caller = Caller(*context);
   if (!caller.ok()) return Finish("ValidateCommunicationChannel", caller.status());
+  // Copies: the validation may outlive this call when its deadline passes.
   return Reply("ValidateCommunicationChannel",
-               engine_->ValidateCommunicationChannel(*caller, *request), response);
+               validations_.Run<v1::ValidateCommunicationChannelResponse>(
+                   Deadline(*context),
+                   [engine = engine_, caller = *caller, request = *request] {
+                     return engine->ValidateCommunicationChannel(caller, request);
+                   }),
+               response);
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelHistory(

@@ -9,7 +9,7 @@
 //   grpc::ServerBuilder builder;
 //   builder.RegisterService(&service);
 //
-// Thread-safe: the engine and the authenticator are.
+// Thread-safe: the engine, the authenticator and the rate limiter are.
 #ifndef WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 
@@ -18,15 +18,28 @@
 #include "engine/webhook_engine.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
+#include "grpc_service/rate_limiter.h"
+#include "grpc_service/slow_call_runner.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
 
 class WebhookServiceImpl final : public v1::WebhookService::Service {
  public:
-  // Neither is owned; both must outlive the service.
-  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator)
-      : engine_(engine), authenticator_(authenticator) {}
+  // Neither is owned; both must outlive the service. At most `max_concurrent_validations`
+  // ValidateCommunicationChannel calls run at once (each waits on the webhook's receiver and
+  // storage); more are RESOURCE_EXHAUSTED. Each runs on a thread of its own, and its caller
+  // gets DEADLINE_EXCEEDED once the call's deadline passes; the validation itself then
+  // finishes in the background (the service's destructor waits for it).
+  // `rate_limiter` (not owned; null: none) limits calls per client address: a call from a TCP
+  // peer over it is RESOURCE_EXHAUSTED. In-process calls (the REST gateway's, which the HTTP
+  // server limits itself) are not counted.
+  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator,
+                     int max_concurrent_validations = 4, RateLimiter* rate_limiter = nullptr)
+      : engine_(engine),
+        authenticator_(authenticator),
+        rate_limiter_(rate_limiter),
+        validations_(max_concurrent_validations, "validations") {}
 
   grpc::Status CreateWebhook(grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
                              v1::Webhook* response) override;
@@ -58,10 +71,13 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                             v1::PublishEventResponse* response) override;
 
  private:
+  // The rate limit, then the caller's Principal from its bearer token.
   absl::StatusOr<Principal> Caller(const grpc::ServerContext& context) const;
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;
+  RateLimiter* const rate_limiter_;
+  SlowCallRunner validations_;
 };
 
 // The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.

@@ -50,13 +50,14 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "host:port for the REST gateway (port 0 picks a free port; the chosen one is logged); "
           "empty disables it");
 ABSL_FLAG(std::string, principals_file, "",
-          "textproto of webhooks.v1.PrincipalsConfig (orgs, users, SHA-256 of tokens). Empty: "
+          "textproto of webhooks.v1.PrincipalsConfig (orgs, users, SHA-256 of tokens); refused "
+          "unless only its owner may access it (chmod 600). Empty: "
           "org \"Primary\" (id \"0\"), one admin whose token is $WEBHOOKD_ADMIN_TOKEN or a new "
           "one written to --admin_token_file");
 ABSL_FLAG(std::string, admin_token_file, "",
           "without --principals_file and $WEBHOOKD_ADMIN_TOKEN: where the generated admin token "
           "is written (mode 0600, must not exist). Default: "
-          "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<pid>");
+          "$XDG_RUNTIME_DIR (or /tmp)/webhookd-admin-token-<16 random hex digits>");
 ABSL_FLAG(std::string, data_dir, "",
           "directory for durable state: webhooks, preferences and deliveries (a journal with "
           "snapshots; created if missing; one process at a time). Default: "
@@ -73,6 +74,10 @@ ABSL_FLAG(std::vector<std::string>, retry_delays,
           "waits before each retry of a failed delivery (one more attempt than entries)");
 ABSL_FLAG(absl::Duration, history_retention, absl::Hours(72),
           "how long delivery records stay searchable");
+ABSL_FLAG(int32_t, max_concurrent_validations, 4,
+          "validations (POST .../communication-channels/validate, gRPC "
+          "ValidateCommunicationChannel) that may run at once; more are answered 429 "
+          "(gRPC RESOURCE_EXHAUSTED)");
 ABSL_FLAG(int32_t, max_pending_deliveries, 10000,
           "deliveries not yet finished; PublishEvent beyond this answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, application_url, "",
@@ -104,9 +109,29 @@ ABSL_FLAG(std::string, gcs_endpoint, "",
 ABSL_FLAG(int64_t, max_body_bytes, 1 << 20, "largest REST request body; larger gets 413");
 ABSL_FLAG(int64_t, max_header_bytes, 16 * 1024, "largest REST header block; larger gets 431");
 ABSL_FLAG(int32_t, max_header_count, 100, "most header fields of a REST request; more gets 431");
-ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30),
-          "time to receive one REST request, and the keep-alive idle limit");
-ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (each serves one request at a time)");
+ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(30), "time to receive one REST request");
+ABSL_FLAG(absl::Duration, header_timeout, absl::Seconds(10),
+          "time to receive a REST request's headers, and the keep-alive idle limit: a connection "
+          "that idles or trickles its headers longer is closed");
+ABSL_FLAG(int32_t, max_connections, 1024,
+          "open REST connections in all; more are closed as soon as they are accepted");
+ABSL_FLAG(int32_t, max_connections_per_client, 64,
+          "open REST connections from one client address; more are closed as soon as they are "
+          "accepted");
+ABSL_FLAG(int32_t, http_threads, 4, "REST I/O threads (reading and writing only)");
+ABSL_FLAG(int32_t, http_handler_threads, 16,
+          "threads that handle REST requests: at most this many are handled at once");
+ABSL_FLAG(int32_t, http_max_queued_requests, 256,
+          "REST requests that may wait for a handler thread; more are answered 429");
+ABSL_FLAG(bool, grpc_reflection, true,
+          "serve gRPC server reflection (grpc.reflection.v1alpha), which lists the services and "
+          "their messages to any client; turn off where the API should not be discoverable");
+ABSL_FLAG(double, rate_limit_per_second, 0,
+          "inbound requests per second per client address, on both listeners, as ThoughtSpot's "
+          "public API (100 there); over it REST answers 429 with Retry-After and gRPC "
+          "RESOURCE_EXHAUSTED. 0: no limit");
+ABSL_FLAG(int32_t, rate_limit_burst, 10,
+          "requests a client address may make at once under --rate_limit_per_second");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain; with --tls_key, both listeners serve TLS (gRPC over TLS and "
           "HTTPS)");
@@ -143,6 +168,7 @@ struct Flags {
   absl::Duration delivery_timeout;
   std::vector<std::string> retry_delays;
   absl::Duration history_retention;
+  int32_t max_concurrent_validations = 0;
   int32_t max_pending_deliveries = 0;
   std::string application_url;
   std::string instance_id;
@@ -159,7 +185,15 @@ struct Flags {
   int64_t max_header_bytes = 0;
   int32_t max_header_count = 0;
   absl::Duration read_timeout;
+  absl::Duration header_timeout;
+  int32_t max_connections = 0;
+  int32_t max_connections_per_client = 0;
   int32_t http_threads = 0;
+  int32_t http_handler_threads = 0;
+  int32_t http_max_queued_requests = 0;
+  bool grpc_reflection = true;
+  double rate_limit_per_second = 0;
+  int32_t rate_limit_burst = 0;
   std::string tls_cert;
   std::string tls_key;
 };
@@ -176,6 +210,7 @@ Flags ReadFlags() {
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
+  flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
@@ -192,7 +227,15 @@ Flags ReadFlags() {
   flags.max_header_bytes = absl::GetFlag(FLAGS_max_header_bytes);
   flags.max_header_count = absl::GetFlag(FLAGS_max_header_count);
   flags.read_timeout = absl::GetFlag(FLAGS_read_timeout);
+  flags.header_timeout = absl::GetFlag(FLAGS_header_timeout);
+  flags.max_connections = absl::GetFlag(FLAGS_max_connections);
+  flags.max_connections_per_client = absl::GetFlag(FLAGS_max_connections_per_client);
   flags.http_threads = absl::GetFlag(FLAGS_http_threads);
+  flags.http_handler_threads = absl::GetFlag(FLAGS_http_handler_threads);
+  flags.http_max_queued_requests = absl::GetFlag(FLAGS_http_max_queued_requests);
+  flags.grpc_reflection = absl::GetFlag(FLAGS_grpc_reflection);
+  flags.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  flags.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
   return flags;
@@ -211,7 +254,11 @@ void Log(const std::string& line) { absl::FPrintF(stderr, "webhookd: %s\n", line
 // The principals to serve: the file's, or (no file) the default admin's, whose token is then
 // in `*admin_token` (see bootstrap.h).
 absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(const Flags& flags, std::string* admin_token) {
-  if (!flags.principals_file.empty()) return LoadPrincipalsFile(flags.principals_file);
+  if (!flags.principals_file.empty()) {
+    ASSIGN_OR_RETURN(v1::PrincipalsConfig config, LoadPrincipalsFile(flags.principals_file));
+    RETURN_IF_ERROR(CheckOwnerOnlyFile(flags.principals_file));
+    return config;
+  }
 
   const char* env_token = std::getenv("WEBHOOKD_ADMIN_TOKEN");
   if (env_token != nullptr && env_token[0] != '\0') {
@@ -219,14 +266,20 @@ absl::StatusOr<v1::PrincipalsConfig> LoadPrincipals(const Flags& flags, std::str
     *admin_token = env_token;
     return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
   }
+  *admin_token = NewAdminToken();
+  const std::string contents = absl::StrCat(*admin_token, "\n");
   std::string path = flags.admin_token_file;
   if (path.empty()) {
     const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-    path = absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
-                        "/webhookd-admin-token-", getpid());
+    ASSIGN_OR_RETURN(
+        path,
+        WriteSecretFileAtRandomName(
+            absl::StrCat(runtime_dir != nullptr && runtime_dir[0] != '\0' ? runtime_dir : "/tmp",
+                         "/webhookd-admin-token-"),
+            contents));
+  } else {
+    RETURN_IF_ERROR(WriteSecretFile(path, contents));
   }
-  *admin_token = NewAdminToken();
-  RETURN_IF_ERROR(WriteSecretFile(path, absl::StrCat(*admin_token, "\n")));
   Log(absl::StrCat("no --principals_file: admin token written to ", path));
   return DefaultPrincipalsConfig(TokenSha256Hex(*admin_token));
 }
@@ -331,8 +384,29 @@ absl::StatusOr<WebhookServerOptions> ServerOptions(const Flags& flags) {
   options.http.max_header_bytes = static_cast<size_t>(flags.max_header_bytes);
   options.http.max_header_count = static_cast<size_t>(flags.max_header_count);
   options.http.read_timeout = flags.read_timeout;
+  options.http.header_timeout = flags.header_timeout;
+  if (flags.max_connections < 1 || flags.max_connections_per_client < 1) {
+    return absl::InvalidArgumentError(
+        "--max_connections and --max_connections_per_client must be at least 1");
+  }
+  options.http.max_connections = static_cast<size_t>(flags.max_connections);
+  options.http.max_connections_per_client = static_cast<size_t>(flags.max_connections_per_client);
   options.http.threads = flags.http_threads;
+  options.http.handler_threads = flags.http_handler_threads;
+  if (flags.http_max_queued_requests < 0) {
+    return absl::InvalidArgumentError("--http_max_queued_requests must not be negative");
+  }
+  options.http.max_queued_requests = static_cast<size_t>(flags.http_max_queued_requests);
   options.gateway.max_body_bytes = options.http.max_body_bytes;
+  options.grpc_reflection = flags.grpc_reflection;
+  options.max_concurrent_validations = flags.max_concurrent_validations;
+  if (flags.rate_limit_per_second < 0 || flags.rate_limit_burst < 1) {
+    return absl::InvalidArgumentError(
+        "--rate_limit_per_second must not be negative and --rate_limit_burst must be at least 1");
+  }
+  if (flags.rate_limit_per_second > 0) {
+    options.rate_limit = RateLimit{flags.rate_limit_per_second, flags.rate_limit_burst};
+  }
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }

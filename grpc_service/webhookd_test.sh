@@ -83,6 +83,9 @@ unset WEBHOOKD_ADMIN_TOKEN || true
 if XDG_RUNTIME_DIR="$tmp/run" start; then
   token_file="$(ls "$tmp"/run/webhookd-admin-token-* 2>/dev/null | head -1)"
   if [[ -z "$token_file" ]]; then fail "no token file"; else
+    # An unguessable name: 16 random hex digits, not the pid.
+    [[ "$token_file" =~ /webhookd-admin-token-[0-9a-f]{16}$ ]] && pass \
+      || fail "token file name is guessable: $token_file"
     [[ "$(stat -c %a "$token_file")" == 600 ]] && pass || fail "token file mode $(stat -c %a "$token_file")"
     token="$(cat "$token_file")"
     grep -q "$token_file" "$LOG" && pass || fail "token file path not logged"
@@ -120,6 +123,14 @@ orgs { id: "1532970882" name: "testOrg" }
 users { id: "u1" name: "admin@example.com" privileges: ADMINISTRATION org_ids: "0" org_ids: "1532970882" }
 tokens { sha256: "$hash" user_id: "u1" org_id: "1532970882" }
 EOT
+chmod 644 "$tmp/good.textproto"
+if "$webhookd" --principals_file="$tmp/good.textproto" --in_memory --grpc_listen=127.0.0.1:0 \
+     --http_listen=127.0.0.1:0 2>"$tmp/err"; then
+  fail "started with a principals file that others may read"
+elif grep -q "good.textproto has mode 0644: it holds credentials, so its group and others must have no access (chmod 600 $tmp/good.textproto)" "$tmp/err"; then
+  pass
+else fail "mode not refused: $(cat "$tmp/err")"; fi
+chmod 600 "$tmp/good.textproto"
 if start --principals_file="$tmp/good.textproto"; then
   # The token acts in testOrg: its org's preferences, not the cluster's (a cluster
   # administrator's, in Primary).
@@ -177,9 +188,24 @@ else
   fail "openssl could not make a test certificate"
 fi
 
-# 8. --help documents the flags.
+# 8. --rate_limit_per_second: a second request within the second is 429 with Retry-After.
+if WEBHOOKD_ADMIN_TOKEN=rl-token start --rate_limit_per_second=1 --rate_limit_burst=1; then
+  out="$(post rl-token /api/rest/2.0/webhooks/search '{}')"
+  [[ "$out" == 200\ * ]] && pass || fail "first request: $out"
+  headers="$(curl -s -D - -o "$tmp/body" -X POST "http://127.0.0.1:$HTTP_PORT/api/rest/2.0/webhooks/search" \
+    -H 'Content-Type: application/json' -H 'Authorization: Bearer rl-token' --data-raw '{}')"
+  [[ "$headers" == "HTTP/1.1 429 Too Many Requests"* && "$headers" == *"Retry-After: 1"* ]] \
+    && grep -q '"code":10002' "$tmp/body" && pass || fail "rate limit: $headers $(cat "$tmp/body")"
+  stop TERM
+else
+  fail "did not start with a rate limit: $(cat "$LOG")"
+fi
+
+# 9. --help documents the flags.
 "$webhookd" --help >"$tmp/help" 2>&1 || true
-for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key; do
+for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key grpc_reflection \
+    rate_limit_per_second rate_limit_burst max_concurrent_validations http_handler_threads \
+    http_max_queued_requests header_timeout max_connections max_connections_per_client; do
   grep -q -- "--$flag" "$tmp/help" && pass || fail "--help lacks --$flag"
 done
 

@@ -379,10 +379,11 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
 }
 
 std::vector<v1::ChannelHistoryJob> DeliveryService::History(
-    const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep) {
+    const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep,
+    size_t max_jobs) {
   absl::MutexLock lock(&mu_);
   jobs_.Prune(clock_.Now() - options_.history_retention);
-  return jobs_.History(keep);
+  return jobs_.History(keep, max_jobs);
 }
 
 void DeliveryService::DispatchLoop() {

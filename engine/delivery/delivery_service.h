@@ -6,6 +6,7 @@
 #ifndef WEBHOOKS_ENGINE_DELIVERY_DELIVERY_SERVICE_H_
 #define WEBHOOKS_ENGINE_DELIVERY_DELIVERY_SERVICE_H_
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -69,9 +70,10 @@ class DeliveryService {
   // records (Job::ToStored, which copies the bodies) after.
   std::vector<Job> CollectForSnapshot(const std::function<void()>& start);
 
-  // The kept jobs that `keep` accepts, newest first.
+  // The newest `max_jobs` of the kept jobs that `keep` accepts, newest first.
   std::vector<v1::ChannelHistoryJob> History(
-      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep);
+      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep,
+      size_t max_jobs);
 
  private:
   using Done = std::function<void(absl::StatusOr<HttpResponse>)>;

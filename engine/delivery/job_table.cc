@@ -121,9 +121,11 @@ void JobTable::Prune(absl::Time cutoff) {
 }
 
 std::vector<v1::ChannelHistoryJob> JobTable::History(
-    const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep) const {
+    const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep,
+    size_t max_jobs) const {
   std::vector<v1::ChannelHistoryJob> found;
-  for (auto it = by_creation_.rbegin(); it != by_creation_.rend(); ++it) {
+  for (auto it = by_creation_.rbegin(); it != by_creation_.rend() && found.size() < max_jobs;
+       ++it) {
     const Job& job = jobs_.at(it->second);
     if (keep(job.owner, job.record)) found.push_back(job.record);
   }

@@ -6,6 +6,8 @@
 #ifndef WEBHOOKS_ENGINE_DELIVERY_JOB_TABLE_H_
 #define WEBHOOKS_ENGINE_DELIVERY_JOB_TABLE_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -74,9 +76,10 @@ class JobTable {
 
   // Forgets finished jobs created before `cutoff`.
   void Prune(absl::Time cutoff);
-  // The jobs that `keep` accepts, newest first.
+  // The newest `max_jobs` of the jobs that `keep` accepts, newest first.
   std::vector<v1::ChannelHistoryJob> History(
-      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep) const;
+      const std::function<bool(const JobOwner&, const v1::ChannelHistoryJob&)>& keep,
+      size_t max_jobs = SIZE_MAX) const;
   // Calls `visit` with every job, in no particular order.
   void ForEach(const std::function<void(const Job&)>& visit) const;
 

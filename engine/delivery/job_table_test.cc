@@ -124,6 +124,17 @@ TEST(JobTableTest, HistoryIsNewestFirstAndPruneKeepsUnfinishedJobs) {
       ElementsAre("new"));
 }
 
+TEST(JobTableTest, HistoryKeepsTheNewestMaxJobs) {
+  JobTable table;
+  table.Insert(NewJob("first", kStart));
+  table.Insert(NewJob("second", kStart + absl::Seconds(1)));
+  table.Insert(NewJob("third", kStart + absl::Seconds(2)));
+  const auto all = [](const JobOwner&, const HistoryJob&) { return true; };
+  EXPECT_THAT(Ids(table.History(all, 2)), ElementsAre("third", "second"));
+  const auto not_third = [](const JobOwner&, const HistoryJob& job) { return job.id() != "third"; };
+  EXPECT_THAT(Ids(table.History(not_third, 1)), ElementsAre("second"));
+}
+
 }  // namespace
 }  // namespace engine_internal
 }  // namespace webhooks
