@@ -28,8 +28,10 @@
 #include "absl/memory/memory.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/base/status_macros.h"
@@ -67,6 +69,9 @@ ABSL_FLAG(bool, in_memory, false,
 ABSL_FLAG(bool, allow_private_endpoints, false,
           "let deliveries reach loopback, private, link-local and other non-public addresses "
           "(off: such destinations are refused at connect time)");
+ABSL_FLAG(std::vector<std::string>, allowed_delivery_ports, {},
+          "if set, the only TCP ports deliveries, OAuth2 token requests and validations may "
+          "connect to (e.g. 443,8443; a URL's default port counts); storage endpoints are exempt");
 ABSL_FLAG(absl::Duration, delivery_timeout, absl::Seconds(5),
           "time a receiver has to answer 2xx before the attempt counts as failed");
 ABSL_FLAG(std::vector<std::string>, retry_delays,
@@ -80,6 +85,9 @@ ABSL_FLAG(int32_t, max_concurrent_validations, 4,
           "(gRPC RESOURCE_EXHAUSTED)");
 ABSL_FLAG(int32_t, max_pending_deliveries, 10000,
           "deliveries not yet finished; PublishEvent beyond this answers RESOURCE_EXHAUSTED");
+ABSL_FLAG(int32_t, max_pending_deliveries_per_org, 0,
+          "deliveries not yet finished of one org (0: an even share of --max_pending_deliveries "
+          "among the orgs); PublishEvent beyond this answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -165,11 +173,13 @@ struct Flags {
   std::string data_dir;
   bool in_memory = false;
   bool allow_private_endpoints = false;
+  std::vector<std::string> allowed_delivery_ports;
   absl::Duration delivery_timeout;
   std::vector<std::string> retry_delays;
   absl::Duration history_retention;
   int32_t max_concurrent_validations = 0;
   int32_t max_pending_deliveries = 0;
+  int32_t max_pending_deliveries_per_org = 0;
   std::string application_url;
   std::string instance_id;
   std::string aws_credentials_file;
@@ -207,11 +217,13 @@ Flags ReadFlags() {
   flags.data_dir = absl::GetFlag(FLAGS_data_dir);
   flags.in_memory = absl::GetFlag(FLAGS_in_memory);
   flags.allow_private_endpoints = absl::GetFlag(FLAGS_allow_private_endpoints);
+  flags.allowed_delivery_ports = absl::GetFlag(FLAGS_allowed_delivery_ports);
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
   flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
+  flags.max_pending_deliveries_per_org = absl::GetFlag(FLAGS_max_pending_deliveries_per_org);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
   flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);
@@ -497,6 +509,14 @@ absl::StatusOr<std::unique_ptr<Webhookd>> Webhookd::Start(const Flags& flags) {
 absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delivery) {
   CurlTransportOptions transport_options;
   transport_options.allow_private_endpoints = flags.allow_private_endpoints;
+  for (const std::string& port : flags.allowed_delivery_ports) {
+    int number = 0;
+    if (!absl::SimpleAtoi(port, &number)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--allowed_delivery_ports: '", port, "' is not a TCP port (1-65535)"));
+    }
+    transport_options.allowed_ports.push_back(number);
+  }
   transport_options.user_agent = delivery.product.user_agent;
   ASSIGN_OR_RETURN(transport_, CurlTransport::Create(transport_options));
   delivery.transport = transport_.get();
@@ -505,11 +525,16 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
   delivery.timeout = flags.delivery_timeout;
   delivery.history_retention = flags.history_retention;
   delivery.max_pending_jobs = flags.max_pending_deliveries;
+  delivery.max_pending_jobs_per_org = flags.max_pending_deliveries_per_org;
   ASSIGN_OR_RETURN(delivery.retry_delays, ParseRetryDelays(flags.retry_delays));
   delivery.product.application_url = flags.application_url;
   delivery.product.instance_id = flags.instance_id.empty() ? HostName() : flags.instance_id;
   if (flags.allow_private_endpoints) {
     Log("--allow_private_endpoints: deliveries may reach loopback and private addresses");
+  }
+  if (!transport_options.allowed_ports.empty()) {
+    Log(absl::StrCat("--allowed_delivery_ports: deliveries may connect only to ports ",
+                     absl::StrJoin(transport_options.allowed_ports, ", ")));
   }
   return absl::OkStatus();
 }

@@ -131,6 +131,24 @@ elif grep -q "good.textproto has mode 0644: it holds credentials, so its group a
   pass
 else fail "mode not refused: $(cat "$tmp/err")"; fi
 chmod 600 "$tmp/good.textproto"
+# The port allow-list: a bad entry stops the start with the flag named; a good one is logged.
+if "$webhookd" --allowed_delivery_ports=443,https --in_memory --grpc_listen=127.0.0.1:0 \
+     --http_listen=127.0.0.1:0 2>"$tmp/err"; then
+  fail "started with a port that is not a number"
+elif grep -q "webhookd: cannot start: --allowed_delivery_ports: 'https' is not a TCP port (1-65535)" "$tmp/err"; then
+  pass
+else fail "bad port not refused: $(cat "$tmp/err")"; fi
+if "$webhookd" --allowed_delivery_ports=70000 --in_memory --grpc_listen=127.0.0.1:0 \
+     --http_listen=127.0.0.1:0 2>"$tmp/err"; then
+  fail "started with port 70000"
+elif grep -q "allowed_ports: 70000 is not a TCP port (1-65535)" "$tmp/err"; then
+  pass
+else fail "port 70000 not refused: $(cat "$tmp/err")"; fi
+if start --allowed_delivery_ports=443,8443; then
+  grep -q "webhookd: --allowed_delivery_ports: deliveries may connect only to ports 443, 8443" \
+    "$LOG" && pass || fail "allow-list not logged: $(cat "$LOG")"
+  stop TERM
+else fail "did not start with --allowed_delivery_ports: $(cat "$LOG")"; fi
 if start --principals_file="$tmp/good.textproto"; then
   # The token acts in testOrg: its org's preferences, not the cluster's (a cluster
   # administrator's, in Primary).
