@@ -29,6 +29,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
+#include "grpc_service/server_capacity.h"
 #include "grpc_service/status_mapping.h"
 
 namespace webhooks {
@@ -38,6 +39,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using http_internal::ConnectionCounts;
+using http_internal::HandlerPool;
 
 // Splits "host:port" / "[v6]:port".
 absl::StatusOr<tcp::endpoint> ParseListen(absl::string_view listen) {
@@ -83,112 +86,6 @@ absl::Status LoadTls(absl::string_view cert_chain_pem, absl::string_view private
   }
   return absl::OkStatus();
 }
-
-// Threads that run the handler, so that I/O threads never wait on it: a slow call holds one of
-// these threads, not the connections of other clients. Thread-safe.
-class HandlerPool {
- public:
-  HandlerPool(int threads, size_t max_queued) : max_in_flight_(threads + max_queued) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
-  }
-  ~HandlerPool() { Stop(); }
-
-  // Queues `task`; false (and `task` is dropped) if every thread runs a task and `max_queued`
-  // more wait already.
-  bool TrySubmit(std::function<void()> task) {
-    absl::MutexLock lock(&mu_);
-    if (stopping_ || in_flight_ >= max_in_flight_) return false;
-    ++in_flight_;
-    queue_.push_back(std::move(task));
-    return true;
-  }
-
-  // Runs what is queued, then joins the threads. Idempotent.
-  void Stop() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    for (std::thread& thread : threads_) {
-      if (thread.joinable()) thread.join();
-    }
-  }
-
- private:
-  void Loop() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](HandlerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
-              return pool->stopping_ || !pool->queue_.empty();
-            },
-            this));
-        if (queue_.empty()) return;  // Stopping, and nothing left to run.
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-      absl::MutexLock lock(&mu_);
-      --in_flight_;
-    }
-  }
-
-  const size_t max_in_flight_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // Queued or running.
-  std::vector<std::thread> threads_;
-};
-
-// Open connections, overall and per client address. Shared by the server and its sessions, so
-// that a session destroyed late in the server's own destruction still finds it. Thread-safe.
-class ConnectionCounts : public std::enable_shared_from_this<ConnectionCounts> {
- public:
-  ConnectionCounts(size_t max_total, size_t max_per_client)
-      : max_total_(max_total), max_per_client_(max_per_client) {}
-
-  // Counts one more connection from `address` until the returned slot is destroyed; null (and
-  // nothing counted) if that would pass a limit.
-  std::shared_ptr<void> TryTake(const std::string& address) {
-    {
-      absl::MutexLock lock(&mu_);
-      size_t& from_client = per_client_[address];
-      if (total_ >= max_total_ || from_client >= max_per_client_) {
-        if (from_client == 0) per_client_.erase(address);
-        return nullptr;
-      }
-      ++total_;
-      ++from_client;
-    }
-    return std::make_shared<Slot>(shared_from_this(), address);
-  }
-
- private:
-  // Counts one connection while it exists.
-  struct Slot {
-    Slot(std::shared_ptr<ConnectionCounts> counts, std::string address)
-        : counts(std::move(counts)), address(std::move(address)) {}
-    ~Slot() { counts->Release(address); }
-    const std::shared_ptr<ConnectionCounts> counts;
-    const std::string address;
-  };
-
-  void Release(const std::string& address) {
-    absl::MutexLock lock(&mu_);
-    --total_;
-    auto it = per_client_.find(address);
-    if (--it->second == 0) per_client_.erase(it);
-  }
-
-  const size_t max_total_;
-  const size_t max_per_client_;
-  absl::Mutex mu_;
-  size_t total_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::flat_hash_map<std::string, size_t> per_client_ ABSL_GUARDED_BY(mu_);
-};
 
 class ServerImpl;
 
