@@ -463,7 +463,9 @@ TEST(HttpServerTest, AThousandIdleConnectionsDoNotDelayARequest) {
   const absl::Time start = absl::Now();
   EXPECT_THAT(RequestOnNewConnection(server->port(), "127.0.0.2"),
               StartsWith("HTTP/1.1 200 OK\r\n"));
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+  // Not a speed target: a request stuck behind the idle connections would wait for their
+  // header timeout (10 s); a generous bound below it keeps the check apart from machine load.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 TEST(HttpServerTest, AThousandIdleConnectionsFromOneClientDoNotShutOutOthersByDefault) {
@@ -477,7 +479,9 @@ TEST(HttpServerTest, AThousandIdleConnectionsFromOneClientDoNotShutOutOthersByDe
   const absl::Time start = absl::Now();
   EXPECT_THAT(RequestOnNewConnection(server->port(), "127.0.0.2"),
               StartsWith("HTTP/1.1 200 OK\r\n"));
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+  // Not a speed target: a request stuck behind the idle connections would wait for their
+  // header timeout (10 s); a generous bound below it keeps the check apart from machine load.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 }  // namespace
