@@ -197,27 +197,19 @@ GcsStorage::GcsStorage(GcpOptions options, HttpTransport& transport, const Clock
 
 void GcsStorage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
                      Callback done) {
-  if (destination.storage_type() != v1::GCP_GCS) {
-    done(absl::InvalidArgumentError(
-        absl::StrCat("GcsStorage stores GCP_GCS storage destinations, not ",
-                     v1::StorageType_Name(destination.storage_type()))));
+  if (absl::Status type = CheckStorageType("GcsStorage", v1::GCP_GCS, destination); !type.ok()) {
+    done(std::move(type));
     return;
   }
   const v1::GcpGcsConfig config = destination.storage_config().gcp_gcs_config();
-  const std::string email = config.service_account_email();
-  ServiceAccountToken(email, [this, config, objects = std::move(objects),
-                              done = std::move(done)](absl::StatusOr<std::string> token) mutable {
-    if (!token.ok()) {
-      done(token.status());
-      return;
-    }
-    PutEach(
-        std::move(objects),
-        [this, &config, &token](StorageObject object, std::function<void(absl::Status)> stored) {
-          Upload(config, *token, std::move(object), std::move(stored));
-        },
-        std::move(done));
-  });
+  ServiceAccountToken(config.service_account_email(),
+                      PutEachWith<std::string>(
+                          std::move(objects),
+                          [this, config](const std::string& token, StorageObject object,
+                                         std::function<void(absl::Status)> stored) {
+                            Upload(config, token, std::move(object), std::move(stored));
+                          },
+                          std::move(done)));
 }
 
 HttpRequest GcsStorage::NewRequest(std::string url,

@@ -23,6 +23,14 @@ std::string ObjectKey(const v1::StorageDestination& destination, absl::string_vi
                       "/", absl::StrReplaceAll(file_name, {{"/", "_"}, {"\\", "_"}}));
 }
 
+absl::Status CheckStorageType(absl::string_view storage, v1::StorageType expected,
+                              const v1::StorageDestination& destination) {
+  if (destination.storage_type() == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      storage, " stores ", v1::StorageType_Name(expected), " storage destinations, not ",
+      v1::StorageType_Name(destination.storage_type())));
+}
+
 void PutEach(std::vector<StorageObject> objects,
              const std::function<void(StorageObject, std::function<void(absl::Status)>)>& put_one,
              ObjectStorage::Callback done) {

@@ -47,6 +47,35 @@ void PutEach(std::vector<StorageObject> objects,
              const std::function<void(StorageObject, std::function<void(absl::Status)>)>& put_one,
              ObjectStorage::Callback done);
 
+// For implementations of Put that first obtain what every object's upload needs (role
+// credentials, an access token): the callback that takes it and puts each object with
+// `put_one` (as PutEach), or answers `done` with the error of obtaining it.
+template <typename Credential>
+std::function<void(absl::StatusOr<Credential>)> PutEachWith(
+    std::vector<StorageObject> objects,
+    std::function<void(const Credential&, StorageObject, std::function<void(absl::Status)>)>
+        put_one,
+    ObjectStorage::Callback done) {
+  return [objects = std::move(objects), put_one = std::move(put_one),
+          done = std::move(done)](absl::StatusOr<Credential> credential) mutable {
+    if (!credential.ok()) {
+      done(credential.status());
+      return;
+    }
+    PutEach(
+        std::move(objects),
+        [&](StorageObject object, std::function<void(absl::Status)> stored) {
+          put_one(*credential, std::move(object), std::move(stored));
+        },
+        std::move(done));
+  };
+}
+
+// For implementations of Put: kInvalidArgument, naming `storage`, unless `destination` is of
+// type `expected`.
+absl::Status CheckStorageType(absl::string_view storage, v1::StorageType expected,
+                              const v1::StorageDestination& destination);
+
 // For implementations of Put: what a provider's HTTP error status means (see Put). Throttling
 // and server errors may pass; a refusal (401, 403), a missing bucket (404), a redirect (a
 // bucket in another region than configured) or another 4xx will not.

@@ -119,26 +119,18 @@ S3Storage::S3Storage(AwsOptions options, HttpTransport& transport, const Clock& 
 
 void S3Storage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
                     Callback done) {
-  if (destination.storage_type() != v1::AWS_S3) {
-    done(absl::InvalidArgumentError(
-        absl::StrCat("S3Storage stores AWS_S3 storage destinations, not ",
-                     v1::StorageType_Name(destination.storage_type()))));
+  if (absl::Status type = CheckStorageType("S3Storage", v1::AWS_S3, destination); !type.ok()) {
+    done(std::move(type));
     return;
   }
   const v1::AwsS3Config config = destination.storage_config().aws_s3_config();
-  RoleCredentials(config, [this, config, objects = std::move(objects),
-                           done = std::move(done)](absl::StatusOr<AwsCredentials> role) mutable {
-    if (!role.ok()) {
-      done(role.status());
-      return;
-    }
-    PutEach(
-        std::move(objects),
-        [this, &config, &role](StorageObject object, std::function<void(absl::Status)> stored) {
-          PutObject(config, *role, std::move(object), std::move(stored));
-        },
-        std::move(done));
-  });
+  RoleCredentials(config, PutEachWith<AwsCredentials>(
+                              std::move(objects),
+                              [this, config](const AwsCredentials& role, StorageObject object,
+                                             std::function<void(absl::Status)> stored) {
+                                PutObject(config, role, std::move(object), std::move(stored));
+                              },
+                              std::move(done)));
 }
 
 void S3Storage::RoleCredentials(const v1::AwsS3Config& config, CredentialsCallback done) {
