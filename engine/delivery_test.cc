@@ -784,6 +784,7 @@ TEST_F(DeliveryTest, EachOrgHasItsOwnExternalIdAndCannotUseAnothers) {
   const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
   ASSERT_EQ(puts.size(), 1);
   EXPECT_EQ(puts[0].destination.storage_config().aws_s3_config().external_id(), other_id);
+  EXPECT_EQ(puts[0].org_external_id, other_id);
 
   // Nor can an update give Other's webhook Sales' ID; Sales' own works for Sales.
   v1::UpdateWebhookRequest update;
@@ -813,6 +814,7 @@ TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {
   ASSERT_OK(harness_.StartEngine());
   ASSERT_OK_AND_ASSIGN(config, harness_.engine().GetStorageConfig(admin_));
   ASSERT_EQ(config.configs_size(), 2);
+  const std::string external_id = ExternalIdOf(harness_.engine(), admin_);
   EXPECT_EQ(
       ToJson(config.configs(1)),
       R"({"storage_type":"OBJECT_STORAGE","provider":"GCP_GCS","config":{)"
@@ -822,14 +824,20 @@ TEST_F(DeliveryTest, StorageConfigOffersGcsWhenTheServerHasAServiceAccount) {
       R"(<YYYY-MM-DD>/<event id>/<file name>.",)"
       R"("Grant webhookd@ops-1.iam.gserviceaccount.com roles/iam.serviceAccountTokenCreator on )"
       R"(that service account, so this server can act as it.",)"
-      R"("Set the webhook's storage_destination: storage_type GCP_GCS and gcp_gcs_config with )"
-      R"(bucket_name, service_account_email and optionally path_prefix.",)"
-      R"("Check it with POST /api/rest/2.0/system/communication-channels/validate: the )"
-      R"(STORAGE_FILE_UPLOAD_CHECK step stores a small test file and reports its key."],)"
-      R"("aws_account_id":null,"gcp_service_account_id":null,"oidc_provider":null,)"
-      R"("trust_policy_template":null,)"
-      R"("service_account_email":"webhookd@ops-1.iam.gserviceaccount.com",)"
-      R"("required_role":"roles/iam.serviceAccountTokenCreator"}})");
+      R"("Show that the bucket allows your org: create the object webhookd-bucket-owner/)" +
+          external_id +
+          R"( in it (any content; your org's external ID is issued to your org alone) and let )"
+          R"(the service account read it (roles/storage.objectViewer). This server reads it )"
+          R"(before the first upload and hourly after, never writes it, and stores nothing )"
+          R"(without it.",)"
+          R"("Set the webhook's storage_destination: storage_type GCP_GCS and gcp_gcs_config with )"
+          R"(bucket_name, service_account_email and optionally path_prefix.",)"
+          R"("Check it with POST /api/rest/2.0/system/communication-channels/validate: the )"
+          R"(STORAGE_FILE_UPLOAD_CHECK step stores a small test file and reports its key."],)"
+          R"("aws_account_id":null,"gcp_service_account_id":null,"oidc_provider":null,)"
+          R"("trust_policy_template":null,)"
+          R"("service_account_email":"webhookd@ops-1.iam.gserviceaccount.com",)"
+          R"("required_role":"roles/iam.serviceAccountTokenCreator"}})");
 }
 
 TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
@@ -839,6 +847,10 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
           "service_account_email":"writer@p-1.iam.gserviceaccount.com"}}}})");
   const std::string job_id = Publish();
   harness_.engine().RunDueDeliveries();
+  // GcsStorage checks with the org's ID that the bucket allows the org.
+  ASSERT_EQ(harness_.storage().puts().size(), 1);
+  EXPECT_EQ(harness_.storage().puts()[0].org_external_id,
+            ExternalIdOf(harness_.engine(), sales_admin_));
   ASSERT_EQ(harness_.transport().request_count(), 1);
   EXPECT_THAT(harness_.transport().requests()[0].body,
               HasSubstr(absl::StrCat(R"({"files":[{"filename":"sales.csv","contentType":)",
@@ -868,11 +880,11 @@ TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {
   destination.set_storage_type(v1::AWS_S3);
   absl::StatusOr<std::vector<absl::Status>> result;
   const auto keep = [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; };
-  router.Put(destination, {{"k", "text/plain", "1"}}, keep);
+  router.Put(destination, "webhookd-org", {{"k", "text/plain", "1"}}, keep);
   ASSERT_OK(result.status());
   EXPECT_EQ(s3.puts().size(), 1u);
   destination.set_storage_type(v1::GCP_GCS);
-  router.Put(destination, {{"k", "text/plain", "1"}}, keep);
+  router.Put(destination, "webhookd-org", {{"k", "text/plain", "1"}}, keep);
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
                                "this server stores no files in GCP_GCS storage destinations"));
   EXPECT_EQ(s3.puts().size(), 1u);

@@ -86,10 +86,11 @@ class StorageEndToEndTest : public ::testing::Test {
 
   // Put() and wait for its answer.
   absl::StatusOr<std::vector<absl::Status>> Put(const v1::StorageDestination& destination,
-                                                std::vector<StorageObject> objects) {
+                                                std::vector<StorageObject> objects,
+                                                const std::string& org_external_id = kExternalId) {
     absl::Notification done;
     absl::StatusOr<std::vector<absl::Status>> result;
-    storage_->Put(destination, std::move(objects),
+    storage_->Put(destination, org_external_id, std::move(objects),
                   [&](absl::StatusOr<std::vector<absl::Status>> answer) {
                     result = std::move(answer);
                     done.Notify();
@@ -152,13 +153,21 @@ TEST_F(StorageEndToEndTest, AssumesTheRoleOnceAndStoresEveryObject) {
 }
 
 TEST_F(StorageEndToEndTest, WrongExternalIdIsAccessDenied) {
-  EXPECT_THAT(Put(Destination("reports", "not-the-external-id"), {{"k", "text/plain", "1"}}),
+  EXPECT_THAT(Put(Destination("reports"), {{"k", "text/plain", "1"}}, "not-the-external-id"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        absl::StrCat("AWS STS AssumeRole of ", kRole,
                                     " failed: HTTP 403 AccessDenied: User: "
                                     "arn:aws:iam::111122223333:user/webhooks is not authorized to "
                                     "perform: sts:AssumeRole on resource: ",
                                     kRole)));
+  EXPECT_TRUE(s3_.ListObjects("reports").empty());
+
+  // The org's ID is the one sent, whatever the destination says: another org that copies this
+  // org's external ID into its destination still assumes the role with its own.
+  EXPECT_THAT(Put(Destination("reports", kExternalId), {{"k", "text/plain", "1"}},
+                  "webhookd-another-orgs-id"),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_EQ(sts_.calls().back().at("ExternalId"), "webhookd-another-orgs-id");
   EXPECT_TRUE(s3_.ListObjects("reports").empty());
 }
 
@@ -185,7 +194,7 @@ TEST(S3StorageTest, WithoutServerCredentialsNothingIsTried) {
   testing::FakeTransport transport;
   S3Storage storage(AwsOptions(), transport, clock);
   absl::StatusOr<std::vector<absl::Status>> result;
-  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}},
+  storage.Put(Destination("reports"), kExternalId, {{"k", "text/plain", "1"}},
               [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; });
   EXPECT_EQ(transport.request_count(), 0u);
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -225,16 +234,17 @@ TEST(S3StorageTest, ExpiredSessionIsDroppedAndTheRoleAssumedAgain) {
   S3Storage storage(aws, transport, clock);
   absl::StatusOr<std::vector<absl::Status>> result;
   const auto keep = [&](absl::StatusOr<std::vector<absl::Status>> answer) { result = answer; };
-  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);
+  storage.Put(Destination("reports"), kExternalId, {{"k", "text/plain", "1"}}, keep);
   ASSERT_OK(result.status());
   EXPECT_OK((*result)[0]);
-  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);  // The cached session.
+  storage.Put(Destination("reports"), kExternalId, {{"k", "text/plain", "1"}},
+              keep);  // The cached session.
   ASSERT_OK(result.status());
   EXPECT_EQ(assumed, 1);
   EXPECT_THAT((*result)[0], StatusIs(absl::StatusCode::kUnavailable,
                                      "S3 PutObject of s3://reports/k failed: HTTP 400 "
                                      "ExpiredToken: The provided token has expired."));
-  storage.Put(Destination("reports"), {{"k", "text/plain", "1"}}, keep);
+  storage.Put(Destination("reports"), kExternalId, {{"k", "text/plain", "1"}}, keep);
   EXPECT_EQ(assumed, 2);
   EXPECT_EQ(transport.requests()[0].url, "https://sts.us-west-2.amazonaws.com/");
   EXPECT_EQ(transport.requests()[1].url, "https://reports.s3.us-west-2.amazonaws.com/k");

@@ -58,6 +58,10 @@ class EngineImpl final : public WebhookEngine {
             const v1::Webhook* webhook = webhooks_.FindById(id);
             if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
             return external_ids_.Apply(*webhook);
+          },
+          [this](const std::string& org_id) {
+            absl::ReaderMutexLock lock(&mu_);
+            return external_ids_.For(org_id);
           });
     }
   }

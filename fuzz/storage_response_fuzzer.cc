@@ -31,7 +31,7 @@ constexpr char kServerSecret[] = "SERVER-SECRET-KEY-never-shown";
 
 void Check(ObjectStorage& storage, const v1::StorageDestination& destination) {
   int answers = 0;
-  storage.Put(destination, {{"a/b.csv", "text/csv", "x"}, {"c", "", ""}},
+  storage.Put(destination, "webhookd-org", {{"a/b.csv", "text/csv", "x"}, {"c", "", ""}},
               [&](absl::StatusOr<std::vector<absl::Status>> result) {
                 ++answers;
                 std::vector<absl::Status> statuses;

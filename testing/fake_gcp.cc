@@ -45,6 +45,7 @@ constexpr char kCloudPlatformScope[] = "https://www.googleapis.com/auth/cloud-pl
 constexpr char kIamPrefix[] = "/iamcredentials/v1/projects/-/serviceAccounts/";
 constexpr char kIamSuffix[] = ":generateAccessToken";
 constexpr char kUploadPrefix[] = "/storage/upload/storage/v1/b/";
+constexpr char kObjectPrefix[] = "/storage/storage/v1/b/";
 constexpr char kMissingCredential[] =
     "Request is missing required authentication credential. Expected OAuth 2 access token, "
     "login cookie or other valid authentication credential. See "
@@ -235,7 +236,7 @@ std::vector<std::string> FakeGcp::ListObjects(const std::string& bucket) const {
   std::vector<std::string> names;
   const auto it = objects_.find(bucket);
   if (it == objects_.end()) return names;
-  for (const auto& [name, object] : it->second) names.push_back(name);
+  for (const auto& [name, stored] : it->second) names.push_back(name);
   return names;
 }
 
@@ -244,9 +245,14 @@ std::optional<StoredObject> FakeGcp::GetObject(const std::string& bucket,
   absl::MutexLock lock(&mu_);
   const auto it = objects_.find(bucket);
   if (it == objects_.end()) return std::nullopt;
-  const auto object = it->second.find(name);
-  if (object == it->second.end()) return std::nullopt;
-  return object->second;
+  const auto stored = it->second.find(name);
+  if (stored == it->second.end()) return std::nullopt;
+  return stored->second.object;
+}
+
+void FakeGcp::PutObject(const std::string& bucket, const std::string& name, StoredObject object) {
+  absl::MutexLock lock(&mu_);
+  objects_[bucket][name] = {std::move(object), ++generation_, options_.clock->Now()};
 }
 
 std::optional<std::string> FakeGcp::ReadObject(const std::string& bucket,
@@ -284,9 +290,19 @@ ScriptedResponse FakeGcp::Handle(const ReceivedRequest& request) {
   const absl::string_view path = path_query.first;
   GcpCall call;
   ScriptedResponse response;
-  if (request.method != "POST") {
-    response = ApiError(405, "METHOD_NOT_ALLOWED",
-                        absl::StrCat("FakeGcp takes only POST, not ", request.method));
+  if (request.method == "GET" && absl::StartsWith(path, kObjectPrefix)) {
+    call.api = GcpCall::kGetObject;
+    const std::pair<absl::string_view, absl::string_view> bucket_name =
+        absl::StrSplit(path.substr(sizeof(kObjectPrefix) - 1), absl::MaxSplits("/o/", 1));
+    const std::string bucket = engine_internal::UriDecode(bucket_name.first);
+    const std::string name = engine_internal::UriDecode(bucket_name.second);
+    call.resource = absl::StrCat("gs://", bucket, "/", name);
+    response = name.empty() ? StorageError(404, "notFound", "Not Found")
+                            : GetObjectMetadata(request, bucket, name);
+  } else if (request.method != "POST") {
+    response =
+        ApiError(405, "METHOD_NOT_ALLOWED",
+                 absl::StrCat("FakeGcp takes only GET of an object or POST, not ", request.method));
   } else if (path == "/token") {
     call.api = GcpCall::kToken;
     response = Token(request, call);
@@ -476,26 +492,56 @@ ScriptedResponse FakeGcp::Upload(const ReceivedRequest& request, const std::stri
   object.content_type = request.Header("content-type");
   if (object.content_type.empty()) object.content_type = "application/octet-stream";
   object.content = request.body;
-  const std::string now = Rfc3339(options_.clock->Now());
-  int64_t generation;
+  Generation stored;
   {
     absl::MutexLock lock(&mu_);
-    generation = ++generation_;
-    objects_[bucket][*name] = object;
+    stored = {std::move(object), ++generation_, options_.clock->Now()};
+    objects_[bucket][*name] = stored;
   }
+  return ObjectResource(bucket, *name, stored);
+}
+
+ScriptedResponse FakeGcp::GetObjectMetadata(const ReceivedRequest& request,
+                                            const std::string& bucket, const std::string& name) {
+  const std::optional<IssuedToken> caller = Bearer(request);
+  if (!caller.has_value()) return StorageError(401, "authError", "Invalid Credentials");
+  if (options_.buckets.count(bucket) == 0) {
+    return StorageError(404, "notFound", "The specified bucket does not exist.");
+  }
+  const auto readers = options_.readers.find(bucket);
+  if (readers == options_.readers.end() || readers->second.count(caller->email) == 0) {
+    return StorageError(403, "forbidden",
+                        absl::StrCat(caller->email,
+                                     " does not have storage.objects.get access to the Google "
+                                     "Cloud Storage object."));
+  }
+  absl::MutexLock lock(&mu_);
+  const auto objects = objects_.find(bucket);
+  const auto stored = objects == objects_.end()
+                          ? std::map<std::string, Generation>::const_iterator()
+                          : objects->second.find(name);
+  if (objects == objects_.end() || stored == objects->second.end()) {
+    return StorageError(404, "notFound", absl::StrCat("No such object: ", bucket, "/", name));
+  }
+  return ObjectResource(bucket, name, stored->second);
+}
+
+ScriptedResponse FakeGcp::ObjectResource(const std::string& bucket, const std::string& name,
+                                         const Generation& stored) {
+  const std::string created = Rfc3339(stored.created);
   return Json(200, Obj({{"kind", Str("storage#object")},
-                        {"id", Str(absl::StrCat(bucket, "/", *name, "/", generation))},
-                        {"name", Str(*name)},
+                        {"id", Str(absl::StrCat(bucket, "/", name, "/", stored.generation))},
+                        {"name", Str(name)},
                         {"bucket", Str(bucket)},
-                        {"generation", Str(absl::StrCat(generation))},
+                        {"generation", Str(absl::StrCat(stored.generation))},
                         {"metageneration", Str("1")},
-                        {"contentType", Str(object.content_type)},
+                        {"contentType", Str(stored.object.content_type)},
                         {"storageClass", Str("STANDARD")},
-                        {"size", Str(absl::StrCat(object.content.size()))},
-                        {"md5Hash", Str(Md5Base64(object.content))},
-                        {"timeCreated", Str(now)},
-                        {"updated", Str(now)},
-                        {"timeStorageClassUpdated", Str(now)}}));
+                        {"size", Str(absl::StrCat(stored.object.content.size()))},
+                        {"md5Hash", Str(Md5Base64(stored.object.content))},
+                        {"timeCreated", Str(created)},
+                        {"updated", Str(created)},
+                        {"timeStorageClassUpdated", Str(created)}}));
 }
 
 }  // namespace testing

@@ -60,7 +60,14 @@
 //   Success: the object is stored (replacing one of that name) with the request's
 //   Content-Type (application/octet-stream if none), and the answer is 200 with its object
 //   resource (kind, id, name, bucket, generation, contentType, size, md5Hash, ...).
-// Any method but POST: 405; other paths: 404.
+//
+// GET <storage_url()>/storage/v1/b/<bucket>/o/<name> (both percent-decoded): the object's
+// metadata, with the upload's errors for a missing or unknown token and a missing bucket, then:
+//   - The token's service account is not among `readers[bucket]`: 403 "<email> does not have
+//     storage.objects.get access to the Google Cloud Storage object.".
+//   - No such object: 404 "No such object: <bucket>/<name>".
+//   Success: 200 with its object resource, as the upload answers it.
+// Other methods: 405; other paths: 404.
 //
 // To inject a failure (a 503, a hang), Enqueue() a ScriptedResponse on receiver(): scripted
 // responses go first (they are not in calls()), then the fake answers again.
@@ -108,6 +115,8 @@ struct FakeGcpOptions {
   // The buckets that exist, and which service accounts may create objects in each.
   std::set<std::string> buckets;
   std::map<std::string, std::set<std::string>> writers;
+  // Which service accounts may read objects in each bucket.
+  std::map<std::string, std::set<std::string>> readers;
   // Issues expiry times and checks JWTs and tokens against it. Must outlive the fake.
   const Clock* clock = SystemClock();
 };
@@ -119,10 +128,10 @@ struct StoredObject {
 
 // One request the fake answered itself.
 struct GcpCall {
-  enum Api { kToken, kGenerateAccessToken, kUpload, kUnknown };
+  enum Api { kToken, kGenerateAccessToken, kUpload, kGetObject, kUnknown };
   Api api = kUnknown;
   // kToken: the JWT's iss (if it could be read); kGenerateAccessToken: the service account;
-  // kUpload: "gs://<bucket>/<name>".
+  // kUpload and kGetObject: "gs://<bucket>/<name>".
   std::string resource;
   int status = 0;  // What the fake answered.
 };
@@ -145,6 +154,9 @@ class FakeGcp {
   // Forgets every token issued so far: later requests bearing one get 401.
   void RevokeTokens();
 
+  // Stores an object as the bucket's owner would (no request, not in calls()).
+  void PutObject(const std::string& bucket, const std::string& name, StoredObject object);
+
   // Names of the objects in `bucket`, sorted.
   std::vector<std::string> ListObjects(const std::string& bucket) const;
   // The object, or nullopt if there is none.
@@ -162,6 +174,11 @@ class FakeGcp {
   HttpReceiver& receiver() { return receiver_; }
 
  private:
+  struct Generation {
+    StoredObject object;
+    int64_t generation;
+    absl::Time created;
+  };
   struct IssuedToken {
     std::string email;
     std::vector<std::string> scopes;
@@ -173,6 +190,11 @@ class FakeGcp {
   ScriptedResponse GenerateAccessToken(const ReceivedRequest& request, const std::string& email);
   ScriptedResponse Upload(const ReceivedRequest& request, const std::string& bucket,
                           const std::string& query, GcpCall& call);
+  ScriptedResponse GetObjectMetadata(const ReceivedRequest& request, const std::string& bucket,
+                                     const std::string& name);
+  // The object resource Cloud Storage answers for `object`, stored as `name` in `bucket`.
+  static ScriptedResponse ObjectResource(const std::string& bucket, const std::string& name,
+                                         const Generation& stored);
   // The issued, unexpired token in `request`'s Authorization header, if any.
   std::optional<IssuedToken> Bearer(const ReceivedRequest& request);
 
@@ -181,7 +203,7 @@ class FakeGcp {
   mutable absl::Mutex mu_;
   int issued_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, IssuedToken> tokens_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::map<std::string, StoredObject>> objects_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, Generation>> objects_ ABSL_GUARDED_BY(mu_);
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 1700000000000000;
   std::vector<GcpCall> calls_ ABSL_GUARDED_BY(mu_);
 

@@ -32,6 +32,7 @@ class FakeObjectStorage final : public ObjectStorage {
 
   struct PutCall {
     v1::StorageDestination destination;
+    std::string org_external_id;
     std::vector<StorageObject> objects;
   };
 
@@ -40,13 +41,13 @@ class FakeObjectStorage final : public ObjectStorage {
     responder_ = std::move(responder);
   }
 
-  void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-           Callback done) override {
+  void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+           std::vector<StorageObject> objects, Callback done) override {
     Responder responder;
     {
       absl::MutexLock lock(&mu_);
       responder = responder_;
-      puts_.push_back({destination, objects});
+      puts_.push_back({destination, std::string(org_external_id), objects});
     }
     done(responder ? responder(destination, objects)
                    : std::vector<absl::Status>(objects.size(), absl::OkStatus()));

@@ -188,28 +188,97 @@ absl::StatusOr<GcpOptions> LoadGcpServiceAccount(const std::string& key_file) {
   return options;
 }
 
+std::string GcsOwnershipObject(absl::string_view org_external_id) {
+  return absl::StrCat("webhookd-bucket-owner/", org_external_id);
+}
+
 GcsStorage::GcsStorage(GcpOptions options, HttpTransport& transport, const Clock& clock)
     : options_(std::move(options)),
       transport_(transport),
       clock_(clock),
       server_token_(clock, kRenewBefore),
-      service_account_tokens_(clock, kRenewBefore) {}
+      service_account_tokens_(clock, kRenewBefore),
+      owned_buckets_(clock, absl::ZeroDuration()) {}
 
-void GcsStorage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-                     Callback done) {
+void GcsStorage::Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+                     std::vector<StorageObject> objects, Callback done) {
   if (absl::Status type = CheckStorageType("GcsStorage", v1::GCP_GCS, destination); !type.ok()) {
     done(std::move(type));
     return;
   }
   const v1::GcpGcsConfig config = destination.storage_config().gcp_gcs_config();
   ServiceAccountToken(config.service_account_email(),
-                      PutEachWith<std::string>(
-                          std::move(objects),
-                          [this, config](const std::string& token, StorageObject object,
-                                         std::function<void(absl::Status)> stored) {
-                            Upload(config, token, std::move(object), std::move(stored));
-                          },
-                          std::move(done)));
+                      OnceOwned(config, std::string(org_external_id),
+                                PutEachWith<std::string>(
+                                    std::move(objects),
+                                    [this, config](const std::string& token, StorageObject object,
+                                                   std::function<void(absl::Status)> stored) {
+                                      Upload(config, token, std::move(object), std::move(stored));
+                                    },
+                                    std::move(done))));
+}
+
+GcsStorage::TokenCallback GcsStorage::OnceOwned(const v1::GcpGcsConfig& config,
+                                                std::string org_external_id, TokenCallback done) {
+  const std::string object = GcsOwnershipObject(org_external_id);
+  const std::string owned_key = absl::StrCat(config.service_account_email(), "\n",
+                                             config.bucket_name(), "\n", org_external_id);
+  // One answer for every refusal, whether of the impersonation or of the read: an org that
+  // names another's service account and bucket learns nothing of their setup.
+  const std::string not_owned = absl::StrCat(
+      "GCS bucket ", config.bucket_name(),
+      " is not set up for this org: this server could not "
+      "read its object ",
+      object, " as ", config.service_account_email(),
+      " (grant this server's service account roles/iam.serviceAccountTokenCreator on that "
+      "service account, let that account read the object, and create the object; "
+      "GET /api/rest/2.0/webhooks/storage-config shows each step)");
+  return [this, config, object, owned_key, not_owned,
+          done = std::move(done)](absl::StatusOr<std::string> token) mutable {
+    const auto refused = [not_owned](const absl::Status& status) {
+      const bool refusal = status.code() == absl::StatusCode::kPermissionDenied ||
+                           status.code() == absl::StatusCode::kNotFound;
+      return refusal ? absl::PermissionDeniedError(not_owned) : status;
+    };
+    if (!token.ok()) {
+      done(refused(token.status()));
+      return;
+    }
+    if (owned_buckets_.Get(owned_key).has_value()) {
+      done(std::move(token));
+      return;
+    }
+    HttpRequest request =
+        NewRequest(absl::StrCat(StripTrailingSlash(options_.storage_endpoint), "/storage/v1/b/",
+                                UriEncode(config.bucket_name()), "/o/", UriEncode(object)),
+                   {{"Authorization", absl::StrCat("Bearer ", *token)}}, "");
+    request.method = "GET";
+    const std::string where = absl::StrCat("GCS read of gs://", config.bucket_name(), "/", object);
+    const absl::Time now = clock_.Now();
+    transport_.Send(
+        std::move(request),
+        [this, where, email = config.service_account_email(), owned_key, now, refused,
+         token = *token, done = std::move(done)](absl::StatusOr<HttpResponse> response) {
+          if (!response.ok()) {
+            done(RequestFailed(where, response.status()));
+            return;
+          }
+          if (response->status != 200) {
+            absl::StatusCode code = StorageErrorCode(response->status);
+            if (response->status == 401) {
+              // The service account's token ended early: the next try impersonates it again.
+              service_account_tokens_.Drop(email,
+                                           [&](const std::string& kept) { return kept == token; });
+              code = absl::StatusCode::kUnavailable;
+            }
+            done(refused(
+                absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response)))));
+            return;
+          }
+          owned_buckets_.Put(owned_key, true, now + options_.ownership_lifetime);
+          done(token);
+        });
+  };
 }
 
 HttpRequest GcsStorage::NewRequest(std::string url,

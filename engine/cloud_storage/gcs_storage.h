@@ -5,6 +5,13 @@
 // each object with one media upload as that account. Both tokens are kept until 5 minutes
 // before they expire.
 //
+// Impersonation alone would let any org that names another org's service account and bucket
+// write there (the confused deputy). So before its first upload for an org to a bucket, and
+// again after GcpOptions::ownership_lifetime, GcsStorage reads the object
+// GcsOwnershipObject(<the org's external ID>) in the bucket as the service account: only the
+// bucket's owner can create it, and only for an org it allows, since no org knows another's ID.
+// This server reads that object; it never writes it.
+//
 //   ASSIGN_OR_RETURN(GcpOptions gcp, LoadGcpServiceAccount(flag_file));
 //   GcsStorage storage(gcp, *transport, *SystemClock());
 //   delivery_options.storage = &storage;
@@ -25,6 +32,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
@@ -51,7 +59,15 @@ struct GcpOptions {
   // Each token, IAM or upload request.
   absl::Duration timeout = absl::Seconds(60);
   std::string user_agent;
+  // How long a bucket's ownership object, once read, vouches for an org: deleting it stops
+  // that org's uploads after at most this long.
+  absl::Duration ownership_lifetime = absl::Hours(1);
 };
+
+// The object whose presence in a GCS bucket tells this server that the bucket's owner allows
+// the org that was issued `org_external_id` to store report files there:
+// "webhookd-bucket-owner/<org_external_id>" (its content does not matter).
+std::string GcsOwnershipObject(absl::string_view org_external_id);
 
 // Reads a service-account JSON key file as Google issues them: "type" must be
 // "service_account", "client_email" and "private_key" (a PEM RSA key) must be present;
@@ -66,17 +82,25 @@ class GcsStorage final : public ObjectStorage {
   GcsStorage(GcpOptions options, HttpTransport& transport, const Clock& clock);
 
   // Stores each object as gs://<bucket_name>/<key> with its content type, as the
-  // destination's gcp_gcs_config().service_account_email. Destinations of another provider
-  // (AWS_S3) fail with kInvalidArgument. A 401 from IAM or Cloud Storage (a token revoked or
-  // expired early) drops the tokens involved and is kUnavailable, so the next try obtains new
-  // ones; otherwise 401 and 403 are kPermissionDenied, 404 kNotFound, 429 and 5xx
+  // destination's gcp_gcs_config().service_account_email, once the bucket's ownership object
+  // for `org_external_id` is known to exist. Destinations of another provider (AWS_S3) fail
+  // with kInvalidArgument. Until the ownership object has been read, every refusal (of the
+  // impersonation or of the read) is one kPermissionDenied that names what to set up, so an
+  // org learns nothing of another org's setup. A 401 from IAM or Cloud Storage (a token revoked
+  // or expired early) drops the tokens involved and is kUnavailable, so the next try obtains
+  // new ones; otherwise 401 and 403 are kPermissionDenied, 404 kNotFound, 429 and 5xx
   // kUnavailable, other 4xx kInvalidArgument. No credentials: kFailedPrecondition, and no
   // request is sent.
-  void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-           Callback done) override;
+  void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+           std::vector<StorageObject> objects, Callback done) override;
 
  private:
   using TokenCallback = std::function<void(absl::StatusOr<std::string>)>;
+
+  // `done` with the service account's token once the bucket's ownership object for
+  // `org_external_id` is known to exist, or with why it could not be read.
+  TokenCallback OnceOwned(const v1::GcpGcsConfig& config, std::string org_external_id,
+                          TokenCallback done);
 
   // This server's own access token, from the cache or from the OAuth2 token endpoint.
   void ServerToken(TokenCallback done);
@@ -95,6 +119,8 @@ class GcsStorage final : public ObjectStorage {
   const Clock& clock_;
   ExpiringCache<std::string> server_token_;            // This server's own token, at one key.
   ExpiringCache<std::string> service_account_tokens_;  // By service account email.
+  // Ownership objects read, by service account, bucket and org external ID (the value is unused).
+  ExpiringCache<bool> owned_buckets_;
 };
 
 }  // namespace webhooks

@@ -45,6 +45,14 @@ constexpr char kUploader[] = "uploader@customer-proj.iam.gserviceaccount.com";
 constexpr char kArchiver[] = "archiver@customer-proj.iam.gserviceaccount.com";
 constexpr char kStranger[] = "stranger@customer-proj.iam.gserviceaccount.com";
 constexpr char kUserAgent[] = "webhookd-test/1.0";
+// The external IDs this server issued to two orgs: the customer of bucket "reports" and
+// "archive" (org A), and another org (B).
+constexpr char kOrgA[] = "webhookd-0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+constexpr char kOrgB[] = "webhookd-ffeeddccbbaa99887766554433221100";
+const std::string& OwnershipA() {
+  static const std::string* const name = new std::string(GcsOwnershipObject(kOrgA));
+  return *name;
+}
 
 // Generated once per test binary: RSA-2048 key generation takes a while under sanitizers.
 const RsaKeyPair& ServerKey() {
@@ -85,10 +93,11 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 // Put() and wait for its answer.
 absl::StatusOr<std::vector<absl::Status>> PutAndWait(GcsStorage& storage,
                                                      const v1::StorageDestination& destination,
-                                                     std::vector<StorageObject> objects) {
+                                                     std::vector<StorageObject> objects,
+                                                     const std::string& org = kOrgA) {
   absl::Notification done;
   absl::StatusOr<std::vector<absl::Status>> result;
-  storage.Put(destination, std::move(objects),
+  storage.Put(destination, org, std::move(objects),
               [&](absl::StatusOr<std::vector<absl::Status>> answer) {
                 result = std::move(answer);
                 done.Notify();
@@ -107,11 +116,15 @@ class GcsStorageTest : public ::testing::Test {
     options.buckets = {"reports", "archive"};
     options.writers["reports"] = {kUploader};
     options.writers["archive"] = {kArchiver};
+    options.readers["reports"] = {kUploader};
+    options.readers["archive"] = {kArchiver, kUploader};
     options.clock = &clock;
     return options;
   }
 
   void SetUp() override {
+    // Org A, which owns both buckets, allows itself in each.
+    for (const char* bucket : {"reports", "archive"}) gcp_.PutObject(bucket, OwnershipA(), {});
     CurlTransportOptions transport_options;
     transport_options.allow_private_endpoints = true;  // FakeGcp is on loopback.
     curl_ = CurlTransport::Create(transport_options).value();
@@ -131,8 +144,22 @@ class GcsStorageTest : public ::testing::Test {
 
   absl::StatusOr<std::vector<absl::Status>> Put(GcsStorage& storage,
                                                 const v1::StorageDestination& destination,
-                                                std::vector<StorageObject> objects) {
-    return PutAndWait(storage, destination, std::move(objects));
+                                                std::vector<StorageObject> objects,
+                                                const std::string& org = kOrgA) {
+    return PutAndWait(storage, destination, std::move(objects), org);
+  }
+
+  // What every refusal before a bucket's ownership object is read says.
+  static std::string NotOwned(const std::string& bucket, const std::string& service_account,
+                              const std::string& org = kOrgA) {
+    return absl::StrCat(
+        "GCS bucket ", bucket,
+        " is not set up for this org: this server could not read its "
+        "object webhookd-bucket-owner/",
+        org, " as ", service_account,
+        " (grant this server's service account roles/iam.serviceAccountTokenCreator on that "
+        "service account, let that account read the object, and create the object; "
+        "GET /api/rest/2.0/webhooks/storage-config shows each step)");
   }
 
   testing::FakeClock clock_;
@@ -153,7 +180,7 @@ TEST_F(GcsStorageTest, ImpersonatesTheServiceAccountAndStoresEveryObject) {
   EXPECT_OK(stored[1]);
   EXPECT_THAT(gcp_.ListObjects("reports"),
               ElementsAre("exports/org 1/2026-03-18/ev-1/r.pdf",
-                          "exports/org 1/2026-03-18/ev-1/sales report.csv"));
+                          "exports/org 1/2026-03-18/ev-1/sales report.csv", OwnershipA()));
   const auto csv = gcp_.GetObject("reports", "exports/org 1/2026-03-18/ev-1/sales report.csv");
   ASSERT_TRUE(csv.has_value());
   EXPECT_EQ(csv->content_type, "text/csv");
@@ -163,20 +190,23 @@ TEST_F(GcsStorageTest, ImpersonatesTheServiceAccountAndStoresEveryObject) {
   EXPECT_EQ(pdf->content_type, "application/pdf");
   EXPECT_EQ(pdf->content, std::string("%PDF\0\xff", 6));
 
-  // One token, one impersonation, then the uploads (in either order), each answered 200.
+  // One token, one impersonation, the read of the org's ownership object, then the uploads
+  // (in either order), each answered 200.
   const std::vector<GcpCall> calls = gcp_.calls();
-  ASSERT_EQ(calls.size(), 4u);
+  ASSERT_EQ(calls.size(), 5u);
   EXPECT_EQ(calls[0].api, GcpCall::kToken);
   EXPECT_EQ(calls[0].resource, kServerEmail);
   EXPECT_EQ(calls[1].api, GcpCall::kGenerateAccessToken);
   EXPECT_EQ(calls[1].resource, kUploader);
+  EXPECT_EQ(calls[2].api, GcpCall::kGetObject);
+  EXPECT_EQ(calls[2].resource, absl::StrCat("gs://reports/", OwnershipA()));
   for (const GcpCall& call : calls) EXPECT_EQ(call.status, 200) << call.resource;
   EXPECT_EQ(gcp_.CallCount(GcpCall::kUpload), 2);
 
   const std::vector<testing::ReceivedRequest> requests = gcp_.requests();
-  ASSERT_EQ(requests.size(), 4u);
+  ASSERT_EQ(requests.size(), 5u);
   for (const testing::ReceivedRequest& request : requests) {
-    EXPECT_EQ(request.method, "POST");
+    EXPECT_EQ(request.method, &request == &requests[2] ? "GET" : "POST");
     EXPECT_EQ(request.Header("user-agent"), kUserAgent);
   }
 
@@ -209,11 +239,14 @@ TEST_F(GcsStorageTest, ImpersonatesTheServiceAccountAndStoresEveryObject) {
   EXPECT_EQ(iam.body, R"({"scope":["https://www.googleapis.com/auth/devstorage.read_write"],)"
                       R"("lifetime":"3600s"})");
 
-  // The uploads, with the service account's token.
-  for (size_t i = 2; i < 4; ++i) {
+  // The ownership read and the uploads, with the service account's token.
+  EXPECT_EQ(requests[2].target,
+            "/storage/storage/v1/b/reports/o/webhookd-bucket-owner%2F"
+            "webhookd-0a1b2c3d4e5f60718293a4b5c6d7e8f9");
+  for (size_t i = 2; i < 5; ++i) {
     EXPECT_EQ(requests[i].Header("authorization"), "Bearer ya29.fake-sa-2");
   }
-  EXPECT_THAT((std::vector<std::string>{requests[2].target, requests[3].target}),
+  EXPECT_THAT((std::vector<std::string>{requests[3].target, requests[4].target}),
               ::testing::UnorderedElementsAre(
                   "/storage/upload/storage/v1/b/reports/o?uploadType=media&name="
                   "exports%2Forg%201%2F2026-03-18%2Fev-1%2Fsales%20report.csv",
@@ -253,8 +286,10 @@ TEST_F(GcsStorageTest, KeepsTokensUntilFiveMinutesBeforeTheyExpire) {
   EXPECT_OK(stored[0]);
   EXPECT_EQ(gcp_.CallCount(GcpCall::kToken), 2);
   EXPECT_EQ(gcp_.CallCount(GcpCall::kGenerateAccessToken), 3);
-  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre("a", "b", "d", "e"));
-  EXPECT_THAT(gcp_.ListObjects("archive"), ElementsAre("c"));
+  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre("a", "b", "d", "e", OwnershipA()));
+  EXPECT_THAT(gcp_.ListObjects("archive"), ElementsAre("c", OwnershipA()));
+  // Each bucket's ownership object was read once: it vouches for an hour.
+  EXPECT_EQ(gcp_.CallCount(GcpCall::kGetObject), 2);
 }
 
 TEST_F(GcsStorageTest, JwtSignedWithAnotherKeyIsRefused) {
@@ -267,33 +302,67 @@ TEST_F(GcsStorageTest, JwtSignedWithAnotherKeyIsRefused) {
   ASSERT_EQ(gcp_.calls().size(), 1u);
   EXPECT_EQ(gcp_.calls()[0].api, GcpCall::kToken);
   EXPECT_EQ(gcp_.calls()[0].status, 400);
-  EXPECT_THAT(gcp_.ListObjects("reports"), IsEmpty());
+  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre(OwnershipA()));
 }
 
-TEST_F(GcsStorageTest, ServiceAccountThatCannotBeImpersonated) {
+// The confused deputy: org B names org A's service account and bucket, which A set up for this
+// server. B's ID is not in A's bucket, so nothing is written, and B is told exactly what it
+// would be told if A had set up nothing at all.
+TEST_F(GcsStorageTest, AnotherOrgCannotWriteToABucketThatDoesNotNameIt) {
   GcsStorage storage(Options(), *curl_, clock_);
-  const auto stored = Put(storage, Destination("reports", kStranger), {{"a", "text/plain", "1"}});
-  EXPECT_THAT(stored,
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       Eq("GCP IAM generateAccessToken for "
-                          "stranger@customer-proj.iam.gserviceaccount.com failed: HTTP 403 "
-                          "PERMISSION_DENIED: Permission 'iam.serviceAccounts.getAccessToken' "
-                          "denied on resource (or it may not exist).")));
+  EXPECT_THAT(
+      Put(storage, Destination("reports"), {{"b/1", "text/plain", "B's"}}, kOrgB),
+      StatusIs(absl::StatusCode::kPermissionDenied, Eq(NotOwned("reports", kUploader, kOrgB))));
+  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre(OwnershipA()));
   EXPECT_EQ(gcp_.CallCount(GcpCall::kUpload), 0);
+  EXPECT_EQ(gcp_.calls().back().api, GcpCall::kGetObject);
+  EXPECT_EQ(gcp_.calls().back().status, 404);
+
+  // Nothing of that is kept: it is refused again, while org A, and later B once A creates B's
+  // object, may write.
+  EXPECT_THAT(Put(storage, Destination("reports"), {{"b/1", "text/plain", "B's"}}, kOrgB),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> stored,
+                       Put(storage, Destination("reports"), {{"a/1", "text/plain", "A's"}}));
+  EXPECT_OK(stored[0]);
+  gcp_.PutObject("reports", GcsOwnershipObject(kOrgB), {});
+  ASSERT_OK_AND_ASSIGN(stored,
+                       Put(storage, Destination("reports"), {{"b/1", "text/plain", "B's"}}, kOrgB));
+  EXPECT_OK(stored[0]);
 }
 
-TEST_F(GcsStorageTest, MissingBucketFailsEachObjectWithNotFound) {
+// Whether the service account cannot be impersonated, the bucket does not exist, the account
+// may not read it, or the object is missing: one answer, which says what to set up.
+TEST_F(GcsStorageTest, EveryRefusalBeforeOwnershipIsReadGivesOneAnswer) {
   GcsStorage storage(Options(), *curl_, clock_);
-  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> stored,
-                       Put(storage, Destination("no-such-bucket"),
-                           {{"org/a.csv", "text/csv", "1"}, {"org/b.csv", "text/csv", "2"}}));
-  EXPECT_THAT(stored,
-              ElementsAre(StatusIs(absl::StatusCode::kNotFound,
-                                   Eq("GCS upload of gs://no-such-bucket/org/a.csv failed: HTTP "
-                                      "404: The specified bucket does not exist.")),
-                          StatusIs(absl::StatusCode::kNotFound,
-                                   Eq("GCS upload of gs://no-such-bucket/org/b.csv failed: HTTP "
-                                      "404: The specified bucket does not exist."))));
+  EXPECT_THAT(Put(storage, Destination("reports", kStranger), {{"a", "text/plain", "1"}}),
+              StatusIs(absl::StatusCode::kPermissionDenied, Eq(NotOwned("reports", kStranger))));
+  EXPECT_THAT(
+      Put(storage, Destination("no-such-bucket"), {{"a", "text/plain", "1"}}),
+      StatusIs(absl::StatusCode::kPermissionDenied, Eq(NotOwned("no-such-bucket", kUploader))));
+  EXPECT_THAT(Put(storage, Destination("reports", kArchiver), {{"a", "text/plain", "1"}}),
+              StatusIs(absl::StatusCode::kPermissionDenied, Eq(NotOwned("reports", kArchiver))));
+  EXPECT_EQ(gcp_.CallCount(GcpCall::kUpload), 0);
+  const std::vector<GcpCall> calls = gcp_.calls();
+  std::vector<int> answers;
+  for (const GcpCall& call : calls) {
+    if (call.api != GcpCall::kToken) answers.push_back(call.status);
+  }
+  // Impersonation refused; impersonated, bucket missing; impersonated, read refused.
+  EXPECT_THAT(answers, ElementsAre(403, 200, 404, 200, 403));
+}
+
+TEST_F(GcsStorageTest, OwnershipIsReadAgainAfterItsLifetime) {
+  GcpOptions options = Options();
+  options.ownership_lifetime = absl::Minutes(10);
+  GcsStorage storage(options, *curl_, clock_);
+  ASSERT_OK(Put(storage, Destination("reports"), {{"a", "text/plain", "1"}}).status());
+  clock_.Advance(absl::Minutes(9));
+  ASSERT_OK(Put(storage, Destination("reports"), {{"b", "text/plain", "2"}}).status());
+  EXPECT_EQ(gcp_.CallCount(GcpCall::kGetObject), 1);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK(Put(storage, Destination("reports"), {{"c", "text/plain", "3"}}).status());
+  EXPECT_EQ(gcp_.CallCount(GcpCall::kGetObject), 2);
 }
 
 TEST_F(GcsStorageTest, BucketTheServiceAccountMayNotWrite) {
@@ -306,7 +375,7 @@ TEST_F(GcsStorageTest, BucketTheServiceAccountMayNotWrite) {
                              "uploader@customer-proj.iam.gserviceaccount.com does not have "
                              "storage.objects.create access to the Google Cloud Storage "
                              "object."))));
-  EXPECT_THAT(gcp_.ListObjects("archive"), IsEmpty());
+  EXPECT_THAT(gcp_.ListObjects("archive"), ElementsAre(OwnershipA()));
 }
 
 TEST_F(GcsStorageTest, WithoutCredentialsNothingIsSent) {
@@ -367,7 +436,7 @@ TEST_F(GcsStorageTest, RevokedTokensAreDroppedSoTheNextTryGetsNewOnes) {
   EXPECT_OK(stored[0]);
   EXPECT_EQ(gcp_.CallCount(GcpCall::kToken), 2);
   EXPECT_EQ(gcp_.CallCount(GcpCall::kGenerateAccessToken), 3);
-  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre("a", "b"));
+  EXPECT_THAT(gcp_.ListObjects("reports"), ElementsAre("a", "b", OwnershipA()));
 }
 
 TEST_F(GcsStorageTest, ThrottlingAndServerErrorsMayPass) {
@@ -467,15 +536,18 @@ TEST(GcsStorageSynchronousTest, AnswersOnTheCallingThreadAndDefaultEndpoints) {
                        PutAndWait(storage, Destination("reports"), {{"a b", "text/plain", "1"}}));
   EXPECT_OK(stored[0]);
   std::vector<HttpRequest> requests = transport.requests();
-  ASSERT_EQ(requests.size(), 4u);
+  ASSERT_EQ(requests.size(), 5u);
   EXPECT_EQ(requests[2].url,
             "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/"
             "uploader%40customer-proj.iam.gserviceaccount.com:generateAccessToken");
   EXPECT_EQ(requests[3].url,
+            "https://storage.googleapis.com/storage/v1/b/reports/o/webhookd-bucket-owner%2F"
+            "webhookd-0a1b2c3d4e5f60718293a4b5c6d7e8f9");
+  EXPECT_EQ(requests[4].url,
             "https://storage.googleapis.com/upload/storage/v1/b/reports/o?uploadType=media&"
             "name=a%20b");
   for (const HttpRequest& request : requests) {
-    EXPECT_EQ(request.method, "POST");
+    EXPECT_EQ(request.method, &request == &requests[3] ? "GET" : "POST");
     EXPECT_TRUE(request.operator_endpoint) << request.url;
     EXPECT_EQ(request.timeout, absl::Seconds(60)) << request.url;
   }
@@ -491,8 +563,8 @@ TEST(GcsStorageSynchronousTest, AnswersOnTheCallingThreadAndDefaultEndpoints) {
                        PutAndWait(storage, Destination("reports"), {{"a", "text/plain", "1"}}));
   EXPECT_OK(stored[0]);
   requests = transport.requests();
-  ASSERT_EQ(requests.size(), 7u);
-  EXPECT_EQ(requests[5].url, requests[2].url);  // Impersonated again; the server token is kept.
+  ASSERT_EQ(requests.size(), 8u);
+  EXPECT_EQ(requests[6].url, requests[2].url);  // Impersonated again; the server token is kept.
 }
 
 class LoadGcpServiceAccountTest : public GcsStorageTest {};

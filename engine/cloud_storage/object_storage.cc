@@ -79,7 +79,8 @@ std::string StripTrailingSlash(std::string url) {
 }
 
 void StorageRouter::Put(const v1::StorageDestination& destination,
-                        std::vector<StorageObject> objects, Callback done) {
+                        absl::string_view org_external_id, std::vector<StorageObject> objects,
+                        Callback done) {
   ObjectStorage* const storage = destination.storage_type() == v1::AWS_S3    ? aws_s3_
                                  : destination.storage_type() == v1::GCP_GCS ? gcp_gcs_
                                                                              : nullptr;
@@ -88,7 +89,7 @@ void StorageRouter::Put(const v1::StorageDestination& destination,
         "this server stores no files in ", ProviderName(destination), " storage destinations")));
     return;
   }
-  storage->Put(destination, std::move(objects), std::move(done));
+  storage->Put(destination, org_external_id, std::move(objects), std::move(done));
 }
 
 const std::string& BucketName(const v1::StorageDestination& destination) {

@@ -31,14 +31,17 @@ class ObjectStorage {
   // destination's credentials could not be obtained).
   using Callback = std::function<void(absl::StatusOr<std::vector<absl::Status>>)>;
 
-  // Stores `objects` in `destination`'s bucket and calls `done` exactly once, on any thread.
-  // Errors name the operation, the bucket and key or role, and the provider's error code and
-  // message (never a credential). Their codes say whether trying again may help:
-  // kUnavailable and kDeadlineExceeded may pass (throttling, server errors, timeouts,
-  // connection failures); kPermissionDenied, kNotFound, kInvalidArgument, kFailedPrecondition
-  // and kUnimplemented will not.
-  virtual void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-                   Callback done) = 0;
+  // Stores `objects` in `destination`'s bucket for the org this server issued
+  // `org_external_id` to (OrgExternalId in engine/cloud_storage/storage_setup.h), and calls
+  // `done` exactly once, on any thread. The ID is how the provider learns that the bucket's
+  // owner allows this org to write there: S3 roles require it in AssumeRole, and GCS buckets
+  // hold an object named after it (GcsStorage). Errors name the operation, the bucket and key
+  // or role, and the provider's error code and message (never a credential). Their codes say
+  // whether trying again may help: kUnavailable and kDeadlineExceeded may pass (throttling,
+  // server errors, timeouts, connection failures); kPermissionDenied, kNotFound,
+  // kInvalidArgument, kFailedPrecondition and kUnimplemented will not.
+  virtual void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+                   std::vector<StorageObject> objects, Callback done) = 0;
 };
 
 // For implementations of Put: starts `put_one` for every object at once and calls `done`
@@ -92,8 +95,8 @@ class StorageRouter final : public ObjectStorage {
   StorageRouter(ObjectStorage* aws_s3, ObjectStorage* gcp_gcs)
       : aws_s3_(aws_s3), gcp_gcs_(gcp_gcs) {}
 
-  void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-           Callback done) override;
+  void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+           std::vector<StorageObject> objects, Callback done) override;
 
  private:
   ObjectStorage* const aws_s3_;

@@ -117,13 +117,16 @@ S3Storage::S3Storage(AwsOptions options, HttpTransport& transport, const Clock& 
       clock_(clock),
       sessions_(clock, absl::Minutes(5)) {}
 
-void S3Storage::Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-                    Callback done) {
+void S3Storage::Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+                    std::vector<StorageObject> objects, Callback done) {
   if (absl::Status type = CheckStorageType("S3Storage", v1::AWS_S3, destination); !type.ok()) {
     done(std::move(type));
     return;
   }
-  const v1::AwsS3Config config = destination.storage_config().aws_s3_config();
+  // The role is assumed with the org's own ID, whatever the destination names.
+  v1::AwsS3Config config = destination.storage_config().aws_s3_config();
+  config.clear_external_id();
+  if (!org_external_id.empty()) config.set_external_id(std::string(org_external_id));
   RoleCredentials(config, PutEachWith<AwsCredentials>(
                               std::move(objects),
                               [this, config](const AwsCredentials& role, StorageObject object,

@@ -64,8 +64,8 @@ class S3Storage final : public ObjectStorage {
   S3Storage(AwsOptions options, HttpTransport& transport, const Clock& clock);
 
   // Destinations of another provider (GCP_GCS) fail with kInvalidArgument.
-  void Put(const v1::StorageDestination& destination, std::vector<StorageObject> objects,
-           Callback done) override;
+  void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+           std::vector<StorageObject> objects, Callback done) override;
 
  private:
   using CredentialsCallback = std::function<void(absl::StatusOr<engine_internal::AwsCredentials>)>;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "engine/base/json_codec.h"
+#include "engine/cloud_storage/gcs_storage.h"
 
 namespace webhooks {
 
@@ -92,6 +93,13 @@ absl::StatusOr<v1::GetStorageConfigResponse> StorageSetup(
            absl::StrCat("Grant ", gcp_service_account_email,
                         " roles/iam.serviceAccountTokenCreator on that service account, so "
                         "this server can act as it."),
+           absl::StrCat("Show that the bucket allows your org: create the object ",
+                        GcsOwnershipObject(org_external_id),
+                        " in it (any content; your org's external ID is issued to your org "
+                        "alone) and let the service account read it "
+                        "(roles/storage.objectViewer). This server reads it before the first "
+                        "upload and hourly after, never writes it, and stores nothing without "
+                        "it."),
            std::string("Set the webhook's storage_destination: storage_type GCP_GCS and "
                        "gcp_gcs_config with bucket_name, service_account_email and optionally "
                        "path_prefix."),

@@ -23,7 +23,8 @@ std::string NewServerKey();
 // One entry per provider this server supports: AWS_S3 always (its trust-policy template names
 // `aws_account_id`, or a placeholder when it is empty, and requires `org_external_id`, the
 // calling org's OrgExternalId), GCP_GCS when `gcp_service_account_email` (this server's service
-// account) is set. kInvalidArgument if `aws_account_id` cannot stand in the policy's JSON.
+// account) is set (its instructions name the bucket's ownership object for `org_external_id`,
+// GcsOwnershipObject). kInvalidArgument if `aws_account_id` cannot stand in the policy's JSON.
 absl::StatusOr<v1::GetStorageConfigResponse> StorageSetup(
     absl::string_view aws_account_id, absl::string_view gcp_service_account_email,
     absl::string_view org_external_id);

@@ -50,6 +50,13 @@ TEST(StorageSetupTest, GcsEntryOnlyWithAServiceAccount) {
   EXPECT_EQ(gcs.required_role(), "roles/iam.serviceAccountTokenCreator");
   EXPECT_THAT(gcs.setup_instructions(1),
               ::testing::HasSubstr("Grant webhookd@project.iam.gserviceaccount.com"));
+  ASSERT_EQ(gcs.setup_instructions_size(), 5);
+  EXPECT_EQ(gcs.setup_instructions(2),
+            "Show that the bucket allows your org: create the object "
+            "webhookd-bucket-owner/webhookd-x in it (any content; your org's external ID is "
+            "issued to your org alone) and let the service account read it "
+            "(roles/storage.objectViewer). This server reads it before the first upload and "
+            "hourly after, never writes it, and stores nothing without it.");
 }
 
 }  // namespace

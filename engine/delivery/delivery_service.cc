@@ -31,12 +31,14 @@ v1::JobRecipient ToJobRecipient(const v1::RecipientInfo& recipient) {
 }  // namespace
 
 DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& clock,
-                                 IdGenerator& ids, StateStore& store, WebhookLookup lookup)
+                                 IdGenerator& ids, StateStore& store, WebhookLookup lookup,
+                                 OrgExternalIdLookup org_external_id)
     : options_(options),
       clock_(clock),
       ids_(ids),
       store_(store),
       lookup_(std::move(lookup)),
+      org_external_id_(std::move(org_external_id)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent) {
   if (options_.run_dispatcher) dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
@@ -186,7 +188,7 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
   std::vector<std::string> keys;  // The manifest lists where each file went.
   for (const StorageObject& object : objects) keys.push_back(object.key);
   options_.storage->Put(
-      webhook.storage_destination(), std::move(objects),
+      webhook.storage_destination(), org_external_id_(webhook.org().id()), std::move(objects),
       [this, webhook, job_id, keys = std::move(keys), upload = std::move(upload),
        done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
         if (!results.ok()) {
@@ -348,8 +350,8 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
     v1::ChannelValidationDetail* storage = response.add_details();
-    *storage = CheckStorageUpload(options_.storage, webhook, job_id, now,
-                                  options_.product.application_name);
+    *storage = CheckStorageUpload(options_.storage, webhook, org_external_id_(webhook.org().id()),
+                                  job_id, now, options_.product.application_name);
     storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
     if (http_ok && !storage_ok) detail = storage->error_message();
   }

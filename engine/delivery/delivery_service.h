@@ -37,10 +37,13 @@ class DeliveryService {
  public:
   // The current configuration of a webhook (secrets in clear), or kNotFound.
   using WebhookLookup = std::function<absl::StatusOr<v1::Webhook>(const std::string& id)>;
+  // The external ID this server issued to an org (OrgExternalId), given its id: what storage
+  // uploads for that org's webhooks identify it with (ObjectStorage::Put).
+  using OrgExternalIdLookup = std::function<std::string(const std::string& org_id)>;
 
   // `transport` in `options` must not be null. Jobs are recorded in `store`.
   DeliveryService(const DeliveryOptions& options, const Clock& clock, IdGenerator& ids,
-                  StateStore& store, WebhookLookup lookup);
+                  StateStore& store, WebhookLookup lookup, OrgExternalIdLookup org_external_id);
   // Stops the dispatcher and waits for attempts in flight.
   ~DeliveryService();
 
@@ -108,6 +111,7 @@ class DeliveryService {
   IdGenerator& ids_;
   StateStore& store_;
   const WebhookLookup lookup_;
+  const OrgExternalIdLookup org_external_id_;
   OAuth2Tokens oauth2_tokens_;
 
   absl::Mutex mu_;

@@ -24,10 +24,12 @@ TEST(DeliveryServiceTest, CollectingJobsForASnapshotCopiesNoBody) {
   DeliveryOptions options;
   options.transport = &transport;
   options.run_dispatcher = false;
-  DeliveryService service(options, clock, ids, store,
-                          [](const std::string&) -> absl::StatusOr<v1::Webhook> {
-                            return absl::NotFoundError("no webhook");
-                          });
+  DeliveryService service(
+      options, clock, ids, store,
+      [](const std::string&) -> absl::StatusOr<v1::Webhook> {
+        return absl::NotFoundError("no webhook");
+      },
+      [](const std::string& org_id) { return "id-of-" + org_id; });
   v1::Webhook webhook;
   webhook.set_id("w1");
   webhook.set_name("hook");

@@ -67,6 +67,7 @@ absl::StatusOr<v1::EventFile> StorageManifest(
 }
 
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
+                                               absl::string_view org_external_id,
                                                absl::string_view job_id, absl::Time now,
                                                absl::string_view application_name) {
   const v1::StorageDestination& destination = webhook.storage_destination();
@@ -89,7 +90,7 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
         {key, "text/plain",
          absl::StrCat("A test file from ", application_name, " checking that webhook ",
                       webhook.id(), " can store report files (job ", job_id, ").\n")}};
-    storage->Put(destination, std::move(objects),
+    storage->Put(destination, org_external_id, std::move(objects),
                  [&](absl::StatusOr<std::vector<absl::Status>> results) {
                    stored = results.ok() ? results->at(0) : results.status();
                    done.Notify();

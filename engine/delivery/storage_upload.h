@@ -45,9 +45,10 @@ absl::StatusOr<v1::EventFile> StorageManifest(
     const std::vector<std::string>& keys, const std::vector<absl::Status>& results);
 
 // Validate's STORAGE_FILE_UPLOAD_CHECK: stores a small test file for validation job `job_id`
-// in `webhook`'s destination through `storage` (null: this server has none) and reports it.
-// Blocks until the upload has answered.
+// in `webhook`'s destination through `storage` (null: this server has none) for the org that
+// was issued `org_external_id`, and reports it. Blocks until the upload has answered.
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
+                                               absl::string_view org_external_id,
                                                absl::string_view job_id, absl::Time now,
                                                absl::string_view application_name);
 

@@ -96,26 +96,27 @@ TEST(StorageUploadTest, ErrorsQuotingTheServerAreMadeValidUtf8) {
          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
         return absl::PermissionDeniedError("S3 PutObject failed: HTTP 403: \xE9t\xE9");
       });
-  const v1::ChannelValidationDetail detail =
-      CheckStorageUpload(&storage, S3Webhook(), "n.validation-3", kEventTime, "webhookd");
+  const v1::ChannelValidationDetail detail = CheckStorageUpload(
+      &storage, S3Webhook(), "webhookd-org-0", "n.validation-3", kEventTime, "webhookd");
   EXPECT_EQ(detail.error_message(), "S3 PutObject failed: HTTP 403: \xEF\xBF\xBDt\xEF\xBF\xBD");
 }
 
 TEST(StorageUploadTest, ValidationStoresATestFile) {
   webhooks::testing::FakeObjectStorage storage;
-  const v1::ChannelValidationDetail detail =
-      CheckStorageUpload(&storage, S3Webhook(), "n.validation-1", kEventTime, "webhookd");
+  const v1::ChannelValidationDetail detail = CheckStorageUpload(
+      &storage, S3Webhook(), "webhookd-org-0", "n.validation-1", kEventTime, "webhookd");
   EXPECT_EQ(detail.status(), v1::ChannelValidationDetail::SUCCESS);
   EXPECT_EQ(detail.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
   EXPECT_EQ(detail.aws_s3_info().object_key(),
             "webhook-deliveries/0/2026-03-18/n.validation-1/validation_dummy_20260318_090334.txt");
   ASSERT_EQ(storage.puts().size(), 1);
+  EXPECT_EQ(storage.puts()[0].org_external_id, "webhookd-org-0");
   EXPECT_EQ(storage.puts()[0].objects[0].content,
             "A test file from webhookd checking that webhook w1 can store report files (job "
             "n.validation-1).\n");
 
-  const v1::ChannelValidationDetail none =
-      CheckStorageUpload(nullptr, S3Webhook(), "n.validation-2", kEventTime, "webhookd");
+  const v1::ChannelValidationDetail none = CheckStorageUpload(
+      nullptr, S3Webhook(), "webhookd-org-0", "n.validation-2", kEventTime, "webhookd");
   EXPECT_EQ(none.status(), v1::ChannelValidationDetail::FAILED);
   EXPECT_EQ(none.error_message(), kNoObjectStorage);
 }
