@@ -6,6 +6,7 @@
 # the end, with a sample every 20 seconds.
 #
 #   bash tools/soak.sh 10
+#   SOAK_WRAPPER="heaptrack -o /tmp/soak-heap" bash tools/soak.sh 10   # where memory goes
 #
 # Everything runs on 127.0.0.1: webhookd (with --allow_private_endpoints), nginx answering 200
 # as the receiver, wrk on the REST search, bench's grpc_load for gRPC search and publishing,
@@ -62,7 +63,7 @@ pids+=($!)
 # rate, which each publish's fdatasync bounds and which varies from run to run (100 to 500/s
 # on 2 cores), and the allocator keeps its high-water mark: the warm-up covers both.
 export WEBHOOKD_ADMIN_TOKEN="soak-admin-token"
-"$out/bin/webhookd" --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
+${SOAK_WRAPPER:-} "$out/bin/webhookd" --grpc_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
   --data_dir="$out/data" --allow_private_endpoints --history_retention=30s \
   2>"$out/webhookd.log" &
 webhookd_pid=$!
@@ -71,6 +72,8 @@ for _ in $(seq 300); do
   grep -q "webhookd: ready" "$out/webhookd.log" 2>/dev/null && break
   sleep 0.1
 done
+# The server's own process (under SOAK_WRAPPER, $! is the wrapper's).
+webhookd_pid="$(pgrep -n -f "^$out/bin/webhookd ")"
 grpc_port="$(sed -n 's/.*gRPC listening on port \([0-9]*\).*/\1/p' "$out/webhookd.log")"
 http_port="$(sed -n 's/.*HTTP listening on port \([0-9]*\).*/\1/p' "$out/webhookd.log")"
 [ -n "$grpc_port" ] && [ -n "$http_port" ] || { cat "$out/webhookd.log" >&2; exit 1; }

@@ -264,15 +264,7 @@ GcsStorage::TokenCallback GcsStorage::OnceOwned(const v1::GcpGcsConfig& config,
             return;
           }
           if (response->status != 200) {
-            absl::StatusCode code = StorageErrorCode(response->status);
-            if (response->status == 401) {
-              // The service account's token ended early: the next try impersonates it again.
-              service_account_tokens_.Drop(email,
-                                           [&](const std::string& kept) { return kept == token; });
-              code = absl::StatusCode::kUnavailable;
-            }
-            done(refused(
-                absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response)))));
+            done(refused(StorageFailure(where, email, token, *response)));
             return;
           }
           owned_buckets_.Put(owned_key, true, now + options_.ownership_lifetime);
@@ -414,14 +406,19 @@ void GcsStorage::Upload(const v1::GcpGcsConfig& config, const std::string& token
       done(absl::OkStatus());
       return;
     }
-    absl::StatusCode code = StorageErrorCode(response->status);
-    if (response->status == 401) {
-      // The service account's token ended early: the next try impersonates it again.
-      service_account_tokens_.Drop(email, [&](const std::string& kept) { return kept == token; });
-      code = absl::StatusCode::kUnavailable;
-    }
-    done(absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(*response))));
+    done(StorageFailure(where, email, token, *response));
   });
+}
+
+absl::Status GcsStorage::StorageFailure(const std::string& where, const std::string& email,
+                                        const std::string& token, const HttpResponse& response) {
+  absl::StatusCode code = StorageErrorCode(response.status);
+  if (response.status == 401) {
+    // The service account's token ended early: the next try impersonates it again.
+    service_account_tokens_.Drop(email, [&](const std::string& kept) { return kept == token; });
+    code = absl::StatusCode::kUnavailable;
+  }
+  return absl::Status(code, absl::StrCat(where, " failed: ", GoogleErrorText(response)));
 }
 
 }  // namespace webhooks

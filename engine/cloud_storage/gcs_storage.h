@@ -109,6 +109,11 @@ class GcsStorage final : public ObjectStorage {
   // Sends one media upload and reports its status.
   void Upload(const v1::GcpGcsConfig& config, const std::string& token, StorageObject object,
               std::function<void(absl::Status)> done);
+  // The error of a Cloud Storage request `where` that `email`'s `token` did not get a 200 for.
+  // A 401 (the token ended early) drops the token, so the next try impersonates the account
+  // again, and may pass (kUnavailable).
+  absl::Status StorageFailure(const std::string& where, const std::string& email,
+                              const std::string& token, const HttpResponse& response);
   // A POST of `body` to an operator endpoint with `headers`, then the options' User-Agent,
   // and the options' timeout.
   HttpRequest NewRequest(std::string url, std::vector<std::pair<std::string, std::string>> headers,
