@@ -351,6 +351,27 @@ TEST_F(DeliveryTest, AConfiguredOrgShareReplacesTheEvenOne) {
                        "try again later"));
 }
 
+TEST_F(DeliveryTest, HistoryKeepsTheConfiguredNumberOfFinishedDeliveriesPerOrg) {
+  harness_.options().delivery.max_finished_jobs_per_org = 2;
+  ASSERT_OK(harness_.StartEngine());
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 3; ++i) {
+    jobs.push_back(Publish());
+    harness_.clock().Advance(absl::Seconds(1));
+    harness_.engine().RunDueDeliveries();
+  }
+  v1::SearchChannelHistoryRequest history;
+  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
+                         "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
+                     &history));
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
+                       harness_.engine().SearchChannelHistory(admin_, history));
+  ASSERT_EQ(found.jobs_size(), 2);
+  EXPECT_EQ(found.jobs(0).id(), jobs[2]);
+  EXPECT_EQ(found.jobs(1).id(), jobs[1]);
+}
+
 TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {
   Principal developer = sales_admin_;
   developer.privileges = {v1::DEVELOPER};

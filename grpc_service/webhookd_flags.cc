@@ -48,6 +48,9 @@ ABSL_FLAG(int32_t, max_pending_deliveries, 10000,
 ABSL_FLAG(int32_t, max_pending_deliveries_per_org, 0,
           "deliveries not yet finished of one org (0: an even share of --max_pending_deliveries "
           "among the orgs); PublishEvent beyond this answers RESOURCE_EXHAUSTED");
+ABSL_FLAG(int32_t, max_history_deliveries_per_org, 100000,
+          "finished deliveries of one org kept in the history; beyond this its oldest are "
+          "forgotten before --history_retention ends");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -137,6 +140,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
   flags.max_pending_deliveries_per_org = absl::GetFlag(FLAGS_max_pending_deliveries_per_org);
+  flags.max_history_deliveries_per_org = absl::GetFlag(FLAGS_max_history_deliveries_per_org);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
   flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);

@@ -45,6 +45,9 @@ struct DeliveryOptions {
   // even share, max_pending_jobs divided by the number of orgs in the OrgDirectory (at least 1;
   // a single org may use the whole queue).
   int max_pending_jobs_per_org = 0;
+  // Finished deliveries of one org kept in the history; beyond this its oldest are forgotten
+  // before history_retention ends, so that no org's deliveries grow memory without bound.
+  int max_finished_jobs_per_org = 100000;
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;

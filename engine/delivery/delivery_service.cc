@@ -1,5 +1,6 @@
 #include "engine/delivery/delivery_service.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -39,7 +40,8 @@ DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& cl
       store_(store),
       lookup_(std::move(lookup)),
       org_external_id_(std::move(org_external_id)),
-      oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent) {
+      oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
+      jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))) {
   if (options_.run_dispatcher) dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 

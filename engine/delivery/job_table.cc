@@ -1,5 +1,7 @@
 #include "engine/delivery/job_table.h"
 
+#include <utility>
+
 namespace webhooks {
 namespace engine_internal {
 namespace {
@@ -42,6 +44,8 @@ void JobTable::Insert(Job job) {
   if (job.unfinished()) {
     CountPending(job.owner.org_id, +1);
     due_.emplace(job.next_attempt, id);
+  } else {
+    AddFinished(job);
   }
   by_creation_.emplace(Created(job), id);
   jobs_.emplace(id, std::move(job));
@@ -78,7 +82,10 @@ void JobTable::ApplyUpdate(const state::JobUpdate& update) {
   } else {
     job.body.reset();
     job.upload.reset();
-    if (was_unfinished) CountPending(job.owner.org_id, -1);
+    if (was_unfinished) {
+      CountPending(job.owner.org_id, -1);
+      AddFinished(job);
+    }
   }
 }
 
@@ -115,8 +122,16 @@ void JobTable::Prune(absl::Time cutoff) {
       ++it;  // Still being delivered; kept until it finishes.
       continue;
     }
+    ForgetFinished(job->second);
     jobs_.erase(job);
     it = by_creation_.erase(it);
+  }
+  for (const std::string& org : std::exchange(orgs_over_limit_, {})) {
+    for (auto finished = finished_by_org_.find(org);
+         finished != finished_by_org_.end() && finished->second.size() > max_finished_per_org_;
+         finished = finished_by_org_.find(org)) {
+      Remove(jobs_.find(finished->second.begin()->second));
+    }
   }
 }
 
@@ -148,11 +163,26 @@ void JobTable::CountPending(const std::string& org_id, int delta) {
   if (count == 0) pending_by_org_.erase(org_id);  // Only orgs with pending jobs are kept.
 }
 
+void JobTable::AddFinished(const Job& job) {
+  CreationOrder& finished = finished_by_org_[job.owner.org_id];
+  finished.emplace(Created(job), job.record.id());
+  if (finished.size() > max_finished_per_org_) orgs_over_limit_.insert(job.owner.org_id);
+}
+
+void JobTable::ForgetFinished(const Job& job) {
+  const auto finished = finished_by_org_.find(job.owner.org_id);
+  if (finished == finished_by_org_.end()) return;
+  finished->second.erase({Created(job), job.record.id()});
+  if (finished->second.empty()) finished_by_org_.erase(finished);
+}
+
 void JobTable::Remove(absl::node_hash_map<std::string, Job>::iterator it) {
   const Job& job = it->second;
   if (job.unfinished()) {
     due_.erase({job.next_attempt, job.record.id()});
     CountPending(job.owner.org_id, -1);
+  } else {
+    ForgetFinished(job);
   }
   by_creation_.erase({Created(job), job.record.id()});
   jobs_.erase(it);

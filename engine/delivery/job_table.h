@@ -17,6 +17,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "proto/delivery.pb.h"
@@ -52,6 +53,10 @@ struct Job {
 
 class JobTable {
  public:
+  // Keeps at most `max_finished_per_org` finished jobs of one org (see Prune).
+  explicit JobTable(size_t max_finished_per_org = SIZE_MAX)
+      : max_finished_per_org_(max_finished_per_org) {}
+
   // Adds `job`, replacing a job with its id (the later record wins), and schedules it if it
   // is unfinished.
   void Insert(Job job);
@@ -74,7 +79,9 @@ class JobTable {
   // Unfinished jobs of org `org_id`.
   int pending_of_org(const std::string& org_id) const;
 
-  // Forgets finished jobs created before `cutoff`.
+  // Forgets finished jobs created before `cutoff`, and the oldest finished jobs of each org
+  // that has more than max_finished_per_org, so that no org's deliveries can grow the history
+  // without bound within the retention.
   void Prune(absl::Time cutoff);
   // The newest `max_jobs` of the jobs that `keep` accepts, newest first.
   std::vector<v1::ChannelHistoryJob> History(
@@ -84,18 +91,27 @@ class JobTable {
   void ForEach(const std::function<void(const Job&)>& visit) const;
 
  private:
+  // Job ids by creation time, oldest first.
+  using CreationOrder = absl::btree_set<std::pair<absl::Time, std::string>>;
+
   void Remove(absl::node_hash_map<std::string, Job>::iterator it);
   // Adds `delta` to the unfinished jobs, in all and of `org_id`.
   void CountPending(const std::string& org_id, int delta);
+  // Adds or removes a finished job in its org's finished_by_org_.
+  void AddFinished(const Job& job);
+  void ForgetFinished(const Job& job);
 
   // Every kept job. A node map, so that memory follows the jobs kept: a Job is about 300
   // bytes, and a flat map keeps that much in every slot of a table that doubles as the history
   // grows and never shrinks (up to about twice the slots of the busiest retention window's).
   absl::node_hash_map<std::string, Job> jobs_;
   absl::btree_set<std::pair<absl::Time, std::string>> due_;
-  absl::btree_set<std::pair<absl::Time, std::string>> by_creation_;
+  CreationOrder by_creation_;
   int pending_ = 0;
   absl::flat_hash_map<std::string, int> pending_by_org_;  // Orgs with unfinished jobs only.
+  const size_t max_finished_per_org_;
+  absl::flat_hash_map<std::string, CreationOrder> finished_by_org_;  // Orgs with some only.
+  absl::flat_hash_set<std::string> orgs_over_limit_;                 // Until the next Prune.
 };
 
 }  // namespace engine_internal

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -133,6 +134,43 @@ TEST(JobTableTest, HistoryKeepsTheNewestMaxJobs) {
   EXPECT_THAT(Ids(table.History(all, 2)), ElementsAre("third", "second"));
   const auto not_third = [](const JobOwner&, const HistoryJob& job) { return job.id() != "third"; };
   EXPECT_THAT(Ids(table.History(not_third, 1)), ElementsAre("second"));
+}
+
+TEST(JobTableTest, PruneKeepsAtMostTheLimitOfFinishedJobsPerOrg) {
+  JobTable table(/*max_finished_per_org=*/2);
+  const auto all = [](const JobOwner&, const HistoryJob&) { return true; };
+  // Org 0 finishes four jobs (one recorded finished, as a replay brings it), and has one pending.
+  for (int i = 1; i <= 4; ++i) {
+    table.Insert(NewJob(absl::StrCat("a", i), kStart + absl::Seconds(i)));
+  }
+  table.Insert(NewJob("a-pending", kStart));
+  for (const char* id : {"a2", "a1", "a4"}) {
+    table.ApplyUpdate(Update(id, HistoryJob::SUCCESS, kStart));
+  }
+  table.ApplyUpdate(Update("a3", HistoryJob::FAILED, kStart));
+  table.ApplyUpdate(Update("a3", HistoryJob::FAILED, kStart));  // Recorded twice: counted once.
+  // Org 1 has one finished job.
+  Job other = NewJob("b1", kStart);
+  other.owner.org_id = "1";
+  other.record.set_status(HistoryJob::SUCCESS);
+  table.Insert(std::move(other));
+  EXPECT_THAT(Ids(table.History(all)), ElementsAre("a4", "a3", "a2", "a1", "b1", "a-pending"));
+
+  // Org 0 keeps its newest two finished jobs, and every unfinished one; org 1 is untouched.
+  table.Prune(kStart - absl::Hours(1));
+  EXPECT_THAT(Ids(table.History(all)), ElementsAre("a4", "a3", "b1", "a-pending"));
+  EXPECT_EQ(table.pending_of_org("0"), 1);
+
+  // A job replaced by a later finished record, and one forgotten at the retention, count once.
+  Job replaced = NewJob("a4", kStart + absl::Seconds(4));
+  replaced.record.set_status(HistoryJob::SUCCESS);
+  table.Insert(std::move(replaced));
+  table.Prune(kStart + absl::Seconds(4));  // Forgets a3 (created at +3 s) and b1.
+  table.ApplyUpdate(Update("a-pending", HistoryJob::SUCCESS, kStart));
+  table.Insert(NewJob("a5", kStart + absl::Seconds(5)));
+  table.ApplyUpdate(Update("a5", HistoryJob::SUCCESS, kStart));
+  table.Prune(kStart - absl::Hours(1));  // a-pending, now the oldest finished, goes.
+  EXPECT_THAT(Ids(table.History(all)), ElementsAre("a5", "a4"));
 }
 
 }  // namespace
