@@ -7,9 +7,9 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
+#include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/postgres_cluster.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -18,7 +18,6 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using ::webhooks::testing::PostgresCluster;
 using ::webhooks::testing::StatusIs;
 
 // Migrations whose effects show how often each ran: 2 and 3 each add a row.
@@ -31,32 +30,7 @@ const std::vector<Migration>& ProbeMigrations() {
   return *migrations;
 }
 
-class MigrationsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(PostgresCluster * cluster, PostgresCluster::Shared());
-    ASSERT_OK_AND_ASSIGN(conninfo_, cluster->CreateDatabase());
-  }
-
-  std::unique_ptr<PgConnection> ConnectOrDie() {
-    PgConnectionOptions options;
-    options.conninfo = conninfo_;
-    absl::StatusOr<std::unique_ptr<PgConnection>> connection = PgConnection::Connect(options);
-    EXPECT_OK(connection.status());
-    return connection.ok() ? *std::move(connection) : nullptr;
-  }
-
-  // The text of `sql`'s one value, "" for NULL; the error's message if it fails.
-  std::string QueryOne(const std::string& sql) {
-    std::unique_ptr<PgConnection> connection = ConnectOrDie();
-    if (connection == nullptr) return "no connection";
-    absl::StatusOr<PgResult> result = connection->Exec("query", sql);
-    if (!result.ok()) return std::string(result.status().message());
-    return std::string(result->Get(0, 0));
-  }
-
-  std::string conninfo_;
-};
+using MigrationsTest = PostgresTest;
 
 TEST_F(MigrationsTest, AppliesTheEngineSchemaOnceAndRerunIsANoOp) {
   std::unique_ptr<PgConnection> db = ConnectOrDie();

@@ -1,8 +1,9 @@
 // PgConnection: one libpq connection to PostgreSQL, with parameterized statements, transactions,
 // canonical status codes and reconnection.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db,
-//                    PgConnection::Connect({.conninfo = "postgresql://app@db.internal/webhooks"}));
+//   PgConnectionOptions options;
+//   options.conninfo = "postgresql://app@db.internal/webhooks";
+//   ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> db, PgConnection::Connect(options));
 //   ASSIGN_OR_RETURN(PgResult rows,
 //                    db->Exec("read log", "SELECT batch FROM log WHERE sequence > $1",
 //                             {PgParam::Text("41")}, PgResultFormat::kBinary));

@@ -6,10 +6,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
-#include "testing/postgres_cluster.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -21,41 +21,11 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::webhooks::testing::FakeClock;
-using ::webhooks::testing::PostgresCluster;
 using ::webhooks::testing::StatusIs;
 
 constexpr char kPassword[] = "s3cret-pw";
 
-class PgConnectionTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(cluster_, PostgresCluster::Shared());
-    ASSERT_OK_AND_ASSIGN(conninfo_, cluster_->CreateDatabase());
-  }
-
-  std::unique_ptr<PgConnection> ConnectOrDie(FakeClock* clock = nullptr) {
-    PgConnectionOptions options;
-    options.conninfo = conninfo_;
-    options.clock = clock;
-    options.initial_backoff = absl::Seconds(1);
-    options.max_backoff = absl::Seconds(4);
-    absl::StatusOr<std::unique_ptr<PgConnection>> connection = PgConnection::Connect(options);
-    EXPECT_OK(connection.status());
-    return connection.ok() ? *std::move(connection) : nullptr;
-  }
-
-  // The one value `sql` returns, as text, on a connection of its own.
-  std::string QueryOne(const std::string& sql) {
-    std::unique_ptr<PgConnection> connection = ConnectOrDie();
-    if (connection == nullptr) return "no connection";
-    absl::StatusOr<PgResult> result = connection->Exec("query", sql);
-    if (!result.ok()) return std::string(result.status().message());
-    return std::string(result->Get(0, 0));
-  }
-
-  PostgresCluster* cluster_ = nullptr;
-  std::string conninfo_;
-};
+using PgConnectionTest = PostgresTest;
 
 TEST_F(PgConnectionTest, TextAndBinaryParamsAndResults) {
   std::unique_ptr<PgConnection> db = ConnectOrDie();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,13 +24,11 @@ constexpr char kBeginRead[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 PgParam Number(uint64_t value) { return PgParam::Text(absl::StrCat(value)); }
 
-// The batch `bytes` holds. A string field that is not valid UTF-8 (which protobuf serializes
-// but will not parse) has its bad bytes replaced, as JournalStore does.
+// The batch `bytes` holds, read as JournalStore reads its records: a string field that is not
+// valid UTF-8 (which protobuf serializes but will not parse) has its bad bytes replaced.
 absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view bytes, absl::string_view what) {
   state::StateBatch batch;
-  if (batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return batch;
-  const std::optional<std::string> valid = RepairUtf8(*state::StateBatch::descriptor(), bytes);
-  if (!valid.has_value() || !batch.ParseFromString(*valid)) {
+  if (!ParseRepairingUtf8(bytes, batch, nullptr)) {
     return absl::DataLossError(absl::StrCat("postgres: ", what, " does not hold a StateBatch"));
   }
   return batch;

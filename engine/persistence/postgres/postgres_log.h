@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -55,6 +56,7 @@ class PostgresLog {
  public:
   // What ReadAfter and Load hand each batch to, in order, with its entry's sequence number
   // (for a snapshot's batches, the snapshot's). Its first error stops the read and is returned.
+  // It runs while the log is busy: it must not call the log.
   using ApplyFn = std::function<absl::Status(uint64_t sequence, const state::StateBatch& batch)>;
 
   // Connects and applies the schema migrations (ApplyMigrations). PgConnection::Connect's and

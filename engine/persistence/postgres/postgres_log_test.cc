@@ -11,11 +11,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/state.pb.h"
 #include "testing/fake_clock.h"
-#include "testing/postgres_cluster.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -27,7 +27,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::webhooks::testing::FakeClock;
-using ::webhooks::testing::PostgresCluster;
 using ::webhooks::testing::StatusIs;
 
 // A batch that deletes webhook `tag`: enough to tell batches apart.
@@ -50,35 +49,18 @@ class Collector {
   std::vector<std::pair<uint64_t, std::string>> seen;
 };
 
-class PostgresLogTest : public ::testing::Test {
+class PostgresLogTest : public PostgresTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(cluster_, PostgresCluster::Shared());
-    ASSERT_OK_AND_ASSIGN(conninfo_, cluster_->CreateDatabase());
+    ASSERT_NO_FATAL_FAILURE(PostgresTest::SetUp());
     ASSERT_OK_AND_ASSIGN(log_, Open());
   }
 
   absl::StatusOr<std::unique_ptr<PostgresLog>> Open(PostgresLogOptions options = {}) {
-    PgConnectionOptions connection;
-    connection.conninfo = conninfo_;
-    connection.clock = &clock_;
-    return PostgresLog::Open(connection, options);
-  }
-
-  // The text of `sql`'s one value, on a connection of its own.
-  std::string QueryOne(const std::string& sql) {
-    PgConnectionOptions options;
-    options.conninfo = conninfo_;
-    absl::StatusOr<std::unique_ptr<PgConnection>> db = PgConnection::Connect(options);
-    if (!db.ok()) return std::string(db.status().message());
-    absl::StatusOr<PgResult> result = (*db)->Exec("query", sql);
-    if (!result.ok()) return std::string(result.status().message());
-    return std::string(result->Get(0, 0));
+    return PostgresLog::Open(Options(&clock_), options);
   }
 
   FakeClock clock_;
-  PostgresCluster* cluster_ = nullptr;
-  std::string conninfo_;
   std::unique_ptr<PostgresLog> log_;
 };
 
@@ -282,7 +264,7 @@ TEST_F(PostgresLogTest, ConnectionLossIsUnavailableThenTheNextCallReconnects) {
   EXPECT_THAT(log_->LastSequence(), StatusIs(absl::StatusCode::kUnavailable, _));
   EXPECT_THAT(log_->LastSequence(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connect")));
   ASSERT_OK(cluster_->Restart());
-  clock_.Advance(PgConnectionOptions().initial_backoff);
+  clock_.Advance(Options().initial_backoff);
   EXPECT_THAT(log_->LastSequence(), ::testing::Eq(absl::StatusOr<uint64_t>(3)));
 }
 
