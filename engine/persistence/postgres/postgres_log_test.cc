@@ -250,7 +250,8 @@ TEST_F(PostgresLogTest, ConnectionLossIsUnavailableThenTheNextCallReconnects) {
 
   // A backend terminated by an administrator, likewise.
   EXPECT_EQ(QueryOne("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE "
-                     "datname = current_database() AND pid <> pg_backend_pid()"),
+                     "datname = current_database() AND pid <> pg_backend_pid() AND backend_type = "
+                     "'client backend'"),
             "1");
   Collector collector;
   EXPECT_THAT(log_->ReadAfter(0, collector.Fn()), StatusIs(absl::StatusCode::kUnavailable, _));
