@@ -17,6 +17,8 @@ packages=(
   libboost1.81-dev           # webhookd's HTTP/1.1 server: Boost.Beast and Asio (header-only)
   clang-14 libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer, ASan and UBSan runtimes for clang
   wrk nginx-light            # bench/run.sh: HTTP load generator, and the delivery receiver
+  libpq-dev                  # PostgreSQL's client library (engine/persistence/postgres)
+  postgresql-15              # initdb, pg_ctl, postgres for //testing:postgres_cluster
 )
 
 missing=()

@@ -81,13 +81,9 @@ std::vector<uint64_t> FilesOf(const std::string& directory, absl::string_view ki
 // cleaned text from outside) has its bad bytes replaced, and counts in `*repaired`.
 absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* repaired) {
   state::StateBatch batch;
-  if (batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return batch;
-  const std::optional<std::string> valid =
-      engine_internal::RepairUtf8(*state::StateBatch::descriptor(), payload);
-  if (!valid.has_value() || !batch.ParseFromString(*valid)) {
+  if (!engine_internal::ParseRepairingUtf8(payload, batch, repaired)) {
     return absl::DataLossError("a record does not hold a StateBatch");
   }
-  ++*repaired;
   return batch;
 }
 

@@ -89,5 +89,13 @@ std::optional<std::string> RepairUtf8(const google::protobuf::Descriptor& type,
   return out;
 }
 
+bool ParseRepairingUtf8(absl::string_view wire, google::protobuf::Message& message, int* repaired) {
+  if (message.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) return true;
+  const std::optional<std::string> valid = RepairUtf8(*message.GetDescriptor(), wire);
+  if (!valid.has_value() || !message.ParseFromString(*valid)) return false;
+  if (repaired != nullptr) ++*repaired;
+  return true;
+}
+
 }  // namespace engine_internal
 }  // namespace webhooks

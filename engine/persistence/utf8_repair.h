@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 
 namespace webhooks {
 namespace engine_internal {
@@ -20,6 +21,10 @@ namespace engine_internal {
 // or not, is kept byte for byte. nullopt if `wire` is not a well-formed proto3 message.
 std::optional<std::string> RepairUtf8(const google::protobuf::Descriptor& type,
                                       absl::string_view wire);
+
+// Parses `wire` into `message`. If it parses only once repaired (RepairUtf8), parses that and
+// adds one to `*repaired` (when not null). False if it does not parse even so.
+bool ParseRepairingUtf8(absl::string_view wire, google::protobuf::Message& message, int* repaired);
 
 }  // namespace engine_internal
 }  // namespace webhooks

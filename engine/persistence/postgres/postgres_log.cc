@@ -1,0 +1,243 @@
+#include "engine/persistence/postgres/postgres_log.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/base/status_macros.h"
+#include "engine/persistence/postgres/migrations.h"
+#include "engine/persistence/utf8_repair.h"
+
+namespace webhooks {
+namespace engine_internal {
+namespace {
+
+// A consistent view for readers, which never write.
+constexpr char kBeginRead[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+PgParam Number(uint64_t value) { return PgParam::Text(absl::StrCat(value)); }
+
+// The batch `bytes` holds, read as JournalStore reads its records: a string field that is not
+// valid UTF-8 (which protobuf serializes but will not parse) has its bad bytes replaced.
+absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view bytes, absl::string_view what) {
+  state::StateBatch batch;
+  if (!ParseRepairingUtf8(bytes, batch, nullptr)) {
+    return absl::DataLossError(absl::StrCat("postgres: ", what, " does not hold a StateBatch"));
+  }
+  return batch;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresLog>> PostgresLog::Open(PgConnectionOptions connection,
+                                                               PostgresLogOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> opened,
+                   PgConnection::Connect(std::move(connection)));
+  RETURN_IF_ERROR(ApplyMigrations(*opened).status());
+  return std::make_unique<PostgresLog>(std::move(opened), options);
+}
+
+PostgresLog::PostgresLog(std::unique_ptr<PgConnection> connection, PostgresLogOptions options)
+    : options_(options), connection_(std::move(connection)) {}
+
+absl::StatusOr<std::string> PostgresLog::Serialize(const state::StateBatch& batch) const {
+  const size_t size = batch.ByteSizeLong();
+  if (size > options_.max_batch_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "postgres: a batch of ", size, " bytes is over the limit of ", options_.max_batch_bytes));
+  }
+  std::string bytes;
+  if (!batch.SerializeToString(&bytes)) {
+    return absl::InvalidArgumentError("postgres: a batch does not serialize");
+  }
+  return bytes;
+}
+
+absl::Status PostgresLog::LockForWrite(absl::string_view operation) {
+  // Durable at COMMIT whatever the server's or role's default.
+  RETURN_IF_ERROR(connection_->Exec(operation, "SET LOCAL synchronous_commit = on").status());
+  return connection_
+      ->Exec(operation, "SELECT pg_advisory_xact_lock($1)",
+             {PgParam::Text(absl::StrCat(kLogLockKey))})
+      .status();
+}
+
+absl::Status PostgresLog::ReadEnds(uint64_t* snapshot, uint64_t* last) {
+  ASSIGN_OR_RETURN(PgResult ends,
+                   connection_->Exec("read the log's ends",
+                                     "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM "
+                                     "webhookd_snapshots), (SELECT COALESCE(MAX(sequence), 0) "
+                                     "FROM webhookd_log)"));
+  ASSIGN_OR_RETURN(const int64_t snapshot_sequence, ends.GetInt64(0, 0));
+  ASSIGN_OR_RETURN(const int64_t last_sequence, ends.GetInt64(0, 1));
+  *snapshot = snapshot_sequence;
+  *last = std::max(snapshot_sequence, last_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresLog::Append(uint64_t sequence, const state::StateBatch& batch) {
+  if (sequence == 0) return absl::InvalidArgumentError("postgres: entries start at 1");
+  ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
+  absl::MutexLock lock(&mu_);
+  absl::Status appended = connection_->Transaction("append", [&]() -> absl::Status {
+    RETURN_IF_ERROR(LockForWrite("append"));
+    uint64_t snapshot, last;
+    RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
+    if (sequence <= last) {
+      return absl::AbortedError(
+          absl::StrCat("postgres: entry ", sequence, " exists (the log is at ", last, ")"));
+    }
+    if (sequence > last + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("postgres: cannot append entry ", sequence, " after entry ", last));
+    }
+    return connection_
+        ->Exec("append", "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
+               {Number(sequence), PgParam::Bytes(std::move(bytes))})
+        .status();
+  });
+  // Not expected under the lock, but what a duplicate means all the same.
+  if (absl::IsAlreadyExists(appended)) return absl::AbortedError(appended.message());
+  return appended;
+}
+
+absl::Status PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last) {
+  *last = after;
+  while (true) {
+    ASSIGN_OR_RETURN(PgResult page,
+                     connection_->Exec("read entries",
+                                       "SELECT sequence, batch FROM webhookd_log WHERE sequence "
+                                       "> $1 ORDER BY sequence LIMIT $2",
+                                       {Number(*last), Number(options_.read_page_rows)},
+                                       PgResultFormat::kBinary));
+    for (int row = 0; row < page.rows(); ++row) {
+      ASSIGN_OR_RETURN(const int64_t sequence, page.GetInt64(row, 0));
+      if (static_cast<uint64_t>(sequence) != *last + 1) {
+        return absl::DataLossError(absl::StrCat("postgres: entry ", *last + 1, " is missing"));
+      }
+      ASSIGN_OR_RETURN(const state::StateBatch batch,
+                       ParseBatch(page.Get(row, 1), absl::StrCat("entry ", sequence)));
+      RETURN_IF_ERROR(apply(sequence, batch));
+      *last = sequence;
+    }
+    if (page.rows() < options_.read_page_rows) return absl::OkStatus();
+  }
+}
+
+absl::StatusOr<uint64_t> PostgresLog::ReadAfter(uint64_t after, const ApplyFn& apply) {
+  absl::MutexLock lock(&mu_);
+  uint64_t last = after;
+  RETURN_IF_ERROR(connection_->Transaction(
+      "read after",
+      [&]() -> absl::Status {
+        uint64_t snapshot, end;
+        RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
+        if (after < snapshot) {
+          return absl::OutOfRangeError(absl::StrCat("postgres: the snapshot at ", snapshot,
+                                                    " removed entries after ", after, ": reload"));
+        }
+        if (after > end) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("postgres: the log ends at ", end, ", before ", after));
+        }
+        return ReadEntries(after, apply, &last);
+      },
+      kBeginRead));
+  return last;
+}
+
+absl::StatusOr<uint64_t> PostgresLog::LastSequence() {
+  absl::MutexLock lock(&mu_);
+  uint64_t snapshot, last = 0;
+  // One statement: a consistent view without a transaction.
+  RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
+  return last;
+}
+
+absl::StatusOr<uint64_t> PostgresLog::Load(const ApplyFn& apply) {
+  absl::MutexLock lock(&mu_);
+  uint64_t last = 0;
+  RETURN_IF_ERROR(connection_->Transaction(
+      "load",
+      [&]() -> absl::Status {
+        uint64_t snapshot, end;
+        RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
+        for (int64_t next_part = 0; snapshot > 0;) {
+          ASSIGN_OR_RETURN(PgResult page,
+                           connection_->Exec("load snapshot",
+                                             "SELECT part, batch FROM webhookd_snapshot_batches "
+                                             "WHERE sequence = $1 AND part >= $2 ORDER BY part "
+                                             "LIMIT $3",
+                                             {Number(snapshot), Number(next_part),
+                                              Number(options_.read_page_rows)},
+                                             PgResultFormat::kBinary));
+          for (int row = 0; row < page.rows(); ++row) {
+            ASSIGN_OR_RETURN(next_part, page.GetInt64(row, 0));
+            ASSIGN_OR_RETURN(const state::StateBatch batch,
+                             ParseBatch(page.Get(row, 1),
+                                        absl::StrCat("snapshot ", snapshot, " part ", next_part)));
+            RETURN_IF_ERROR(apply(snapshot, batch));
+            ++next_part;
+          }
+          if (page.rows() < options_.read_page_rows) break;
+        }
+        return ReadEntries(snapshot, apply, &last);
+      },
+      kBeginRead));
+  return last;
+}
+
+absl::Status PostgresLog::WriteSnapshot(uint64_t sequence,
+                                        const std::vector<state::StateBatch>& state) {
+  if (sequence == 0) return absl::InvalidArgumentError("postgres: a snapshot of no entries");
+  std::vector<std::string> batches;
+  for (const state::StateBatch& batch : state) {
+    ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
+    batches.push_back(std::move(bytes));
+  }
+  absl::MutexLock lock(&mu_);
+  return connection_->Transaction("snapshot", [&]() -> absl::Status {
+    RETURN_IF_ERROR(LockForWrite("snapshot"));
+    uint64_t snapshot, last;
+    RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
+    if (sequence <= snapshot) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("postgres: a snapshot at ", snapshot, " exists"));
+    }
+    if (sequence > last) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("postgres: cannot snapshot at ", sequence, ": the log ends at ", last));
+    }
+    RETURN_IF_ERROR(connection_
+                        ->Exec("snapshot", "INSERT INTO webhookd_snapshots (sequence) VALUES ($1)",
+                               {Number(sequence)})
+                        .status());
+    for (size_t part = 0; part < batches.size(); ++part) {
+      RETURN_IF_ERROR(
+          connection_
+              ->Exec("snapshot",
+                     "INSERT INTO webhookd_snapshot_batches (sequence, part, batch) "
+                     "VALUES ($1, $2, $3)",
+                     {Number(sequence), Number(part), PgParam::Bytes(std::move(batches[part]))})
+              .status());
+    }
+    // Older snapshots' batches go with them (ON DELETE CASCADE).
+    RETURN_IF_ERROR(connection_
+                        ->Exec("snapshot", "DELETE FROM webhookd_snapshots WHERE sequence < $1",
+                               {Number(sequence)})
+                        .status());
+    return connection_
+        ->Exec("snapshot", "DELETE FROM webhookd_log WHERE sequence <= $1", {Number(sequence)})
+        .status();
+  });
+}
+
+}  // namespace engine_internal
+}  // namespace webhooks
