@@ -1,5 +1,6 @@
-// Crash tests of the real webhookd binary on a --data_dir: SIGKILL at chosen moments, then a
-// restart on the same directory.
+// Crash tests of the real webhookd binary on a --data_dir, and on a --postgres_url (a database
+// on a throwaway PostgreSQL cluster): SIGKILL at chosen moments, then a restart on the same
+// directory or database, as a replacement machine would start.
 //
 // 1. Writes: several threads create, update and delete webhooks (one per org) over gRPC; the
 //    server is killed once a chosen number of writes has been acknowledged. After the restart
@@ -40,6 +41,7 @@
 #include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
 #include "testing/http_receiver.h"
+#include "testing/postgres_cluster.h"
 
 namespace webhooks {
 namespace {
@@ -155,9 +157,17 @@ std::string Describe(const OrgState& state) {
                       : "no webhook";
 }
 
-class CrashTest : public ::testing::Test {
+// Where the state is kept: "journal" (--data_dir) or "postgres" (--postgres_url).
+class CrashTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    if (GetParam() == "postgres") {
+      absl::StatusOr<testing::PostgresCluster*> cluster = testing::PostgresCluster::Shared();
+      ASSERT_TRUE(cluster.ok()) << cluster.status();
+      absl::StatusOr<std::string> database = (*cluster)->CreateDatabase();
+      ASSERT_TRUE(database.ok()) << database.status();
+      postgres_url_ = *database;
+    }
     directory_ =
         absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp", "/crash-",
                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -180,15 +190,17 @@ class CrashTest : public ::testing::Test {
 
   std::vector<std::string> Flags(std::vector<std::string> extra = {}) {
     extra.push_back("--principals_file=" + principals_);
-    extra.push_back("--data_dir=" + directory_ + "/data");
+    extra.push_back(postgres_url_.empty() ? "--data_dir=" + directory_ + "/data"
+                                          : "--postgres_url=" + postgres_url_);
     return extra;
   }
 
+  std::string postgres_url_;  // Empty: the journal.
   std::string directory_;
   std::string principals_;
 };
 
-TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
+TEST_P(CrashTest, AcknowledgedWritesSurviveSigkill) {
   for (const int kill_after : {3, 40, 150, 400}) {
     auto server = Webhookd::Start(Flags());
     ASSERT_NE(server, nullptr);
@@ -314,7 +326,7 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-TEST_F(CrashTest, RetryingDeliveriesArriveAfterARestart) {
+TEST_P(CrashTest, RetryingDeliveriesArriveAfterARestart) {
   constexpr int kEvents = 5;
   const int port = FreePort();  // Nothing listens there yet: the receiver is down.
   const std::vector<std::string> flags =
@@ -373,6 +385,11 @@ TEST_F(CrashTest, RetryingDeliveriesArriveAfterARestart) {
   }
   for (const std::string& id : job_ids) EXPECT_TRUE(arrived.contains(id)) << id;
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, CrashTest, ::testing::Values("journal", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 }  // namespace
 }  // namespace webhooks

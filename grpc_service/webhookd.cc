@@ -38,6 +38,7 @@
 #include "engine/http/curl_transport.h"
 #include "engine/org_directory.h"
 #include "engine/persistence/journal_store.h"
+#include "engine/persistence/postgres/postgres_state_store.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/bootstrap.h"
@@ -124,12 +125,25 @@ absl::StatusOr<std::string> DataDirectory(const Flags& flags) {
   return absl::InvalidArgumentError("no --data_dir, $XDG_STATE_HOME or $HOME; name a --data_dir");
 }
 
-// The journal in the data directory, or null with --in_memory; logs which.
-absl::StatusOr<std::unique_ptr<JournalStore>> OpenStateStore(const Flags& flags) {
+// The PostgreSQL database of --postgres_url, the journal in the data directory, or null with
+// --in_memory; logs which.
+absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(const Flags& flags) {
+  if (!flags.postgres_url.empty()) {
+    if (flags.in_memory || !flags.data_dir.empty()) {
+      return absl::InvalidArgumentError(
+          "--postgres_url excludes --data_dir and --in_memory: state is kept in one place");
+    }
+    engine_internal::PgConnectionOptions connection;
+    connection.conninfo = flags.postgres_url;
+    ASSIGN_OR_RETURN(std::unique_ptr<PostgresStateStore> store,
+                     PostgresStateStore::Open(std::move(connection)));
+    Log("state kept in PostgreSQL (--postgres_url)");
+    return std::unique_ptr<StateStore>(std::move(store));
+  }
   ASSIGN_OR_RETURN(const std::string data_dir, DataDirectory(flags));
   if (data_dir.empty()) {
     Log("--in_memory: state is kept in memory only");
-    return std::unique_ptr<JournalStore>();
+    return std::unique_ptr<StateStore>();
   }
   JournalOptions journal;
   journal.directory = data_dir;
@@ -279,7 +293,7 @@ class Webhookd {
 
   std::unique_ptr<StaticOrgDirectory> orgs_;
   std::unique_ptr<StaticAuthenticator> authenticator_;
-  std::unique_ptr<JournalStore> store_;  // Null with --in_memory.
+  std::unique_ptr<StateStore> store_;  // Null with --in_memory.
   std::unique_ptr<CurlTransport> transport_;
   std::unique_ptr<S3Storage> s3_storage_;
   std::unique_ptr<GcsStorage> gcs_storage_;

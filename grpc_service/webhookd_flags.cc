@@ -24,6 +24,11 @@ ABSL_FLAG(std::string, data_dir, "",
           "directory for durable state: webhooks, preferences and deliveries (a journal with "
           "snapshots; created if missing; one process at a time). Default: "
           "$XDG_STATE_HOME/webhookd, else ~/.local/state/webhookd");
+ABSL_FLAG(std::string, postgres_url, "",
+          "keep durable state in this PostgreSQL database instead of --data_dir: a libpq URI or "
+          "conninfo string (postgresql://user@host/db?sslmode=verify-full; a password is better "
+          "kept in ~/.pgpass or $PGPASSWORD than in the URL). Tables are created and migrated "
+          "at start. One webhookd writes to a database at a time");
 ABSL_FLAG(bool, in_memory, false,
           "keep all state in memory only (demos): nothing survives a restart");
 ABSL_FLAG(bool, allow_private_endpoints, false,
@@ -122,7 +127,8 @@ Flags ParseFlags(int argc, char** argv) {
       "Serves Liveboard-schedule webhooks over gRPC (webhooks.v1.WebhookService) and over "
       "ThoughtSpot's REST API v2.0 paths.\n"
       "  webhookd --grpc_listen=127.0.0.1:50051 --http_listen=127.0.0.1:8080 "
-      "[--principals_file=FILE] [--data_dir=DIR | --in_memory] [--allow_private_endpoints]");
+      "[--principals_file=FILE] [--data_dir=DIR | --postgres_url=URL | --in_memory] "
+      "[--allow_private_endpoints]");
   absl::ParseCommandLine(argc, argv);
 
   Flags flags;
@@ -132,6 +138,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.admin_token_file = absl::GetFlag(FLAGS_admin_token_file);
   flags.data_dir = absl::GetFlag(FLAGS_data_dir);
   flags.in_memory = absl::GetFlag(FLAGS_in_memory);
+  flags.postgres_url = absl::GetFlag(FLAGS_postgres_url);
   flags.allow_private_endpoints = absl::GetFlag(FLAGS_allow_private_endpoints);
   flags.allowed_delivery_ports = absl::GetFlag(FLAGS_allowed_delivery_ports);
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);

@@ -20,6 +20,7 @@ struct Flags {
   std::string admin_token_file;
   std::string data_dir;
   bool in_memory = false;
+  std::string postgres_url;
   bool allow_private_endpoints = false;
   std::vector<std::string> allowed_delivery_ports;
   absl::Duration delivery_timeout;
