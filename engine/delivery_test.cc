@@ -72,6 +72,15 @@ class DeliveryTest : public ::testing::Test {
     return response->job_id();
   }
 
+  // The history of webhook `name`'s LIVEBOARD_SCHEDULE deliveries, as admin_ sees it.
+  absl::StatusOr<v1::SearchChannelHistoryResponse> HistoryOf(const std::string& name) {
+    v1::SearchChannelHistoryRequest request;
+    request.set_channel_type(v1::WEBHOOK);
+    request.add_channel_identifiers(name);
+    request.add_events()->set_type(v1::LIVEBOARD_SCHEDULE);
+    return harness_.engine().SearchChannelHistory(admin_, request);
+  }
+
   v1::ChannelHistoryJob Job(const std::string& job_id) {
     v1::SearchChannelHistoryRequest request;
     request.set_channel_type(v1::WEBHOOK);
@@ -361,12 +370,7 @@ TEST_F(DeliveryTest, HistoryKeepsTheConfiguredNumberOfFinishedDeliveriesPerOrg) 
     harness_.clock().Advance(absl::Seconds(1));
     harness_.engine().RunDueDeliveries();
   }
-  v1::SearchChannelHistoryRequest history;
-  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
-                         "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
-                     &history));
-  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
-                       harness_.engine().SearchChannelHistory(admin_, history));
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found, HistoryOf("w"));
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), jobs[2]);
   EXPECT_EQ(found.jobs(1).id(), jobs[1]);
@@ -511,12 +515,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
   EXPECT_FALSE(failed.details(0).has_http_status());
 
   // Both checks are in the history, newest first.
-  v1::SearchChannelHistoryRequest history;
-  ASSERT_OK(FromJson(R"({"channel_type":"WEBHOOK","channel_identifiers":["w"],
-                         "events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
-                     &history));
-  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found,
-                       harness_.engine().SearchChannelHistory(admin_, history));
+  ASSERT_OK_AND_ASSIGN(v1::SearchChannelHistoryResponse found, HistoryOf("w"));
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), failed.job_id());
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);

@@ -58,6 +58,13 @@ constexpr char kBadTimeframe[] =
     "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable "
     "timeframe. Check your iat and exp values in the JWT claim.";
 
+// Whether `accounts` lets `email` act on `bucket`.
+bool Allowed(const std::map<std::string, std::set<std::string>>& accounts,
+             const std::string& bucket, const std::string& email) {
+  const auto allowed = accounts.find(bucket);
+  return allowed != accounts.end() && allowed->second.count(email) != 0;
+}
+
 // JSON values, for answers built with ToJson.
 Value Str(std::string text) {
   Value value;
@@ -116,6 +123,13 @@ ScriptedResponse StorageError(int code, const std::string& reason, const std::st
       code,
       Obj({{"error",
             Obj({{"code", Num(code)}, {"message", Str(message)}, {"errors", List({detail})}})}}));
+}
+
+// Cloud Storage's 403 for an account without `permission` on the object.
+ScriptedResponse Forbidden(const std::string& email, const std::string& permission) {
+  return StorageError(403, "forbidden",
+                      absl::StrCat(email, " does not have ", permission,
+                                   " access to the Google Cloud Storage object."));
 }
 
 const std::string* Find(const std::map<std::string, std::string>& fields, const std::string& name) {
@@ -480,12 +494,8 @@ ScriptedResponse FakeGcp::Upload(const ReceivedRequest& request, const std::stri
   if (options_.buckets.count(bucket) == 0) {
     return StorageError(404, "notFound", "The specified bucket does not exist.");
   }
-  const auto writers = options_.writers.find(bucket);
-  if (writers == options_.writers.end() || writers->second.count(caller->email) == 0) {
-    return StorageError(403, "forbidden",
-                        absl::StrCat(caller->email,
-                                     " does not have storage.objects.create access to the "
-                                     "Google Cloud Storage object."));
+  if (!Allowed(options_.writers, bucket, caller->email)) {
+    return Forbidden(caller->email, "storage.objects.create");
   }
 
   StoredObject object;
@@ -508,12 +518,8 @@ ScriptedResponse FakeGcp::GetObjectMetadata(const ReceivedRequest& request,
   if (options_.buckets.count(bucket) == 0) {
     return StorageError(404, "notFound", "The specified bucket does not exist.");
   }
-  const auto readers = options_.readers.find(bucket);
-  if (readers == options_.readers.end() || readers->second.count(caller->email) == 0) {
-    return StorageError(403, "forbidden",
-                        absl::StrCat(caller->email,
-                                     " does not have storage.objects.get access to the Google "
-                                     "Cloud Storage object."));
+  if (!Allowed(options_.readers, bucket, caller->email)) {
+    return Forbidden(caller->email, "storage.objects.get");
   }
   absl::MutexLock lock(&mu_);
   const auto objects = objects_.find(bucket);
