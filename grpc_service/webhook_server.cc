@@ -68,6 +68,11 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
+  if (options.metrics) {
+    server->metrics_ =
+        std::make_unique<Metrics>(options.clock != nullptr ? *options.clock : *SystemClock());
+    builder.experimental().SetInterceptorCreators(server->metrics_->InterceptorCreators());
+  }
   int selected_port = 0;
   if (!options.grpc_listen.empty()) {
     std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
@@ -103,8 +108,15 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;
     http.tls_private_key_pem = options.tls_private_key_pem;
     const RestGateway* rest = server->gateway_.get();
-    absl::StatusOr<std::unique_ptr<HttpServer>> http_server = HttpServer::Start(
-        http, [rest](const RestRequest& request) { return rest->Handle(request); });
+    Metrics* metrics = server->metrics_.get();
+    absl::StatusOr<std::unique_ptr<HttpServer>> http_server =
+        HttpServer::Start(http, [rest, metrics](const RestRequest& request) {
+          if (metrics == nullptr) return rest->Handle(request);
+          if (request.method == "GET" && request.target == "/metrics") return metrics->Scrape();
+          RestResponse response = rest->Handle(request);
+          metrics->RecordHttpResponse(response.status);
+          return response;
+        });
     if (!http_server.ok()) return http_server.status();
     server->http_server_ = *std::move(http_server);
   }

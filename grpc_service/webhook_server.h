@@ -27,6 +27,7 @@
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/http_server.h"
+#include "grpc_service/metrics.h"
 #include "grpc_service/rate_limiter.h"
 #include "grpc_service/rest_gateway.h"
 #include "grpc_service/webhook_service.h"
@@ -56,6 +57,10 @@ struct WebhookServerOptions {
   std::optional<RateLimit> rate_limit;
   // The rate limit's clock (not owned; null: the system clock).
   const Clock* clock = nullptr;
+  // Count calls and responses, and serve them at GET /metrics on the REST listener (Prometheus
+  // text format, without authentication: it holds no request data; see metrics.h). Times are
+  // taken on `clock`.
+  bool metrics = true;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.
@@ -82,6 +87,8 @@ class WebhookServer {
 
   // The REST gateway (for tests and embedding).
   const RestGateway& gateway() const { return *gateway_; }
+  // What the server counts; null unless options.metrics.
+  const Metrics* metrics() const { return metrics_.get(); }
 
   // A channel to the service inside this process; it carries messages up to
   // `max_grpc_message_bytes` both ways.
@@ -97,6 +104,7 @@ class WebhookServer {
   absl::Duration shutdown_grace_;
   int max_grpc_message_bytes_ = 0;
   std::unique_ptr<RateLimiter> rate_limiter_;  // Null without a rate limit.
+  std::unique_ptr<Metrics> metrics_;           // Null without options.metrics.
   std::unique_ptr<WebhookServiceImpl> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;

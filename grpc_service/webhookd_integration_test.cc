@@ -8,6 +8,9 @@
 #include <openssl/x509v3.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +35,7 @@ namespace webhooks {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::webhooks::testing::kAdminToken;
 using ::webhooks::testing::kUserATestOrg1Token;
 using ::webhooks::testing::kUserATestOrg2025Token;
@@ -504,6 +508,49 @@ TEST(WebhookdTlsTest, BadTlsOptionsAreRefused) {
       "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
   EXPECT_THAT(WebhookServer::Start(options, &env.engine(), env.authenticator()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("TLS")));
+}
+
+// GET /metrics: what the calls above count, in a form Prometheus' own parser reads.
+TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
+  EXPECT_EQ(client_.Post("/api/rest/2.0/webhooks/search", "{}", kAdminToken).status, 200);
+  EXPECT_EQ(client_.Post("/api/rest/2.0/webhooks/search", "{", kAdminToken).status, 400);
+  grpc::ClientContext context;  // No token.
+  v1::SearchWebhooksResponse found;
+  EXPECT_EQ(stub_->SearchWebhooks(&context, v1::SearchWebhooksRequest(), &found).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  const CurlResult scraped = client_.Send("GET", "/metrics", "", "");
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_EQ(scraped.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* line : {
+           "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+           "method=\"SearchWebhooks\",code=\"OK\"} 1\n",
+           "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+           "method=\"SearchWebhooks\",code=\"UNAUTHENTICATED\"} 1\n",
+           "webhookd_grpc_request_duration_seconds_count{service=\"webhooks.v1.WebhookService\","
+           "method=\"SearchWebhooks\"} 2\n",
+           "webhookd_http_responses_total{code=\"200\"} 1\n",
+           "webhookd_http_responses_total{code=\"400\"} 1\n",
+       }) {
+    EXPECT_THAT(scraped.body, HasSubstr(line));
+  }
+  EXPECT_THAT(scraped.body, Not(HasSubstr(kAdminToken)));
+
+  // The request that malformed JSON made is refused by the gateway before any call; the
+  // scrape itself is not counted. Prometheus' parser reads every family.
+  const std::string file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/metrics.txt");
+  std::ofstream(file) << scraped.body;
+  FILE* parser = popen(
+      absl::StrCat("/usr/bin/python3 grpc_service/metrics_check.py ", file, " 2>&1").c_str(), "r");
+  ASSERT_NE(parser, nullptr);
+  std::string parsed;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), parser) != nullptr) parsed += buffer;
+  EXPECT_EQ(pclose(parser), 0) << parsed;
+  EXPECT_EQ(parsed,
+            "webhookd_grpc_requests counter 2\n"
+            "webhookd_grpc_request_duration_seconds histogram 17\n"
+            "webhookd_http_responses counter 2\n");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ packages=(
   wrk nginx-light            # bench/run.sh: HTTP load generator, and the delivery receiver
   libpq-dev                  # PostgreSQL's client library (engine/persistence/postgres)
   postgresql-15              # initdb, pg_ctl, postgres for //testing:postgres_cluster
+  python3-prometheus-client  # its parser checks webhookd's GET /metrics in a test
 )
 
 missing=()

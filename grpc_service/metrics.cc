@@ -1,0 +1,133 @@
+#include "grpc_service/metrics.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace webhooks {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+// A label value as the exposition format quotes it.
+std::string Quoted(absl::string_view value) {
+  return absl::StrCat(
+      "\"", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}), "\"");
+}
+
+std::string Number(double value) { return absl::StrFormat("%.9g", value); }
+
+void Family(std::string* out, absl::string_view name, absl::string_view type,
+            absl::string_view help) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+}
+
+// Times one call from its creation and records it when its status goes out.
+class CallTimer final : public grpc::experimental::Interceptor {
+ public:
+  CallTimer(Metrics& metrics, std::string method)
+      : metrics_(metrics), method_(std::move(method)), start_(metrics.clock().Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics_.RecordCall(method_, methods->GetSendStatus().error_code(),
+                          metrics_.clock().Now() - start_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  Metrics& metrics_;
+  const std::string method_;
+  const absl::Time start_;
+};
+
+class CallTimers final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallTimers(Metrics& metrics) : metrics_(metrics) {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new CallTimer(metrics_, info->method());
+  }
+
+ private:
+  Metrics& metrics_;
+};
+
+}  // namespace
+
+void Metrics::RecordCall(absl::string_view full_method, grpc::StatusCode code,
+                         absl::Duration latency) {
+  // "/package.Service/Method": the service and the method.
+  std::pair<std::string, std::string> names =
+      absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
+  const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  const double seconds = absl::ToDoubleSeconds(latency);
+  absl::MutexLock lock(&mu_);
+  ++calls_[{names.first, names.second, code_name}];
+  Histogram& histogram = latency_[names];
+  size_t bucket = 0;
+  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+  if (bucket < kLatencyBuckets.size()) ++histogram.buckets[bucket];
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+void Metrics::RecordHttpResponse(int status) {
+  absl::MutexLock lock(&mu_);
+  ++http_responses_[status];
+}
+
+std::string Metrics::Render() const {
+  absl::MutexLock lock(&mu_);
+  std::string out;
+  Family(&out, "webhookd_grpc_requests_total", "counter",
+         "gRPC calls handled (REST requests included, as the calls they make), by status code.");
+  for (const auto& [labels, count] : calls_) {
+    absl::StrAppend(&out, "webhookd_grpc_requests_total{service=", Quoted(labels[0]),
+                    ",method=", Quoted(labels[1]), ",code=", Quoted(labels[2]), "} ", count, "\n");
+  }
+  Family(&out, "webhookd_grpc_request_duration_seconds", "histogram",
+         "Time from a gRPC call's arrival to its status.");
+  for (const auto& [names, histogram] : latency_) {
+    const std::string labels =
+        absl::StrCat("service=", Quoted(names.first), ",method=", Quoted(names.second));
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      cumulative += histogram.buckets[i];
+      absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", labels,
+                      ",le=", Quoted(Number(kLatencyBuckets[i])), "} ", cumulative, "\n");
+    }
+    absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", labels,
+                    ",le=\"+Inf\"} ", histogram.count, "\n",
+                    "webhookd_grpc_request_duration_seconds_sum{", labels, "} ",
+                    Number(histogram.sum), "\n", "webhookd_grpc_request_duration_seconds_count{",
+                    labels, "} ", histogram.count, "\n");
+  }
+  Family(&out, "webhookd_http_responses_total", "counter",
+         "REST responses from the gateway, by HTTP status code.");
+  for (const auto& [status, count] : http_responses_) {
+    absl::StrAppend(&out, "webhookd_http_responses_total{code=\"", status, "\"} ", count, "\n");
+  }
+  return out;
+}
+
+RestResponse Metrics::Scrape() const {
+  RestResponse response;
+  response.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+  response.body = Render();
+  return response;
+}
+
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+Metrics::InterceptorCreators() {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<CallTimers>(*this));
+  return creators;
+}
+
+}  // namespace webhooks

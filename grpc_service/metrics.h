@@ -1,0 +1,86 @@
+// Metrics: what webhookd counts, for Prometheus to scrape at GET /metrics on the REST listener,
+// in the text exposition format 0.0.4.
+//
+//   webhookd_grpc_requests_total{service,method,code}          counter
+//   webhookd_grpc_request_duration_seconds{service,method}     histogram
+//   webhookd_http_responses_total{code}                        counter
+//
+// Every REST request that reaches the gateway is also a gRPC call (through the in-process
+// channel), so it is counted under its method too. Labels take their values from fixed sets
+// (the server's methods, status codes), never from request data: no secret, org or webhook name
+// reaches the metrics, and their number stays bounded.
+//
+//   Metrics metrics(*SystemClock());
+//   builder.experimental().SetInterceptorCreators(metrics.InterceptorCreators());
+//   ... metrics.RecordHttpResponse(response.status) ...
+//   RestResponse scraped = metrics.Scrape();
+//
+// Thread-safe.
+#ifndef WEBHOOKS_GRPC_SERVICE_METRICS_H_
+#define WEBHOOKS_GRPC_SERVICE_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/base/clock.h"
+#include "grpc_service/rest_types.h"
+#include "grpcpp/support/server_interceptor.h"
+#include "grpcpp/support/status.h"
+
+namespace webhooks {
+
+class Metrics {
+ public:
+  // Upper bounds of the latency histogram's buckets, in seconds (then +Inf).
+  static constexpr std::array<double, 14> kLatencyBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  // `clock` times the calls; not owned, must outlive this object.
+  explicit Metrics(const Clock& clock) : clock_(clock) {}
+
+  // One gRPC call of `full_method` ("/package.Service/Method") that ended with `code` after
+  // `latency`.
+  void RecordCall(absl::string_view full_method, grpc::StatusCode code, absl::Duration latency);
+  // One REST response with HTTP status `status`.
+  void RecordHttpResponse(int status);
+
+  // The exposition text, families in a fixed order and series sorted by their labels.
+  std::string Render() const;
+  // GET /metrics's answer: 200 with Render() as text/plain; version=0.0.4.
+  RestResponse Scrape() const;
+
+  // For grpc::ServerBuilder::experimental().SetInterceptorCreators: times every call and
+  // records it when its status is sent.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  InterceptorCreators();
+
+  const Clock& clock() const { return clock_; }
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kLatencyBuckets.size()> buckets = {};  // Not cumulative.
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  const Clock& clock_;
+  mutable absl::Mutex mu_;
+  // By (service, method, code name).
+  std::map<std::array<std::string, 3>, uint64_t> calls_ ABSL_GUARDED_BY(mu_);
+  // By (service, method).
+  std::map<std::pair<std::string, std::string>, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::map<int, uint64_t> http_responses_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace webhooks
+
+#endif  // WEBHOOKS_GRPC_SERVICE_METRICS_H_

@@ -1,0 +1,82 @@
+#include "grpc_service/metrics.h"
+
+#include "gtest/gtest.h"
+#include "testing/fake_clock.h"
+
+namespace webhooks {
+namespace {
+
+TEST(MetricsTest, RendersCountersAndHistogramsInTheExpositionFormat) {
+  testing::FakeClock clock;
+  Metrics metrics(clock);
+  EXPECT_EQ(metrics.Render(),
+            "# HELP webhookd_grpc_requests_total gRPC calls handled (REST requests included, as "
+            "the calls they make), by status code.\n"
+            "# TYPE webhookd_grpc_requests_total counter\n"
+            "# HELP webhookd_grpc_request_duration_seconds Time from a gRPC call's arrival to its "
+            "status.\n"
+            "# TYPE webhookd_grpc_request_duration_seconds histogram\n"
+            "# HELP webhookd_http_responses_total REST responses from the gateway, by HTTP status "
+            "code.\n"
+            "# TYPE webhookd_http_responses_total counter\n");
+
+  metrics.RecordCall("/webhooks.v1.WebhookService/SearchWebhooks", grpc::StatusCode::OK,
+                     absl::Milliseconds(3));
+  metrics.RecordCall("/webhooks.v1.WebhookService/CreateWebhook", grpc::StatusCode::OK,
+                     absl::Milliseconds(1));  // On a bucket's bound: counted in it.
+  metrics.RecordCall("/webhooks.v1.WebhookService/CreateWebhook",
+                     grpc::StatusCode::INVALID_ARGUMENT, absl::Seconds(30));
+  metrics.RecordHttpResponse(400);
+  metrics.RecordHttpResponse(200);
+  metrics.RecordHttpResponse(200);
+  const std::string create_buckets =
+      "webhookd_grpc_request_duration_seconds_bucket{service=\"webhooks.v1.WebhookService\","
+      "method=\"CreateWebhook\",le=\"";
+  const std::string search_buckets =
+      "webhookd_grpc_request_duration_seconds_bucket{service=\"webhooks.v1.WebhookService\","
+      "method=\"SearchWebhooks\",le=\"";
+  std::string expected =
+      "# HELP webhookd_grpc_requests_total gRPC calls handled (REST requests included, as the "
+      "calls they make), by status code.\n"
+      "# TYPE webhookd_grpc_requests_total counter\n"
+      "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+      "method=\"CreateWebhook\",code=\"INVALID_ARGUMENT\"} 1\n"
+      "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+      "method=\"CreateWebhook\",code=\"OK\"} 1\n"
+      "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+      "method=\"SearchWebhooks\",code=\"OK\"} 1\n"
+      "# HELP webhookd_grpc_request_duration_seconds Time from a gRPC call's arrival to its "
+      "status.\n"
+      "# TYPE webhookd_grpc_request_duration_seconds histogram\n";
+  const char* bounds[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+                          "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
+  for (int i = 0; i < 14; ++i) {
+    absl::StrAppend(&expected, create_buckets, bounds[i], "\"} ", i >= 1 ? 1 : 0, "\n");
+  }
+  absl::StrAppend(&expected, create_buckets, "+Inf\"} 2\n",
+                  "webhookd_grpc_request_duration_seconds_sum{service=\"webhooks.v1."
+                  "WebhookService\",method=\"CreateWebhook\"} 30.001\n",
+                  "webhookd_grpc_request_duration_seconds_count{service=\"webhooks.v1."
+                  "WebhookService\",method=\"CreateWebhook\"} 2\n");
+  for (int i = 0; i < 14; ++i) {
+    absl::StrAppend(&expected, search_buckets, bounds[i], "\"} ", i >= 3 ? 1 : 0, "\n");
+  }
+  absl::StrAppend(&expected, search_buckets, "+Inf\"} 1\n",
+                  "webhookd_grpc_request_duration_seconds_sum{service=\"webhooks.v1."
+                  "WebhookService\",method=\"SearchWebhooks\"} 0.003\n",
+                  "webhookd_grpc_request_duration_seconds_count{service=\"webhooks.v1."
+                  "WebhookService\",method=\"SearchWebhooks\"} 1\n",
+                  "# HELP webhookd_http_responses_total REST responses from the gateway, by HTTP "
+                  "status code.\n"
+                  "# TYPE webhookd_http_responses_total counter\n"
+                  "webhookd_http_responses_total{code=\"200\"} 2\n"
+                  "webhookd_http_responses_total{code=\"400\"} 1\n");
+  EXPECT_EQ(metrics.Render(), expected);
+  const RestResponse scraped = metrics.Scrape();
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_EQ(scraped.Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(scraped.body, expected);
+}
+
+}  // namespace
+}  // namespace webhooks
