@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   admin.user_name = "UserA@example.com";
   admin.privileges = {webhooks::v1::ADMINISTRATION};
   admin.org = list[0];
+  admin.can_act_across_orgs = true;  // Cluster-level preferences need a cluster administrator.
   webhooks::v1::ConfigureChannelPreferencesRequest preferences;
   preferences.add_cluster_preferences()->set_event_type(webhooks::v1::LIVEBOARD_SCHEDULE);
   preferences.mutable_cluster_preferences(0)->add_channels(webhooks::v1::WEBHOOK);

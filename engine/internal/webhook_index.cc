@@ -175,30 +175,27 @@ v1::SearchWebhooksResponse WebhookIndex::Search(const Principal& caller,
       add_to_page(*candidates[i]);
     }
   } else {
-    // Every org: walk the ordered index and copy only the page.
-    const int64_t enabled = static_cast<int64_t>(by_id_.size()) - disabled_count_;
-    total = !query.enabled ? by_id_.size() : *query.enabled ? enabled : disabled_count_;
-    const auto& index = order_[std::find(kSortFields.begin(), kSortFields.end(), query.field) -
-                               kSortFields.begin()];
-    int64_t skipped = 0;
-    const auto visit = [&](const SortKey& key) {
-      const v1::Webhook& webhook = *key.webhook;
-      if (!matches(webhook)) return true;
-      if (skipped < query.offset) {
-        ++skipped;
-        return true;
-      }
-      add_to_page(webhook);
-      return response.webhooks_size() < query.size;
-    };
+    // Every org. The sort index ranks every webhook, so when every webhook matches (no status
+    // filter, or one every webhook passes) the page starts at rank `offset` and costs the same
+    // at any offset. The index does not count enabled and disabled webhooks apart: a status
+    // filter that only some pass walks from the start and skips `offset` matches, O(offset).
+    const int64_t all = by_id_.size();
+    total = !query.enabled ? all : *query.enabled ? all - disabled_count_ : disabled_count_;
+    const bool by_rank = total == all;
+    const int64_t first = by_rank ? query.offset : 0;  // Rank in the page's order.
+    int64_t to_skip = by_rank ? 0 : query.offset;      // Matches before the page.
+    const bool ascending = query.order == v1::ASC;
     if (query.offset < total) {
-      if (query.order == v1::ASC) {
-        for (auto it = index.begin(); it != index.end() && visit(*it); ++it) {
-        }
-      } else {
-        for (auto it = index.rbegin(); it != index.rend() && visit(*it); ++it) {
-        }
-      }
+      order_[std::find(kSortFields.begin(), kSortFields.end(), query.field) - kSortFields.begin()]
+          .VisitFrom(ascending ? first : all - 1 - first, ascending, [&](const SortKey& key) {
+            if (!matches(*key.webhook)) return true;
+            if (to_skip > 0) {
+              --to_skip;
+              return true;
+            }
+            add_to_page(*key.webhook);
+            return response.webhooks_size() < query.size;
+          });
     }
   }
   v1::Pagination* pagination = response.mutable_pagination();
@@ -217,7 +214,7 @@ void WebhookIndex::Index(const v1::Webhook& webhook) {
   by_org_[webhook.org().id()] = &webhook;
   by_name_[webhook.name()].push_back(&webhook);
   for (size_t i = 0; i < kSortFields.size(); ++i) {
-    order_[i].insert(KeyFor(kSortFields[i], webhook));
+    order_[i].Insert(KeyFor(kSortFields[i], webhook));
   }
   if (!IsEnabled(webhook)) ++disabled_count_;
 }
@@ -230,7 +227,7 @@ void WebhookIndex::Unindex(const v1::Webhook& webhook) {
     if (named.empty()) by_name_.erase(it);
   }
   for (size_t i = 0; i < kSortFields.size(); ++i) {
-    order_[i].erase(KeyFor(kSortFields[i], webhook));
+    order_[i].Erase(KeyFor(kSortFields[i], webhook));
   }
   if (!IsEnabled(webhook)) --disabled_count_;
 }

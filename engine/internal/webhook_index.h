@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/internal/ranked_set.h"
 #include "engine/limits.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
@@ -76,7 +76,8 @@ class WebhookIndex {
                                              absl::string_view identifier) const;
 
   // One page of the webhooks `caller` may see that `query` selects, redacted, with its
-  // pagination. Costs about the same at any offset for a query of every org.
+  // pagination. Costs about the same at any offset for a query of every org, unless it filters
+  // by a status that only some webhooks have (then it grows with the offset).
   v1::SearchWebhooksResponse Search(const Principal& caller, const SearchQuery& query) const;
 
   // Calls `visit` with every webhook, in no particular order.
@@ -103,8 +104,8 @@ class WebhookIndex {
   absl::node_hash_map<std::string, v1::Webhook> by_id_;
   absl::flat_hash_map<std::string, const v1::Webhook*> by_org_;
   absl::flat_hash_map<std::string, absl::InlinedVector<const v1::Webhook*, 1>> by_name_;
-  // Every webhook in the order of each entry of kSortFields.
-  std::array<absl::btree_set<SortKey>, kSortFields.size()> order_;
+  // Every webhook in the order of each entry of kSortFields, found by rank.
+  std::array<RankedSet<SortKey>, kSortFields.size()> order_;
   int64_t disabled_count_ = 0;
 };
 

@@ -1,8 +1,13 @@
 #include "engine/internal/webhook_index.h"
 
+#include <algorithm>
+#include <map>
+#include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,6 +99,61 @@ TEST_F(WebhookIndexTest, PutReplacesAndDeleteRemovesFromEveryIndex) {
   EXPECT_EQ(page.pagination().total_count(), 1);
   query.enabled = true;
   EXPECT_THAT(Ids(index_.Search(admin_, query)), ElementsAre("c"));
+}
+
+// Random puts (new webhooks, and updates that change the name, the times and the status) and
+// deletes, each followed by a random search of every org, checked against sorting every webhook
+// with the documented order: the key, then the id; names compared case-blind.
+TEST_F(WebhookIndexTest, PagesMatchASortedReferenceUnderRandomChanges) {
+  std::mt19937 random(16);
+  const auto uniform = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
+  std::map<std::string, v1::Webhook> reference;
+  for (const char* id : {"a", "b", "c"}) reference[id] = *index_.FindById(id);
+  for (int step = 0; step < 3000; ++step) {
+    const std::string id = absl::StrCat("w", uniform(0, 600));
+    if (uniform(0, 9) == 0) {
+      index_.Delete(id);
+      reference.erase(id);
+    } else {
+      // Few distinct names and times, so ties are broken by the id.
+      v1::Webhook webhook =
+          Hook(id, id, absl::StrCat(uniform(0, 1) ? "N" : "n", uniform(0, 50)), uniform(0, 100));
+      webhook.set_modification_time_in_millis(uniform(0, 100));
+      if (uniform(0, 3) == 0) webhook.set_status(uniform(0, 1) ? v1::DISABLED : v1::ENABLED);
+      index_.Put(webhook);
+      reference[id] = webhook;
+    }
+    SearchQuery query;
+    query.field = std::vector<v1::SortField>{v1::CREATED, v1::MODIFIED, v1::NAME}[uniform(0, 2)];
+    query.order = uniform(0, 1) ? v1::ASC : v1::DESC;
+    if (uniform(0, 3) == 0) query.enabled = uniform(0, 1) == 1;
+    query.offset = uniform(0, static_cast<int>(reference.size()) + 5);
+    query.size = uniform(1, 60);
+
+    std::vector<std::tuple<int64_t, std::string, std::string>> sorted;
+    for (const auto& [id, webhook] : reference) {
+      if (query.enabled && IsEnabled(webhook) != *query.enabled) continue;
+      const int64_t number = query.field == v1::CREATED    ? webhook.creation_time_in_millis()
+                             : query.field == v1::MODIFIED ? webhook.modification_time_in_millis()
+                                                           : 0;
+      const std::string text = query.field == v1::NAME ? absl::AsciiStrToLower(webhook.name()) : "";
+      sorted.emplace_back(number, text, id);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    if (query.order == v1::DESC) std::reverse(sorted.begin(), sorted.end());
+    std::vector<std::string> expected;
+    for (size_t i = query.offset;
+         i < sorted.size() && static_cast<int>(expected.size()) < query.size; ++i) {
+      expected.push_back(std::get<2>(sorted[i]));
+    }
+
+    const v1::SearchWebhooksResponse page = index_.Search(admin_, query);
+    ASSERT_EQ(Ids(page), expected) << "step " << step;
+    ASSERT_EQ(page.pagination().total_count(), static_cast<int>(sorted.size())) << "step " << step;
+    ASSERT_EQ(page.pagination().has_more(), query.offset + expected.size() < sorted.size());
+  }
 }
 
 TEST_F(WebhookIndexTest, ResolveSeesOnlyTheCallersOrg) {
