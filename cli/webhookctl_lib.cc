@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -491,17 +492,46 @@ absl::StatusOr<int> StorageConfig(const CommandLine& line, Session& session) {
               Summary<v1::GetStorageConfigResponse>());
 }
 
-using Command = absl::StatusOr<int> (*)(const CommandLine&, Session&);
+struct Command {
+  absl::string_view name;
+  absl::StatusOr<int> (*run)(const CommandLine&, Session&);
+  // The flags of this command beyond the common ones (space-separated).
+  absl::string_view flags;
+};
 
-Command FindCommand(absl::string_view name) {
-  static constexpr std::pair<absl::string_view, Command> kCommands[] = {
-      {"create", Create},   {"search", Search},           {"update", Update},
-      {"delete", Delete},   {"history", History},         {"validate", Validate},
-      {"publish", Publish}, {"preferences", Preferences}, {"storage-config", StorageConfig}};
-  for (const auto& [command_name, command] : kCommands) {
-    if (command_name == name) return command;
+// The flags every command takes.
+constexpr absl::string_view kCommonFlags = "target tls ca_file json timeout request";
+
+constexpr Command kCommands[] = {
+    {"create", Create, "name url description event"},
+    {"search", Search, "webhook org event"},
+    {"update", Update, "name url description event"},
+    {"delete", Delete, ""},
+    {"history", History, ""},
+    {"validate", Validate, ""},
+    {"publish", Publish, "org"},
+    {"preferences", Preferences, "org"},
+    {"storage-config", StorageConfig, ""},
+};
+
+const Command* FindCommand(absl::string_view name) {
+  for (const Command& command : kCommands) {
+    if (command.name == name) return &command;
   }
   return nullptr;
+}
+
+// kInvalidArgument naming the first flag of `line` that `command` does not take.
+absl::Status CheckFlags(const Command& command, const CommandLine& line) {
+  const std::vector<absl::string_view> common = absl::StrSplit(kCommonFlags, ' ');
+  const std::vector<absl::string_view> own = absl::StrSplit(command.flags, ' ');
+  for (const std::string& flag : line.given) {
+    if (std::find(common.begin(), common.end(), flag) == common.end() &&
+        std::find(own.begin(), own.end(), flag) == own.end()) {
+      return UsageError(absl::StrCat(command.name, " does not take --", flag));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string EnvOr(const std::map<std::string, std::string>& env, const std::string& name,
@@ -537,6 +567,7 @@ Flags:
   --timeout=DURATION    deadline of the call (default 30s)
 
 The token is read from $WEBHOOKD_TOKEN and sent as "authorization: Bearer <token>".
+A flag a command does not take is bad usage.
 Exit codes: 0 success; 1 the call failed (gRPC code and message on stderr); 2 bad usage.
 )";
 }
@@ -571,7 +602,7 @@ int RunWebhookctl(const std::vector<std::string>& args,
     err << "webhookctl: " << line.status().message() << "\n" << Usage();
     return kExitUsage;
   }
-  const Command command = line->positional.empty() ? nullptr : FindCommand(line->positional[0]);
+  const Command* command = line->positional.empty() ? nullptr : FindCommand(line->positional[0]);
   if (command == nullptr) {
     if (line->positional.empty()) {
       err << "webhookctl: no command\n";
@@ -579,6 +610,10 @@ int RunWebhookctl(const std::vector<std::string>& args,
       err << "webhookctl: unknown command \"" << line->positional[0] << "\"\n";
     }
     err << Usage();
+    return kExitUsage;
+  }
+  if (absl::Status checked = CheckFlags(*command, *line); !checked.ok()) {
+    err << "webhookctl: " << checked.message() << "\n";
     return kExitUsage;
   }
   ConnectionOptions connection;
@@ -603,7 +638,7 @@ int RunWebhookctl(const std::vector<std::string>& args,
     return kExitUsage;
   }
   Session session{stub->get(), EnvOr(env, "WEBHOOKD_TOKEN", ""), out, err};
-  absl::StatusOr<int> code = command(*line, session);
+  absl::StatusOr<int> code = command->run(*line, session);
   if (!code.ok()) {
     err << "webhookctl: " << code.status().message() << "\n";
     return kExitUsage;

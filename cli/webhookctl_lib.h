@@ -21,8 +21,9 @@
 // is one) or --request=@FILE; the convenience flags and arguments are applied on top of it.
 //
 // Exit codes: 0 the call succeeded; 1 the call failed (the gRPC status code and message are
-// printed to `err`); 2 bad usage (unknown command or flag, bad flag value, bad --request,
-// missing argument, unreadable --ca_file; the usage text or the problem is printed to `err`).
+// printed to `err`); 2 bad usage (unknown command or flag, a flag the command does not take, bad
+// flag value, bad --request, missing argument, unreadable --ca_file; the usage text or the problem
+// is printed to `err`).
 //
 // The token comes from the environment variable WEBHOOKD_TOKEN and is sent as the metadata
 // `authorization: Bearer <token>`; it is never printed.

@@ -186,6 +186,7 @@ TEST_F(WebhookctlTest, UsageErrorsExitTwo) {
       {"preferences"},
       {"search", "extra"},
       {"search", "--ca_file=/tmp/x.pem"},
+      {"delete", "hook", "--name=other"},
   };
   std::vector<std::string> errors;
   for (const auto& args : bad) {
@@ -207,7 +208,8 @@ TEST_F(WebhookctlTest, UsageErrorsExitTwo) {
           "webhookctl: bad --request: invalid JSON body: nmae: Cannot find field.",
           "webhookctl: cannot read --request file /nonexistent/request.json",
           "webhookctl: preferences takes \"search\" or \"configure\"",
-          "webhookctl: search takes no arguments", "webhookctl: --ca_file needs --tls"));
+          "webhookctl: search takes no arguments", "webhookctl: --ca_file needs --tls",
+          "webhookctl: delete does not take --name"));
   EXPECT_EQ(Run({"frobnicate"}).err, "webhookctl: unknown command \"frobnicate\"\n" + Usage());
 }
 
@@ -298,6 +300,20 @@ TEST_F(WebhookctlTest, PublishThenHistory) {
   EXPECT_EQ(validated.out,
             "SUCCESS (webhook hook, job n.validation-00000000-0000-4000-8000-000000000004)\n"
             "  HTTP_CONNECTION_CHECK: SUCCESS HTTP 200\n");
+}
+
+// The factory webhookctl's main uses: a real channel to --target.
+TEST(WebhookctlChannelTest, CallsTheTargetOverTheNetwork) {
+  TestEnvironment env(TestEnvironment::kListen);
+  const std::string target = absl::StrCat("127.0.0.1:", env.server().grpc_port());
+  std::ostringstream out, err;
+  EXPECT_EQ(
+      RunWebhookctl({"webhookctl", "create", "--target", target, "--name=net",
+                     "--url=https://example.com/net"},
+                    {{"WEBHOOKD_TOKEN", std::string(kAdminToken)}}, ChannelStubFactory(), out, err),
+      kExitOk)
+      << err.str();
+  EXPECT_EQ(out.str(), "created webhook net (id 00000000-0000-4000-8000-000000000001)\n");
 }
 
 }  // namespace
