@@ -1,3 +1,5 @@
+// webhookctl end to end: each command line through RunWebhookctl against a complete webhookd
+// stack in this process (TestEnvironment), asserting the exact output and exit code.
 #include <fstream>
 #include <map>
 #include <sstream>
