@@ -95,39 +95,6 @@ class Input {
   std::abort();
 }
 
-// Valid UTF-8 (RFC 3629: no overlong form, surrogate, or code point above U+10FFFF).
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t continuation = 0;
-    if (c < 0x80) {
-      continuation = 0;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      continuation = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      continuation = 2;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      continuation = 3;
-    } else {
-      return false;
-    }
-    if (i + continuation >= text.size() && continuation > 0) return false;
-    for (size_t k = 1; k <= continuation; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-    }
-    if (continuation > 1) {  // No overlong form, surrogate, or code point above U+10FFFF.
-      const unsigned char next = static_cast<unsigned char>(text[i + 1]);
-      if ((c == 0xe0 && next < 0xa0) || (c == 0xed && next > 0x9f) || (c == 0xf0 && next < 0x90) ||
-          (c == 0xf4 && next > 0x8f)) {
-        return false;
-      }
-    }
-    i += continuation + 1;
-  }
-  return true;
-}
-
 std::string Normalized(absl::string_view key) {
   return absl::AsciiStrToLower(absl::StrReplaceAll(key, {{"_", ""}}));
 }
