@@ -64,12 +64,12 @@ absl::StatusOr<int64_t> PgResult::GetInt64(int row, int column) const {
     int64_t parsed;
     if (absl::SimpleAtoi(value, &parsed)) return parsed;
   } else if (value.size() == 8 || value.size() == 4 || value.size() == 2) {
-    // Big-endian two's complement, sign-extended from the first byte.
-    int64_t parsed = static_cast<int8_t>(value[0]);
-    for (size_t i = 1; i < value.size(); ++i) {
-      parsed = (parsed << 8) | static_cast<uint8_t>(value[i]);
-    }
-    return parsed;
+    // Big-endian two's complement of int8, int4 or int2.
+    uint64_t bits = 0;
+    for (const char byte : value) bits = (bits << 8) | static_cast<uint8_t>(byte);
+    if (value.size() == 2) return static_cast<int16_t>(bits);
+    if (value.size() == 4) return static_cast<int32_t>(bits);
+    return static_cast<int64_t>(bits);
   }
   return absl::InternalError("postgres: a value is not an integer");
 }
