@@ -88,8 +88,9 @@ absl::StatusOr<state::StateBatch> ParseBatch(absl::string_view payload, int* rep
 }
 
 // Creates `directory` with mode 0700 if it is missing (the journal holds webhooks' secrets), and
-// its parents as the umask allows.
-absl::Status CreateDataDirectory(const std::string& directory) {
+// its parents as the umask allows; an existing one that its group or others may use is narrowed
+// to its owner, and the returned note says so ("" otherwise).
+absl::StatusOr<std::string> CreateDataDirectory(const std::string& directory) {
   std::error_code error;
   std::filesystem::path path = std::filesystem::path(directory).lexically_normal();
   if (!path.has_filename()) path = path.parent_path();  // "state/" is "state".
@@ -101,7 +102,12 @@ absl::Status CreateDataDirectory(const std::string& directory) {
     return absl::UnavailableError(
         absl::StrCat("cannot create data directory ", directory, ": ", error.message()));
   }
-  return absl::OkStatus();
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) return ErrnoError("cannot stat", directory);
+  if ((info.st_mode & 077) == 0) return std::string();
+  if (::chmod(path.c_str(), info.st_mode & 0700) != 0) return ErrnoError("cannot chmod", directory);
+  return absl::StrFormat("data directory %s was mode %04o: narrowed to %04o", directory,
+                         info.st_mode & 07777, info.st_mode & 0700);
 }
 
 // Removes the "snapshot-<n>.tmp" files of snapshots a crash interrupted.
@@ -117,8 +123,9 @@ void RemoveStaleSnapshots(const std::string& directory) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const JournalOptions& options) {
-  RETURN_IF_ERROR(CreateDataDirectory(options.directory));
+  ASSIGN_OR_RETURN(const std::string narrowed, CreateDataDirectory(options.directory));
   std::unique_ptr<JournalStore> store(new JournalStore(options));
+  if (!narrowed.empty()) store->Log(narrowed);
   const std::string lock_path = options.directory + "/LOCK";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (store->lock_fd_ < 0) return ErrnoError("cannot open", lock_path);
@@ -142,14 +149,16 @@ std::string JournalStore::PathOf(absl::string_view kind, uint64_t number) const 
   return absl::StrFormat("%s/%s-%020d", options_.directory, kind, number);
 }
 
+void JournalStore::Log(absl::string_view line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << line << std::endl;
+  }
+}
+
 absl::Status JournalStore::Recover() {
-  const auto log = [this](absl::string_view line) {
-    if (options_.log) {
-      options_.log(line);
-    } else {
-      std::cerr << line << std::endl;
-    }
-  };
+  const auto log = [this](absl::string_view line) { Log(line); };
   int repaired = 0;  // Records of the current file whose text was not UTF-8.
   const auto keep = [this, &repaired](absl::string_view payload) {
     ASSIGN_OR_RETURN(state::StateBatch batch, ParseBatch(payload, &repaired));

@@ -71,6 +71,8 @@ class JournalStore final : public StateStore {
   explicit JournalStore(const JournalOptions& options) : options_(options) {}
 
   absl::Status Recover();
+  // Hands `line` to options_.log, or writes it to stderr.
+  void Log(absl::string_view line) const;
   absl::Status OpenJournal(uint64_t number) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cuts the file at `path` to `size` bytes and syncs it.
   absl::Status TruncateDurably(const std::string& path, uint64_t size) const;

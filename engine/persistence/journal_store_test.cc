@@ -294,6 +294,17 @@ TEST_F(JournalStoreTest, TheDataDirectoryIsPrivate) {
   EXPECT_EQ(info.st_mode & 0777, 0700);
 }
 
+TEST_F(JournalStoreTest, AnExistingDataDirectoryOthersMayReadIsNarrowed) {
+  ASSERT_EQ(::mkdir(directory_.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(directory_.c_str(), 02775), 0);  // Whatever the umask: setgid, group write.
+  ASSERT_OK(Open().status());
+  struct stat info;
+  ASSERT_EQ(::stat(directory_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0700);
+  EXPECT_THAT(log_, ElementsAre(absl::StrCat("data directory ", directory_,
+                                             " was mode 2775: narrowed to 0700")));
+}
+
 TEST_F(JournalStoreTest, CorruptRecordStopsTheOpenAndChangesNothing) {
   {
     ASSERT_OK_AND_ASSIGN(auto store, Open());
