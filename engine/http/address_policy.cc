@@ -38,6 +38,7 @@ constexpr Range4 kRefused4[] = {
     {0xac100000, 12, "private (172.16.0.0/12)"},
     {0xc0000000, 24, "reserved for IETF protocol assignments (192.0.0.0/24)"},
     {0xc0000200, 24, "reserved for documentation (192.0.2.0/24)"},
+    {0xc0586300, 24, "the deprecated 6to4 relay anycast prefix (192.88.99.0/24)"},
     {0xc0a80000, 16, "private (192.168.0.0/16)"},
     {0xc6120000, 15, "reserved for benchmarking (198.18.0.0/15)"},
     {0xc6336400, 24, "reserved for documentation (198.51.100.0/24)"},

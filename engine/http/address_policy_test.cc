@@ -58,6 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedCase{"172.16.0.0", kOneSevenTwo}, RefusedCase{"172.31.255.255", kOneSevenTwo},
         RefusedCase{"192.0.0.8", "reserved for IETF protocol assignments (192.0.0.0/24)"},
         RefusedCase{"192.0.2.1", "reserved for documentation (192.0.2.0/24)"},
+        RefusedCase{"192.88.99.1", "the deprecated 6to4 relay anycast prefix (192.88.99.0/24)"},
         RefusedCase{"192.168.0.0", kOneNineTwo}, RefusedCase{"192.168.255.255", kOneNineTwo},
         RefusedCase{"198.18.0.0", kBenchmarking}, RefusedCase{"198.19.255.255", kBenchmarking},
         RefusedCase{"198.51.100.7", "reserved for documentation (198.51.100.0/24)"},
