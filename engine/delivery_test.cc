@@ -499,6 +499,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), failed.job_id());
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(found.jobs(0).detail(), "HTTP_CONNECTION_CHECK: connection refused");
   EXPECT_EQ(found.jobs(0).event().id(), absl::StrCat("validation-", webhook.id()));
   EXPECT_EQ(found.jobs(1).status(), v1::ChannelHistoryJob::SUCCESS);
 
@@ -687,7 +688,7 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                        harness_.engine().ValidateCommunicationChannel(admin_, request));
   const std::string job_id = "n.validation-00000000-0000-4000-8000-000000000002";
   const std::string key =
-      absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.txt");
+      absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(ToJson(response),
             absl::StrCat(R"({"channel_type":"WEBHOOK","channel_id":")", webhook.id(),
                          R"(","channel_name":"w","event_type":"LIVEBOARD_SCHEDULE","job_id":")",
@@ -698,12 +699,12 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                          R"({"validation_step":"STORAGE_FILE_UPLOAD_CHECK","status":"SUCCESS",)",
                          R"("http_status":null,"error_message":null,"aws_s3_info":)",
                          R"({"bucket_name":"sales-reports",)",
-                         R"("file_name":"validation_dummy_20260318_090334.txt","object_key":")",
+                         R"("file_name":"validation_dummy_20260318_090334.pdf","object_key":")",
                          key, R"("},"gcp_gcs_info":null}]})"));
   const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
   ASSERT_EQ(puts.size(), 1);
   EXPECT_EQ(puts[0].objects[0].key, key);
-  EXPECT_EQ(puts[0].objects[0].content_type, "text/plain");
+  EXPECT_EQ(puts[0].objects[0].content_type, "application/pdf");
 
   // Stored nowhere: the HTTP check passes, the storage check fails.
   harness_.storage().SetResponder(
@@ -719,7 +720,9 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
             "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
   const v1::ChannelHistoryJob recorded = Job(response.job_id());
   EXPECT_EQ(recorded.status(), v1::ChannelHistoryJob::FAILED);
-  EXPECT_EQ(recorded.detail(), "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+  EXPECT_EQ(recorded.detail(),
+            "STORAGE_FILE_UPLOAD_CHECK (bucket: sales-reports): AWS STS AssumeRole failed: HTTP "
+            "403 AccessDenied");
 }
 
 // The trust policy's external ID in `caller`'s storage-config answer.
@@ -858,7 +861,7 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
   EXPECT_EQ(response.details(1).gcp_gcs_info().bucket_name(), "team_reports");
   EXPECT_EQ(
       response.details(1).gcp_gcs_info().object_key(),
-      absl::StrCat("7/2026-03-18/", response.job_id(), "/validation_dummy_20260318_090334.txt"));
+      absl::StrCat("7/2026-03-18/", response.job_id(), "/validation_dummy_20260318_090334.pdf"));
 }
 
 TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {

@@ -390,9 +390,9 @@ TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
   EXPECT_EQ(storage.validation_step(), v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
   EXPECT_EQ(storage.status(), v1::ChannelValidationDetail::SUCCESS);
   EXPECT_EQ(storage.aws_s3_info().bucket_name(), "reports");
-  EXPECT_EQ(storage.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(storage.aws_s3_info().file_name(), "validation_dummy_20260318_090334.pdf");
   const std::string key = absl::StrCat("webhook-deliveries/0/2026-03-18/", response.job_id(),
-                                       "/validation_dummy_20260318_090334.txt");
+                                       "/validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(storage.aws_s3_info().object_key(), key);
   EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(key));
 }

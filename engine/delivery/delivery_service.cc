@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
@@ -340,19 +341,20 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   http->set_status(http_ok ? v1::ChannelValidationDetail::SUCCESS
                            : v1::ChannelValidationDetail::FAILED);
   if (result.ok()) http->set_http_status(result->status);
-  std::string detail;
+  std::vector<std::string> failures;  // The history detail: each failed step.
   if (!http_ok) {
-    detail = result.ok() ? HttpDetail(*result) : ToValidUtf8(result.status().message());
-    http->set_error_message(detail);
+    http->set_error_message(result.ok() ? HttpDetail(*result)
+                                        : ToValidUtf8(result.status().message()));
+    failures.push_back(ValidationHistoryDetail(*http));
   }
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
     v1::ChannelValidationDetail* storage = response.add_details();
-    *storage = CheckStorageUpload(options_.storage, webhook, job_id, now,
-                                  options_.product.application_name);
+    *storage = CheckStorageUpload(options_.storage, webhook, job_id, now);
     storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
-    if (http_ok && !storage_ok) detail = storage->error_message();
+    if (!storage_ok) failures.push_back(ValidationHistoryDetail(*storage));
   }
+  const std::string detail = absl::StrJoin(failures, "; ");
   response.set_result_code(!http_ok ? v1::ValidateCommunicationChannelResponse::FAILED
                            : storage_ok
                                ? v1::ValidateCommunicationChannelResponse::SUCCESS

@@ -9,6 +9,18 @@
 namespace webhooks {
 namespace engine_internal {
 
+const char kValidationPdf[] =
+    "%PDF-1.4\n"
+    "1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n"
+    "2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n"
+    "3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>\nendobj\n"
+    "xref\n0 4\n"
+    "0000000000 65535 f \n"
+    "0000000009 00000 n \n"
+    "0000000054 00000 n \n"
+    "0000000105 00000 n \n"
+    "trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n";
+
 std::string ContentType(const v1::EventFile& file) {
   return file.mime_type().empty() ? "application/octet-stream" : file.mime_type();
 }
@@ -67,11 +79,10 @@ absl::StatusOr<v1::EventFile> StorageManifest(
 }
 
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
-                                               absl::string_view job_id, absl::Time now,
-                                               absl::string_view application_name) {
+                                               absl::string_view job_id, absl::Time now) {
   const v1::StorageDestination& destination = webhook.storage_destination();
   const std::string file_name = absl::StrCat(
-      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".txt");
+      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".pdf");
   const std::string key = ObjectKey(destination, webhook.org().id(), now, job_id, file_name);
   v1::ChannelValidationDetail detail;
   detail.set_validation_step(v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
@@ -85,10 +96,7 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   absl::Status stored = absl::FailedPreconditionError(kNoObjectStorage);
   if (storage != nullptr) {
     absl::Notification done;
-    std::vector<StorageObject> objects = {
-        {key, "text/plain",
-         absl::StrCat("A test file from ", application_name, " checking that webhook ",
-                      webhook.id(), " can store report files (job ", job_id, ").\n")}};
+    std::vector<StorageObject> objects = {{key, "application/pdf", kValidationPdf}};
     storage->Put(destination, std::move(objects),
                  [&](absl::StatusOr<std::vector<absl::Status>> results) {
                    stored = results.ok() ? results->at(0) : results.status();
@@ -101,6 +109,16 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   // The message can quote the storage server's answer.
   if (!stored.ok()) detail.set_error_message(ToValidUtf8(stored.message()));
   return detail;
+}
+
+std::string ValidationHistoryDetail(const v1::ChannelValidationDetail& step) {
+  const std::string name = v1::ChannelValidationDetail::Step_Name(step.validation_step());
+  const v1::StorageUploadInfo& info =
+      step.has_gcp_gcs_info() ? step.gcp_gcs_info() : step.aws_s3_info();
+  if (step.validation_step() == v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK) {
+    return absl::StrCat(name, " (bucket: ", info.bucket_name(), "): ", step.error_message());
+  }
+  return absl::StrCat(name, ": ", step.error_message());
 }
 
 }  // namespace engine_internal

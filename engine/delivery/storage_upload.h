@@ -44,12 +44,20 @@ absl::StatusOr<v1::EventFile> StorageManifest(
     const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
     const std::vector<std::string>& keys, const std::vector<absl::Status>& results);
 
-// Validate's STORAGE_FILE_UPLOAD_CHECK: stores a small test file for validation job `job_id`
+// The test file validate stores: a one-page blank PDF.
+extern const char kValidationPdf[];
+
+// Validate's STORAGE_FILE_UPLOAD_CHECK: stores kValidationPdf as
+// validation_dummy_<yyyyMMdd_HHmmss>.pdf (the UTC time `now`) for validation job `job_id`
 // in `webhook`'s destination through `storage` (null: this server has none) and reports it.
 // Blocks until the upload has answered.
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
-                                               absl::string_view job_id, absl::Time now,
-                                               absl::string_view application_name);
+                                               absl::string_view job_id, absl::Time now);
+
+// How a failed validation step reads in the job's history `detail`, as in ThoughtSpot's:
+// "STORAGE_FILE_UPLOAD_CHECK (bucket: my-webhook-files): <error>", or
+// "HTTP_CONNECTION_CHECK: <error>".
+std::string ValidationHistoryDetail(const v1::ChannelValidationDetail& step);
 
 }  // namespace engine_internal
 }  // namespace webhooks

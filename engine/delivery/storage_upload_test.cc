@@ -1,5 +1,8 @@
 #include "engine/delivery/storage_upload.h"
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_object_storage.h"
@@ -97,27 +100,64 @@ TEST(StorageUploadTest, ErrorsQuotingTheServerAreMadeValidUtf8) {
         return absl::PermissionDeniedError("S3 PutObject failed: HTTP 403: \xE9t\xE9");
       });
   const v1::ChannelValidationDetail detail =
-      CheckStorageUpload(&storage, S3Webhook(), "n.validation-3", kEventTime, "webhookd");
+      CheckStorageUpload(&storage, S3Webhook(), "n.validation-3", kEventTime);
   EXPECT_EQ(detail.error_message(), "S3 PutObject failed: HTTP 403: \xEF\xBF\xBDt\xEF\xBF\xBD");
 }
 
 TEST(StorageUploadTest, ValidationStoresATestFile) {
   webhooks::testing::FakeObjectStorage storage;
   const v1::ChannelValidationDetail detail =
-      CheckStorageUpload(&storage, S3Webhook(), "n.validation-1", kEventTime, "webhookd");
+      CheckStorageUpload(&storage, S3Webhook(), "n.validation-1", kEventTime);
   EXPECT_EQ(detail.status(), v1::ChannelValidationDetail::SUCCESS);
-  EXPECT_EQ(detail.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(detail.aws_s3_info().file_name(), "validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(detail.aws_s3_info().object_key(),
-            "webhook-deliveries/0/2026-03-18/n.validation-1/validation_dummy_20260318_090334.txt");
+            "webhook-deliveries/0/2026-03-18/n.validation-1/validation_dummy_20260318_090334.pdf");
   ASSERT_EQ(storage.puts().size(), 1);
-  EXPECT_EQ(storage.puts()[0].objects[0].content,
-            "A test file from webhookd checking that webhook w1 can store report files (job "
-            "n.validation-1).\n");
+  EXPECT_EQ(storage.puts()[0].objects[0].content_type, "application/pdf");
+  EXPECT_EQ(storage.puts()[0].objects[0].content, kValidationPdf);
 
   const v1::ChannelValidationDetail none =
-      CheckStorageUpload(nullptr, S3Webhook(), "n.validation-2", kEventTime, "webhookd");
+      CheckStorageUpload(nullptr, S3Webhook(), "n.validation-2", kEventTime);
   EXPECT_EQ(none.status(), v1::ChannelValidationDetail::FAILED);
   EXPECT_EQ(none.error_message(), kNoObjectStorage);
+}
+
+// A reader finds every object of the test PDF where its cross-reference table says, and the
+// table where startxref says.
+TEST(StorageUploadTest, TheValidationFileIsAWellFormedPdf) {
+  const std::string pdf = kValidationPdf;
+  ASSERT_TRUE(absl::StartsWith(pdf, "%PDF-1.4\n"));
+  ASSERT_TRUE(absl::EndsWith(pdf, "%%EOF\n"));
+  const size_t startxref = pdf.rfind("startxref\n");
+  ASSERT_NE(startxref, std::string::npos);
+  size_t xref = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      pdf.substr(startxref + 10, pdf.find('\n', startxref + 10) - startxref - 10), &xref));
+  ASSERT_EQ(pdf.substr(xref, 9), "xref\n0 4\n");
+  for (int object = 1; object <= 3; ++object) {
+    const std::string entry = pdf.substr(xref + 9 + 20 * object, 20);  // 20 bytes each.
+    ASSERT_TRUE(absl::EndsWith(entry, " 00000 n \n")) << entry;
+    size_t offset = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(entry.substr(0, 10), &offset));
+    EXPECT_EQ(pdf.substr(offset, 8), absl::StrCat(object, " 0 obj\n"));
+  }
+}
+
+TEST(StorageUploadTest, AFailedStepReadsInTheHistoryAsThoughtSpotWritesIt) {
+  webhooks::testing::FakeObjectStorage storage;
+  storage.SetResponder(
+      [](const v1::StorageDestination&,
+         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return absl::PermissionDeniedError("failed to assume role: AccessDenied");
+      });
+  EXPECT_EQ(ValidationHistoryDetail(
+                CheckStorageUpload(&storage, S3Webhook(), "n.validation-4", kEventTime)),
+            "STORAGE_FILE_UPLOAD_CHECK (bucket: reports): failed to assume role: "
+            "AccessDenied");
+  v1::ChannelValidationDetail http;
+  http.set_validation_step(v1::ChannelValidationDetail::HTTP_CONNECTION_CHECK);
+  http.set_error_message("HTTP 500");
+  EXPECT_EQ(ValidationHistoryDetail(http), "HTTP_CONNECTION_CHECK: HTTP 500");
 }
 
 }  // namespace
