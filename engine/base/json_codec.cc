@@ -247,9 +247,15 @@ void AppendMessage(const Message& message, std::string* out) {
     return;
   }
   out->push_back('{');
+  bool first = true;
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
-    if (i > 0) out->push_back(',');
+    if (field->options().GetExtension(v1::omit_when_unset) && field->has_presence() &&
+        !message.GetReflection()->HasField(message, field)) {
+      continue;
+    }
+    if (!first) out->push_back(',');
+    first = false;
     AppendString(field->name(), out);
     out->push_back(':');
     AppendField(message, field, out);

@@ -6,7 +6,8 @@
 //
 // Output rules (ThoughtSpot's captures): proto field names in field order; enums by name;
 // 64-bit integers as JSON numbers (epoch millis are numbers on the wire); a field with presence
-// (message, `optional` scalar, oneof member) that is unset is `null`; an empty map or repeated
+// (message, `optional` scalar, oneof member) that is unset is `null`, or left out if it carries
+// the `omit_when_unset` option; an empty map or repeated
 // field is `null` if it carries the `null_when_empty` option and `{}`/`[]` otherwise; every
 // other scalar is written even when it holds its default. Map keys are sorted.
 #ifndef WEBHOOKS_ENGINE_BASE_JSON_CODEC_H_

@@ -137,6 +137,7 @@ void DeliveryService::RunDue() {
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const state::PendingUpload> upload;
     absl::Time created;
+    int try_count;  // Of the attempt to make.
   };
   std::vector<Due> due;
   {
@@ -147,7 +148,8 @@ void DeliveryService::RunDue() {
       const Job* job = jobs_.PopDue(now);
       if (job == nullptr) break;
       due.push_back({job->record.id(), job->owner.webhook_id, job->boundary, job->body, job->upload,
-                     absl::FromUnixMillis(job->record.creation_time_in_millis())});
+                     absl::FromUnixMillis(job->record.creation_time_in_millis()),
+                     job->record.try_count() + 1});
       ++in_flight_;
     }
   }
@@ -161,8 +163,8 @@ void DeliveryService::RunDue() {
     } else {
       Done done = [this, job_id](absl::StatusOr<HttpResponse> result) { Complete(job_id, result); };
       if (attempt.upload != nullptr) {
-        UploadThenAttempt(*webhook, job_id, attempt.created, std::move(attempt.upload),
-                          std::move(done));
+        UploadThenAttempt(*webhook, job_id, attempt.created, attempt.try_count,
+                          std::move(attempt.upload), std::move(done));
       } else {
         Attempt(*webhook, job_id, attempt.boundary, std::move(attempt.body), std::move(done));
       }
@@ -171,7 +173,7 @@ void DeliveryService::RunDue() {
 }
 
 void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id,
-                                        absl::Time created,
+                                        absl::Time created, int try_count,
                                         std::shared_ptr<const state::PendingUpload> upload,
                                         Done done) {
   if (!webhook.has_storage_destination()) {
@@ -180,7 +182,9 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
     return;
   }
   if (options_.storage == nullptr) {
-    done(absl::FailedPreconditionError(kNoObjectStorage));
+    const absl::Status error = absl::FailedPreconditionError(kNoObjectStorage);
+    FailStorage(webhook, job_id, upload->payload(), try_count, error, FailedUploadManifest(error),
+                std::move(done));
     return;
   }
   std::vector<StorageObject> objects = UploadObjects(webhook, job_id, created, upload->files());
@@ -188,22 +192,44 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
   for (const StorageObject& object : objects) keys.push_back(object.key);
   options_.storage->Put(
       webhook.storage_destination(), std::move(objects),
-      [this, webhook, job_id, keys = std::move(keys), upload = std::move(upload),
+      [this, webhook, job_id, try_count, keys = std::move(keys), upload = std::move(upload),
        done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
         if (!results.ok()) {
-          done(results.status());
+          FailStorage(webhook, job_id, upload->payload(), try_count, results.status(),
+                      FailedUploadManifest(results.status()), std::move(done));
           return;
         }
-        absl::StatusOr<v1::EventFile> manifest =
+        UploadReport report =
             StorageManifest(webhook.storage_destination(), upload->files(), keys, *results);
-        if (!manifest.ok()) {
-          done(manifest.status());
+        if (!report.error.ok()) {
+          FailStorage(webhook, job_id, upload->payload(), try_count, report.error,
+                      std::move(report.manifest), std::move(done));
           return;
         }
         google::protobuf::RepeatedPtrField<v1::EventFile> attachments;
-        *attachments.Add() = *std::move(manifest);
+        *attachments.Add() = std::move(report.manifest);
         AttemptWithAttachments(webhook, job_id, upload->payload(), attachments, std::move(done));
       });
+}
+
+void DeliveryService::FailStorage(const v1::Webhook& webhook, const std::string& job_id,
+                                  const std::string& payload, int try_count, absl::Status error,
+                                  v1::EventFile manifest, Done done) {
+  if (ClassifyAttempt(error, try_count, options_, /*jitter_draw=*/0).status != HistoryJob::FAILED) {
+    done(std::move(error));  // Tried again later; the receiver hears of the final outcome only.
+    return;
+  }
+  // The job fails for good. As ThoughtSpot does, the receiver still gets the payload with the
+  // manifest, whose `error` says why no file was stored; the job's outcome is the upload error,
+  // whatever the POST answers.
+  google::protobuf::RepeatedPtrField<v1::EventFile> attachments;
+  *attachments.Add() = std::move(manifest);
+  const std::string boundary = FreshBoundary(payload, attachments);
+  auto body = std::make_shared<const std::string>(MultipartBody(boundary, payload, attachments));
+  Attempt(webhook, job_id, boundary, std::move(body),
+          [error = std::move(error), done = std::move(done)](absl::StatusOr<HttpResponse>) {
+            done(error);
+          });
 }
 
 void DeliveryService::AttemptWithAttachments(

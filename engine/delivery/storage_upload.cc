@@ -37,10 +37,22 @@ std::vector<StorageObject> UploadObjects(
   return objects;
 }
 
-absl::StatusOr<v1::EventFile> StorageManifest(
-    const v1::StorageDestination& destination,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
-    const std::vector<std::string>& keys, const std::vector<absl::Status>& results) {
+namespace {
+
+v1::EventFile ManifestFile(const v1::StorageManifest& manifest) {
+  v1::EventFile attachment;
+  attachment.set_name(kStorageManifestFileName);
+  attachment.set_mime_type("application/json");
+  attachment.set_content(ToJson(manifest));
+  return attachment;
+}
+
+}  // namespace
+
+UploadReport StorageManifest(const v1::StorageDestination& destination,
+                             const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+                             const std::vector<std::string>& keys,
+                             const std::vector<absl::Status>& results) {
   v1::StorageManifest manifest;
   int stored = 0;
   bool may_pass = false;
@@ -53,29 +65,35 @@ absl::StatusOr<v1::EventFile> StorageManifest(
     info->set_contenttype(ContentType(file));
     info->set_size(file.content().size());
     info->set_provider(ProviderName(destination));
-    info->set_bucketname(BucketName(destination));
-    info->set_region(Region(destination));
-    info->set_objectkey(keys[i]);
-    info->set_uploadstatus(status.ok() ? "SUCCESS" : "FAILED");
     if (status.ok()) {
       ++stored;
+      info->set_bucketname(BucketName(destination));
+      if (destination.storage_type() != v1::GCP_GCS) info->set_region(Region(destination));
+      info->set_objectkey(keys[i]);
+      info->set_uploadstatus("SUCCESS");
       continue;
     }
+    info->set_uploadstatus("FAILED");
     info->set_errormessage(ToValidUtf8(status.message()));
     may_pass = may_pass || MayPassOnRetry(status.code());
     if (first_error.empty()) first_error = ToValidUtf8(status.message());
   }
+  UploadReport report;
   if (stored == 0 && !files.empty()) {
-    const std::string detail =
-        absl::StrCat("all file uploads failed (", files.size(),
-                     files.size() == 1 ? " file" : " files", "): ", first_error);
-    return may_pass ? absl::UnavailableError(detail) : absl::FailedPreconditionError(detail);
+    // ThoughtSpot's wording, "(1 files)" included.
+    const std::string error =
+        absl::StrCat("all file uploads failed (", files.size(), " files): ", first_error);
+    manifest.set_error(error);
+    report.error = may_pass ? absl::UnavailableError(error) : absl::FailedPreconditionError(error);
   }
-  v1::EventFile attachment;
-  attachment.set_name(kStorageManifestFileName);
-  attachment.set_mime_type("application/json");
-  attachment.set_content(ToJson(manifest));
-  return attachment;
+  report.manifest = ManifestFile(manifest);
+  return report;
+}
+
+v1::EventFile FailedUploadManifest(const absl::Status& error) {
+  v1::StorageManifest manifest;
+  manifest.set_error(absl::StrCat("cloud storage upload failed: ", ToValidUtf8(error.message())));
+  return ManifestFile(manifest);
 }
 
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,

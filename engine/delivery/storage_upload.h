@@ -35,14 +35,26 @@ std::vector<StorageObject> UploadObjects(
     const v1::Webhook& webhook, absl::string_view event_id, absl::Time created,
     const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
 
+// What the uploads of one attempt came to: the manifest file to attach to the POST
+// ("storage-manifest.json"), and whether any file was stored.
+struct UploadReport {
+  v1::EventFile manifest;
+  // OK if some file was stored. If every file failed: kUnavailable if one of the failures may
+  // pass when tried again, else kFailedPrecondition, with the manifest's `error` as message.
+  absl::Status error;
+};
+
 // After the uploads of `files` under `keys` (in order) to `destination` answered `results`:
-// the manifest file to attach to the POST, listing each file as stored or failed. If every file
-// failed, the error instead: kUnavailable if one of the failures may pass when tried again,
-// else kFailedPrecondition.
-absl::StatusOr<v1::EventFile> StorageManifest(
-    const v1::StorageDestination& destination,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
-    const std::vector<std::string>& keys, const std::vector<absl::Status>& results);
+// the manifest listing each file as stored (with its bucket, region and key) or failed (with
+// its error), and, if every file failed, a top-level "all file uploads failed (N files): ...".
+UploadReport StorageManifest(const v1::StorageDestination& destination,
+                             const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+                             const std::vector<std::string>& keys,
+                             const std::vector<absl::Status>& results);
+
+// The manifest of uploads that could not be made at all (no credentials for the destination,
+// no object storage on this server): no files, and "cloud storage upload failed: <error>".
+v1::EventFile FailedUploadManifest(const absl::Status& error);
 
 // The test file validate stores: a one-page blank PDF.
 extern const char kValidationPdf[];

@@ -51,47 +51,90 @@ TEST(StorageUploadTest, ObjectsGoUnderTheDocumentedKeys) {
 }
 
 TEST(StorageUploadTest, ManifestListsStoredAndFailedFiles) {
-  absl::StatusOr<v1::EventFile> manifest = StorageManifest(
+  const UploadReport report = StorageManifest(
       S3Webhook().storage_destination(), Files(), {"k/sales.pdf", "k/a_b.csv"},
       {absl::OkStatus(), absl::PermissionDeniedError("S3 PutObject failed: HTTP 403")});
-  ASSERT_TRUE(manifest.ok()) << manifest.status();
-  EXPECT_EQ(manifest->name(), "storage-manifest.json");
-  EXPECT_EQ(manifest->mime_type(), "application/json");
-  EXPECT_EQ(manifest->content(),
+  EXPECT_OK(report.error);
+  EXPECT_EQ(report.manifest.name(), "storage-manifest.json");
+  EXPECT_EQ(report.manifest.mime_type(), "application/json");
+  // A stored file has no errorMessage; a failed one no bucketName, region or objectKey.
+  EXPECT_EQ(report.manifest.content(),
             R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf","size":8,)"
             R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)"
-            R"("objectKey":"k/sales.pdf","uploadStatus":"SUCCESS","errorMessage":null},)"
+            R"("objectKey":"k/sales.pdf","uploadStatus":"SUCCESS"},)"
             R"({"filename":"a/b.csv","contentType":"application/octet-stream","size":3,)"
-            R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)"
-            R"("objectKey":"k/a_b.csv","uploadStatus":"FAILED",)"
+            R"("provider":"AWS_S3","uploadStatus":"FAILED",)"
             R"("errorMessage":"S3 PutObject failed: HTTP 403"}]})");
+}
+
+TEST(StorageUploadTest, GcsFilesHaveNoRegion) {
+  v1::StorageDestination destination;
+  destination.set_storage_type(v1::GCP_GCS);
+  v1::GcpGcsConfig* gcs = destination.mutable_storage_config()->mutable_gcp_gcs_config();
+  gcs->set_bucket_name("gcs-reports");
+  gcs->set_service_account_email("writer@project.iam.gserviceaccount.com");
+  const UploadReport report = StorageManifest(destination, Files(), {"k/sales.pdf", "k/a_b.csv"},
+                                              {absl::OkStatus(), absl::OkStatus()});
+  EXPECT_EQ(report.manifest.content(),
+            R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf","size":8,)"
+            R"("provider":"GCP_GCS","bucketName":"gcs-reports",)"
+            R"("objectKey":"k/sales.pdf","uploadStatus":"SUCCESS"},)"
+            R"({"filename":"a/b.csv","contentType":"application/octet-stream","size":3,)"
+            R"("provider":"GCP_GCS","bucketName":"gcs-reports",)"
+            R"("objectKey":"k/a_b.csv","uploadStatus":"SUCCESS"}]})");
 }
 
 TEST(StorageUploadTest, EveryUploadFailedIsAnErrorThatSaysWhetherToRetry) {
   const v1::StorageDestination destination = S3Webhook().storage_destination();
-  EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
-                              {absl::NotFoundError("NoSuchBucket"),
-                               absl::PermissionDeniedError("AccessDenied")}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "all file uploads failed (2 files): NoSuchBucket"));
+  const UploadReport refused = StorageManifest(
+      destination, Files(), {"k1", "k2"},
+      {absl::NotFoundError("NoSuchBucket"), absl::PermissionDeniedError("AccessDenied")});
+  EXPECT_THAT(refused.error, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      "all file uploads failed (2 files): NoSuchBucket"));
+  EXPECT_EQ(refused.manifest.content(),
+            R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf","size":8,)"
+            R"("provider":"AWS_S3","uploadStatus":"FAILED","errorMessage":"NoSuchBucket"},)"
+            R"({"filename":"a/b.csv","contentType":"application/octet-stream","size":3,)"
+            R"("provider":"AWS_S3","uploadStatus":"FAILED","errorMessage":"AccessDenied"}],)"
+            R"("error":"all file uploads failed (2 files): NoSuchBucket"})");
   EXPECT_THAT(
       StorageManifest(destination, Files(), {"k1", "k2"},
-                      {absl::NotFoundError("NoSuchBucket"), absl::UnavailableError("SlowDown")}),
+                      {absl::NotFoundError("NoSuchBucket"), absl::UnavailableError("SlowDown")})
+          .error,
       StatusIs(absl::StatusCode::kUnavailable, "all file uploads failed (2 files): NoSuchBucket"));
+  // ThoughtSpot's wording for one file too.
+  google::protobuf::RepeatedPtrField<v1::EventFile> one = Files();
+  one.RemoveLast();
+  EXPECT_THAT(
+      StorageManifest(destination, one, {"k1"}, {absl::NotFoundError("NoSuchBucket")}).error,
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "all file uploads failed (1 files): NoSuchBucket"));
+}
+
+TEST(StorageUploadTest, UploadsThatCouldNotBeMadeHaveAnEmptyManifestWithTheError) {
+  const v1::EventFile manifest =
+      FailedUploadManifest(absl::PermissionDeniedError("failed to assume role: AccessDenied"));
+  EXPECT_EQ(manifest.name(), "storage-manifest.json");
+  EXPECT_EQ(manifest.content(),
+            R"({"files":[],"error":"cloud storage upload failed: failed to assume role: )"
+            R"(AccessDenied"})");
 }
 
 TEST(StorageUploadTest, ErrorsQuotingTheServerAreMadeValidUtf8) {
   const v1::StorageDestination destination = S3Webhook().storage_destination();
-  absl::StatusOr<v1::EventFile> manifest =
+  const UploadReport report =
       StorageManifest(destination, Files(), {"k1", "k2"},
                       {absl::OkStatus(), absl::PermissionDeniedError("Access\xFF denied")});
-  ASSERT_TRUE(manifest.ok()) << manifest.status();
-  EXPECT_THAT(manifest->content(),
+  EXPECT_OK(report.error);
+  EXPECT_THAT(report.manifest.content(),
               ::testing::HasSubstr("\"errorMessage\":\"Access\xEF\xBF\xBD denied\""));
   EXPECT_THAT(StorageManifest(destination, Files(), {"k1", "k2"},
-                              {absl::NotFoundError("NoSuch\xC3"), absl::NotFoundError("x")}),
+                              {absl::NotFoundError("NoSuch\xC3"), absl::NotFoundError("x")})
+                  .error,
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "all file uploads failed (2 files): NoSuch\xEF\xBF\xBD"));
+  EXPECT_THAT(FailedUploadManifest(absl::UnavailableError("bad \xC3")).content(),
+              ::testing::HasSubstr("bad \xEF\xBF\xBD"));
 
   webhooks::testing::FakeObjectStorage storage;
   storage.SetResponder(
