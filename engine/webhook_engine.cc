@@ -430,10 +430,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
 absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistory(
     const Principal& caller, const v1::SearchChannelHistoryRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search the delivery history of"));
-  if (request.channel_type() != v1::WEBHOOK) {
-    return absl::InvalidArgumentError(
-        "channel_type must be specified. Currently only WEBHOOK is supported.");
-  }
+  RETURN_IF_ERROR(engine_internal::CheckWebhookChannel(request.channel_type()));
   for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
                                     {"channel_identifiers", request.channel_identifiers_size()},
                                     {"events", request.events_size()}}) {
@@ -477,9 +474,7 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
 absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCommunicationChannel(
     const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "validate"));
-  if (request.channel_type() != v1::WEBHOOK) {
-    return absl::InvalidArgumentError("channel_type must be WEBHOOK");
-  }
+  RETURN_IF_ERROR(engine_internal::CheckWebhookChannel(request.channel_type()));
   if (request.channel_identifier().empty()) {
     return absl::InvalidArgumentError("channel_identifier is required");
   }

@@ -360,6 +360,19 @@ absl::Status CheckEventType(absl::string_view field, int event_type) {
   return absl::InvalidArgumentError(absl::StrCat(field, " must be LIVEBOARD_SCHEDULE"));
 }
 
+absl::Status CheckWebhookChannel(int channel_type) {
+  if (channel_type == v1::WEBHOOK) return absl::OkStatus();
+  if (channel_type == v1::CHANNEL_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "channel_type must be specified. Currently only WEBHOOK is supported.");
+  }
+  const std::string name = v1::Channel_IsValid(channel_type)
+                               ? v1::Channel_Name(static_cast<v1::Channel>(channel_type))
+                               : absl::StrCat(channel_type);
+  return absl::InvalidArgumentError(
+      absl::StrCat("channel_type must be WEBHOOK, not ", name, ": only WEBHOOK is supported"));
+}
+
 absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
                                     int64_t max_file_bytes) {
   const v1::LiveboardScheduleRun& run = request.run();
