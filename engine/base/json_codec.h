@@ -29,7 +29,9 @@ std::string FieldToJson(const google::protobuf::Message& message,
                         const google::protobuf::FieldDescriptor& field);
 
 // Parses with protobuf's JSON parser: proto field names and lowerCamel names are both accepted,
-// `null` leaves a field unset, and an unknown field is an error. Returns kInvalidArgument with
+// `null` leaves a field unset, and an unknown field is an error; so is a second non-null member
+// of a oneof ("authentication must give only one of API_KEY, BASIC_AUTH, BEARER_TOKEN, OAUTH2
+// that is not null: ..."). Returns kInvalidArgument with
 // a message that names the offending field or value, never quoting the input around a syntax
 // error (it may hold a secret).
 absl::Status FromJson(absl::string_view json, google::protobuf::Message* message);

@@ -91,6 +91,14 @@ absl::Status CheckAuthentication(const v1::Webhook& webhook, const EngineLimits&
   const int max = limits.max_value_length;
   switch (auth.kind_case()) {
     case v1::WebhookAuthentication::kAPIKEY:
+      // ThoughtSpot's spec calls `key` "the header or query parameter name" without a rule for
+      // choosing; webhookd always sends a header, since a key in the query would put the secret
+      // in URLs, which history details and logs quote.
+      if (absl::StartsWith(auth.api_key().key(), "?")) {
+        return Invalid("authentication.API_KEY.key",
+                       "must be a header name: the API key is always sent as a request header, "
+                       "never as a query parameter");
+      }
       RETURN_IF_ERROR(CheckOwnHeaderName(webhook, "authentication.API_KEY.key",
                                          auth.api_key().key(), limits.max_key_length));
       return CheckSecret("authentication.API_KEY.value", auth.api_key().value(), max);

@@ -89,6 +89,12 @@ absl::Status RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* upda
   return absl::OkStatus();
 }
 
+// Whether `auth` names a kind. `{"BEARER_TOKEN": null}` (every key null) is no authentication,
+// as if `authentication` were absent or null.
+bool GivesAuthentication(const v1::WebhookAuthentication& auth) {
+  return auth.kind_case() != v1::WebhookAuthentication::KIND_NOT_SET;
+}
+
 }  // namespace
 
 v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
@@ -98,7 +104,9 @@ v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
   webhook.set_url(request.url());
   *webhook.mutable_url_params() = request.url_params();
   *webhook.mutable_events() = request.events();
-  if (request.has_authentication()) *webhook.mutable_authentication() = request.authentication();
+  if (GivesAuthentication(request.authentication())) {
+    *webhook.mutable_authentication() = request.authentication();
+  }
   if (request.has_signature_verification()) {
     *webhook.mutable_signature_verification() = request.signature_verification();
   }
@@ -119,7 +127,7 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
     bool conflict = false;
     switch (request.reset_options(i)) {
       case v1::AUTHENTICATION:
-        conflict = request.has_authentication();
+        conflict = GivesAuthentication(request.authentication());
         updated.clear_authentication();
         break;
       case v1::SIGNATURE_VERIFICATION:
@@ -147,7 +155,11 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
     RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), updated.mutable_url_params()));
   }
   if (!request.events().empty()) *updated.mutable_events() = request.events();
-  if (request.has_authentication()) *updated.mutable_authentication() = request.authentication();
+  if (GivesAuthentication(request.authentication())) {
+    *updated.mutable_authentication() = request.authentication();
+  } else if (request.has_authentication()) {
+    updated.clear_authentication();  // Every key null: no authentication.
+  }
   if (request.has_signature_verification()) {
     *updated.mutable_signature_verification() = request.signature_verification();
   }

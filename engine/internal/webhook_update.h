@@ -10,12 +10,14 @@
 namespace webhooks {
 namespace engine_internal {
 
-// The configuration a create request gives, field for field.
+// The configuration a create request gives, field for field. An `authentication` whose keys
+// are all null (`{"BEARER_TOKEN": null}`) is no authentication.
 v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request);
 
 // `stored` with `request` applied: first the configurations named in reset_options are
 // removed, then every field the request gives replaces the stored one (url_params: {} and
-// additional_headers: [] clear them). A secret given as "***" keeps the stored secret of the
+// additional_headers: [] clear them, and so does an authentication whose keys are all null).
+// A secret given as "***" keeps the stored secret of the
 // same configuration, except that an OAuth2 client secret is kept only while authorization_url
 // and client_id stay the same. kInvalidArgument for "***" as the client secret of a changed
 // authorization_url or client_id, an unknown reset option, a reset option whose
