@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -448,6 +450,16 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
   if (!request.events().empty()) {
     RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
   }
+  for (const auto& [field, present, millis] :
+       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
+                                              request.has_start_epoch_time_in_millis(),
+                                              request.start_epoch_time_in_millis()},
+        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
+         request.end_epoch_time_in_millis()}}) {
+    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
+    }
+  }
   v1::SearchChannelHistoryResponse response;
   if (delivery_ == nullptr) return response;
   const auto keep = [&](const engine_internal::JobOwner& owner, const v1::ChannelHistoryJob& job) {
@@ -460,9 +472,11 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
             job.event().name() == event.identifier()) &&
            (!request.has_channel_status() || job.status() == request.channel_status()) &&
            (!request.has_start_epoch_time_in_millis() ||
-            job.creation_time_in_millis() >= request.start_epoch_time_in_millis()) &&
+            static_cast<double>(job.creation_time_in_millis()) >=
+                request.start_epoch_time_in_millis()) &&
            (!request.has_end_epoch_time_in_millis() ||
-            job.creation_time_in_millis() < request.end_epoch_time_in_millis());
+            static_cast<double>(job.creation_time_in_millis()) <
+                request.end_epoch_time_in_millis());
   };
   for (v1::ChannelHistoryJob& job :
        delivery_->History(keep, static_cast<size_t>(std::max(1, limits_.max_history_jobs)))) {

@@ -115,5 +115,35 @@ TEST_F(RequestTypesTest, ApiKeyIsAlwaysAHeader) {
   EXPECT_THAT(placement.body, ::testing::Not(HasSubstr("secret-key")));
 }
 
+TEST_F(RequestTypesTest, EpochMillisMayCarryAFraction) {
+  ASSERT_EQ(Create("").status, 200);
+  ASSERT_EQ(Post("/api/rest/2.0/system/communication-channels/validate",
+                 R"({"channel_type":"WEBHOOK","channel_identifier":"hook",)"
+                 R"("event_type":"LIVEBOARD_SCHEDULE"})")
+                .status,
+            200);  // A job created at 1773824614455, the fake clock's start.
+  const std::string job =
+      R"({"jobs":[{"id":"n.validation-<uuid>","status":"SUCCESS",)"
+      R"("creation_time_in_millis":1773824614455,"event":{"type":"LIVEBOARD_SCHEDULE",)"
+      R"("id":"validation-<uuid>","name":null,"run_id":null},"recipients":null,"detail":"",)"
+      R"("try_count":1}]})";
+  auto search = [&](absl::string_view window) {
+    return Post("/api/rest/2.0/jobs/history/communication-channels/search",
+                absl::StrCat(R"({"channel_type":"WEBHOOK","channel_identifiers":["hook"],)",
+                             R"("events":[{"type":"LIVEBOARD_SCHEDULE"}],)", window, "}"));
+  };
+  RestResponse found = search(R"("start_epoch_time_in_millis":1773824614454.5)");
+  EXPECT_EQ(found.status, 200);
+  EXPECT_EQ(NormalizeUuids(found.body), job);
+  EXPECT_EQ(search(R"("start_epoch_time_in_millis":1773824614455.25)").body, R"({"jobs":[]})");
+  EXPECT_EQ(NormalizeUuids(search(R"("end_epoch_time_in_millis":1.7738246144555e12)").body), job);
+  EXPECT_EQ(search(R"("end_epoch_time_in_millis":1773824614455.0)").body, R"({"jobs":[]})");
+
+  found = search(R"("start_epoch_time_in_millis":"NaN")");
+  EXPECT_EQ(found.status, 400);
+  EXPECT_EQ(NormalizeUuids(found.body),
+            ErrorBody("start_epoch_time_in_millis must be a finite number"));
+}
+
 }  // namespace
 }  // namespace webhooks
