@@ -261,7 +261,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
   if (caller.org.id().empty()) {
     return absl::FailedPreconditionError("the caller has no org context to create a webhook in");
   }
-  v1::Webhook webhook = engine_internal::WebhookFromRequest(request);
+  ASSIGN_OR_RETURN(v1::Webhook webhook, engine_internal::WebhookFromRequest(request));
   RETURN_IF_ERROR(ValidateWebhook(webhook, limits_));
   webhook.set_id(ids_.NewId());
   *webhook.mutable_org() = caller.org;

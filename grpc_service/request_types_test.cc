@@ -115,6 +115,33 @@ TEST_F(RequestTypesTest, ApiKeyIsAlwaysAHeader) {
   EXPECT_THAT(placement.body, ::testing::Not(HasSubstr("secret-key")));
 }
 
+TEST_F(RequestTypesTest, UrlParamsAreAFreeFormObjectOnCreateAndUpdate) {
+  const RestResponse created =
+      Create(R"("url_params":{"team":"a b","version":2,"ratio":0.5,"debug":true})");
+  EXPECT_EQ(created.status, 200) << created.body;
+  EXPECT_THAT(created.body, HasSubstr(R"("url_params":{"debug":"true","ratio":"0.5","team":"a b",)"
+                                      R"("version":"2"},)"));
+  ASSERT_EQ(
+      Post("/api/rest/2.0/webhooks/hook/update", R"({"url_params":{"v":3,"on":false}})").status,
+      204);
+  EXPECT_THAT(Post(kSearch, "{}").body, HasSubstr(R"("url_params":{"on":"false","v":"3"},)"));
+
+  // Each value goes to the query as that text.
+  ASSERT_EQ(Post("/api/rest/2.0/system/communication-channels/validate",
+                 R"({"channel_type":"WEBHOOK","channel_identifier":"hook",)"
+                 R"("event_type":"LIVEBOARD_SCHEDULE"})")
+                .status,
+            200);
+  ASSERT_EQ(transport_.request_count(), 1u);
+  EXPECT_EQ(transport_.requests()[0].url, "https://r.example/hook?on=false&v=3");
+
+  const RestResponse nested =
+      Post("/api/rest/2.0/webhooks/hook/update", R"({"url_params":{"v":{"major":3}}})");
+  EXPECT_EQ(nested.status, 400);
+  EXPECT_EQ(NormalizeUuids(nested.body),
+            ErrorBody("url_params.v must be a string, a number or a boolean, not an object"));
+}
+
 TEST_F(RequestTypesTest, EpochMillisMayCarryAFraction) {
   ASSERT_EQ(Create("").status, 200);
   ASSERT_EQ(Post("/api/rest/2.0/system/communication-channels/validate",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -58,7 +59,13 @@ void AppendDouble(double value, std::string* out) {
   } else if (value == std::trunc(value) && std::fabs(value) < 1e15) {
     absl::StrAppend(out, static_cast<int64_t>(value));
   } else {
-    absl::StrAppendFormat(out, "%.17g", value);
+    // The shortest form that reads back as `value`: 0.1, not 0.10000000000000001.
+    std::string text;
+    for (int digits = 15; digits <= 17; ++digits) {
+      text = absl::StrFormat("%.*g", digits, value);
+      if (std::strtod(text.c_str(), nullptr) == value) break;
+    }
+    out->append(text);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/base/json_codec.h"
 #include "engine/base/status_macros.h"
 #include "engine/redaction.h"
 #include "google/protobuf/struct.pb.h"
@@ -15,10 +16,21 @@ absl::Status UrlParamsFromJson(const google::protobuf::Struct& json,
                                google::protobuf::Map<std::string, std::string>* params) {
   params->clear();
   for (const auto& [key, value] : json.fields()) {
-    if (value.kind_case() != google::protobuf::Value::kStringValue) {
-      return absl::InvalidArgumentError(absl::StrCat("url_params.", key, " must be a string"));
+    switch (value.kind_case()) {
+      case google::protobuf::Value::kStringValue:
+        (*params)[key] = value.string_value();
+        break;
+      case google::protobuf::Value::kNumberValue:
+      case google::protobuf::Value::kBoolValue:
+        (*params)[key] = ToJson(value);  // 5, 1.5, true: their JSON text.
+        break;
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("url_params.", key, " must be a string, a number or a boolean, not ",
+                         value.kind_case() == google::protobuf::Value::kStructValue ? "an object"
+                         : value.kind_case() == google::protobuf::Value::kListValue ? "a list"
+                                                                                    : "null"));
     }
-    (*params)[key] = value.string_value();
   }
   return absl::OkStatus();
 }
@@ -97,12 +109,12 @@ bool GivesAuthentication(const v1::WebhookAuthentication& auth) {
 
 }  // namespace
 
-v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
+absl::StatusOr<v1::Webhook> WebhookFromRequest(const v1::CreateWebhookRequest& request) {
   v1::Webhook webhook;
   webhook.set_name(request.name());
   if (request.has_description()) webhook.set_description(request.description());
   webhook.set_url(request.url());
-  *webhook.mutable_url_params() = request.url_params();
+  RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), webhook.mutable_url_params()));
   *webhook.mutable_events() = request.events();
   if (GivesAuthentication(request.authentication())) {
     *webhook.mutable_authentication() = request.authentication();
