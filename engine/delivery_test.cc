@@ -519,6 +519,7 @@ TEST_F(DeliveryTest, ValidateReportsAndRecordsTheCheck) {
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), failed.job_id());
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
+  EXPECT_EQ(found.jobs(0).detail(), "HTTP_CONNECTION_CHECK: connection refused");
   EXPECT_EQ(found.jobs(0).event().id(), absl::StrCat("validation-", webhook.id()));
   EXPECT_EQ(found.jobs(1).status(), v1::ChannelHistoryJob::SUCCESS);
 
@@ -540,19 +541,19 @@ constexpr char kS3Webhook[] = R"({"name":"w","url":"https://r.example/hook",
 constexpr char kSalesKey[] =
     "webhooks/7/2026-03-18/n.00000000-0000-4000-8000-000000000002/sales.csv";
 
-std::string ManifestEntry(const std::string& status, const std::string& error_json) {
+// The manifest entry of the stored file of Event().
+std::string StoredEntry() {
   return absl::StrCat(R"({"filename":"sales.csv","contentType":"text/csv","size":8,)",
                       R"("provider":"AWS_S3","bucketName":"sales-reports","region":"us-west-2",)",
-                      R"("objectKey":")", kSalesKey, R"(","uploadStatus":")", status,
-                      R"(","errorMessage":)", error_json, "}");
+                      R"("objectKey":")", kSalesKey, R"(","uploadStatus":"SUCCESS"})");
 }
 
-// The multipart part that carries the manifest JSON `files`.
-std::string ManifestPart(const std::string& files) {
+// The multipart part that carries the manifest JSON `files` (and `error_json`, if any).
+std::string ManifestPart(const std::string& files, const std::string& error_json = "") {
   return absl::StrCat(
       "Content-Disposition: form-data; name=\"file\"; filename=\"storage-manifest.json\"\r\n"
       "Content-Type: application/json\r\n\r\n",
-      R"({"files":[)", files, "]}\r\n");
+      R"({"files":[)", files, "]", error_json.empty() ? "" : ",\"error\":", error_json, "}\r\n");
 }
 
 TEST_F(DeliveryTest, StorageDestinationGetsTheFilesAndThePostTheManifest) {
@@ -572,7 +573,7 @@ TEST_F(DeliveryTest, StorageDestinationGetsTheFilesAndThePostTheManifest) {
 
   ASSERT_EQ(harness_.transport().request_count(), 1);
   const std::string body = harness_.transport().requests()[0].body;
-  EXPECT_THAT(body, HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
+  EXPECT_THAT(body, HasSubstr(ManifestPart(StoredEntry())));
   EXPECT_THAT(body, HasSubstr(R"("eventId":")" + job_id));
   EXPECT_THAT(body, Not(HasSubstr("a,b\n1,2\n")));  // The file itself is not attached.
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
@@ -595,33 +596,38 @@ TEST_F(DeliveryTest, SomeUploadsFailedIsStillPosted) {
   harness_.engine().RunDueDeliveries();
 
   ASSERT_EQ(harness_.transport().request_count(), 1);
-  EXPECT_THAT(
-      harness_.transport().requests()[0].body,
-      HasSubstr(ManifestPart(absl::StrCat(
-          ManifestEntry("SUCCESS", "null"), ",",
-          R"({"filename":"sales.pdf","contentType":"application/octet-stream","size":4,)",
-          R"("provider":"AWS_S3","bucketName":"sales-reports","region":"us-west-2",)",
-          R"("objectKey":"webhooks/7/2026-03-18/)", published.job_id(),
-          R"(/sales.pdf","uploadStatus":"FAILED","errorMessage":"S3 PutObject failed: HTTP 503"})"))));
+  EXPECT_THAT(harness_.transport().requests()[0].body,
+              HasSubstr(ManifestPart(absl::StrCat(
+                  StoredEntry(), ",",
+                  R"({"filename":"sales.pdf","contentType":"application/octet-stream","size":4,)",
+                  R"("provider":"AWS_S3",)",
+                  R"("uploadStatus":"FAILED","errorMessage":"S3 PutObject failed: HTTP 503"})"))));
   EXPECT_EQ(Job(published.job_id()).status(), v1::ChannelHistoryJob::SUCCESS);
 }
 
-TEST_F(DeliveryTest, EveryUploadRefusedFailsTheDeliveryWithoutAPost) {
+TEST_F(DeliveryTest, EveryUploadRefusedFailsTheDeliveryAndPostsTheManifestWithTheError) {
   CreateWebhook(kS3Webhook);
+  const std::string refusal =
+      "S3 PutObject of s3://sales-reports/x failed: HTTP 404 NoSuchBucket: gone";
   harness_.storage().SetResponder(
-      [](const v1::StorageDestination&,
-         const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
-        return std::vector<absl::Status>{absl::NotFoundError(
-            "S3 PutObject of s3://sales-reports/x failed: HTTP 404 NoSuchBucket: gone")};
+      [&](const v1::StorageDestination&,
+          const std::vector<StorageObject>&) -> absl::StatusOr<std::vector<absl::Status>> {
+        return std::vector<absl::Status>{absl::NotFoundError(refusal)};
       });
   const std::string job_id = Publish();
   harness_.engine().RunDueDeliveries();
-  EXPECT_EQ(harness_.transport().request_count(), 0);
+  const std::string error = absl::StrCat("all file uploads failed (1 files): ", refusal);
+  ASSERT_EQ(harness_.transport().request_count(), 1);
+  const std::string body = harness_.transport().requests()[0].body;
+  EXPECT_THAT(body, HasSubstr(ManifestPart(
+                        absl::StrCat(R"({"filename":"sales.csv","contentType":"text/csv",)",
+                                     R"("size":8,"provider":"AWS_S3","uploadStatus":"FAILED",)",
+                                     R"("errorMessage":")", refusal, R"("})"),
+                        absl::StrCat("\"", error, "\""))));
+  EXPECT_THAT(body, HasSubstr(R"("eventId":")" + job_id));
   const v1::ChannelHistoryJob job = Job(job_id);
   EXPECT_EQ(job.status(), v1::ChannelHistoryJob::FAILED);
-  EXPECT_EQ(job.detail(),
-            "all file uploads failed (1 file): S3 PutObject of s3://sales-reports/x failed: "
-            "HTTP 404 NoSuchBucket: gone");
+  EXPECT_EQ(job.detail(), error);
 }
 
 TEST_F(DeliveryTest, RoleThatCannotBeAssumedFailsTheDelivery) {
@@ -636,7 +642,11 @@ TEST_F(DeliveryTest, RoleThatCannotBeAssumedFailsTheDelivery) {
       });
   const std::string job_id = Publish();
   harness_.engine().RunDueDeliveries();
-  EXPECT_EQ(harness_.transport().request_count(), 0);
+  // The receiver hears of it, even though no file could be stored.
+  ASSERT_EQ(harness_.transport().request_count(), 1);
+  EXPECT_THAT(
+      harness_.transport().requests()[0].body,
+      HasSubstr(ManifestPart("", absl::StrCat("\"cloud storage upload failed: ", denied, "\""))));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::FAILED);
   EXPECT_EQ(Job(job_id).detail(), denied);
 }
@@ -651,7 +661,8 @@ TEST_F(DeliveryTest, UploadsThatMayPassAreRetriedAndUploadedOnlyOnce) {
   const std::string job_id = Publish();
   harness_.engine().RunDueDeliveries();
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::RETRY);
-  EXPECT_EQ(Job(job_id).detail(), "all file uploads failed (1 file): HTTP 503 SlowDown");
+  EXPECT_EQ(Job(job_id).detail(), "all file uploads failed (1 files): HTTP 503 SlowDown");
+  EXPECT_EQ(harness_.transport().request_count(), 0);  // Nothing is POSTed before the end.
 
   // The second try stores the file but the POST fails; the third POSTs the same manifest
   // without uploading again.
@@ -666,8 +677,7 @@ TEST_F(DeliveryTest, UploadsThatMayPassAreRetriedAndUploadedOnlyOnce) {
   EXPECT_EQ(harness_.storage().puts().size(), 2);
   ASSERT_EQ(harness_.transport().request_count(), 2);
   EXPECT_EQ(harness_.transport().requests()[1].body, harness_.transport().requests()[0].body);
-  EXPECT_THAT(harness_.transport().requests()[1].body,
-              HasSubstr(ManifestPart(ManifestEntry("SUCCESS", "null"))));
+  EXPECT_THAT(harness_.transport().requests()[1].body, HasSubstr(ManifestPart(StoredEntry())));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);
   EXPECT_EQ(Job(job_id).try_count(), 3);
 }
@@ -707,7 +717,7 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                        harness_.engine().ValidateCommunicationChannel(admin_, request));
   const std::string job_id = "n.validation-00000000-0000-4000-8000-000000000002";
   const std::string key =
-      absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.txt");
+      absl::StrCat("webhooks/7/2026-03-18/", job_id, "/validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(ToJson(response),
             absl::StrCat(R"({"channel_type":"WEBHOOK","channel_id":")", webhook.id(),
                          R"(","channel_name":"w","event_type":"LIVEBOARD_SCHEDULE","job_id":")",
@@ -718,12 +728,12 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
                          R"({"validation_step":"STORAGE_FILE_UPLOAD_CHECK","status":"SUCCESS",)",
                          R"("http_status":null,"error_message":null,"aws_s3_info":)",
                          R"({"bucket_name":"sales-reports",)",
-                         R"("file_name":"validation_dummy_20260318_090334.txt","object_key":")",
+                         R"("file_name":"validation_dummy_20260318_090334.pdf","object_key":")",
                          key, R"("},"gcp_gcs_info":null}]})"));
   const std::vector<testing::FakeObjectStorage::PutCall> puts = harness_.storage().puts();
   ASSERT_EQ(puts.size(), 1);
   EXPECT_EQ(puts[0].objects[0].key, key);
-  EXPECT_EQ(puts[0].objects[0].content_type, "text/plain");
+  EXPECT_EQ(puts[0].objects[0].content_type, "application/pdf");
 
   // Stored nowhere: the HTTP check passes, the storage check fails.
   harness_.storage().SetResponder(
@@ -739,7 +749,9 @@ TEST_F(DeliveryTest, ValidateStoresATestFile) {
             "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
   const v1::ChannelHistoryJob recorded = Job(response.job_id());
   EXPECT_EQ(recorded.status(), v1::ChannelHistoryJob::FAILED);
-  EXPECT_EQ(recorded.detail(), "AWS STS AssumeRole failed: HTTP 403 AccessDenied");
+  EXPECT_EQ(recorded.detail(),
+            "STORAGE_FILE_UPLOAD_CHECK (bucket: sales-reports): AWS STS AssumeRole failed: HTTP "
+            "403 AccessDenied");
 }
 
 // The trust policy's external ID in `caller`'s storage-config answer.
@@ -872,12 +884,12 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
   EXPECT_EQ(harness_.storage().puts()[0].org_external_id,
             ExternalIdOf(harness_.engine(), sales_admin_));
   ASSERT_EQ(harness_.transport().request_count(), 1);
-  EXPECT_THAT(harness_.transport().requests()[0].body,
-              HasSubstr(absl::StrCat(R"({"files":[{"filename":"sales.csv","contentType":)",
-                                     R"("text/csv","size":8,"provider":"GCP_GCS",)",
-                                     R"("bucketName":"team_reports","region":"","objectKey":"7/)",
-                                     "2026-03-18/", job_id, R"(/sales.csv","uploadStatus":)",
-                                     R"("SUCCESS","errorMessage":null}]})")));
+  EXPECT_THAT(
+      harness_.transport().requests()[0].body,
+      HasSubstr(absl::StrCat(R"({"files":[{"filename":"sales.csv","contentType":)",
+                             R"("text/csv","size":8,"provider":"GCP_GCS",)",
+                             R"("bucketName":"team_reports","objectKey":"7/)", "2026-03-18/",
+                             job_id, R"(/sales.csv","uploadStatus":)", R"("SUCCESS"}]})")));
 
   v1::ValidateCommunicationChannelRequest request;
   request.set_channel_type(v1::WEBHOOK);
@@ -890,7 +902,7 @@ TEST_F(DeliveryTest, GcsDestinationsAreReportedAsGcs) {
   EXPECT_EQ(response.details(1).gcp_gcs_info().bucket_name(), "team_reports");
   EXPECT_EQ(
       response.details(1).gcp_gcs_info().object_key(),
-      absl::StrCat("7/2026-03-18/", response.job_id(), "/validation_dummy_20260318_090334.txt"));
+      absl::StrCat("7/2026-03-18/", response.job_id(), "/validation_dummy_20260318_090334.pdf"));
 }
 
 TEST(StorageRouterTest, SendsEachDestinationToItsProvider) {

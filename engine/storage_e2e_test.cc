@@ -347,11 +347,10 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
                         R"({"files":[{"filename":"sales.pdf","contentType":"application/pdf",)",
                         R"("size":9,"provider":"AWS_S3","bucketName":"reports",)",
                         R"("region":"us-west-2","objectKey":")", prefix,
-                        R"(sales.pdf","uploadStatus":"SUCCESS","errorMessage":null},)",
+                        R"(sales.pdf","uploadStatus":"SUCCESS"},)",
                         R"({"filename":"sales.csv","contentType":"text/csv","size":4,)",
                         R"("provider":"AWS_S3","bucketName":"reports","region":"us-west-2",)",
-                        R"("objectKey":")", prefix,
-                        R"(sales.csv","uploadStatus":"SUCCESS","errorMessage":null}]})")));
+                        R"("objectKey":")", prefix, R"(sales.csv","uploadStatus":"SUCCESS"}]})")));
 
   v1::SearchChannelHistoryRequest history;
   history.set_channel_type(v1::WEBHOOK);
@@ -372,7 +371,7 @@ TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
   ASSERT_OK_AND_ASSIGN(v1::PublishEventResponse published,
                        harness_.engine().PublishEvent(admin_, event));
   harness_.engine().RunDueDeliveries();
-  ASSERT_TRUE(counter_->WaitFor(2));  // AssumeRole, the PutObject; no POST.
+  ASSERT_TRUE(counter_->WaitFor(3));  // AssumeRole, the PutObject, the POST of the manifest.
 
   v1::SearchChannelHistoryRequest history;
   history.set_channel_type(v1::WEBHOOK);
@@ -381,13 +380,18 @@ TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
                        harness_.engine().SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::FAILED);
-  EXPECT_EQ(found.jobs(0).detail(),
-            absl::StrCat("all file uploads failed (1 file): S3 PutObject of "
-                         "s3://no-such-bucket/webhook-deliveries/0/2026-03-18/",
-                         published.job_id(),
-                         "/sales.csv failed: HTTP 404 NoSuchBucket: The specified bucket does "
-                         "not exist"));
-  EXPECT_TRUE(receiver_.requests().empty());
+  const std::string refusal = absl::StrCat(
+      "S3 PutObject of s3://no-such-bucket/webhook-deliveries/0/2026-03-18/", published.job_id(),
+      "/sales.csv failed: HTTP 404 NoSuchBucket: The specified bucket does not exist");
+  const std::string error = absl::StrCat("all file uploads failed (1 files): ", refusal);
+  EXPECT_EQ(found.jobs(0).detail(), error);
+  // The receiver learns of it from the manifest.
+  ASSERT_EQ(receiver_.requests().size(), 1u);
+  EXPECT_THAT(receiver_.requests()[0].body,
+              HasSubstr(absl::StrCat(
+                  R"({"files":[{"filename":"sales.csv","contentType":"text/csv","size":4,)",
+                  R"("provider":"AWS_S3","uploadStatus":"FAILED","errorMessage":")", refusal,
+                  R"("}],"error":")", error, R"("})")));
 }
 
 TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
@@ -400,9 +404,9 @@ TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
   EXPECT_EQ(storage.validation_step(), v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
   EXPECT_EQ(storage.status(), v1::ChannelValidationDetail::SUCCESS);
   EXPECT_EQ(storage.aws_s3_info().bucket_name(), "reports");
-  EXPECT_EQ(storage.aws_s3_info().file_name(), "validation_dummy_20260318_090334.txt");
+  EXPECT_EQ(storage.aws_s3_info().file_name(), "validation_dummy_20260318_090334.pdf");
   const std::string key = absl::StrCat("webhook-deliveries/0/2026-03-18/", response.job_id(),
-                                       "/validation_dummy_20260318_090334.txt");
+                                       "/validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(storage.aws_s3_info().object_key(), key);
   EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(key));
 }

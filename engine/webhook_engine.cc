@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -276,7 +278,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
   if (caller.org.id().empty()) {
     return absl::FailedPreconditionError("the caller has no org context to create a webhook in");
   }
-  v1::Webhook webhook = engine_internal::WebhookFromRequest(request);
+  ASSIGN_OR_RETURN(v1::Webhook webhook, engine_internal::WebhookFromRequest(request));
   RETURN_IF_ERROR(ValidateWebhook(webhook, limits_));
   webhook.set_id(ids_.NewId());
   *webhook.mutable_org() = caller.org;
@@ -447,10 +449,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
 absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistory(
     const Principal& caller, const v1::SearchChannelHistoryRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search the delivery history of"));
-  if (request.channel_type() != v1::WEBHOOK) {
-    return absl::InvalidArgumentError(
-        "channel_type must be specified. Currently only WEBHOOK is supported.");
-  }
+  RETURN_IF_ERROR(engine_internal::CheckWebhookChannel(request.channel_type()));
   for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
                                     {"channel_identifiers", request.channel_identifiers_size()},
                                     {"events", request.events_size()}}) {
@@ -468,6 +467,16 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
   if (!request.events().empty()) {
     RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
   }
+  for (const auto& [field, present, millis] :
+       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
+                                              request.has_start_epoch_time_in_millis(),
+                                              request.start_epoch_time_in_millis()},
+        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
+         request.end_epoch_time_in_millis()}}) {
+    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
+    }
+  }
   v1::SearchChannelHistoryResponse response;
   if (delivery_ == nullptr) return response;
   const auto keep = [&](const engine_internal::JobOwner& owner, const v1::ChannelHistoryJob& job) {
@@ -480,9 +489,11 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
             job.event().name() == event.identifier()) &&
            (!request.has_channel_status() || job.status() == request.channel_status()) &&
            (!request.has_start_epoch_time_in_millis() ||
-            job.creation_time_in_millis() >= request.start_epoch_time_in_millis()) &&
+            static_cast<double>(job.creation_time_in_millis()) >=
+                request.start_epoch_time_in_millis()) &&
            (!request.has_end_epoch_time_in_millis() ||
-            job.creation_time_in_millis() < request.end_epoch_time_in_millis());
+            static_cast<double>(job.creation_time_in_millis()) <
+                request.end_epoch_time_in_millis());
   };
   for (v1::ChannelHistoryJob& job :
        delivery_->History(keep, static_cast<size_t>(std::max(1, limits_.max_history_jobs)))) {
@@ -494,9 +505,7 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
 absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCommunicationChannel(
     const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "validate"));
-  if (request.channel_type() != v1::WEBHOOK) {
-    return absl::InvalidArgumentError("channel_type must be WEBHOOK");
-  }
+  RETURN_IF_ERROR(engine_internal::CheckWebhookChannel(request.channel_type()));
   if (request.channel_identifier().empty()) {
     return absl::InvalidArgumentError("channel_identifier is required");
   }

@@ -430,7 +430,8 @@ TEST_F(WebhookEngineTest, UpdateRejectsBadInputAndChangesNothing) {
   };
   expect_rejected(R"({"name":"renamed","url":"notaurl"})",
                   "url must be an absolute http or https URL");
-  expect_rejected(R"({"url_params":{"a":1}})", "url_params.a must be a string");
+  expect_rejected(R"({"url_params":{"a":[1]}})",
+                  "url_params.a must be a string, a number or a boolean, not a list");
   expect_rejected(R"({"additional_headers":[{"key":"X-A"}]})",
                   "additional_headers[0] must be an object with string fields key and value");
   expect_rejected(R"({"reset_options":["AUTHENTICATION"],"authentication":{"BEARER_TOKEN":"t"}})",

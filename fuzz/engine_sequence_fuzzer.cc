@@ -231,7 +231,7 @@ class Sequence {
     if (bytes_.Pick(4) != 0) request.add_events(v1::LIVEBOARD_SCHEDULE);
     if (bytes_.Bit()) *request.mutable_authentication() = PickAuthentication();
     if (bytes_.Bit()) *request.mutable_signature_verification() = PickSignature();
-    if (bytes_.Bit()) (*request.mutable_url_params())["k"] = "v";
+    if (bytes_.Bit()) (*request.mutable_url_params()->mutable_fields())["k"].set_string_value("v");
     if (bytes_.Bit()) {
       v1::KeyValue* header = request.add_additional_headers();
       header->set_key(bytes_.Bit() ? "X-Team" : "Host");

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpc_service/rest_types.h"
@@ -111,6 +112,64 @@ TEST_F(DeliveryApiTest, ValidateAnswersThoughtSpotsShape) {
             R"("result_code":"SUCCESS","details":[{"validation_step":"HTTP_CONNECTION_CHECK",)"
             R"("status":"SUCCESS","http_status":200,"error_message":null,"aws_s3_info":null,)"
             R"("gcp_gcs_info":null}]})");
+}
+
+TEST_F(DeliveryApiTest, HistoryOutlivesTheWebhookUntilTheRetentionEnds) {
+  const RestResponse created = CreateHook();
+  ASSERT_EQ(created.status, 200);
+  ASSERT_TRUE(absl::StartsWith(created.body, R"({"id":")"));
+  const std::string webhook_id = created.body.substr(7, 36);  // A UUID.
+  v1::PublishEventResponse published;
+  ASSERT_TRUE(Publish(kAdminToken, &published).ok());
+  env_.engine().RunDueDeliveries();
+  ASSERT_EQ(Handle(RestPost("/api/rest/2.0/webhooks/delete", R"({"webhook_identifiers":["hook"]})",
+                            kUserATestOrg1Token))
+                .status,
+            200);
+
+  const std::string search =
+      absl::StrCat(R"({"channel_type":"WEBHOOK","channel_identifiers":[")", webhook_id,
+                   R"("],"events":[{"type":"LIVEBOARD_SCHEDULE"}]})");
+  const std::string job =
+      absl::StrCat(R"({"id":")", published.job_id(),
+                   R"(","status":"SUCCESS","creation_time_in_millis":1773824614455,)"
+                   R"("event":{"type":"LIVEBOARD_SCHEDULE","id":"sch-1",)"
+                   R"("name":"Daily sales","run_id":null},"recipients":null,)"
+                   R"("detail":"","try_count":1})");
+  RestResponse history = Handle(RestPost("/api/rest/2.0/jobs/history/communication-channels/search",
+                                         search, kUserATestOrg1Token));
+  EXPECT_EQ(history.status, 200);
+  EXPECT_EQ(history.body, absl::StrCat(R"({"jobs":[)", job, "]}"));
+
+  // Three days after the job, it is gone.
+  env_.clock().Advance(absl::Hours(72) + absl::Milliseconds(1));
+  history = Handle(RestPost("/api/rest/2.0/jobs/history/communication-channels/search", search,
+                            kUserATestOrg1Token));
+  EXPECT_EQ(history.status, 200);
+  EXPECT_EQ(history.body, R"({"jobs":[]})");
+}
+
+TEST_F(DeliveryApiTest, ValidateAndHistoryTakeOnlyTheWebhookChannel) {
+  ASSERT_EQ(CreateHook().status, 200);
+  const RestResponse validate = Handle(RestPost(
+      "/api/rest/2.0/system/communication-channels/validate",
+      R"({"channel_type":"EMAIL","channel_identifier":"hook","event_type":"LIVEBOARD_SCHEDULE"})",
+      kUserATestOrg1Token));
+  EXPECT_EQ(validate.status, 400);
+  EXPECT_EQ(NormalizeUuids(validate.body),
+            R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
+            R"("trace_id_guid":"<uuid>","debug":"channel_type must be WEBHOOK, not EMAIL: only )"
+            R"(WEBHOOK is supported"}}})");
+  const RestResponse history = Handle(RestPost(
+      "/api/rest/2.0/jobs/history/communication-channels/search",
+      R"({"channel_type":"EMAIL","channel_identifiers":["hook"],"events":[{"type":"LIVEBOARD_SCHEDULE"}]})",
+      kUserATestOrg1Token));
+  EXPECT_EQ(history.status, 400);
+  EXPECT_EQ(NormalizeUuids(history.body),
+            R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
+            R"("trace_id_guid":"<uuid>","debug":"channel_type must be WEBHOOK, not EMAIL: only )"
+            R"(WEBHOOK is supported"}}})");
+  EXPECT_EQ(transport_.request_count(), 0u);  // Nothing was sent.
 }
 
 TEST_F(DeliveryApiTest, HistoryErrorsUseThoughtSpotsBody) {

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -55,7 +59,13 @@ void AppendDouble(double value, std::string* out) {
   } else if (value == std::trunc(value) && std::fabs(value) < 1e15) {
     absl::StrAppend(out, static_cast<int64_t>(value));
   } else {
-    absl::StrAppendFormat(out, "%.17g", value);
+    // The shortest form that reads back as `value`: 0.1, not 0.10000000000000001.
+    std::string text;
+    for (int digits = 15; digits <= 17; ++digits) {
+      text = absl::StrFormat("%.*g", digits, value);
+      if (std::strtod(text.c_str(), nullptr) == value) break;
+    }
+    out->append(text);
   }
 }
 
@@ -247,14 +257,55 @@ void AppendMessage(const Message& message, std::string* out) {
     return;
   }
   out->push_back('{');
+  bool first = true;
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
-    if (i > 0) out->push_back(',');
+    if (field->options().GetExtension(v1::omit_when_unset) && field->has_presence() &&
+        !message.GetReflection()->HasField(message, field)) {
+      continue;
+    }
+    if (!first) out->push_back(',');
+    first = false;
     AppendString(field->name(), out);
     out->push_back(':');
     AppendField(message, field, out);
   }
   out->push_back('}');
+}
+
+// protobuf reports a second member of a oneof as "(<path>): invalid value oneof field
+// '<oneof>' is already set. Cannot set '<member>' for type oneof". Returns the rule in the
+// words of the API ("<path> must give only one of A, B, C: <member> is a second one"), or ""
+// if `reason` is not that error.
+std::string OneofError(const Descriptor& root, absl::string_view reason) {
+  constexpr absl::string_view kOneof = "oneof field '";
+  constexpr absl::string_view kCannotSet = "Cannot set '";
+  const size_t close = reason.find("): ");
+  const size_t oneof_at = reason.find(kOneof);
+  const size_t member_at = reason.find(kCannotSet);
+  if (!absl::StartsWith(reason, "(") || close == absl::string_view::npos ||
+      oneof_at == absl::string_view::npos || member_at == absl::string_view::npos) {
+    return "";
+  }
+  const absl::string_view path = reason.substr(1, close - 1);
+  absl::string_view oneof_name = reason.substr(oneof_at + kOneof.size());
+  oneof_name = oneof_name.substr(0, oneof_name.find('\''));
+  absl::string_view member = reason.substr(member_at + kCannotSet.size());
+  member = member.substr(0, member.find('\''));
+  const Descriptor* descriptor = &root;
+  for (const absl::string_view part : absl::StrSplit(path, '.')) {
+    const FieldDescriptor* field = descriptor->FindFieldByName(std::string(part));
+    if (field == nullptr) field = descriptor->FindFieldByLowercaseName(std::string(part));
+    if (field == nullptr || field->message_type() == nullptr) return "";
+    descriptor = field->message_type();
+  }
+  const google::protobuf::OneofDescriptor* oneof =
+      descriptor->FindOneofByName(std::string(oneof_name));
+  if (oneof == nullptr) return "";
+  std::vector<std::string> members;
+  for (int i = 0; i < oneof->field_count(); ++i) members.push_back(oneof->field(i)->name());
+  return absl::StrCat(path, " must give only one of ", absl::StrJoin(members, ", "),
+                      " that is not null: ", member, " is a second one");
 }
 
 }  // namespace
@@ -281,6 +332,9 @@ absl::Status FromJson(absl::string_view json, Message* message) {
   // protobuf's message goes on, after a newline, to quote the input around the error, which
   // may be a secret: only the first line is kept.
   const absl::string_view reason(status.message().data(), status.message().size());
+  if (std::string oneof = OneofError(*message->GetDescriptor(), reason); !oneof.empty()) {
+    return absl::InvalidArgumentError(oneof);
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("invalid JSON body: ", reason.substr(0, reason.find('\n'))));
 }

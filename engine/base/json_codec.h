@@ -6,7 +6,8 @@
 //
 // Output rules (ThoughtSpot's captures): proto field names in field order; enums by name;
 // 64-bit integers as JSON numbers (epoch millis are numbers on the wire); a field with presence
-// (message, `optional` scalar, oneof member) that is unset is `null`; an empty map or repeated
+// (message, `optional` scalar, oneof member) that is unset is `null`, or left out if it carries
+// the `omit_when_unset` option; an empty map or repeated
 // field is `null` if it carries the `null_when_empty` option and `{}`/`[]` otherwise; every
 // other scalar is written even when it holds its default. Map keys are sorted.
 #ifndef WEBHOOKS_ENGINE_BASE_JSON_CODEC_H_
@@ -28,7 +29,9 @@ std::string FieldToJson(const google::protobuf::Message& message,
                         const google::protobuf::FieldDescriptor& field);
 
 // Parses with protobuf's JSON parser: proto field names and lowerCamel names are both accepted,
-// `null` leaves a field unset, and an unknown field is an error. Returns kInvalidArgument with
+// `null` leaves a field unset, and an unknown field is an error; so is a second non-null member
+// of a oneof ("authentication must give only one of API_KEY, BASIC_AUTH, BEARER_TOKEN, OAUTH2
+// that is not null: ..."). Returns kInvalidArgument with
 // a message that names the offending field or value, never quoting the input around a syntax
 // error (it may hold a secret).
 absl::Status FromJson(absl::string_view json, google::protobuf::Message* message);

@@ -29,6 +29,17 @@ std::string QuotedFileName(absl::string_view name) {
 
 }  // namespace
 
+std::string MessageUniqueId(absl::string_view event_id) {
+  // The first 128 bits of a keyed SHA-256 of the event id, written as an RFC 9562 version 8
+  // (custom) UUID: version nibble 8, variant bits 10.
+  std::string hex = HmacSha256Hex("webhookd msgUniqueId", event_id).substr(0, 32);
+  hex[12] = '8';
+  const int variant = absl::ascii_isdigit(hex[16]) ? hex[16] - '0' : hex[16] - 'a' + 10;
+  hex[16] = "89ab"[variant & 0x3];
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+
 std::string FormatIso8601(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
@@ -60,11 +71,16 @@ v1::WebhookPayload BuildPayload(const v1::LiveboardScheduleRun& run, const v1::W
   if (run.has_liveboard_url()) object->set_url(run.liveboard_url());
   v1::LiveboardScheduleData* data = payload.mutable_data();
   *data->mutable_scheduledetails() = run.schedule();
-  if (!run.run_id().empty()) data->mutable_scheduledetails()->set_runid(run.run_id());
+  v1::ScheduleDetails* schedule = data->mutable_scheduledetails();
+  if (!run.run_id().empty()) schedule->set_runid(run.run_id());
+  // ThoughtSpot's payloads always carry the export request of the schedule.
+  v1::ExportRequest* export_request = schedule->mutable_exportrequest();
+  if (export_request->object_type().empty()) export_request->set_object_type("LIVEBOARD");
+  if (export_request->request_type().empty()) export_request->set_request_type("SCHEDULE");
   *data->mutable_recipients() = run.recipients();
   if (run.has_view()) *data->mutable_viewinfo() = run.view();
-  if (run.has_ai_highlights()) data->set_aihighlights(run.ai_highlights());
-  data->set_msguniqueid(event_id);
+  data->set_aihighlights(run.ai_highlights());  // "" when there are none, as ThoughtSpot sends.
+  data->set_msguniqueid(MessageUniqueId(event_id));
   data->set_channelid(webhook.id());
   data->set_channeltype("webhook");
   data->set_communicationtype("LiveboardSchedules");

@@ -22,7 +22,13 @@ namespace engine_internal {
 // "2025-08-29T09:25:32Z".
 std::string FormatIso8601(absl::Time time);
 
-// The payload of `run` for `webhook` (schemaVersion "1.0").
+// The payload's msgUniqueId of event `event_id`: a UUID of its own (not the event id, as in
+// ThoughtSpot's payloads), derived from the event id so that every attempt and every rebuild
+// of the payload carries the same one.
+std::string MessageUniqueId(absl::string_view event_id);
+
+// The payload of `run` for `webhook` (schemaVersion "1.0"). The export request is the run's
+// `schedule.exportRequest`, with object_type "LIVEBOARD" and request_type "SCHEDULE" if empty.
 v1::WebhookPayload BuildPayload(const v1::LiveboardScheduleRun& run, const v1::Webhook& webhook,
                                 const std::string& event_id, absl::Time now,
                                 const ProductInfo& product);

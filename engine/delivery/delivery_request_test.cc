@@ -33,7 +33,19 @@ TEST(BuildPayloadTest, FollowsSchemaVersionOne) {
   v1::LiveboardScheduleRun run;
   ASSERT_OK(FromJson(R"({
       "schedule": {"scheduleId": "sch-1", "name": "Daily sales", "fileFormat": "pdf",
-                   "status": "SCHEDULED"},
+                   "status": "SCHEDULED",
+                   "exportRequest": {"object_type": "LIVEBOARD", "request_type": "SCHEDULE",
+                     "output_type": "PDF",
+                     "pdf_params": {"orientation": "LANDSCAPE", "page_size": "A4"},
+                     "liveboard_params": {"layout_type": "VISUALIZATION",
+                       "personalised_view_id": "v-1",
+                       "liveboard_viz_selection": {"complete_liveboard": false,
+                                                   "included_viz_id": ["viz-1", "viz-2"]},
+                       "print_document_params": {"include_cover_page": true,
+                         "include_filter_page": false,
+                         "pageFooterParams": {"include_logo": true,
+                                              "include_page_number": true, "text": "Sales"}},
+                       "visualization_format_options": {"truncate_tables": true}}}},
       "liveboard_id": "lb-1", "liveboard_name": "Sales",
       "liveboard_url": "https://ts.example.com/#/pinboard/lb-1",
       "view": {"viewId": "v-1", "viewName": "EMEA"},
@@ -57,12 +69,43 @@ TEST(BuildPayloadTest, FollowsSchemaVersionOne) {
       R"("url":"https://ts.example.com/#/pinboard/lb-1"},)"
       R"("data":{"scheduleDetails":{"scheduleId":"sch-1","name":"Daily sales",)"
       R"("creationTime":null,"description":null,"authorId":null,"viewInfo":null,"userIds":[],)"
-      R"("groupIds":[],"runId":"run-7","fileFormat":"pdf","status":"SCHEDULED","emailIds":[]},)"
+      R"("groupIds":[],"runId":"run-7",)"
+      R"("exportRequest":{"object_type":"LIVEBOARD","request_type":"SCHEDULE",)"
+      R"("output_type":"PDF","pdf_params":{"orientation":"LANDSCAPE","page_size":"A4"},)"
+      R"("liveboard_params":{"layout_type":"VISUALIZATION","personalised_view_id":"v-1",)"
+      R"("liveboard_viz_selection":{"complete_liveboard":false,)"
+      R"("included_viz_id":["viz-1","viz-2"]},)"
+      R"("print_document_params":{"include_cover_page":true,"include_filter_page":false,)"
+      R"("pageFooterParams":{"include_logo":true,"include_page_number":true,"text":"Sales"}},)"
+      R"("visualization_format_options":{"truncate_tables":true}}},)"
+      R"("fileFormat":"pdf","status":"SCHEDULED","emailIds":[]},)"
       R"("recipients":[{"type":"USER","email":"a@example.com","id":null,"name":"A",)"
-      R"("locale":null}],"viewInfo":{"viewId":"v-1","viewName":"EMEA"},"aiHighlights":null,)"
-      R"("msgUniqueId":"n.820c00f9-0000-4000-8000-000000000001",)"
+      R"("locale":null}],"viewInfo":{"viewId":"v-1","viewName":"EMEA"},"aiHighlights":"",)"
+      R"("msgUniqueId":"0ce97e3d-c657-8e8e-8b02-ddc6e28559c2",)"
       R"("channelID":"27997a8a-cd33-485d-a039-b40b71d191a8","channelType":"webhook",)"
       R"("communicationType":"LiveboardSchedules"}})");
+}
+
+TEST(BuildPayloadTest, ExportRequestDefaultsToALiveboardSchedule) {
+  v1::LiveboardScheduleRun run;
+  run.mutable_schedule()->set_scheduleid("sch-1");
+  run.set_ai_highlights("Sales rose 4%");
+  const v1::WebhookPayload payload = BuildPayload(
+      run, MakeWebhook(), "n.820c00f9-0000-4000-8000-000000000001", absl::UnixEpoch(), {});
+  EXPECT_EQ(ToJson(payload.data().scheduledetails().exportrequest()),
+            R"({"object_type":"LIVEBOARD","request_type":"SCHEDULE","output_type":null,)"
+            R"("pdf_params":null,"liveboard_params":null})");
+  EXPECT_EQ(payload.data().aihighlights(), "Sales rose 4%");
+}
+
+TEST(MessageUniqueIdTest, IsAUuidOfItsOwnAndTheSameForTheSameEvent) {
+  const std::string id = MessageUniqueId("n.820c00f9-0000-4000-8000-000000000001");
+  EXPECT_EQ(id, "0ce97e3d-c657-8e8e-8b02-ddc6e28559c2");
+  EXPECT_EQ(MessageUniqueId("n.820c00f9-0000-4000-8000-000000000001"), id);
+  EXPECT_NE(MessageUniqueId("n.820c00f9-0000-4000-8000-000000000002"), id);
+  // Version 8 (custom), RFC 9562 variant.
+  EXPECT_THAT(id, ::testing::MatchesRegex(
+                      "[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 }
 
 TEST(MultipartBodyTest, HasThePayloadThenEachFile) {

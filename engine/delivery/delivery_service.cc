@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
@@ -140,6 +141,7 @@ void DeliveryService::RunDue() {
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const state::PendingUpload> upload;
     absl::Time created;
+    int try_count;  // Of the attempt to make.
   };
   std::vector<Due> due;
   {
@@ -150,7 +152,8 @@ void DeliveryService::RunDue() {
       const Job* job = jobs_.PopDue(now);
       if (job == nullptr) break;
       due.push_back({job->record.id(), job->owner.webhook_id, job->boundary, job->body, job->upload,
-                     absl::FromUnixMillis(job->record.creation_time_in_millis())});
+                     absl::FromUnixMillis(job->record.creation_time_in_millis()),
+                     job->record.try_count() + 1});
       ++in_flight_;
     }
   }
@@ -164,8 +167,8 @@ void DeliveryService::RunDue() {
     } else {
       Done done = [this, job_id](absl::StatusOr<HttpResponse> result) { Complete(job_id, result); };
       if (attempt.upload != nullptr) {
-        UploadThenAttempt(*webhook, job_id, attempt.created, std::move(attempt.upload),
-                          std::move(done));
+        UploadThenAttempt(*webhook, job_id, attempt.created, attempt.try_count,
+                          std::move(attempt.upload), std::move(done));
       } else {
         Attempt(*webhook, job_id, attempt.boundary, std::move(attempt.body), std::move(done));
       }
@@ -174,7 +177,7 @@ void DeliveryService::RunDue() {
 }
 
 void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id,
-                                        absl::Time created,
+                                        absl::Time created, int try_count,
                                         std::shared_ptr<const state::PendingUpload> upload,
                                         Done done) {
   if (!webhook.has_storage_destination()) {
@@ -183,7 +186,9 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
     return;
   }
   if (options_.storage == nullptr) {
-    done(absl::FailedPreconditionError(kNoObjectStorage));
+    const absl::Status error = absl::FailedPreconditionError(kNoObjectStorage);
+    FailStorage(webhook, job_id, upload->payload(), try_count, error, FailedUploadManifest(error),
+                std::move(done));
     return;
   }
   std::vector<StorageObject> objects = UploadObjects(webhook, job_id, created, upload->files());
@@ -191,22 +196,44 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
   for (const StorageObject& object : objects) keys.push_back(object.key);
   options_.storage->Put(
       webhook.storage_destination(), org_external_id_(webhook.org().id()), std::move(objects),
-      [this, webhook, job_id, keys = std::move(keys), upload = std::move(upload),
+      [this, webhook, job_id, try_count, keys = std::move(keys), upload = std::move(upload),
        done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
         if (!results.ok()) {
-          done(results.status());
+          FailStorage(webhook, job_id, upload->payload(), try_count, results.status(),
+                      FailedUploadManifest(results.status()), std::move(done));
           return;
         }
-        absl::StatusOr<v1::EventFile> manifest =
+        UploadReport report =
             StorageManifest(webhook.storage_destination(), upload->files(), keys, *results);
-        if (!manifest.ok()) {
-          done(manifest.status());
+        if (!report.error.ok()) {
+          FailStorage(webhook, job_id, upload->payload(), try_count, report.error,
+                      std::move(report.manifest), std::move(done));
           return;
         }
         google::protobuf::RepeatedPtrField<v1::EventFile> attachments;
-        *attachments.Add() = *std::move(manifest);
+        *attachments.Add() = std::move(report.manifest);
         AttemptWithAttachments(webhook, job_id, upload->payload(), attachments, std::move(done));
       });
+}
+
+void DeliveryService::FailStorage(const v1::Webhook& webhook, const std::string& job_id,
+                                  const std::string& payload, int try_count, absl::Status error,
+                                  v1::EventFile manifest, Done done) {
+  if (ClassifyAttempt(error, try_count, options_, /*jitter_draw=*/0).status != HistoryJob::FAILED) {
+    done(std::move(error));  // Tried again later; the receiver hears of the final outcome only.
+    return;
+  }
+  // The job fails for good. As ThoughtSpot does, the receiver still gets the payload with the
+  // manifest, whose `error` says why no file was stored; the job's outcome is the upload error,
+  // whatever the POST answers.
+  google::protobuf::RepeatedPtrField<v1::EventFile> attachments;
+  *attachments.Add() = std::move(manifest);
+  const std::string boundary = FreshBoundary(payload, attachments);
+  auto body = std::make_shared<const std::string>(MultipartBody(boundary, payload, attachments));
+  Attempt(webhook, job_id, boundary, std::move(body),
+          [error = std::move(error), done = std::move(done)](absl::StatusOr<HttpResponse>) {
+            done(error);
+          });
 }
 
 void DeliveryService::AttemptWithAttachments(
@@ -344,19 +371,21 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   http->set_status(http_ok ? v1::ChannelValidationDetail::SUCCESS
                            : v1::ChannelValidationDetail::FAILED);
   if (result.ok()) http->set_http_status(result->status);
-  std::string detail;
+  std::vector<std::string> failures;  // The history detail: each failed step.
   if (!http_ok) {
-    detail = result.ok() ? HttpDetail(*result) : ToValidUtf8(result.status().message());
-    http->set_error_message(detail);
+    http->set_error_message(result.ok() ? HttpDetail(*result)
+                                        : ToValidUtf8(result.status().message()));
+    failures.push_back(ValidationHistoryDetail(*http));
   }
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
     v1::ChannelValidationDetail* storage = response.add_details();
     *storage = CheckStorageUpload(options_.storage, webhook, org_external_id_(webhook.org().id()),
-                                  job_id, now, options_.product.application_name);
+                                  job_id, now);
     storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
-    if (http_ok && !storage_ok) detail = storage->error_message();
+    if (!storage_ok) failures.push_back(ValidationHistoryDetail(*storage));
   }
+  const std::string detail = absl::StrJoin(failures, "; ");
   response.set_result_code(!http_ok ? v1::ValidateCommunicationChannelResponse::FAILED
                            : storage_ok
                                ? v1::ValidateCommunicationChannelResponse::SUCCESS

@@ -83,9 +83,17 @@ class DeliveryService {
 
   // Stores `upload`'s files in `webhook`'s storage destination, then POSTs the payload with the
   // manifest of where they went (or with the files themselves if the webhook no longer has a
-  // destination). `done` gets the POST's result, or the upload error if every file failed.
+  // destination). `done` gets the POST's result, or the upload error if no file was stored
+  // (see FailStorage). `try_count` counts this attempt.
   void UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id, absl::Time created,
-                         std::shared_ptr<const state::PendingUpload> upload, Done done);
+                         int try_count, std::shared_ptr<const state::PendingUpload> upload,
+                         Done done);
+  // No file of attempt `try_count` of job `job_id` was stored (`error`). If the job will be
+  // tried again, calls `done` with `error`; if it fails for good, first POSTs `payload` with
+  // `manifest` (which carries the error), then calls `done` with `error`.
+  void FailStorage(const v1::Webhook& webhook, const std::string& job_id,
+                   const std::string& payload, int try_count, absl::Status error,
+                   v1::EventFile manifest, Done done);
   // Records the body of job `job_id` (its uploads are done), then sends it.
   void AttemptWithAttachments(const v1::Webhook& webhook, const std::string& job_id,
                               const std::string& payload,

@@ -9,6 +9,18 @@
 namespace webhooks {
 namespace engine_internal {
 
+const char kValidationPdf[] =
+    "%PDF-1.4\n"
+    "1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n"
+    "2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n"
+    "3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>\nendobj\n"
+    "xref\n0 4\n"
+    "0000000000 65535 f \n"
+    "0000000009 00000 n \n"
+    "0000000054 00000 n \n"
+    "0000000105 00000 n \n"
+    "trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n";
+
 std::string ContentType(const v1::EventFile& file) {
   return file.mime_type().empty() ? "application/octet-stream" : file.mime_type();
 }
@@ -25,10 +37,22 @@ std::vector<StorageObject> UploadObjects(
   return objects;
 }
 
-absl::StatusOr<v1::EventFile> StorageManifest(
-    const v1::StorageDestination& destination,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
-    const std::vector<std::string>& keys, const std::vector<absl::Status>& results) {
+namespace {
+
+v1::EventFile ManifestFile(const v1::StorageManifest& manifest) {
+  v1::EventFile attachment;
+  attachment.set_name(kStorageManifestFileName);
+  attachment.set_mime_type("application/json");
+  attachment.set_content(ToJson(manifest));
+  return attachment;
+}
+
+}  // namespace
+
+UploadReport StorageManifest(const v1::StorageDestination& destination,
+                             const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+                             const std::vector<std::string>& keys,
+                             const std::vector<absl::Status>& results) {
   v1::StorageManifest manifest;
   int stored = 0;
   bool may_pass = false;
@@ -41,38 +65,43 @@ absl::StatusOr<v1::EventFile> StorageManifest(
     info->set_contenttype(ContentType(file));
     info->set_size(file.content().size());
     info->set_provider(ProviderName(destination));
-    info->set_bucketname(BucketName(destination));
-    info->set_region(Region(destination));
-    info->set_objectkey(keys[i]);
-    info->set_uploadstatus(status.ok() ? "SUCCESS" : "FAILED");
     if (status.ok()) {
       ++stored;
+      info->set_bucketname(BucketName(destination));
+      if (destination.storage_type() != v1::GCP_GCS) info->set_region(Region(destination));
+      info->set_objectkey(keys[i]);
+      info->set_uploadstatus("SUCCESS");
       continue;
     }
+    info->set_uploadstatus("FAILED");
     info->set_errormessage(ToValidUtf8(status.message()));
     may_pass = may_pass || MayPassOnRetry(status.code());
     if (first_error.empty()) first_error = ToValidUtf8(status.message());
   }
+  UploadReport report;
   if (stored == 0 && !files.empty()) {
-    const std::string detail =
-        absl::StrCat("all file uploads failed (", files.size(),
-                     files.size() == 1 ? " file" : " files", "): ", first_error);
-    return may_pass ? absl::UnavailableError(detail) : absl::FailedPreconditionError(detail);
+    // ThoughtSpot's wording, "(1 files)" included.
+    const std::string error =
+        absl::StrCat("all file uploads failed (", files.size(), " files): ", first_error);
+    manifest.set_error(error);
+    report.error = may_pass ? absl::UnavailableError(error) : absl::FailedPreconditionError(error);
   }
-  v1::EventFile attachment;
-  attachment.set_name(kStorageManifestFileName);
-  attachment.set_mime_type("application/json");
-  attachment.set_content(ToJson(manifest));
-  return attachment;
+  report.manifest = ManifestFile(manifest);
+  return report;
+}
+
+v1::EventFile FailedUploadManifest(const absl::Status& error) {
+  v1::StorageManifest manifest;
+  manifest.set_error(absl::StrCat("cloud storage upload failed: ", ToValidUtf8(error.message())));
+  return ManifestFile(manifest);
 }
 
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
                                                absl::string_view org_external_id,
-                                               absl::string_view job_id, absl::Time now,
-                                               absl::string_view application_name) {
+                                               absl::string_view job_id, absl::Time now) {
   const v1::StorageDestination& destination = webhook.storage_destination();
   const std::string file_name = absl::StrCat(
-      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".txt");
+      "validation_dummy_", absl::FormatTime("%Y%m%d_%H%M%S", now, absl::UTCTimeZone()), ".pdf");
   const std::string key = ObjectKey(destination, webhook.org().id(), now, job_id, file_name);
   v1::ChannelValidationDetail detail;
   detail.set_validation_step(v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK);
@@ -86,10 +115,7 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   absl::Status stored = absl::FailedPreconditionError(kNoObjectStorage);
   if (storage != nullptr) {
     absl::Notification done;
-    std::vector<StorageObject> objects = {
-        {key, "text/plain",
-         absl::StrCat("A test file from ", application_name, " checking that webhook ",
-                      webhook.id(), " can store report files (job ", job_id, ").\n")}};
+    std::vector<StorageObject> objects = {{key, "application/pdf", kValidationPdf}};
     storage->Put(destination, org_external_id, std::move(objects),
                  [&](absl::StatusOr<std::vector<absl::Status>> results) {
                    stored = results.ok() ? results->at(0) : results.status();
@@ -102,6 +128,16 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   // The message can quote the storage server's answer.
   if (!stored.ok()) detail.set_error_message(ToValidUtf8(stored.message()));
   return detail;
+}
+
+std::string ValidationHistoryDetail(const v1::ChannelValidationDetail& step) {
+  const std::string name = v1::ChannelValidationDetail::Step_Name(step.validation_step());
+  const v1::StorageUploadInfo& info =
+      step.has_gcp_gcs_info() ? step.gcp_gcs_info() : step.aws_s3_info();
+  if (step.validation_step() == v1::ChannelValidationDetail::STORAGE_FILE_UPLOAD_CHECK) {
+    return absl::StrCat(name, " (bucket: ", info.bucket_name(), "): ", step.error_message());
+  }
+  return absl::StrCat(name, ": ", step.error_message());
 }
 
 }  // namespace engine_internal

@@ -35,22 +35,42 @@ std::vector<StorageObject> UploadObjects(
     const v1::Webhook& webhook, absl::string_view event_id, absl::Time created,
     const google::protobuf::RepeatedPtrField<v1::EventFile>& files);
 
-// After the uploads of `files` under `keys` (in order) to `destination` answered `results`:
-// the manifest file to attach to the POST, listing each file as stored or failed. If every file
-// failed, the error instead: kUnavailable if one of the failures may pass when tried again,
-// else kFailedPrecondition.
-absl::StatusOr<v1::EventFile> StorageManifest(
-    const v1::StorageDestination& destination,
-    const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
-    const std::vector<std::string>& keys, const std::vector<absl::Status>& results);
+// What the uploads of one attempt came to: the manifest file to attach to the POST
+// ("storage-manifest.json"), and whether any file was stored.
+struct UploadReport {
+  v1::EventFile manifest;
+  // OK if some file was stored. If every file failed: kUnavailable if one of the failures may
+  // pass when tried again, else kFailedPrecondition, with the manifest's `error` as message.
+  absl::Status error;
+};
 
-// Validate's STORAGE_FILE_UPLOAD_CHECK: stores a small test file for validation job `job_id`
+// After the uploads of `files` under `keys` (in order) to `destination` answered `results`:
+// the manifest listing each file as stored (with its bucket, region and key) or failed (with
+// its error), and, if every file failed, a top-level "all file uploads failed (N files): ...".
+UploadReport StorageManifest(const v1::StorageDestination& destination,
+                             const google::protobuf::RepeatedPtrField<v1::EventFile>& files,
+                             const std::vector<std::string>& keys,
+                             const std::vector<absl::Status>& results);
+
+// The manifest of uploads that could not be made at all (no credentials for the destination,
+// no object storage on this server): no files, and "cloud storage upload failed: <error>".
+v1::EventFile FailedUploadManifest(const absl::Status& error);
+
+// The test file validate stores: a one-page blank PDF.
+extern const char kValidationPdf[];
+
+// Validate's STORAGE_FILE_UPLOAD_CHECK: stores kValidationPdf as
+// validation_dummy_<yyyyMMdd_HHmmss>.pdf (the UTC time `now`) for validation job `job_id`
 // in `webhook`'s destination through `storage` (null: this server has none) for the org that
 // was issued `org_external_id`, and reports it. Blocks until the upload has answered.
 v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1::Webhook& webhook,
                                                absl::string_view org_external_id,
-                                               absl::string_view job_id, absl::Time now,
-                                               absl::string_view application_name);
+                                               absl::string_view job_id, absl::Time now);
+
+// How a failed validation step reads in the job's history `detail`, as in ThoughtSpot's:
+// "STORAGE_FILE_UPLOAD_CHECK (bucket: my-webhook-files): <error>", or
+// "HTTP_CONNECTION_CHECK: <error>".
+std::string ValidationHistoryDetail(const v1::ChannelValidationDetail& step);
 
 }  // namespace engine_internal
 }  // namespace webhooks

@@ -91,6 +91,14 @@ absl::Status CheckAuthentication(const v1::Webhook& webhook, const EngineLimits&
   const int max = limits.max_value_length;
   switch (auth.kind_case()) {
     case v1::WebhookAuthentication::kAPIKEY:
+      // ThoughtSpot's spec calls `key` "the header or query parameter name" without a rule for
+      // choosing; webhookd always sends a header, since a key in the query would put the secret
+      // in URLs, which history details and logs quote.
+      if (absl::StartsWith(auth.api_key().key(), "?")) {
+        return Invalid("authentication.API_KEY.key",
+                       "must be a header name: the API key is always sent as a request header, "
+                       "never as a query parameter");
+      }
       RETURN_IF_ERROR(CheckOwnHeaderName(webhook, "authentication.API_KEY.key",
                                          auth.api_key().key(), limits.max_key_length));
       return CheckSecret("authentication.API_KEY.value", auth.api_key().value(), max);
@@ -358,6 +366,19 @@ absl::Status ValidateWebhook(const v1::Webhook& webhook, const EngineLimits& lim
 absl::Status CheckEventType(absl::string_view field, int event_type) {
   if (event_type == v1::LIVEBOARD_SCHEDULE) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(field, " must be LIVEBOARD_SCHEDULE"));
+}
+
+absl::Status CheckWebhookChannel(int channel_type) {
+  if (channel_type == v1::WEBHOOK) return absl::OkStatus();
+  if (channel_type == v1::CHANNEL_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "channel_type must be specified. Currently only WEBHOOK is supported.");
+  }
+  const std::string name = v1::Channel_IsValid(channel_type)
+                               ? v1::Channel_Name(static_cast<v1::Channel>(channel_type))
+                               : absl::StrCat(channel_type);
+  return absl::InvalidArgumentError(
+      absl::StrCat("channel_type must be WEBHOOK, not ", name, ": only WEBHOOK is supported"));
 }
 
 absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,

@@ -28,6 +28,11 @@ absl::Status ValidateHttpUrl(absl::string_view field, absl::string_view url, int
 // kInvalidArgument naming `field` unless `event_type` is LIVEBOARD_SCHEDULE, the one event type.
 absl::Status CheckEventType(absl::string_view field, int event_type);
 
+// kInvalidArgument naming `channel_type` unless `channel_type` is WEBHOOK: validate and the
+// delivery history know webhook channels only (the Channel enum, which preferences share, also
+// has EMAIL). Unset is ThoughtSpot's "channel_type must be specified" error.
+absl::Status CheckWebhookChannel(int channel_type);
+
 // Checks the parts of a published run that the payload and the multipart body rely on: the
 // liveboard and schedule ids and names are required; file names are 1-255 characters without
 // control characters, different from each other (they name stored objects); MIME types look

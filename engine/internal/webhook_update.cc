@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/base/json_codec.h"
 #include "engine/base/status_macros.h"
 #include "engine/redaction.h"
 #include "google/protobuf/struct.pb.h"
@@ -15,10 +16,21 @@ absl::Status UrlParamsFromJson(const google::protobuf::Struct& json,
                                google::protobuf::Map<std::string, std::string>* params) {
   params->clear();
   for (const auto& [key, value] : json.fields()) {
-    if (value.kind_case() != google::protobuf::Value::kStringValue) {
-      return absl::InvalidArgumentError(absl::StrCat("url_params.", key, " must be a string"));
+    switch (value.kind_case()) {
+      case google::protobuf::Value::kStringValue:
+        (*params)[key] = value.string_value();
+        break;
+      case google::protobuf::Value::kNumberValue:
+      case google::protobuf::Value::kBoolValue:
+        (*params)[key] = ToJson(value);  // 5, 1.5, true: their JSON text.
+        break;
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("url_params.", key, " must be a string, a number or a boolean, not ",
+                         value.kind_case() == google::protobuf::Value::kStructValue ? "an object"
+                         : value.kind_case() == google::protobuf::Value::kListValue ? "a list"
+                                                                                    : "null"));
     }
-    (*params)[key] = value.string_value();
   }
   return absl::OkStatus();
 }
@@ -89,16 +101,24 @@ absl::Status RestoreRedactedSecrets(const v1::Webhook& stored, v1::Webhook* upda
   return absl::OkStatus();
 }
 
+// Whether `auth` names a kind. `{"BEARER_TOKEN": null}` (every key null) is no authentication,
+// as if `authentication` were absent or null.
+bool GivesAuthentication(const v1::WebhookAuthentication& auth) {
+  return auth.kind_case() != v1::WebhookAuthentication::KIND_NOT_SET;
+}
+
 }  // namespace
 
-v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request) {
+absl::StatusOr<v1::Webhook> WebhookFromRequest(const v1::CreateWebhookRequest& request) {
   v1::Webhook webhook;
   webhook.set_name(request.name());
   if (request.has_description()) webhook.set_description(request.description());
   webhook.set_url(request.url());
-  *webhook.mutable_url_params() = request.url_params();
+  RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), webhook.mutable_url_params()));
   *webhook.mutable_events() = request.events();
-  if (request.has_authentication()) *webhook.mutable_authentication() = request.authentication();
+  if (GivesAuthentication(request.authentication())) {
+    *webhook.mutable_authentication() = request.authentication();
+  }
   if (request.has_signature_verification()) {
     *webhook.mutable_signature_verification() = request.signature_verification();
   }
@@ -119,7 +139,7 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
     bool conflict = false;
     switch (request.reset_options(i)) {
       case v1::AUTHENTICATION:
-        conflict = request.has_authentication();
+        conflict = GivesAuthentication(request.authentication());
         updated.clear_authentication();
         break;
       case v1::SIGNATURE_VERIFICATION:
@@ -147,7 +167,11 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
     RETURN_IF_ERROR(UrlParamsFromJson(request.url_params(), updated.mutable_url_params()));
   }
   if (!request.events().empty()) *updated.mutable_events() = request.events();
-  if (request.has_authentication()) *updated.mutable_authentication() = request.authentication();
+  if (GivesAuthentication(request.authentication())) {
+    *updated.mutable_authentication() = request.authentication();
+  } else if (request.has_authentication()) {
+    updated.clear_authentication();  // Every key null: no authentication.
+  }
   if (request.has_signature_verification()) {
     *updated.mutable_signature_verification() = request.signature_verification();
   }

@@ -10,16 +10,21 @@
 namespace webhooks {
 namespace engine_internal {
 
-// The configuration a create request gives, field for field.
-v1::Webhook WebhookFromRequest(const v1::CreateWebhookRequest& request);
+// The configuration a create request gives, field for field. url_params values may be
+// strings, numbers or booleans (numbers and booleans become their JSON text: 5, 1.5, true); an
+// `authentication` whose keys are all null (`{"BEARER_TOKEN": null}`) is no authentication.
+// kInvalidArgument for a url_params value that is an object, a list or null.
+absl::StatusOr<v1::Webhook> WebhookFromRequest(const v1::CreateWebhookRequest& request);
 
 // `stored` with `request` applied: first the configurations named in reset_options are
 // removed, then every field the request gives replaces the stored one (url_params: {} and
-// additional_headers: [] clear them). A secret given as "***" keeps the stored secret of the
+// additional_headers: [] clear them, and so does an authentication whose keys are all null).
+// A secret given as "***" keeps the stored secret of the
 // same configuration, except that an OAuth2 client secret is kept only while authorization_url
 // and client_id stay the same. kInvalidArgument for "***" as the client secret of a changed
 // authorization_url or client_id, an unknown reset option, a reset option whose
-// configuration the same request sets, or a url_params value or header that is not a string.
+// configuration the same request sets, a url_params value that is an object, a list or null
+// (others as on create), or a header that is not a string.
 absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
                                         const v1::UpdateWebhookRequest& request);
 

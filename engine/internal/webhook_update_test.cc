@@ -1,5 +1,6 @@
 #include "engine/internal/webhook_update.h"
 
+#include "absl/strings/str_cat.h"
 #include "engine/base/json_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -9,6 +10,7 @@ namespace webhooks {
 namespace engine_internal {
 namespace {
 
+using ::testing::HasSubstr;
 using ::webhooks::testing::StatusIs;
 
 template <typename Message>
@@ -32,8 +34,8 @@ TEST(WebhookFromRequestTest, CopiesEveryConfiguredField) {
   const auto request = Parse<v1::CreateWebhookRequest>(R"({"name":"hook","description":"d",
       "url":"https://example.com/a","url_params":{"k":"v"},"events":["LIVEBOARD_SCHEDULE"],
       "authentication":{"BEARER_TOKEN":"t"},"additional_headers":[{"key":"X-A","value":"1"}]})");
-  EXPECT_EQ(ToJson(WebhookFromRequest(request)),
-            ToJson(Parse<v1::Webhook>(R"({"name":"hook","description":"d",
+  ASSERT_OK_AND_ASSIGN(const v1::Webhook webhook, WebhookFromRequest(request));
+  EXPECT_EQ(ToJson(webhook), ToJson(Parse<v1::Webhook>(R"({"name":"hook","description":"d",
       "url":"https://example.com/a","url_params":{"k":"v"},"events":["LIVEBOARD_SCHEDULE"],
       "authentication":{"BEARER_TOKEN":"t"},"additional_headers":[{"key":"X-A","value":"1"}]})")));
 }
@@ -129,10 +131,38 @@ TEST(ApplyUpdateTest, RefusesAResetOfWhatTheRequestSets) {
                "reset_options[0] removes AUTHENTICATION, which the same request also sets"));
 }
 
+TEST(UrlParamsTest, NumbersAndBooleansBecomeTheirJsonTextOnCreateAndUpdate) {
+  constexpr char kParams[] =
+      R"({"s":"a b","i":5,"f":0.1,"neg":-2,"big":12345678901234,"t":true,"no":false})";
+  ASSERT_OK_AND_ASSIGN(
+      const v1::Webhook created,
+      WebhookFromRequest(Parse<v1::CreateWebhookRequest>(absl::StrCat(
+          R"({"name":"hook","url":"https://example.com/a","url_params":)", kParams, "}"))));
+  const std::string expected =
+      R"("url_params":{"big":"12345678901234","f":"0.1","i":"5","neg":"-2","no":"false",)"
+      R"("s":"a b","t":"true"})";
+  EXPECT_THAT(ToJson(created), HasSubstr(expected));
+  ASSERT_OK_AND_ASSIGN(
+      const v1::Webhook updated,
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(absl::StrCat(
+                                R"({"webhook_identifier":"hook","url_params":)", kParams, "}"))));
+  EXPECT_THAT(ToJson(updated), HasSubstr(expected));
+}
+
 TEST(ApplyUpdateTest, RefusesValuesThatAreNotStrings) {
-  EXPECT_THAT(ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
-                                        R"({"webhook_identifier":"hook","url_params":{"n":1}})")),
-              StatusIs(absl::StatusCode::kInvalidArgument, "url_params.n must be a string"));
+  EXPECT_THAT(
+      ApplyUpdate(Stored(), Parse<v1::UpdateWebhookRequest>(
+                                R"({"webhook_identifier":"hook","url_params":{"n":{"a":1}}})")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "url_params.n must be a string, a number or a boolean, not an object"));
+  EXPECT_THAT(WebhookFromRequest(Parse<v1::CreateWebhookRequest>(
+                  R"({"name":"hook","url":"https://example.com/a","url_params":{"n":[1]}})")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "url_params.n must be a string, a number or a boolean, not a list"));
+  EXPECT_THAT(WebhookFromRequest(Parse<v1::CreateWebhookRequest>(
+                  R"({"name":"hook","url":"https://example.com/a","url_params":{"n":null}})")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "url_params.n must be a string, a number or a boolean, not null"));
   EXPECT_THAT(ApplyUpdate(Stored(),
                           Parse<v1::UpdateWebhookRequest>(
                               R"({"webhook_identifier":"hook","additional_headers":[{"key":1}]})")),

@@ -241,8 +241,11 @@ std::string Generator::PickAuthentication(Draft* draft) {
                            .Add("client_secret", Quote(secret))
                            .Build());
   } else if (kind < 19) {
-    draft->auth = Auth::kNone;  // {}: no kind at all.
-    valid = false;
+    // {}: no kind at all, which is no authentication (as {"BEARER_TOKEN": null} is); on
+    // update it removes the stored one. No secret is sent.
+    draft->auth = Auth::kNone;
+    valid = true;
+    redacted = false;
   } else {
     // Two kinds: protobuf's parser refuses a second member of the oneof.
     draft->auth = Auth::kBearer;

@@ -160,9 +160,10 @@ int Model::UpdateStatus(const Caller& caller, const std::string& identifier,
   const std::vector<const Hook*> found = FindVisible(caller, identifier);
   if (found.size() != 1) return 400;  // Not found, or a name several visible orgs use.
   const Hook& target = *found.front();
-  const bool conflict = (draft.resets.count("AUTHENTICATION") != 0 && draft.auth) ||
-                        (draft.resets.count("SIGNATURE_VERIFICATION") != 0 && draft.signature) ||
-                        (draft.resets.count("STORAGE_DESTINATION") != 0 && draft.storage);
+  const bool conflict =
+      (draft.resets.count("AUTHENTICATION") != 0 && draft.auth && *draft.auth != Auth::kNone) ||
+      (draft.resets.count("SIGNATURE_VERIFICATION") != 0 && draft.signature) ||
+      (draft.resets.count("STORAGE_DESTINATION") != 0 && draft.storage);
   // "***" keeps the stored secret of the same kind of configuration; else it is refused.
   const bool auth_ok = !draft.auth_redacted || (draft.auth && *draft.auth == target.auth);
   const bool signature_ok = !draft.signature_redacted || target.signature;

@@ -33,7 +33,7 @@ CreateRequest RandomCreate(Generator& generator, const Caller& caller) {
   if (rng.Percent(20)) {
     const bool good = rng.Percent(85);
     draft.valid = draft.valid && good;
-    draft.json.Add("url_params", good ? R"({"team":"a b","v":"1"})" : R"({"":"x"})");
+    draft.json.Add("url_params", good ? R"({"team":"a b","v":1,"on":true})" : R"({"":"x"})");
   }
   const int events = rng.Below(100);
   if (events < 85) {
@@ -100,7 +100,7 @@ UpdateRequest RandomUpdate(Generator& generator, const Caller& caller) {
   if (rng.Percent(10)) {
     const int pick = rng.Below(10);
     draft.valid = draft.valid && pick >= 2;
-    draft.json.Add("url_params", pick == 0   ? R"({"v":5})"
+    draft.json.Add("url_params", pick == 0   ? R"({"v":[5]})"
                                  : pick == 1 ? R"({"":"x"})"
                                  : pick < 6  ? "{}"
                                              : R"({"v":"2"})");
