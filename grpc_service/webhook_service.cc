@@ -3,13 +3,18 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "engine/base/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_message_reflection.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "grpc_service/status_mapping.h"
 
 namespace webhooks {
@@ -46,6 +51,21 @@ std::string ClientAddress(absl::string_view peer) {
   return std::string(peer.substr(0, peer.rfind(':')));
 }
 
+// kInvalidArgument if `request` carries fields this server's protos do not have: a client built
+// from another version of them, whose values would otherwise be dropped without a word (as
+// CreateWebhookRequest's retired url_params map, field 4, would be).
+absl::Status KnownFieldsOnly(const google::protobuf::Message& request) {
+  const google::protobuf::UnknownFieldSet& unknown =
+      request.GetReflection()->GetUnknownFields(request);
+  if (unknown.empty()) return absl::OkStatus();
+  std::vector<int> numbers;
+  for (int i = 0; i < unknown.field_count(); ++i) numbers.push_back(unknown.field(i).number());
+  return absl::InvalidArgumentError(
+      absl::StrCat(request.GetDescriptor()->full_name(),
+                   " has fields this server does not know (numbers ", absl::StrJoin(numbers, ", "),
+                   "): update the client to this server's proto/webhook_service.proto"));
+}
+
 }  // namespace
 
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
@@ -68,7 +88,8 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
   return std::string(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
 }
 
-absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context) const {
+absl::StatusOr<Principal> WebhookServiceImpl::Caller(
+    const grpc::ServerContext& context, const google::protobuf::Message& request) const {
   if (rate_limiter_ != nullptr) {
     const std::string client = ClientAddress(context.peer());
     if (!client.empty()) {
@@ -84,13 +105,16 @@ absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& 
   absl::StatusOr<std::string> token =
       BearerToken(absl::string_view(found->second.data(), found->second.size()));
   if (!token.ok()) return token.status();
-  return authenticator_->Authenticate(*token);
+  absl::StatusOr<Principal> caller = authenticator_->Authenticate(*token);
+  if (!caller.ok()) return caller;
+  RETURN_IF_ERROR(KnownFieldsOnly(request));
+  return caller;
 }
 
 grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
                                                const v1::CreateWebhookRequest* request,
                                                v1::Webhook* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("CreateWebhook", caller.status());
   return Reply("CreateWebhook", engine_->CreateWebhook(*caller, *request), response);
 }
@@ -98,7 +122,7 @@ grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
                                                 const v1::SearchWebhooksRequest* request,
                                                 v1::SearchWebhooksResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("SearchWebhooks", caller.status());
   return Reply("SearchWebhooks", engine_->SearchWebhooks(*caller, *request), response);
 }
@@ -106,7 +130,7 @@ grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
                                                const v1::UpdateWebhookRequest* request,
                                                google::protobuf::Empty* /*response*/) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("UpdateWebhook", caller.status());
   return Finish("UpdateWebhook", engine_->UpdateWebhook(*caller, *request));
 }
@@ -114,7 +138,7 @@ grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
                                                 const v1::DeleteWebhooksRequest* request,
                                                 v1::DeleteWebhooksResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("DeleteWebhooks", caller.status());
   return Reply("DeleteWebhooks", engine_->DeleteWebhooks(*caller, *request), response);
 }
@@ -122,7 +146,7 @@ grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
 grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
     grpc::ServerContext* context, const v1::ConfigureChannelPreferencesRequest* request,
     google::protobuf::Empty* /*response*/) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("ConfigureChannelPreferences", caller.status());
   return Finish("ConfigureChannelPreferences",
                 engine_->ConfigureChannelPreferences(*caller, *request));
@@ -131,7 +155,7 @@ grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
 grpc::Status WebhookServiceImpl::SearchChannelPreferences(
     grpc::ServerContext* context, const v1::SearchChannelPreferencesRequest* request,
     v1::SearchChannelPreferencesResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("SearchChannelPreferences", caller.status());
   return Reply("SearchChannelPreferences", engine_->SearchChannelPreferences(*caller, *request),
                response);
@@ -140,7 +164,7 @@ grpc::Status WebhookServiceImpl::SearchChannelPreferences(
 grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
     grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
     v1::ValidateCommunicationChannelResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("ValidateCommunicationChannel", caller.status());
   // Copies: the validation may outlive this call when its deadline passes.
   return Reply("ValidateCommunicationChannel",
@@ -155,15 +179,15 @@ grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
 grpc::Status WebhookServiceImpl::SearchChannelHistory(
     grpc::ServerContext* context, const v1::SearchChannelHistoryRequest* request,
     v1::SearchChannelHistoryResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("SearchChannelHistory", caller.status());
   return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(
-    grpc::ServerContext* context, const v1::GetStorageConfigRequest* /*request*/,
+    grpc::ServerContext* context, const v1::GetStorageConfigRequest* request,
     v1::GetStorageConfigResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("GetWebhookStorageConfig", caller.status());
   return Reply("GetWebhookStorageConfig", engine_->GetStorageConfig(*caller), response);
 }
@@ -171,7 +195,7 @@ grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(
 grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
                                               const v1::PublishEventRequest* request,
                                               v1::PublishEventResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context);
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("PublishEvent", caller.status());
   return Reply("PublishEvent", engine_->PublishEvent(*caller, *request), response);
 }

@@ -71,8 +71,10 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                             v1::PublishEventResponse* response) override;
 
  private:
-  // The rate limit, then the caller's Principal from its bearer token.
-  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context) const;
+  // The rate limit, then the caller's Principal from its bearer token, if `request` holds
+  // only fields this server knows (KnownFieldsOnly).
+  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
+                                   const google::protobuf::Message& request) const;
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;

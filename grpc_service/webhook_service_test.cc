@@ -128,6 +128,38 @@ TEST_F(WebhookServiceTest, BadFieldIsInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("events")));
 }
 
+// A client built from older protos sends the retired url_params map (field 4) and history
+// epochs (int64 fields 6 and 7): refused, rather than dropped without a word.
+TEST_F(WebhookServiceTest, FieldsThisServerDoesNotKnowAreInvalidArgument) {
+  v1::CreateWebhookRequest create;
+  create.set_name("old-client");
+  create.set_url("https://example.com/hook");
+  create.add_events(v1::LIVEBOARD_SCHEDULE);
+  create.GetReflection()->MutableUnknownFields(&create)->AddLengthDelimited(4, "\n\x01k\x12\x01v");
+  v1::Webhook created;
+  EXPECT_THAT(FromGrpcStatus(stub_->CreateWebhook(As(kAdminToken).get(), create, &created)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "webhooks.v1.CreateWebhookRequest has fields this server does not know "
+                       "(numbers 4): update the client to this server's "
+                       "proto/webhook_service.proto"));
+  v1::SearchChannelHistoryRequest history;
+  history.set_channel_type(v1::WEBHOOK);
+  history.add_job_ids("n.1");
+  history.GetReflection()->MutableUnknownFields(&history)->AddVarint(6, 1);
+  history.GetReflection()->MutableUnknownFields(&history)->AddVarint(7, 2);
+  v1::SearchChannelHistoryResponse jobs;
+  EXPECT_THAT(
+      FromGrpcStatus(stub_->SearchChannelHistory(As(kAdminToken).get(), history, &jobs)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "webhooks.v1.SearchChannelHistoryRequest has fields this server does not know "
+               "(numbers 6, 7): update the client to this server's "
+               "proto/webhook_service.proto"));
+  // Without a token, the caller learns nothing more than that.
+  grpc::ClientContext anonymous;
+  EXPECT_THAT(FromGrpcStatus(stub_->CreateWebhook(&anonymous, create, &created)),
+              StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+}
+
 TEST_F(WebhookServiceTest, UnknownWebhookIsNotFound) {
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("missing");
