@@ -1,8 +1,8 @@
 // publish_event: publishes one Liveboard schedule run to webhookd over gRPC, as a host's
 // scheduler would (the token needs ADMINISTRATION). For trying deliveries by hand.
 //
-//   WEBHOOKD_TOKEN=... bazel run //grpc_service:publish_event -- --target=127.0.0.1:50051 \
-//       --org=Primary --liveboard_name="Sales" --file=/path/report.pdf
+//   WEBHOOKD_TOKEN=... bazel run //grpc_service:publish_event -- --target=127.0.0.1:50051
+//       --org=Primary --liveboard_name="Sales" --file=/path/report.pdf   (one line)
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>

@@ -479,7 +479,9 @@ TEST_F(JournalStoreTest, ConcurrentWritersAllLand) {
   for (int t = 0; t < 8; ++t) {
     int next = 0;
     for (const std::string& id : ids) {
-      if (absl::StartsWith(id, absl::StrCat(t, "-"))) EXPECT_EQ(id, absl::StrCat(t, "-", next++));
+      if (absl::StartsWith(id, absl::StrCat(t, "-"))) {
+        EXPECT_EQ(id, absl::StrCat(t, "-", next++));
+      }
     }
     EXPECT_EQ(next, 50);
   }

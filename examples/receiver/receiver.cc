@@ -2,8 +2,8 @@
 // the Standard Webhooks headers) with the library's VerifySignature, then writes the payload
 // and every file of each event into --out_dir/<eventId>/ (see receiver_server.h).
 //
-//   WEBHOOK_SECRET=... bazel run //examples/receiver -- --listen=127.0.0.1:8090 \
-//       --signature_header=X-Webhook-Signature --out_dir=/tmp/received
+//   WEBHOOK_SECRET=... bazel run //examples/receiver -- --listen=127.0.0.1:8090
+//       --signature_header=X-Webhook-Signature --out_dir=/tmp/received   (one line)
 //
 // Answers 200 when the delivery is stored, 401 when a signature check fails, 400 for a body
 // it cannot read and 500 when it cannot store it. Serves several connections at once and
