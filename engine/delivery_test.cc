@@ -19,6 +19,7 @@ namespace webhooks {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Pair;
@@ -374,6 +375,28 @@ TEST_F(DeliveryTest, HistoryKeepsTheConfiguredNumberOfFinishedDeliveriesPerOrg) 
   ASSERT_EQ(found.jobs_size(), 2);
   EXPECT_EQ(found.jobs(0).id(), jobs[2]);
   EXPECT_EQ(found.jobs(1).id(), jobs[1]);
+}
+
+TEST_F(DeliveryTest, StatsCountPendingJobsAndAttemptsByOutcome) {
+  CreateWebhook(R"({"name":"w","url":"https://r.example/hook","events":["LIVEBOARD_SCHEDULE"]})");
+  const auto stats = [&] {
+    const DeliveryStats s = harness_.engine().GetDeliveryStats();
+    return std::vector<int64_t>{s.pending, s.in_flight, static_cast<int64_t>(s.attempts_succeeded),
+                                static_cast<int64_t>(s.attempts_retried),
+                                static_cast<int64_t>(s.attempts_failed)};
+  };
+  EXPECT_THAT(stats(), ElementsAre(0, 0, 0, 0, 0));
+  Script({Reply(503), Reply(200), Reply(410)});
+  Publish();
+  EXPECT_THAT(stats(), ElementsAre(1, 0, 0, 0, 0));
+  harness_.engine().RunDueDeliveries();  // 503: to be tried again.
+  EXPECT_THAT(stats(), ElementsAre(1, 0, 0, 1, 0));
+  harness_.clock().Advance(absl::Hours(1));
+  harness_.engine().RunDueDeliveries();  // 200.
+  EXPECT_THAT(stats(), ElementsAre(0, 0, 1, 1, 0));
+  Publish();
+  harness_.engine().RunDueDeliveries();  // 410: failed for good.
+  EXPECT_THAT(stats(), ElementsAre(0, 0, 1, 1, 1));
 }
 
 TEST_F(DeliveryTest, PublishingNeedsAdministrationAndATransport) {

@@ -102,6 +102,9 @@ class EngineImpl final : public WebhookEngine {
   absl::StatusOr<v1::ValidateCommunicationChannelResponse> ValidateCommunicationChannel(
       const Principal& caller, const v1::ValidateCommunicationChannelRequest& request) override;
   absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(const Principal& caller) override;
+  DeliveryStats GetDeliveryStats() const override {
+    return delivery_ != nullptr ? delivery_->Stats() : DeliveryStats();
+  }
   void RunDueDeliveries() override {
     if (delivery_ != nullptr) delivery_->RunDue();
   }

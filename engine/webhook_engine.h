@@ -140,6 +140,9 @@ class WebhookEngine {
   // flight). Only needed with DeliveryOptions::run_dispatcher false (hosts that drive delivery
   // from their own loop, and tests on a fake clock).
   virtual void RunDueDeliveries() = 0;
+
+  // What the deliveries are doing (for metrics); all zero without a transport.
+  virtual DeliveryStats GetDeliveryStats() const = 0;
 };
 
 }  // namespace webhooks

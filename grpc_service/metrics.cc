@@ -1,5 +1,7 @@
 #include "grpc_service/metrics.h"
 
+#include <optional>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -83,6 +85,9 @@ void Metrics::RecordHttpResponse(int status) {
 }
 
 std::string Metrics::Render() const {
+  // Asked before taking the lock: the engine takes locks of its own.
+  const std::optional<DeliveryStats> deliveries =
+      deliveries_ != nullptr ? std::make_optional(deliveries_()) : std::nullopt;
   absl::MutexLock lock(&mu_);
   std::string out;
   Family(&out, "webhookd_grpc_requests_total", "counter",
@@ -112,6 +117,21 @@ std::string Metrics::Render() const {
          "REST responses from the gateway, by HTTP status code.");
   for (const auto& [status, count] : http_responses_) {
     absl::StrAppend(&out, "webhookd_http_responses_total{code=\"", status, "\"} ", count, "\n");
+  }
+  if (deliveries.has_value()) {
+    Family(&out, "webhookd_deliveries_pending", "gauge",
+           "Deliveries not yet finished (PENDING or RETRY), waiting or in flight.");
+    absl::StrAppend(&out, "webhookd_deliveries_pending ", deliveries->pending, "\n");
+    Family(&out, "webhookd_delivery_attempts_in_flight", "gauge", "Delivery attempts under way.");
+    absl::StrAppend(&out, "webhookd_delivery_attempts_in_flight ", deliveries->in_flight, "\n");
+    Family(&out, "webhookd_delivery_attempts_total", "counter",
+           "Delivery attempts since the start, by outcome: delivered, to be tried again, failed "
+           "for good.");
+    absl::StrAppend(
+        &out, "webhookd_delivery_attempts_total{outcome=\"success\"} ",
+        deliveries->attempts_succeeded, "\n",
+        "webhookd_delivery_attempts_total{outcome=\"retry\"} ", deliveries->attempts_retried, "\n",
+        "webhookd_delivery_attempts_total{outcome=\"failed\"} ", deliveries->attempts_failed, "\n");
   }
   return out;
 }

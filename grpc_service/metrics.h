@@ -4,6 +4,9 @@
 //   webhookd_grpc_requests_total{service,method,code}          counter
 //   webhookd_grpc_request_duration_seconds{service,method}     histogram
 //   webhookd_http_responses_total{code}                        counter
+//   webhookd_deliveries_pending                                gauge
+//   webhookd_delivery_attempts_in_flight                       gauge
+//   webhookd_delivery_attempts_total{outcome}                  counter (success, retry, failed)
 //
 // Every REST request that reaches the gateway is also a gRPC call (through the in-process
 // channel), so it is counted under its method too. Labels take their values from fixed sets
@@ -21,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/delivery/delivery_options.h"
 #include "grpc_service/rest_types.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/status.h"
@@ -44,8 +49,10 @@ class Metrics {
   static constexpr std::array<double, 14> kLatencyBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-  // `clock` times the calls; not owned, must outlive this object.
-  explicit Metrics(const Clock& clock) : clock_(clock) {}
+  // `clock` times the calls; not owned, must outlive this object. `deliveries`, if set, is
+  // asked for the delivery figures at each Render.
+  explicit Metrics(const Clock& clock, std::function<DeliveryStats()> deliveries = nullptr)
+      : clock_(clock), deliveries_(std::move(deliveries)) {}
 
   // One gRPC call of `full_method` ("/package.Service/Method") that ended with `code` after
   // `latency`.
@@ -73,6 +80,7 @@ class Metrics {
   };
 
   const Clock& clock_;
+  const std::function<DeliveryStats()> deliveries_;
   mutable absl::Mutex mu_;
   // By (service, method, code name).
   std::map<std::array<std::string, 3>, uint64_t> calls_ ABSL_GUARDED_BY(mu_);

@@ -78,5 +78,33 @@ TEST(MetricsTest, RendersCountersAndHistogramsInTheExpositionFormat) {
   EXPECT_EQ(scraped.body, expected);
 }
 
+TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
+  testing::FakeClock clock;
+  DeliveryStats stats;
+  Metrics metrics(clock, [&stats] { return stats; });
+  stats.pending = 7;
+  stats.in_flight = 2;
+  stats.attempts_succeeded = 40;
+  stats.attempts_retried = 3;
+  stats.attempts_failed = 1;
+  const std::string rendered = metrics.Render();
+  EXPECT_EQ(rendered.substr(rendered.find("# HELP webhookd_deliveries_pending")),
+            "# HELP webhookd_deliveries_pending Deliveries not yet finished (PENDING or RETRY), "
+            "waiting or in flight.\n"
+            "# TYPE webhookd_deliveries_pending gauge\n"
+            "webhookd_deliveries_pending 7\n"
+            "# HELP webhookd_delivery_attempts_in_flight Delivery attempts under way.\n"
+            "# TYPE webhookd_delivery_attempts_in_flight gauge\n"
+            "webhookd_delivery_attempts_in_flight 2\n"
+            "# HELP webhookd_delivery_attempts_total Delivery attempts since the start, by "
+            "outcome: delivered, to be tried again, failed for good.\n"
+            "# TYPE webhookd_delivery_attempts_total counter\n"
+            "webhookd_delivery_attempts_total{outcome=\"success\"} 40\n"
+            "webhookd_delivery_attempts_total{outcome=\"retry\"} 3\n"
+            "webhookd_delivery_attempts_total{outcome=\"failed\"} 1\n");
+  stats.pending = 0;
+  EXPECT_NE(metrics.Render().find("webhookd_deliveries_pending 0\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace webhooks

@@ -70,7 +70,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   if (options.metrics) {
     server->metrics_ =
-        std::make_unique<Metrics>(options.clock != nullptr ? *options.clock : *SystemClock());
+        std::make_unique<Metrics>(options.clock != nullptr ? *options.clock : *SystemClock(),
+                                  [engine] { return engine->GetDeliveryStats(); });
     builder.experimental().SetInterceptorCreators(server->metrics_->InterceptorCreators());
   }
   int selected_port = 0;

@@ -550,7 +550,10 @@ TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
   EXPECT_EQ(parsed,
             "webhookd_grpc_requests counter 2\n"
             "webhookd_grpc_request_duration_seconds histogram 17\n"
-            "webhookd_http_responses counter 2\n");
+            "webhookd_http_responses counter 2\n"
+            "webhookd_deliveries_pending gauge 1\n"
+            "webhookd_delivery_attempts_in_flight gauge 1\n"
+            "webhookd_delivery_attempts counter 3\n");
 }
 
 }  // namespace

@@ -73,6 +73,16 @@ struct DeliveryOptions {
   bool run_dispatcher = true;
 };
 
+// What the deliveries are doing (WebhookEngine::GetDeliveryStats), for metrics.
+struct DeliveryStats {
+  int64_t pending = 0;    // Unfinished deliveries (PENDING or RETRY), waiting or in flight.
+  int64_t in_flight = 0;  // Attempts under way.
+  // Attempts since the engine started, by outcome: delivered, to be tried again, failed for good.
+  uint64_t attempts_succeeded = 0;
+  uint64_t attempts_retried = 0;
+  uint64_t attempts_failed = 0;
+};
+
 }  // namespace webhooks
 
 #endif  // WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_

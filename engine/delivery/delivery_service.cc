@@ -309,6 +309,9 @@ void DeliveryService::Complete(const std::string& job_id,
   update->set_detail(outcome.detail);
   update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
   jobs_.ApplyUpdate(*update);
+  ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
+     : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried
+                                           : stats_.attempts_failed);
   // Made durable by the next RunDue (or the destructor), not here: this runs on the
   // transport's thread, which must not wait for the disk. A crash before then sends the
   // attempt again, which at-least-once delivery allows.
@@ -317,6 +320,14 @@ void DeliveryService::Complete(const std::string& job_id,
   wake_ = true;
   wake_cv_.Signal();
   idle_cv_.SignalAll();
+}
+
+DeliveryStats DeliveryService::Stats() {
+  absl::MutexLock lock(&mu_);
+  DeliveryStats stats = stats_;
+  stats.pending = jobs_.pending();
+  stats.in_flight = in_flight_;
+  return stats;
 }
 
 void DeliveryService::Restore(const state::StateRecord& record) {

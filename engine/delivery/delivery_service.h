@@ -55,6 +55,9 @@ class DeliveryService {
       const v1::Webhook& webhook, const v1::LiveboardScheduleRun& run,
       const google::protobuf::RepeatedPtrField<v1::EventFile>& files, int org_share);
 
+  // Pending jobs, attempts in flight, and the outcomes of attempts so far.
+  DeliveryStats Stats();
+
   // Starts the attempts that are due now, up to max_concurrent_attempts in flight. The
   // dispatcher calls it (again whenever an attempt ends); so may the host.
   void RunDue();
@@ -128,6 +131,7 @@ class DeliveryService {
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  DeliveryStats stats_ ABSL_GUARDED_BY(mu_);    // Its attempt counts; the rest is read live.
   uint64_t unsynced_ ABSL_GUARDED_BY(mu_) = 0;  // The last attempt outcome written, not synced.
   JobTable jobs_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
