@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -80,7 +81,13 @@ class EngineImpl final : public WebhookEngine {
     }
   }
 
-  // Rebuilds the state from the store, then snapshots it so start-up stays short.
+  ~EngineImpl() override {
+    stopping_ = true;
+    if (follower_.joinable()) follower_.join();
+  }
+
+  // Rebuilds the state from the store, then snapshots it so start-up stays short, and follows
+  // the other engines on a shared store.
   absl::Status Restore();
 
   absl::StatusOr<v1::Webhook> CreateWebhook(const Principal& caller,
@@ -136,6 +143,14 @@ class EngineImpl final : public WebhookEngine {
   // commit is kUnavailable, so memory never runs further ahead of the disk than the one change
   // that failed.
   absl::Status Commit(const Plan& plan);
+  // Applies the batches that other engines sharing the store recorded since this one last
+  // looked, so that what any of them acknowledged is seen here (StateStore::CatchUp). Every
+  // call that reads the state calls CatchUp first; CatchUpLocked is Commit's.
+  absl::Status CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CatchUp();
+  // The follower thread of an engine on a shared store: catches up whenever another engine
+  // writes, so that deliveries queued elsewhere are seen (and attempted if their lease is free).
+  void FollowOthers();
   // Applies one record: at run time and when the store replays.
   void ApplyLocked(const state::StateRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Snapshots if the journal is long and no snapshot is under way. Called after every change
@@ -163,21 +178,58 @@ class EngineImpl final : public WebhookEngine {
 
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
+  std::atomic<bool> stopping_{false};
+  std::thread follower_;  // Only on a shared store; stopped by the destructor.
 };
 
 absl::Status EngineImpl::Commit(const Plan& plan) {
+  // With replicas on one store, another may change the state between this one's catching up
+  // and writing: the store then refuses the write, and the change is planned again.
+  constexpr int kMaxPlans = 20;
   uint64_t sequence;
-  {
+  for (int plans = 1;; ++plans) {
     absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(CatchUpLocked());
     ASSIGN_OR_RETURN(const state::StateBatch batch, plan());
     RETURN_IF_ERROR(store_.Sync(0));  // kUnavailable once the store has failed.
     if (batch.records().empty()) return absl::OkStatus();
+    absl::StatusOr<uint64_t> written = store_.WriteIfCurrent(batch);
+    if (absl::IsAborted(written.status())) {
+      if (plans < kMaxPlans) continue;
+      return absl::UnavailableError("the state changed under every attempt to change it; retry");
+    }
+    RETURN_IF_ERROR(written.status());
     for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
-    sequence = store_.Write(batch);
+    sequence = *written;
+    break;
   }
   RETURN_IF_ERROR(store_.Sync(sequence));
   SnapshotIfDue();
   return absl::OkStatus();
+}
+
+absl::Status EngineImpl::CatchUpLocked() {
+  return store_.CatchUp([&](const state::StateBatch& batch) {
+    mu_.AssertHeld();
+    for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status EngineImpl::CatchUp() {
+  if (!store_.shared()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  return CatchUpLocked();
+}
+
+void EngineImpl::FollowOthers() {
+  // A notification wakes it at once; without one it reads every kPollEvery waits anyway, so a
+  // lost notification costs only latency.
+  constexpr absl::Duration kWait = absl::Milliseconds(250);
+  constexpr int kPollEvery = 8;
+  for (int waits = 1; !stopping_.load(); ++waits) {
+    if (store_.WaitForOthers(kWait) || waits % kPollEvery == 0) CatchUp().IgnoreError();
+  }
 }
 
 void EngineImpl::ApplyLocked(const state::StateRecord& record) {
@@ -227,8 +279,11 @@ absl::Status EngineImpl::Restore() {
       return absl::OkStatus();
     }));
   }
-  if (any) RETURN_IF_ERROR(TakeSnapshot());
-  return SettleStorageKey();
+  // Replicas that share the store snapshot as they append, not each time one starts.
+  if (any && !store_.shared()) RETURN_IF_ERROR(TakeSnapshot());
+  RETURN_IF_ERROR(SettleStorageKey());
+  if (store_.shared()) follower_ = std::thread([this] { FollowOthers(); });
+  return absl::OkStatus();
 }
 
 absl::Status EngineImpl::SettleStorageKey() {
@@ -316,6 +371,7 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search"));
   ASSIGN_OR_RETURN(const engine_internal::SearchQuery query,
                    engine_internal::SearchQueryFromRequest(orgs_, caller, request, limits_));
+  RETURN_IF_ERROR(CatchUp());
   absl::ReaderMutexLock lock(&mu_);
   return webhooks_.Search(caller, query);
 }
@@ -400,6 +456,7 @@ absl::StatusOr<v1::SearchChannelPreferencesResponse> EngineImpl::SearchChannelPr
   RETURN_IF_ERROR(RequirePreferencePrivileges(caller, "search"));
   ASSIGN_OR_RETURN(const engine_internal::PreferenceQuery query,
                    ChannelPreferences::QueryFromRequest(orgs_, caller, request));
+  RETURN_IF_ERROR(CatchUp());
   absl::ReaderMutexLock lock(&mu_);
   return preferences_.Search(query);
 }
@@ -418,6 +475,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
     return absl::FailedPreconditionError(
         "this engine has no HTTP transport (DeliveryOptions.transport), so it delivers nothing");
   }
+  RETURN_IF_ERROR(CatchUp());
   v1::PublishEventResponse response;
   v1::Webhook webhook;
   {
@@ -482,6 +540,7 @@ absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistor
   }
   v1::SearchChannelHistoryResponse response;
   if (delivery_ == nullptr) return response;
+  RETURN_IF_ERROR(CatchUp());
   const auto keep = [&](const engine_internal::JobOwner& owner, const v1::ChannelHistoryJob& job) {
     if (!MayActOn(caller, owner.org_id)) return false;
     if (!request.job_ids().empty()) return job.id() == request.job_ids(0);
@@ -517,6 +576,7 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     return absl::FailedPreconditionError(
         "this engine has no HTTP transport (DeliveryOptions.transport), so it cannot validate");
   }
+  RETURN_IF_ERROR(CatchUp());
   v1::Webhook webhook;
   {
     absl::ReaderMutexLock lock(&mu_);

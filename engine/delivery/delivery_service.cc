@@ -19,6 +19,9 @@ namespace webhooks {
 namespace engine_internal {
 namespace {
 
+// When to ask again for a job's lease after the store could not be asked.
+constexpr absl::Duration kClaimRetry = absl::Seconds(5);
+
 using HistoryJob = v1::ChannelHistoryJob;
 
 v1::JobRecipient ToJobRecipient(const v1::RecipientInfo& recipient) {
@@ -159,13 +162,25 @@ void DeliveryService::RunDue() {
   }
   for (Due& attempt : due) {
     const std::string& job_id = attempt.job_id;
+    // With replicas on one store, only the holder of the job's lease attempts it.
+    const absl::StatusOr<StateStore::JobClaim> claim = store_.ClaimJob(job_id, clock_.Now());
+    if (!claim.ok() || !claim->claimed) {
+      absl::MutexLock lock(&mu_);
+      jobs_.Defer(job_id, claim.ok() ? claim->retry_at : clock_.Now() + kClaimRetry);
+      --in_flight_;
+      idle_cv_.SignalAll();
+      continue;
+    }
+    const std::string& claim_id = claim->claim_id;
     const absl::StatusOr<v1::Webhook> webhook = lookup_(attempt.webhook_id);
     if (!webhook.ok()) {
-      Complete(job_id, absl::FailedPreconditionError("the webhook no longer exists"));
+      Complete(job_id, claim_id, absl::FailedPreconditionError("the webhook no longer exists"));
     } else if (webhook->has_status() && webhook->status() == v1::DISABLED) {
-      Complete(job_id, absl::FailedPreconditionError("the webhook is disabled"));
+      Complete(job_id, claim_id, absl::FailedPreconditionError("the webhook is disabled"));
     } else {
-      Done done = [this, job_id](absl::StatusOr<HttpResponse> result) { Complete(job_id, result); };
+      Done done = [this, job_id, claim_id](absl::StatusOr<HttpResponse> result) {
+        Complete(job_id, claim_id, result);
+      };
       if (attempt.upload != nullptr) {
         UploadThenAttempt(*webhook, job_id, attempt.created, attempt.try_count,
                           std::move(attempt.upload), std::move(done));
@@ -295,7 +310,7 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
       });
 }
 
-void DeliveryService::Complete(const std::string& job_id,
+void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
                                const absl::StatusOr<HttpResponse>& result) {
   absl::MutexLock lock(&mu_);
   const int try_count = jobs_.Find(job_id)->record.try_count() + 1;
@@ -308,6 +323,7 @@ void DeliveryService::Complete(const std::string& job_id,
   update->set_try_count(try_count);
   update->set_detail(outcome.detail);
   update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
+  update->set_claim_id(claim_id);
   jobs_.ApplyUpdate(*update);
   ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
      : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried

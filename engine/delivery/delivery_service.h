@@ -108,8 +108,10 @@ class DeliveryService {
                std::shared_ptr<const std::string> body, Done done);
   void Send(const v1::Webhook& webhook, const std::string& event_id, const std::string& boundary,
             std::shared_ptr<const std::string> body, const std::string& access_token, Done done);
-  // Records the outcome of job `job_id`'s attempt.
-  void Complete(const std::string& job_id, const absl::StatusOr<HttpResponse>& result);
+  // Records the outcome of job `job_id`'s attempt, made under lease `claim_id` (see
+  // StateStore::ClaimJob).
+  void Complete(const std::string& job_id, const std::string& claim_id,
+                const absl::StatusOr<HttpResponse>& result);
   // Adds `job` to the table and writes it to the store; returns the sequence to sync.
   uint64_t RecordNewLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A new multipart boundary that occurs in neither `payload` nor `files`.

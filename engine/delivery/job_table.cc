@@ -110,6 +110,15 @@ const Job* JobTable::PopDue(absl::Time now) {
   return job;
 }
 
+void JobTable::Defer(const std::string& id, absl::Time at) {
+  const auto it = jobs_.find(id);
+  if (it == jobs_.end() || !it->second.unfinished()) return;
+  Job& job = it->second;
+  due_.erase({job.next_attempt, id});
+  job.next_attempt = at;
+  due_.emplace(at, id);
+}
+
 std::optional<absl::Time> JobTable::NextDue() const {
   if (due_.empty()) return std::nullopt;
   return due_.begin()->first;

@@ -72,6 +72,8 @@ class JobTable {
   // Takes the earliest job due at `now` off the schedule (it is back on it once ApplyUpdate
   // records a RETRY) and returns it; null if none is due.
   const Job* PopDue(absl::Time now);
+  // Puts unfinished job `id` back on the schedule at `at` (another replica holds its lease).
+  void Defer(const std::string& id, absl::Time at);
   // When the next attempt is due, if any is scheduled.
   std::optional<absl::Time> NextDue() const;
   // Unfinished jobs, scheduled or in flight.

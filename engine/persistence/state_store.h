@@ -5,14 +5,23 @@
 //
 // The engine calls Write() while holding the lock that orders its changes, then Sync() after
 // releasing it, so concurrent callers share one flush (group commit).
+//
+// A store may be shared by several engines (PostgresStateStore: replicas on one database). Then
+// each engine applies the others' batches (CatchUp) before it answers or plans a change, records
+// its changes with WriteIfCurrent (refused when another engine wrote first, so a change is
+// always planned on the latest state), and attempts a delivery job only under a lease
+// (ClaimJob). A store that only one engine writes keeps the defaults, which do nothing.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "proto/state.pb.h"
 
 namespace webhooks {
@@ -34,6 +43,41 @@ class StateStore {
   // Returns once batch `sequence` and every batch before it are durable; kUnavailable (and
   // so for every later call) if the store can no longer write.
   virtual absl::Status Sync(uint64_t sequence) = 0;
+
+  // True if other engines may write to this store too.
+  virtual bool shared() const { return false; }
+
+  // Hands `apply` the batches that other engines recorded since Replay or the last CatchUp, in
+  // order. kUnavailable if the store cannot be read now (nothing is handed over then).
+  virtual absl::Status CatchUp(
+      const std::function<absl::Status(const state::StateBatch&)>& /*apply*/) {
+    return absl::OkStatus();
+  }
+
+  // Like Write, for a change planned on the state as of the last CatchUp: a shared store
+  // records it, durably, only if no other engine recorded a batch since, and returns kAborted
+  // otherwise (nothing recorded: catch up and plan again); kUnavailable if it could not tell.
+  virtual absl::StatusOr<uint64_t> WriteIfCurrent(const state::StateBatch& batch) {
+    return Write(batch);
+  }
+
+  // Waits up to `timeout` for another engine to record something (true if it may have),
+  // keeping this engine's delivery leases alive meanwhile. A store no other engine writes
+  // returns false at once.
+  virtual bool WaitForOthers(absl::Duration /*timeout*/) { return false; }
+
+  // May this engine attempt delivery job `job_id` now? In a shared store, at most one engine
+  // holds a job's lease at a time: `claim_id` names it (the attempt's update_job record
+  // carries it, and is dropped if the lease has moved on to another engine meanwhile); when
+  // another engine holds it, or the job has finished, `retry_at` says when to ask again.
+  struct JobClaim {
+    bool claimed = true;
+    std::string claim_id;
+    absl::Time retry_at;
+  };
+  virtual absl::StatusOr<JobClaim> ClaimJob(const std::string& /*job_id*/, absl::Time /*now*/) {
+    return JobClaim();
+  }
 
   // True when the journal has grown enough that a snapshot should replace it.
   virtual bool WantsSnapshot() const = 0;

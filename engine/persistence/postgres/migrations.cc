@@ -33,6 +33,22 @@ const std::vector<Migration>& PostgresMigrations() {
           PRIMARY KEY (sequence, part)
         );
       )sql"},
+      {2, R"sql(
+        -- Delivery leases: which replica may attempt a delivery job now. A job gets its row when
+        -- a replica first claims it; the claim moves on when the lease expires (its replica
+        -- died). A finished job's row stays until its history is gone, so that a replica that
+        -- has not yet read the job's end cannot claim it again.
+        CREATE TABLE webhookd_job_leases (
+          job_id text PRIMARY KEY,
+          owner text,
+          claim_id text,
+          expires_at_millis bigint NOT NULL,
+          finished boolean NOT NULL DEFAULT false,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX webhookd_job_leases_finished ON webhookd_job_leases (updated_at)
+          WHERE finished;
+      )sql"},
   };
   return *migrations;
 }

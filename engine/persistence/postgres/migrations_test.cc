@@ -35,14 +35,30 @@ using MigrationsTest = PostgresTest;
 TEST_F(MigrationsTest, AppliesTheEngineSchemaOnceAndRerunIsANoOp) {
   std::unique_ptr<PgConnection> db = ConnectOrDie();
   ASSERT_NE(db, nullptr);
-  EXPECT_THAT(ApplyMigrations(*db), ::testing::Eq(absl::StatusOr<int>(1)));
+  EXPECT_THAT(ApplyMigrations(*db), ::testing::Eq(absl::StatusOr<int>(2)));
   EXPECT_THAT(ApplyMigrations(*db), ::testing::Eq(absl::StatusOr<int>(0)));
-  EXPECT_EQ(QueryOne("SELECT string_agg(version::text, ',') FROM webhookd_schema_migrations"), "1");
+  EXPECT_EQ(QueryOne("SELECT string_agg(version::text, ',' ORDER BY version) FROM "
+                     "webhookd_schema_migrations"),
+            "1,2");
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_schema_migrations WHERE applied_at <= now()"),
-            "1");
+            "2");
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_snapshots"), "0");
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_snapshot_batches"), "0");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_job_leases"), "0");
+}
+
+TEST_F(MigrationsTest, UpgradesADatabaseOfTheFirstSchemaKeepingItsLog) {
+  std::unique_ptr<PgConnection> db = ConnectOrDie();
+  ASSERT_NE(db, nullptr);
+  const std::vector<Migration> first(PostgresMigrations().begin(),
+                                     PostgresMigrations().begin() + 1);
+  EXPECT_THAT(ApplyMigrations(*db, first), ::testing::Eq(absl::StatusOr<int>(1)));
+  ASSERT_OK(
+      db->Exec("write", "INSERT INTO webhookd_log (sequence, batch) VALUES (1, 'x')").status());
+  EXPECT_THAT(ApplyMigrations(*db), ::testing::Eq(absl::StatusOr<int>(1)));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "1");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_job_leases"), "0");
 }
 
 TEST_F(MigrationsTest, ConcurrentReplicasApplyEachMigrationExactlyOnce) {

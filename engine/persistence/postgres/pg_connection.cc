@@ -1,5 +1,8 @@
 #include "engine/persistence/postgres/pg_connection.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -192,6 +195,26 @@ absl::Status PgConnection::Transaction(absl::string_view operation,
   }
   in_transaction_ = false;
   return status;
+}
+
+absl::StatusOr<bool> PgConnection::WaitForNotification(absl::Duration timeout) {
+  if (connection_ == nullptr) return absl::UnavailableError("postgres: not connected");
+  const auto consume = [&]() -> absl::StatusOr<bool> {
+    if (PQconsumeInput(connection_) == 0) return Failure("wait for a notification", nullptr);
+    bool any = false;
+    while (PGnotify* notification = PQnotifies(connection_)) {
+      PQfreemem(notification);
+      any = true;
+    }
+    return any;
+  };
+  ASSIGN_OR_RETURN(const bool already, consume());
+  if (already) return true;
+  pollfd socket = {PQsocket(connection_), POLLIN, 0};
+  const int64_t millis = absl::ToInt64Milliseconds(std::max(timeout, absl::ZeroDuration()));
+  const int ready = poll(&socket, 1, static_cast<int>(std::min<int64_t>(millis, INT32_MAX)));
+  if (ready <= 0) return false;  // Timed out, or a signal: the caller waits again.
+  return consume();
 }
 
 absl::Status PgConnection::Failure(absl::string_view operation, const PGresult* result) {

@@ -124,6 +124,12 @@ class PgConnection {
   absl::Status Transaction(absl::string_view operation, const std::function<absl::Status()>& body,
                            absl::string_view begin = "BEGIN");
 
+  // Waits up to `timeout` (real time: this blocks on the socket) for a notification on a
+  // channel this session LISTENs to, and consumes every one that arrived: true if any did.
+  // kUnavailable if the connection is down or lost; a new session listens to nothing, so the
+  // caller LISTENs again after reconnecting.
+  absl::StatusOr<bool> WaitForNotification(absl::Duration timeout);
+
   // Drops the current connection (if any) and connects again now, ignoring the backoff.
   absl::Status Reconnect();
   // True while the connection is up, as far as the last call saw.

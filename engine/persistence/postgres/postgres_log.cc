@@ -82,30 +82,39 @@ absl::Status PostgresLog::ReadEnds(uint64_t* snapshot, uint64_t* last) {
   return absl::OkStatus();
 }
 
-absl::Status PostgresLog::Append(uint64_t sequence, const state::StateBatch& batch) {
-  if (sequence == 0) return absl::InvalidArgumentError("postgres: entries start at 1");
+absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::StateBatch& batch,
+                                             const AlsoFn& also) {
   ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
   absl::MutexLock lock(&mu_);
+  uint64_t appended_at = sequence;
   absl::Status appended = connection_->Transaction("append", [&]() -> absl::Status {
     RETURN_IF_ERROR(LockForWrite("append"));
     uint64_t snapshot, last;
     RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
-    if (sequence <= last) {
+    if (sequence == 0) {
+      appended_at = last + 1;
+    } else if (sequence <= last) {
       return absl::AbortedError(
           absl::StrCat("postgres: entry ", sequence, " exists (the log is at ", last, ")"));
-    }
-    if (sequence > last + 1) {
+    } else if (sequence > last + 1) {
       return absl::FailedPreconditionError(
           absl::StrCat("postgres: cannot append entry ", sequence, " after entry ", last));
     }
+    if (also != nullptr) RETURN_IF_ERROR(also(*connection_, appended_at));
+    RETURN_IF_ERROR(connection_
+                        ->Exec("append",
+                               "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
+                               {Number(appended_at), PgParam::Bytes(std::move(bytes))})
+                        .status());
     return connection_
-        ->Exec("append", "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
-               {Number(sequence), PgParam::Bytes(std::move(bytes))})
+        ->Exec("append", "SELECT pg_notify($1, $2)",
+               {PgParam::Text(kLogChannel), Number(appended_at)})
         .status();
   });
   // Not expected under the lock, but what a duplicate means all the same.
   if (absl::IsAlreadyExists(appended)) return absl::AbortedError(appended.message());
-  return appended;
+  RETURN_IF_ERROR(appended);
+  return appended_at;
 }
 
 absl::Status PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last) {
@@ -140,8 +149,16 @@ absl::StatusOr<uint64_t> PostgresLog::ReadAfter(uint64_t after, const ApplyFn& a
         uint64_t snapshot, end;
         RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
         if (after < snapshot) {
-          return absl::OutOfRangeError(absl::StrCat("postgres: the snapshot at ", snapshot,
-                                                    " removed entries after ", after, ": reload"));
+          // The snapshot's entries are kept a while (keep_entries_for): gone if the first one
+          // kept is beyond the reader's next.
+          ASSIGN_OR_RETURN(PgResult first, connection_->Exec("read after",
+                                                             "SELECT COALESCE(MIN(sequence), 0) "
+                                                             "FROM webhookd_log"));
+          ASSIGN_OR_RETURN(const int64_t kept, first.GetInt64(0, 0));
+          if (kept == 0 || static_cast<uint64_t>(kept) > after + 1) {
+            return absl::OutOfRangeError(absl::StrCat("postgres: the snapshot at ", snapshot,
+                                                      " removed entries after ", after));
+          }
         }
         if (after > end) {
           return absl::FailedPreconditionError(
@@ -234,7 +251,11 @@ absl::Status PostgresLog::WriteSnapshot(uint64_t sequence,
                                {Number(sequence)})
                         .status());
     return connection_
-        ->Exec("snapshot", "DELETE FROM webhookd_log WHERE sequence <= $1", {Number(sequence)})
+        ->Exec("snapshot",
+               "DELETE FROM webhookd_log WHERE sequence <= $1 AND appended_at <= "
+               "now() - make_interval(secs => $2)",
+               {Number(sequence),
+                PgParam::Text(absl::StrCat(absl::ToDoubleSeconds(options_.keep_entries_for)))})
         .status();
   });
 }

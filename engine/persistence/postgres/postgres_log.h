@@ -4,8 +4,8 @@
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<PostgresLog> log, PostgresLog::Open(connection_options));
 //   ASSIGN_OR_RETURN(uint64_t seen, log->Load(apply));         // At start.
-//   absl::Status appended = log->Append(seen + 1, batch);      // A change.
-//   if (absl::IsAborted(appended)) {                           // Another replica was first:
+//   absl::StatusOr<uint64_t> appended = log->Append(seen + 1, batch);  // A change.
+//   if (absl::IsAborted(appended.status())) {                  // Another replica was first:
 //     ASSIGN_OR_RETURN(seen, log->ReadAfter(seen, apply));     // catch up, plan again.
 //   }
 //
@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "engine/persistence/postgres/pg_connection.h"
 #include "proto/state.pb.h"
 
@@ -50,7 +51,13 @@ struct PostgresLogOptions {
   uint64_t max_batch_bytes = uint64_t{256} << 20;
   // Entries read per round trip by ReadAfter and Load.
   int read_page_rows = 256;
+  // How long entries that a snapshot covers stay readable, so that a replica a little behind
+  // the snapshot catches up from the entries instead of loading the whole state again.
+  absl::Duration keep_entries_for = absl::Minutes(10);
 };
+
+// The channel each append notifies when it commits (LISTEN webhookd_log).
+inline constexpr char kLogChannel[] = "webhookd_log";
 
 class PostgresLog {
  public:
@@ -66,17 +73,26 @@ class PostgresLog {
   // Over a connection whose database is already migrated.
   PostgresLog(std::unique_ptr<PgConnection> connection, PostgresLogOptions options);
 
+  // Runs in an append's transaction, after the log is locked and before the entry is written,
+  // with the sequence the entry will get; its error cancels the append.
+  using AlsoFn = std::function<absl::Status(PgConnection& connection, uint64_t sequence)>;
+
   // Records `batch` as entry `sequence`, which must be one more than the last entry
-  // (LastSequence()). kAborted if entry `sequence` already exists (another replica appended
+  // (LastSequence()), or 0 for "after the last entry, whichever that is", and returns the
+  // entry's sequence. `also`, if given, runs in the same transaction; its error is returned and
+  // nothing is written. kAborted if entry `sequence` already exists (another replica appended
   // first, or a snapshot already covers it): nothing was written; catch up with ReadAfter and
   // plan the change again. kFailedPrecondition if `sequence` is beyond the next one (a gap);
-  // kInvalidArgument if the batch is over max_batch_bytes or does not serialize.
-  absl::Status Append(uint64_t sequence, const state::StateBatch& batch);
+  // kInvalidArgument if the batch is over max_batch_bytes or does not serialize. The commit
+  // notifies kLogChannel.
+  absl::StatusOr<uint64_t> Append(uint64_t sequence, const state::StateBatch& batch,
+                                  const AlsoFn& also = nullptr);
 
   // Hands `apply` every entry after `after`, in order, and returns the last sequence handed
   // (`after` if there was none). kOutOfRange if a snapshot at a sequence beyond `after` has
-  // removed entries the caller has not seen: reload with Load. kFailedPrecondition if `after` is
-  // beyond the last entry. kDataLoss if an entry does not hold a StateBatch.
+  // removed entries the caller has not seen (it fell behind by more than keep_entries_for).
+  // kFailedPrecondition if `after` is beyond the last entry. kDataLoss if an entry does not hold a
+  // StateBatch.
   absl::StatusOr<uint64_t> ReadAfter(uint64_t after, const ApplyFn& apply);
 
   // The sequence of the last entry (or of the latest snapshot, if later), 0 for an empty log.
@@ -88,9 +104,9 @@ class PostgresLog {
 
   // Records `state` (the whole state as of entry `sequence`, as batches) as the snapshot at
   // `sequence`, and in the same transaction deletes older snapshots and the entries up to
-  // `sequence`. kFailedPrecondition if entry `sequence` does not exist yet; kAlreadyExists if
-  // a snapshot at `sequence` or later exists (nothing changes; this one is not needed);
-  // kInvalidArgument as for Append.
+  // `sequence` appended more than PostgresLogOptions::keep_entries_for ago. kFailedPrecondition if
+  // entry `sequence` does not exist yet; kAlreadyExists if a snapshot at `sequence` or later exists
+  // (nothing changes; this one is not needed); kInvalidArgument as for Append.
   absl::Status WriteSnapshot(uint64_t sequence, const std::vector<state::StateBatch>& state);
 
  private:

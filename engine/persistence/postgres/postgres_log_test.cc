@@ -56,7 +56,15 @@ class PostgresLogTest : public PostgresTest {
     ASSERT_OK_AND_ASSIGN(log_, Open());
   }
 
-  absl::StatusOr<std::unique_ptr<PostgresLog>> Open(PostgresLogOptions options = {}) {
+  // Snapshots drop the entries they cover at once, unless a test says otherwise.
+  static PostgresLogOptions DropCoveredEntries() {
+    PostgresLogOptions options;
+    options.keep_entries_for = absl::ZeroDuration();
+    return options;
+  }
+
+  absl::StatusOr<std::unique_ptr<PostgresLog>> Open(
+      PostgresLogOptions options = DropCoveredEntries()) {
     return PostgresLog::Open(Options(&clock_), options);
   }
 
@@ -121,10 +129,49 @@ TEST_F(PostgresLogTest, AppendRefusesATakenSequenceAndAGap) {
               StatusIs(absl::StatusCode::kAborted, HasSubstr("entry 1 exists")));
   EXPECT_THAT(log_->Append(3, Batch("gap")),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("entry 3 after entry 1")));
-  EXPECT_THAT(log_->Append(0, Batch("zero")), StatusIs(absl::StatusCode::kInvalidArgument, _));
   Collector collector;
   EXPECT_THAT(log_->ReadAfter(0, collector.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(1)));
   EXPECT_THAT(collector.seen, ElementsAre(Pair(1, "first")));
+}
+
+TEST_F(PostgresLogTest, AppendAtTheEndTakesTheNextSequenceAndNotifiesListeners) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PgConnection> listener, PgConnection::Connect(Options()));
+  ASSERT_OK(listener->Exec("listen", absl::StrCat("LISTEN ", kLogChannel)).status());
+  EXPECT_THAT(listener->WaitForNotification(absl::ZeroDuration()),
+              ::testing::Eq(absl::StatusOr<bool>(false)));
+  ASSERT_OK(log_->Append(1, Batch("first")));
+  EXPECT_THAT(log_->Append(0, Batch("second")), ::testing::Eq(absl::StatusOr<uint64_t>(2)));
+  EXPECT_THAT(listener->WaitForNotification(absl::Seconds(30)),
+              ::testing::Eq(absl::StatusOr<bool>(true)));
+  Collector collector;
+  EXPECT_THAT(log_->ReadAfter(0, collector.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(2)));
+  EXPECT_THAT(collector.seen, ElementsAre(Pair(1, "first"), Pair(2, "second")));
+}
+
+TEST_F(PostgresLogTest, AnAppendWhoseAlsoFailsWritesNothing) {
+  uint64_t offered = 0;
+  EXPECT_THAT(log_->Append(0, Batch("refused"),
+                           [&](PgConnection& connection, uint64_t sequence) {
+                             offered = sequence;
+                             return absl::FailedPreconditionError("not now");
+                           }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "not now"));
+  EXPECT_EQ(offered, 1);
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
+}
+
+TEST_F(PostgresLogTest, EntriesASnapshotCoversStayReadableForAWhile) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PostgresLog> log, Open(PostgresLogOptions()));
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    ASSERT_OK(log->Append(sequence, Batch(absl::StrCat("b", sequence))));
+  }
+  ASSERT_OK(log->WriteSnapshot(2, {Batch("s")}));
+  Collector behind;
+  EXPECT_THAT(log->ReadAfter(1, behind.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(3)));
+  EXPECT_THAT(behind.seen, ElementsAre(Pair(2, "b2"), Pair(3, "b3")));
+  Collector loaded;
+  EXPECT_THAT(log->Load(loaded.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(3)));
+  EXPECT_THAT(loaded.seen, ElementsAre(Pair(2, "s"), Pair(3, "b3")));
 }
 
 TEST_F(PostgresLogTest, ConcurrentAppendsOfOneSequenceHaveOneWinner) {
@@ -135,11 +182,11 @@ TEST_F(PostgresLogTest, ConcurrentAppendsOfOneSequenceHaveOneWinner) {
     absl::Notification go;
     std::thread first([&] {
       go.WaitForNotification();
-      first_status = log_->Append(sequence, Batch(absl::StrCat("first-", sequence)));
+      first_status = log_->Append(sequence, Batch(absl::StrCat("first-", sequence))).status();
     });
     std::thread second([&] {
       go.WaitForNotification();
-      second_status = other->Append(sequence, Batch(absl::StrCat("second-", sequence)));
+      second_status = other->Append(sequence, Batch(absl::StrCat("second-", sequence))).status();
     });
     go.Notify();
     first.join();

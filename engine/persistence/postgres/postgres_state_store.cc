@@ -1,70 +1,247 @@
 #include "engine/persistence/postgres/postgres_state_store.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
 #include "absl/memory/memory.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "engine/base/status_macros.h"
 
 namespace webhooks {
+namespace {
 
+using engine_internal::PgConnection;
 using engine_internal::PgConnectionOptions;
+using engine_internal::PgParam;
+using engine_internal::PgResult;
 using engine_internal::PostgresLog;
+
+std::string RandomHex() {
+  absl::BitGen random;
+  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
+                      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
+}
+
+std::string OwnerId() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, "/", getpid(), "/", RandomHex().substr(0, 8));
+}
+
+PgParam Millis(absl::Time time) { return PgParam::Text(absl::StrCat(absl::ToUnixMillis(time))); }
+
+bool Finished(v1::ChannelHistoryJob::Status status) {
+  return status != v1::ChannelHistoryJob::PENDING && status != v1::ChannelHistoryJob::RETRY;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresStateStore>> PostgresStateStore::Open(
     PgConnectionOptions connection, PostgresStateStoreOptions options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<PostgresLog> log,
-                   PostgresLog::Open(std::move(connection), options.log));
-  return absl::WrapUnique(new PostgresStateStore(std::move(log), std::move(options)));
+  ASSIGN_OR_RETURN(std::unique_ptr<PostgresLog> log, PostgresLog::Open(connection, options.log));
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> leases, PgConnection::Connect(connection));
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> listener,
+                   PgConnection::Connect(std::move(connection)));
+  return absl::WrapUnique(new PostgresStateStore(std::move(log), std::move(leases),
+                                                 std::move(listener), std::move(options)));
 }
+
+PostgresStateStore::PostgresStateStore(std::unique_ptr<PostgresLog> log,
+                                       std::unique_ptr<PgConnection> leases,
+                                       std::unique_ptr<PgConnection> listener,
+                                       PostgresStateStoreOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : *SystemClock()),
+      owner_(OwnerId()),
+      log_(std::move(log)),
+      leases_(std::move(leases)),
+      listener_(std::move(listener)) {}
 
 absl::Status PostgresStateStore::Replay(
     const std::function<absl::Status(const state::StateBatch&)>& apply) {
+  absl::MutexLock log_lock(&log_mu_);
   ASSIGN_OR_RETURN(const uint64_t last, log_->Load([&](uint64_t, const state::StateBatch& batch) {
     return apply(batch);
   }));
   absl::MutexLock lock(&mu_);
-  last_written_ = last_appended_ = last;
+  seen_ = last;
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> PostgresStateStore::AppendLocked(uint64_t sequence,
+                                                          const state::StateBatch& batch) {
+  const auto release_leases = [&](PgConnection& connection, uint64_t) -> absl::Status {
+    for (const state::StateRecord& record : batch.records()) {
+      if (!record.has_update_job() || record.update_job().claim_id().empty()) continue;
+      const state::JobUpdate& update = record.update_job();
+      ASSIGN_OR_RETURN(
+          PgResult released,
+          connection.Exec("release a lease",
+                          "UPDATE webhookd_job_leases SET owner = NULL, claim_id = NULL, "
+                          "expires_at_millis = 0, finished = $3, updated_at = now() "
+                          "WHERE job_id = $1 AND claim_id = $2",
+                          {PgParam::Text(update.id()), PgParam::Text(update.claim_id()),
+                           PgParam::Text(Finished(update.status()) ? "true" : "false")}));
+      if (released.affected_rows() != 1) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("postgres: the lease on job ", update.id(), " has moved on"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(const uint64_t appended, log_->Append(sequence, batch, release_leases));
+  absl::MutexLock lock(&mu_);
+  if (appended == seen_ + 1 && own_.empty()) {
+    seen_ = appended;
+  } else {
+    own_.insert(appended);
+  }
+  ++appended_since_snapshot_;
+  return appended;
 }
 
 uint64_t PostgresStateStore::Write(const state::StateBatch& batch) {
   absl::MutexLock lock(&mu_);
-  queued_.emplace_back(++last_written_, batch);
-  return last_written_;
+  queued_.emplace_back(++last_ticket_, batch);
+  return last_ticket_;
 }
 
 absl::Status PostgresStateStore::Sync(uint64_t sequence) {
   const auto durable = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !failed_.ok() || last_appended_ >= sequence;
+    return queued_.empty() || queued_.front().first > sequence;
   };
   {
     absl::MutexLock lock(&mu_);
-    if (durable()) return failed_;
+    if (durable()) return absl::OkStatus();
   }
-  // Another Sync may be appending entries up to `sequence`: they are durable once it lets go.
-  absl::MutexLock append(&append_mu_);
+  // Another Sync may be appending up to `sequence`: what it appended has left the queue.
+  absl::MutexLock log_lock(&log_mu_);
   for (;;) {
-    std::pair<uint64_t, state::StateBatch> next;
+    const state::StateBatch* next;
     {
       absl::MutexLock lock(&mu_);
-      if (durable() || queued_.empty()) return failed_;
-      next = std::move(queued_.front());
-      queued_.pop_front();
+      if (durable()) return absl::OkStatus();
+      next = &queued_.front().second;  // Stays put: only this loop pops, under log_mu_.
     }
-    const absl::Status appended = log_->Append(next.first, next.second);
+    const absl::StatusOr<uint64_t> appended = AppendLocked(0, *next);
+    // A record of an attempt whose lease moved on is dropped: the new holder's counts.
+    if (!appended.ok() && !absl::IsFailedPrecondition(appended.status())) {
+      return appended.status();
+    }
     absl::MutexLock lock(&mu_);
-    if (!appended.ok()) {
-      failed_ = absl::UnavailableError(absl::StrCat(
-          absl::IsAborted(appended)
-              ? "another process wrote to this database's state log first; only one webhookd "
-                "may write to a database"
-              : absl::StrCat("state entry ", next.first, " was not stored (", appended.message(),
-                             ")"),
-          ": this server stores nothing more until it is restarted"));
-      return failed_;
-    }
-    last_appended_ = next.first;
-    ++appended_since_snapshot_;
+    queued_.pop_front();
   }
+}
+
+absl::Status PostgresStateStore::CatchUp(
+    const std::function<absl::Status(const state::StateBatch&)>& apply) {
+  absl::MutexLock log_lock(&log_mu_);
+  uint64_t seen;
+  {
+    absl::MutexLock lock(&mu_);
+    seen = seen_;
+  }
+  const absl::StatusOr<uint64_t> last =
+      log_->ReadAfter(seen, [&](uint64_t sequence, const state::StateBatch& batch) {
+        bool own;
+        {
+          absl::MutexLock lock(&mu_);
+          own = own_.erase(sequence) > 0;
+        }
+        if (!own) RETURN_IF_ERROR(apply(batch));
+        absl::MutexLock lock(&mu_);
+        seen_ = sequence;
+        return absl::OkStatus();
+      });
+  if (absl::IsOutOfRange(last.status())) {
+    return absl::DataLossError(absl::StrCat("this replica fell too far behind the state log (",
+                                            last.status().message(),
+                                            "); restart it to load the state again"));
+  }
+  return last.status();
+}
+
+absl::StatusOr<uint64_t> PostgresStateStore::WriteIfCurrent(const state::StateBatch& batch) {
+  absl::MutexLock log_lock(&log_mu_);
+  uint64_t next;
+  {
+    absl::MutexLock lock(&mu_);
+    // Own entries beyond seen_ mean another engine's lie between: not caught up.
+    if (!own_.empty()) return absl::AbortedError("postgres: not caught up with the state log");
+    next = seen_ + 1;
+  }
+  RETURN_IF_ERROR(AppendLocked(next, batch).status());
+  absl::MutexLock lock(&mu_);
+  return ++last_ticket_;
+}
+
+bool PostgresStateStore::WaitForOthers(absl::Duration timeout) {
+  RenewLeasesIfDue();
+  absl::MutexLock lock(&listener_mu_);
+  if (!listening_) {
+    listening_ =
+        listener_->Exec("listen", absl::StrCat("LISTEN ", engine_internal::kLogChannel)).ok();
+    if (!listening_) {
+      // PostgreSQL is away: wait before the caller reads again (its reads fail meanwhile).
+      absl::SleepFor(timeout);
+      return true;
+    }
+    return true;  // Anything may have happened while not listening.
+  }
+  const absl::StatusOr<bool> notified = listener_->WaitForNotification(timeout);
+  if (!notified.ok()) listening_ = false;
+  return !notified.ok() || *notified;
+}
+
+void PostgresStateStore::RenewLeasesIfDue() {
+  absl::MutexLock lock(&leases_mu_);
+  const absl::Time now = clock_.Now();
+  if (now - renewed_at_ < options_.lease / 3) return;
+  const bool renewed =
+      leases_
+          ->Exec("renew leases",
+                 "UPDATE webhookd_job_leases SET expires_at_millis = $2, updated_at = now() "
+                 "WHERE owner = $1 AND claim_id IS NOT NULL",
+                 {PgParam::Text(owner_), Millis(now + options_.lease)})
+          .ok();
+  if (renewed) renewed_at_ = now;
+}
+
+absl::StatusOr<StateStore::JobClaim> PostgresStateStore::ClaimJob(const std::string& job_id,
+                                                                  absl::Time now) {
+  JobClaim claim;
+  claim.claim_id = RandomHex();
+  absl::MutexLock lock(&leases_mu_);
+  ASSIGN_OR_RETURN(
+      PgResult claimed,
+      leases_->Exec("claim a job",
+                    "INSERT INTO webhookd_job_leases (job_id, owner, claim_id, expires_at_millis) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO UPDATE SET "
+                    "owner = EXCLUDED.owner, claim_id = EXCLUDED.claim_id, "
+                    "expires_at_millis = EXCLUDED.expires_at_millis, updated_at = now() "
+                    "WHERE NOT webhookd_job_leases.finished AND "
+                    "webhookd_job_leases.expires_at_millis <= $5 RETURNING claim_id",
+                    {PgParam::Text(job_id), PgParam::Text(owner_), PgParam::Text(claim.claim_id),
+                     Millis(now + options_.lease), Millis(now)}));
+  if (claimed.rows() == 1) return claim;
+  ASSIGN_OR_RETURN(PgResult held,
+                   leases_->Exec("read a lease",
+                                 "SELECT expires_at_millis, finished FROM webhookd_job_leases "
+                                 "WHERE job_id = $1",
+                                 {PgParam::Text(job_id)}));
+  claim.claimed = false;
+  claim.claim_id.clear();
+  claim.retry_at = now + options_.lease;
+  if (held.rows() == 1 && held.Get(0, 1) == "f") {
+    ASSIGN_OR_RETURN(const int64_t expires, held.GetInt64(0, 0));
+    claim.retry_at = std::max(now, absl::FromUnixMillis(expires));
+  }
+  return claim;
 }
 
 bool PostgresStateStore::WantsSnapshot() const {
@@ -74,18 +251,31 @@ bool PostgresStateStore::WantsSnapshot() const {
 
 uint64_t PostgresStateStore::StartSnapshot() {
   absl::MutexLock lock(&mu_);
-  return last_written_;
+  // The state in memory is every entry up to seen_, and this engine's own entries beyond it
+  // (delivery job records, which replaying again after the snapshot leaves as they are).
+  return seen_;
 }
 
 absl::Status PostgresStateStore::FinishSnapshot(uint64_t snapshot,
                                                 const std::vector<state::StateBatch>& state) {
   if (snapshot == 0) return absl::OkStatus();  // Nothing was ever written: nothing to replace.
-  RETURN_IF_ERROR(Sync(snapshot));
   const absl::Status written = log_->WriteSnapshot(snapshot, state);
+  // Another engine's snapshot at or after this point serves as well.
   if (!written.ok() && !absl::IsAlreadyExists(written)) return written;
-  absl::MutexLock lock(&mu_);
-  appended_since_snapshot_ = last_appended_ - snapshot;
-  return absl::OkStatus();
+  {
+    absl::MutexLock lock(&mu_);
+    appended_since_snapshot_ = 0;
+  }
+  // A finished job's lease row keeps replicas that have not read its end from claiming it;
+  // once every replica must have (or has fallen behind for good), it protects nothing.
+  absl::MutexLock lock(&leases_mu_);
+  return leases_
+      ->Exec("forget finished leases",
+             "DELETE FROM webhookd_job_leases WHERE finished AND updated_at < "
+             "now() - make_interval(secs => $1)",
+             {PgParam::Text(absl::StrCat(
+                 absl::ToDoubleSeconds(options_.log.keep_entries_for + options_.lease)))})
+      .status();
 }
 
 }  // namespace webhooks

@@ -1,6 +1,5 @@
-// PostgresStateStore: the engine's StateStore in PostgreSQL instead of a journal directory, so
-// that the state outlives the machine webhookd runs on: start webhookd anywhere else with the
-// same --postgres_url and it carries on with every webhook, preference and delivery job.
+// PostgresStateStore: the engine's StateStore in PostgreSQL instead of a journal directory, shared
+// by any number of engines (webhookd replicas) so that no single machine holds the state.
 //
 //   PgConnectionOptions connection;
 //   connection.conninfo = "postgresql://webhookd@db.internal/webhooks";
@@ -8,16 +7,27 @@
 //                    PostgresStateStore::Open(connection));
 //   engine_options.state_store = store.get();
 //
-// Each batch becomes the next entry of the PostgresLog (1, 2, 3, ...); Sync appends what is
-// queued, in order, each entry durable (synchronous commit) before Sync returns. Snapshots go to
-// the log's snapshot tables and drop the entries they replace.
+// Every batch is an entry of the PostgresLog (1, 2, 3, ...), which every engine reads in order
+// (CatchUp). Changes to webhooks and preferences go through WriteIfCurrent: appended, durably,
+// only at the entry after the last one this engine has applied, so two engines that plan at the
+// same instant cannot both succeed (the loser catches up and plans again: one webhook per org
+// and unique names hold across replicas). Delivery job records go through Write and Sync:
+// appended after whatever is last (group commit), since they only record what happened to one
+// job. Each engine skips its own entries when it catches up.
 //
-// One engine writes to a database at a time, for now: if another process appended an entry
-// first (kAborted from the log), this store stops rather than build on a state it has not seen.
-// Like a journal whose write failed, a stopped store answers every later Sync kUnavailable, and
-// the engine then refuses every change until it is restarted, which loads the state again. A
-// lost connection stops the store the same way (the entry may or may not have been committed;
-// the restart reads which). Several replicas that write at once are the next step of issue 15.
+// Delivery leases live in webhookd_job_leases: ClaimJob takes a job's lease (owner, claim id,
+// expiry on the injected clock) if nobody holds an unexpired one; WaitForOthers renews this
+// engine's leases; the attempt's update_job record carries the claim id and is recorded only if
+// the lease is still this engine's, in the same transaction that releases it. An engine that
+// dies stops renewing, so its jobs' leases expire and another engine attempts them again, with
+// the same event id (at-least-once).
+//
+// Connection loss: calls return kUnavailable while PostgreSQL is away, and the connections come
+// back by themselves (PgConnection's backoff). Nothing is applied in memory before PostgreSQL has
+// it, except delivery job records queued by Write, which Sync appends when it can.
+//
+// An engine that falls behind a snapshot by more than PostgresLogOptions::keep_entries_for
+// cannot catch up (kDataLoss): restart it, and it loads the state again.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_POSTGRES_POSTGRES_STATE_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_POSTGRES_POSTGRES_STATE_STORE_H_
 
@@ -25,13 +35,17 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/base/clock.h"
 #include "engine/persistence/postgres/pg_connection.h"
 #include "engine/persistence/postgres/postgres_log.h"
 #include "engine/persistence/state_store.h"
@@ -39,43 +53,78 @@
 namespace webhooks {
 
 struct PostgresStateStoreOptions {
-  // WantsSnapshot() once this many entries were appended since the last snapshot.
+  // WantsSnapshot() once this engine appended this many entries since its last snapshot.
   uint64_t snapshot_after_entries = 10000;
+  // How long a delivery lease lasts unless renewed; WaitForOthers renews this engine's leases
+  // every third of it. Longer than one attempt's worst case is not needed, only longer than
+  // the replicas' clocks disagree by.
+  absl::Duration lease = absl::Seconds(60);
+  // Lease expiry times come from it. Null: SystemClock(). Not owned.
+  const Clock* clock = nullptr;
   engine_internal::PostgresLogOptions log;
 };
 
 class PostgresStateStore final : public StateStore {
  public:
-  // Connects and applies the schema migrations (PostgresLog::Open's codes).
+  // Connects (three connections: the log, the leases, the notifications) and applies the
+  // schema migrations (PostgresLog::Open's codes).
   static absl::StatusOr<std::unique_ptr<PostgresStateStore>> Open(
       engine_internal::PgConnectionOptions connection, PostgresStateStoreOptions options = {});
 
   absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
   uint64_t Write(const state::StateBatch& batch) override;
   absl::Status Sync(uint64_t sequence) override;
+  bool shared() const override { return true; }
+  absl::Status CatchUp(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
+  absl::StatusOr<uint64_t> WriteIfCurrent(const state::StateBatch& batch) override;
+  bool WaitForOthers(absl::Duration timeout) override;
+  absl::StatusOr<JobClaim> ClaimJob(const std::string& job_id, absl::Time now) override;
   bool WantsSnapshot() const override;
   uint64_t StartSnapshot() override;
   absl::Status FinishSnapshot(uint64_t snapshot,
                               const std::vector<state::StateBatch>& state) override;
 
+  // Who this engine is in webhookd_job_leases.owner: host, process and a random part.
+  const std::string& owner() const { return owner_; }
+
  private:
   PostgresStateStore(std::unique_ptr<engine_internal::PostgresLog> log,
-                     PostgresStateStoreOptions options)
-      : options_(std::move(options)), log_(std::move(log)) {}
+                     std::unique_ptr<engine_internal::PgConnection> leases,
+                     std::unique_ptr<engine_internal::PgConnection> listener,
+                     PostgresStateStoreOptions options);
+
+  // Appends `batch` as entry `sequence` (0: after the last), releasing the leases its
+  // update_job records name; kFailedPrecondition (nothing appended) if one has moved on.
+  absl::StatusOr<uint64_t> AppendLocked(uint64_t sequence, const state::StateBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
+  void RenewLeasesIfDue();
 
   const PostgresStateStoreOptions options_;
+  const Clock& clock_;
+  const std::string owner_;
   const std::unique_ptr<engine_internal::PostgresLog> log_;
 
-  // Held by the Sync that appends, so entries are appended in order, one Sync at a time; the
-  // others find their entries appended when they get it (group commit).
-  absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  absl::Mutex leases_mu_;
+  const std::unique_ptr<engine_internal::PgConnection> leases_ ABSL_GUARDED_BY(leases_mu_);
+  absl::Time renewed_at_ ABSL_GUARDED_BY(leases_mu_) = absl::InfinitePast();
+
+  absl::Mutex listener_mu_;
+  const std::unique_ptr<engine_internal::PgConnection> listener_ ABSL_GUARDED_BY(listener_mu_);
+  bool listening_ ABSL_GUARDED_BY(listener_mu_) = false;
+
+  // Held across each append and each catch-up, so that what they note below agrees with the
+  // log's order.
+  absl::Mutex log_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
-  // Batches written and not yet appended, with their sequence numbers, in order.
+  // Batches written and not yet appended, with their tickets (what Write returns), in order.
+  // A batch leaves once it is appended.
   std::deque<std::pair<uint64_t, state::StateBatch>> queued_ ABSL_GUARDED_BY(mu_);
-  uint64_t last_written_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t last_appended_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  // Every entry up to `seen_` is applied here; `own_` are this engine's entries beyond it
+  // (applied when written), which CatchUp skips.
+  uint64_t seen_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::btree_set<uint64_t> own_ ABSL_GUARDED_BY(mu_);
   uint64_t appended_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // Once set, every Sync answers it.
 };
 
 }  // namespace webhooks

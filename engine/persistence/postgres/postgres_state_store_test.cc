@@ -1,6 +1,7 @@
 // PostgresStateStore against a throwaway PostgreSQL 15 cluster: what one store writes, the next
-// one replays; snapshots replace what they cover; a second writer or a lost connection stops the
-// store instead of building on a state it has not seen.
+// one replays; snapshots replace what they cover; replicas see each other's entries, a change
+// planned on an old state is refused, one replica at a time holds a job's lease; a lost
+// connection loses nothing.
 #include "engine/persistence/postgres/postgres_state_store.h"
 
 #include <memory>
@@ -10,14 +11,17 @@
 #include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
 namespace engine_internal {
 namespace {
 
+using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::webhooks::testing::FakeClock;
 using ::webhooks::testing::StatusIs;
 
 // A batch that deletes webhook `id`: one record that names it.
@@ -31,9 +35,32 @@ class PostgresStateStoreTest : public PostgresTest {
  protected:
   std::unique_ptr<PostgresStateStore> OpenStore(PostgresStateStoreOptions options = {}) {
     absl::StatusOr<std::unique_ptr<PostgresStateStore>> store =
-        PostgresStateStore::Open(Options(), options);
+        PostgresStateStore::Open(Options(&clock_), options);
     EXPECT_OK(store.status());
     return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // A batch that records the outcome of an attempt on job `id` under lease `claim_id`.
+  static state::StateBatch JobUpdate(const std::string& id, const std::string& claim_id,
+                                     v1::ChannelHistoryJob::Status status) {
+    state::StateBatch batch;
+    state::JobUpdate* update = batch.add_records()->mutable_update_job();
+    update->set_id(id);
+    update->set_claim_id(claim_id);
+    update->set_status(status);
+    return batch;
+  }
+
+  // The ids of the batches `store` hands over when it catches up, in order.
+  static std::vector<std::string> CaughtUp(PostgresStateStore& store) {
+    std::vector<std::string> ids;
+    EXPECT_OK(store.CatchUp([&](const state::StateBatch& batch) {
+      for (const state::StateRecord& record : batch.records()) {
+        ids.push_back(record.delete_webhook());
+      }
+      return absl::OkStatus();
+    }));
+    return ids;
   }
 
   // The ids of the batches `store` replays, in order.
@@ -47,6 +74,8 @@ class PostgresStateStoreTest : public PostgresTest {
     }));
     return ids;
   }
+
+  FakeClock clock_;
 };
 
 TEST_F(PostgresStateStoreTest, WhatOneStoreSyncsTheNextReplays) {
@@ -65,13 +94,14 @@ TEST_F(PostgresStateStoreTest, WhatOneStoreSyncsTheNextReplays) {
   std::unique_ptr<PostgresStateStore> next = OpenStore();
   ASSERT_NE(next, nullptr);
   EXPECT_THAT(Replayed(*next), ElementsAre("a", "b", "c"));
-  EXPECT_EQ(next->Write(Batch("d")), 4u);  // Numbering goes on after what was replayed.
-  ASSERT_OK(next->Sync(4));
+  ASSERT_OK(next->Sync(next->Write(Batch("d"))));
+  EXPECT_EQ(QueryOne("SELECT max(sequence) FROM webhookd_log"), "4");
 }
 
 TEST_F(PostgresStateStoreTest, ASnapshotReplacesTheEntriesItCovers) {
   PostgresStateStoreOptions options;
   options.snapshot_after_entries = 2;
+  options.log.keep_entries_for = absl::ZeroDuration();
   std::unique_ptr<PostgresStateStore> store = OpenStore(options);
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(Replayed(*store), IsEmpty());
@@ -84,10 +114,9 @@ TEST_F(PostgresStateStoreTest, ASnapshotReplacesTheEntriesItCovers) {
   // The snapshot stands for entries 1 and 2; entry 3 comes after it.
   const uint64_t snapshot = store->StartSnapshot();
   EXPECT_EQ(snapshot, 2u);
-  store->Write(Batch("c"));
+  ASSERT_OK(store->Sync(store->Write(Batch("c"))));
   ASSERT_OK(store->FinishSnapshot(snapshot, {Batch("a+b")}));
   EXPECT_FALSE(store->WantsSnapshot());
-  ASSERT_OK(store->Sync(3));
   EXPECT_EQ(QueryOne("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM webhookd_log"),
             "3");
 
@@ -96,30 +125,95 @@ TEST_F(PostgresStateStoreTest, ASnapshotReplacesTheEntriesItCovers) {
   EXPECT_THAT(Replayed(*next), ElementsAre("a+b", "c"));
 }
 
-TEST_F(PostgresStateStoreTest, ASecondWriterStopsInsteadOfOverwriting) {
+TEST_F(PostgresStateStoreTest, AChangePlannedOnAnOldStateIsRefusedUntilCaughtUp) {
   std::unique_ptr<PostgresStateStore> first = OpenStore();
   std::unique_ptr<PostgresStateStore> second = OpenStore();
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   EXPECT_THAT(Replayed(*first), IsEmpty());
   EXPECT_THAT(Replayed(*second), IsEmpty());
-  ASSERT_OK(first->Sync(first->Write(Batch("first"))));
+  ASSERT_OK(first->WriteIfCurrent(Batch("first")).status());
 
-  const absl::Status stopped = second->Sync(second->Write(Batch("second")));
-  EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kUnavailable,
-                                "another process wrote to this database's state log first; only "
-                                "one webhookd may write to a database: this server stores "
-                                "nothing more until it is restarted"));
-  EXPECT_EQ(second->Sync(0), stopped);  // It stays stopped.
-  EXPECT_EQ(second->Sync(second->Write(Batch("later"))), stopped);
-
-  ASSERT_OK(first->Sync(first->Write(Batch("first again"))));
-  std::unique_ptr<PostgresStateStore> restarted = OpenStore();
-  ASSERT_NE(restarted, nullptr);
-  EXPECT_THAT(Replayed(*restarted), ElementsAre("first", "first again"));
+  EXPECT_THAT(second->WriteIfCurrent(Batch("second")),
+              StatusIs(absl::StatusCode::kAborted, ::testing::HasSubstr("entry 1 exists")));
+  EXPECT_THAT(CaughtUp(*second), ElementsAre("first"));
+  ASSERT_OK(second->WriteIfCurrent(Batch("second")).status());
+  // Each store hands over only the other's entries.
+  EXPECT_THAT(CaughtUp(*first), ElementsAre("second"));
+  EXPECT_THAT(CaughtUp(*second), IsEmpty());
 }
 
-TEST_F(PostgresStateStoreTest, ALostConnectionStopsTheStoreAndLosesNothingAcknowledged) {
+TEST_F(PostgresStateStoreTest, JobRecordsGoAfterWhateverIsLastAndOnlyOthersAreHandedOver) {
+  std::unique_ptr<PostgresStateStore> first = OpenStore();
+  std::unique_ptr<PostgresStateStore> second = OpenStore();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_THAT(Replayed(*first), IsEmpty());
+  EXPECT_THAT(Replayed(*second), IsEmpty());
+  ASSERT_OK(first->WriteIfCurrent(Batch("webhook")).status());
+  ASSERT_OK(second->Sync(second->Write(Batch("job of second"))));  // Entry 2, unseen 1 or not.
+  ASSERT_OK(first->Sync(first->Write(Batch("job of first"))));     // Entry 3.
+  // `second` has not seen entry 1, so a change it planned is refused.
+  EXPECT_THAT(second->WriteIfCurrent(Batch("stale")), StatusIs(absl::StatusCode::kAborted, _));
+  EXPECT_THAT(CaughtUp(*second), ElementsAre("webhook", "job of first"));
+  ASSERT_OK(second->WriteIfCurrent(Batch("current")).status());
+  EXPECT_THAT(CaughtUp(*first), ElementsAre("job of second", "current"));
+}
+
+TEST_F(PostgresStateStoreTest, OneReplicaHoldsAJobsLeaseUntilItExpiresOrIsReleased) {
+  PostgresStateStoreOptions options;
+  options.clock = &clock_;
+  options.lease = absl::Seconds(60);
+  std::unique_ptr<PostgresStateStore> first = OpenStore(options);
+  std::unique_ptr<PostgresStateStore> second = OpenStore(options);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const absl::Time start = clock_.Now();
+
+  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim held, first->ClaimJob("n.job", start));
+  EXPECT_TRUE(held.claimed);
+  EXPECT_EQ(held.claim_id.size(), 32u);
+  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim refused, second->ClaimJob("n.job", start));
+  EXPECT_FALSE(refused.claimed);
+  EXPECT_EQ(refused.retry_at, start + absl::Seconds(60));
+  EXPECT_EQ(QueryOne("SELECT owner FROM webhookd_job_leases"), first->owner());
+
+  // Renewed 30 s in, the lease outlives its first minute.
+  clock_.Advance(absl::Seconds(30));
+  first->WaitForOthers(absl::ZeroDuration());
+  ASSERT_OK_AND_ASSIGN(refused, second->ClaimJob("n.job", start + absl::Seconds(61)));
+  EXPECT_FALSE(refused.claimed);
+  EXPECT_EQ(refused.retry_at, start + absl::Seconds(90));
+
+  // Not renewed any more (its replica died): the lease moves on, and the old holder's record
+  // of its attempt is dropped.
+  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim taken,
+                       second->ClaimJob("n.job", start + absl::Seconds(90)));
+  EXPECT_TRUE(taken.claimed);
+  EXPECT_EQ(QueryOne("SELECT owner FROM webhookd_job_leases"), second->owner());
+  ASSERT_OK(first->Sync(first->Write(JobUpdate("n.job", held.claim_id,
+                                               v1::ChannelHistoryJob::SUCCESS))));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
+
+  // The holder's record is kept, and finishing releases the lease for good.
+  ASSERT_OK(second->Sync(second->Write(JobUpdate("n.job", taken.claim_id,
+                                                 v1::ChannelHistoryJob::SUCCESS))));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "1");
+  EXPECT_EQ(QueryOne("SELECT concat_ws(',', owner, claim_id, finished) FROM webhookd_job_leases"),
+            "t");
+  ASSERT_OK_AND_ASSIGN(refused, first->ClaimJob("n.job", start + absl::Hours(2)));
+  EXPECT_FALSE(refused.claimed);
+  EXPECT_EQ(refused.retry_at, start + absl::Hours(2) + absl::Seconds(60));
+
+  // A RETRY releases the lease for the next attempt, whoever makes it.
+  ASSERT_OK_AND_ASSIGN(held, first->ClaimJob("n.retried", start));
+  ASSERT_OK(first->Sync(
+      first->Write(JobUpdate("n.retried", held.claim_id, v1::ChannelHistoryJob::RETRY))));
+  ASSERT_OK_AND_ASSIGN(taken, second->ClaimJob("n.retried", start));
+  EXPECT_TRUE(taken.claimed);
+}
+
+TEST_F(PostgresStateStoreTest, ALostConnectionLosesNothingAndTheStoreComesBack) {
   std::unique_ptr<PostgresStateStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(Replayed(*store), IsEmpty());
@@ -127,14 +221,14 @@ TEST_F(PostgresStateStoreTest, ALostConnectionStopsTheStoreAndLosesNothingAcknow
   // Every connection but this one's goes: the store's among them.
   EXPECT_EQ(QueryOne("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                      "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
-            "1");
-  EXPECT_THAT(store->Sync(store->Write(Batch("lost"))),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       ::testing::StartsWith("state entry 2 was not stored (")));
+            "3");
+  const uint64_t queued = store->Write(Batch("queued"));
+  EXPECT_THAT(store->Sync(queued), StatusIs(absl::StatusCode::kUnavailable, _));
+  ASSERT_OK(store->Sync(queued));  // Reconnected; the batch waited in the queue.
 
   std::unique_ptr<PostgresStateStore> restarted = OpenStore();
   ASSERT_NE(restarted, nullptr);
-  EXPECT_THAT(Replayed(*restarted), ElementsAre("acknowledged"));
+  EXPECT_THAT(Replayed(*restarted), ElementsAre("acknowledged", "queued"));
 }
 
 }  // namespace
