@@ -282,7 +282,10 @@ absl::Status EngineImpl::Restore() {
   // Replicas that share the store snapshot as they append, not each time one starts.
   if (any && !store_.shared()) RETURN_IF_ERROR(TakeSnapshot());
   RETURN_IF_ERROR(SettleStorageKey());
-  if (store_.shared()) follower_ = std::thread([this] { FollowOthers(); });
+  // A host that drives deliveries itself (no dispatcher) catches up through its calls.
+  if (store_.shared() && delivery_options_.run_dispatcher) {
+    follower_ = std::thread([this] { FollowOthers(); });
+  }
   return absl::OkStatus();
 }
 

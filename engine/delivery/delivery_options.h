@@ -68,8 +68,11 @@ struct DeliveryOptions {
   // Bytes of all files of one event (ThoughtSpot: 25 MB).
   int64_t max_event_file_bytes = 25 * 1000 * 1000;
   ProductInfo product;
-  // True: a thread of the engine's sends deliveries when they fall due. False: the host (or
-  // a test) calls WebhookEngine::RunDueDeliveries() itself.
+  // True: a thread of the engine's sends deliveries when they fall due, and on a shared state
+  // store another follows the other replicas (reads what they write as they write it, and
+  // renews this engine's delivery leases). False: the host (or a test) calls
+  // WebhookEngine::RunDueDeliveries() itself, and the engine reads the others' changes only
+  // when it is called.
   bool run_dispatcher = true;
 };
 
