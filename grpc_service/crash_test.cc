@@ -8,6 +8,9 @@
 //    or the state after the one write that was in flight: nothing is half-applied.
 // 2. Deliveries: the receiver is down, the jobs are retrying, webhookd is killed; the receiver
 //    comes back, webhookd restarts, and every event arrives at least once.
+// 3. Replicas: two webhookd processes on one database. Both create in one org at once (one
+//    wins; the next request to either sees it); the one holding half the deliveries is killed
+//    mid-attempt, and the other delivers every event.
 //
 // The binary's path is the first argument (see BUILD).
 #include <fcntl.h>
@@ -385,6 +388,118 @@ TEST_P(CrashTest, RetryingDeliveriesArriveAfterARestart) {
   }
   for (const std::string& id : job_ids) EXPECT_TRUE(arrived.contains(id)) << id;
 }
+
+// Two webhookd processes on one PostgreSQL database.
+class ReplicasTest : public CrashTest {};
+
+TEST_P(ReplicasTest, EitherReplicaAnswersWithWhatTheOtherAcknowledged) {
+  auto first = Webhookd::Start(Flags());
+  auto second = Webhookd::Start(Flags());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  auto first_stub = first->Stub();
+  auto second_stub = second->Stub();
+  EnableWebhooks(*first_stub);
+  for (int round = 0; round < 10; ++round) {
+    // Both create a webhook in org 1 at once: the org gets one.
+    grpc::Status created[2];
+    v1::Webhook webhooks[2];
+    std::vector<std::thread> creators;
+    for (int replica = 0; replica < 2; ++replica) {
+      creators.emplace_back([&, replica] {
+        v1::CreateWebhookRequest create;
+        create.set_name(absl::StrCat("hook-", round, "-", replica));
+        create.set_url("https://receiver.example/hook");
+        create.add_events(v1::LIVEBOARD_SCHEDULE);
+        created[replica] = (replica == 0 ? first_stub : second_stub)
+                               ->CreateWebhook(As(1).get(), create, &webhooks[replica]);
+      });
+    }
+    for (std::thread& creator : creators) creator.join();
+    ASSERT_NE(created[0].ok(), created[1].ok())
+        << created[0].error_message() << " / " << created[1].error_message();
+    const int winner = created[0].ok() ? 0 : 1;
+    EXPECT_EQ(created[1 - winner].error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    // The next request, to either replica, sees it.
+    for (auto* stub : {first_stub.get(), second_stub.get()}) {
+      v1::SearchWebhooksResponse found;
+      ASSERT_TRUE(stub->SearchWebhooks(As(1).get(), v1::SearchWebhooksRequest(), &found).ok());
+      ASSERT_EQ(found.webhooks_size(), 1);
+      EXPECT_EQ(found.webhooks(0).name(), webhooks[winner].name());
+    }
+    v1::DeleteWebhooksRequest remove;
+    remove.add_webhook_identifiers(webhooks[winner].id());
+    v1::DeleteWebhooksResponse deleted;
+    ASSERT_TRUE((winner == 0 ? second_stub : first_stub)
+                    ->DeleteWebhooks(As(1).get(), remove, &deleted)
+                    .ok());
+    ASSERT_EQ(deleted.deleted_webhooks_size(), 1);
+  }
+}
+
+TEST_P(ReplicasTest, KillingTheReplicaThatHoldsDeliveriesLosesNoEvent) {
+  constexpr int kEvents = 8;
+  // The receiver holds every request until the first replica is killed, then answers 200.
+  absl::Mutex mu;
+  bool answering = false;
+  absl::flat_hash_set<std::string> answered;  // Idempotency keys.
+  testing::HttpReceiver receiver;
+  receiver.SetHandler([&](const testing::ReceivedRequest& request) {
+    absl::MutexLock lock(&mu);
+    if (!answering) return testing::ScriptedResponse::Hang();
+    answered.insert(request.Header("idempotency-key"));
+    return testing::ScriptedResponse();
+  });
+  const std::vector<std::string> flags =
+      Flags({"--allow_private_endpoints", "--delivery_lease=2s", "--delivery_timeout=3s",
+             "--retry_delays=1s,1s,1s,1s,1s,1s,1s,1s,1s,1s"});
+  auto first = Webhookd::Start(flags);
+  auto second = Webhookd::Start(flags);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  auto stub = first->Stub();
+  EnableWebhooks(*stub);
+  v1::CreateWebhookRequest create;
+  create.set_name("hook");
+  create.set_url(receiver.url("/hook"));
+  create.add_events(v1::LIVEBOARD_SCHEDULE);
+  v1::Webhook created;
+  ASSERT_TRUE(stub->CreateWebhook(As(1).get(), create, &created).ok());
+  std::vector<std::string> job_ids;
+  for (int i = 0; i < kEvents; ++i) {
+    v1::PublishEventRequest publish;
+    publish.set_org_identifier("1");
+    publish.mutable_run()->mutable_schedule()->set_scheduleid(absl::StrCat("schedule-", i));
+    publish.mutable_run()->mutable_schedule()->set_name("Daily");
+    publish.mutable_run()->set_liveboard_id("lb");
+    publish.mutable_run()->set_liveboard_name("Sales");
+    v1::PublishEventResponse published;
+    const grpc::Status status = stub->PublishEvent(As(0).get(), publish, &published);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
+    job_ids.push_back(published.job_id());
+  }
+  // Each event's first attempt hangs at the receiver, under one replica's lease or the other's.
+  ASSERT_TRUE(receiver.WaitForRequests(kEvents));
+  first->Kill();
+  {
+    absl::MutexLock lock(&mu);
+    answering = true;
+  }
+  // The second's own attempts time out and are retried; the first's come again from the
+  // second once their leases expire. Every event arrives, with its own id.
+  const auto all_answered = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return answered.size() >= job_ids.size();
+  };
+  absl::MutexLock lock(&mu);
+  mu.AwaitWithTimeout(absl::Condition(&all_answered), absl::Seconds(60));
+  for (const std::string& id : job_ids) EXPECT_TRUE(answered.contains(id)) << id;
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ReplicasTest, ::testing::Values("postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Stores, CrashTest, ::testing::Values("journal", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) {

@@ -135,8 +135,13 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(const Flags& flags) {
     }
     engine_internal::PgConnectionOptions connection;
     connection.conninfo = flags.postgres_url;
+    if (flags.delivery_lease < absl::Seconds(1)) {
+      return absl::InvalidArgumentError("--delivery_lease must be at least 1s");
+    }
+    PostgresStateStoreOptions options;
+    options.lease = flags.delivery_lease;
     ASSIGN_OR_RETURN(std::unique_ptr<PostgresStateStore> store,
-                     PostgresStateStore::Open(std::move(connection)));
+                     PostgresStateStore::Open(std::move(connection), options));
     Log("state kept in PostgreSQL (--postgres_url)");
     return std::unique_ptr<StateStore>(std::move(store));
   }

@@ -28,7 +28,11 @@ ABSL_FLAG(std::string, postgres_url, "",
           "keep durable state in this PostgreSQL database instead of --data_dir: a libpq URI or "
           "conninfo string (postgresql://user@host/db?sslmode=verify-full; a password is better "
           "kept in ~/.pgpass or $PGPASSWORD than in the URL). Tables are created and migrated "
-          "at start. One webhookd writes to a database at a time");
+          "at start. Any number of webhookd replicas may share one database");
+ABSL_FLAG(absl::Duration, delivery_lease, absl::Seconds(60),
+          "with --postgres_url: how long a replica holds a delivery it is attempting without "
+          "renewing the lease (renewed every third of it); a replica that dies hands its "
+          "deliveries to the others this long after");
 ABSL_FLAG(bool, in_memory, false,
           "keep all state in memory only (demos): nothing survives a restart");
 ABSL_FLAG(bool, allow_private_endpoints, false,
@@ -143,6 +147,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.allowed_delivery_ports = absl::GetFlag(FLAGS_allowed_delivery_ports);
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
+  flags.delivery_lease = absl::GetFlag(FLAGS_delivery_lease);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
   flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);

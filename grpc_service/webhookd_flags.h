@@ -21,6 +21,7 @@ struct Flags {
   std::string data_dir;
   bool in_memory = false;
   std::string postgres_url;
+  absl::Duration delivery_lease;
   bool allow_private_endpoints = false;
   std::vector<std::string> allowed_delivery_ports;
   absl::Duration delivery_timeout;
