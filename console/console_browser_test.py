@@ -13,7 +13,6 @@ Needs Debian's chromium and python3-websocket (tools/setup.sh installs both); fa
 import http.server
 import json
 import os
-import queue
 import re
 import secrets
 import shutil
@@ -314,11 +313,13 @@ def main():
                                   ".map((r) => [...r.children].map((c) => c.textContent))")
             assert steps == [["HTTP_CONNECTION_CHECK", "SUCCESS", "200", "", ""]], steps
             assert Receiver.posts == 1, Receiver.posts
+            page.screenshot("console-validate.png")
 
         def history():
             page.click("#open-history")
             page.wait_for("h1", "Delivery history")
             page.wait_for("#history-jobs tbody tr")
+            page.wait_for("#history-chart rect.bar")  # Loaded beside the jobs, in parallel.
             bars = page.evaluate("[...document.querySelectorAll('#history-chart rect.bar')]"
                                  ".map((r) => [r.dataset.status, r.dataset.count])")
             assert bars == [["SUCCESS", "1"]], bars
