@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc_service/console.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -112,6 +114,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     Metrics* metrics = server->metrics_.get();
     absl::StatusOr<std::unique_ptr<HttpServer>> http_server =
         HttpServer::Start(http, [rest, metrics](const RestRequest& request) {
+          if (std::optional<RestResponse> page = ServeConsole(request)) return *std::move(page);
           if (metrics == nullptr) return rest->Handle(request);
           if (request.method == "GET" && request.target == "/metrics") return metrics->Scrape();
           RestResponse response = rest->Handle(request);

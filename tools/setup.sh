@@ -20,6 +20,7 @@ packages=(
   libpq-dev                  # PostgreSQL's client library (engine/persistence/postgres)
   postgresql-15              # initdb, pg_ctl, postgres for //testing:postgres_cluster
   python3-prometheus-client  # its parser checks webhookd's GET /metrics in a test
+  chromium python3-websocket  # //console:console_browser_test: headless Chromium over DevTools
 )
 
 missing=()
