@@ -113,7 +113,9 @@ class EngineImpl final : public WebhookEngine {
     return delivery_ != nullptr ? delivery_->Stats() : DeliveryStats();
   }
   void RunDueDeliveries() override {
-    if (delivery_ != nullptr) delivery_->RunDue();
+    if (delivery_ == nullptr) return;
+    CatchUp().IgnoreError();  // Jobs other replicas queued; a failed read only delays them.
+    delivery_->RunDue();
   }
 
  private:

@@ -29,8 +29,9 @@
 //   bazel test //grpc_service:rest_property_test --test_filter='*Seed3'
 // (add --test_env=REST_PROPERTY_STEPS=<N> for a step past the default). REST_PROPERTY_STEPS
 // (steps per seed, default 600) and REST_PROPERTY_SEEDS (run seeds 1..N, default 5) make longer
-// runs. At the end the test prints "rest_property_test: N steps, M seeds" to
-// stdout, with the calls made and the operations that succeeded.
+// runs. Each seed runs twice: against one server in memory, and against two replicas on one
+// PostgreSQL database that take the calls in turn. At the end the test prints "rest_property_test:
+// N steps, M seeds" to stdout, with the calls made and the operations that succeeded.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,7 @@
 #include "absl/time/time.h"
 #include "grpc_service/rest_property/property_run.h"
 #include "gtest/gtest.h"
+#include "testing/postgres_cluster.h"
 
 namespace webhooks {
 namespace rest_property {
@@ -101,9 +103,10 @@ class PrintTotals : public ::testing::Environment {
 
 class RestPropertyTest : public ::testing::TestWithParam<uint64_t> {};
 
-TEST_P(RestPropertyTest, RandomCallSequencesKeepTheInvariants) {
+// Runs one seed (on replicas sharing `postgres_conninfo`, if given) and adds it to the totals.
+void Record(uint64_t seed, const std::string& postgres_conninfo = "") {
   const absl::Time start = absl::Now();
-  PropertyRun run(GetParam());
+  PropertyRun run(seed, postgres_conninfo);
   const int steps = run.Run(StepsPerSeed());
   Totals& totals = AllTotals();
   totals.steps += steps;
@@ -113,7 +116,26 @@ TEST_P(RestPropertyTest, RandomCallSequencesKeepTheInvariants) {
   for (const auto& [op, count] : run.succeeded()) totals.succeeded[op] += count;
 }
 
+TEST_P(RestPropertyTest, RandomCallSequencesKeepTheInvariants) { Record(GetParam()); }
+
 INSTANTIATE_TEST_SUITE_P(Seeds, RestPropertyTest, ::testing::ValuesIn(Seeds()),
+                         [](const ::testing::TestParamInfo<uint64_t>& info) {
+                           return absl::StrCat("Seed", info.param);
+                         });
+
+// The same sequences against two replicas on one PostgreSQL database (a throwaway cluster),
+// which take the calls in turn: they must answer as one server does.
+class ReplicatedRestPropertyTest : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(ReplicatedRestPropertyTest, TwoReplicasAnswerAsOneServer) {
+  absl::StatusOr<testing::PostgresCluster*> cluster = testing::PostgresCluster::Shared();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  absl::StatusOr<std::string> database = (*cluster)->CreateDatabase();
+  ASSERT_TRUE(database.ok()) << database.status();
+  Record(GetParam(), *database);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ReplicatedRestPropertyTest, ::testing::ValuesIn(Seeds()),
                          [](const ::testing::TestParamInfo<uint64_t>& info) {
                            return absl::StrCat("Seed", info.param);
                          });

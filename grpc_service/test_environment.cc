@@ -44,7 +44,10 @@ std::string TestPrincipalsText() {
 }
 
 TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, StateStore* store,
-                                 HttpTransport* transport, const std::string& principals_text) {
+                                 HttpTransport* transport, const std::string& principals_text,
+                                 TestEnvironment* replica_of)
+    : clock_(replica_of != nullptr ? replica_of->clock_ : &own_clock_),
+      ids_(replica_of != nullptr ? replica_of->ids_ : &own_ids_) {
   absl::StatusOr<v1::PrincipalsConfig> config = ParsePrincipalsConfig(
       principals_text.empty() ? TestPrincipalsText() : principals_text, "test-principals");
   if (!config.ok()) {
@@ -64,8 +67,8 @@ TestEnvironment::TestEnvironment(Mode mode, WebhookServerOptions options, StateS
 
   EngineOptions engine_options;
   engine_options.orgs = orgs_.get();
-  engine_options.clock = &clock_;
-  engine_options.ids = &ids_;
+  engine_options.clock = clock_;
+  engine_options.ids = ids_;
   engine_options.state_store = store;
   engine_options.delivery.transport = transport;
   engine_options.delivery.run_dispatcher = false;  // Tests call engine().RunDueDeliveries().

@@ -43,19 +43,23 @@ class TestEnvironment {
   // deliveries are sent when the test calls engine().RunDueDeliveries(). `principals_text` is
   // the principals file (orgs, users, tokens) the server trusts, TestPrincipalsText() if empty;
   // it must give kAdminToken to a user with ADMINISTRATION in org "0", which configures the
-  // cluster WEBHOOK preference.
+  // cluster WEBHOOK preference. A `replica_of` (not owned; outlives this) lends its clock and
+  // ids: another replica on the same shared `store`, as webhookd replicas on one database.
   explicit TestEnvironment(Mode mode = kInProcess, WebhookServerOptions options = {},
                            StateStore* store = nullptr, HttpTransport* transport = nullptr,
-                           const std::string& principals_text = "");
+                           const std::string& principals_text = "",
+                           TestEnvironment* replica_of = nullptr);
 
   WebhookServer& server() { return *server_; }
   WebhookEngine& engine() { return *engine_; }
-  FakeClock& clock() { return clock_; }
+  FakeClock& clock() { return *clock_; }
   const Authenticator* authenticator() const { return authenticator_.get(); }
 
  private:
-  FakeClock clock_;
-  SequentialIds ids_;
+  FakeClock own_clock_;
+  SequentialIds own_ids_;
+  FakeClock* clock_;
+  SequentialIds* ids_;
   std::unique_ptr<StaticOrgDirectory> orgs_;
   std::unique_ptr<StaticAuthenticator> authenticator_;
   std::unique_ptr<WebhookEngine> engine_;

@@ -189,6 +189,14 @@ void DeliveryService::RunDue() {
       }
     }
   }
+  if (due.empty()) return;
+  // Outcomes of attempts that ended already (a transport that answers at once) are stored
+  // now, so that other replicas see them by the time this returns.
+  {
+    absl::MutexLock lock(&mu_);
+    unsynced = unsynced_;
+  }
+  store_.Sync(unsynced).IgnoreError();
 }
 
 void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id,

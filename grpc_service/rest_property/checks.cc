@@ -87,10 +87,10 @@ std::set<int> DocumentedStatuses(const RestRequest& request) {
   return {empty_reply ? 204 : 200, 400, 401, 403, 415};
 }
 
-Checker::Checker(uint64_t seed, const Model* model, testing::TestEnvironment* env)
-    : seed_(seed), model_(*model), env_(*env) {}
+Checker::Checker(uint64_t seed, const Model* model, std::vector<testing::TestEnvironment*> servers)
+    : seed_(seed), model_(*model), servers_(std::move(servers)) {}
 
-int64_t Checker::NowMillis() const { return absl::ToUnixMillis(env_.clock().Now()); }
+int64_t Checker::NowMillis() const { return absl::ToUnixMillis(servers_[0]->clock().Now()); }
 
 void Checker::Fail(absl::string_view what, absl::string_view detail) {
   if (failed_) return;
@@ -104,7 +104,8 @@ void Checker::Fail(absl::string_view what, absl::string_view detail) {
 // --- Calls ------------------------------------------------------------------------------------
 
 bool Checker::Call(const RestRequest& request, int expected, Reply* reply) {
-  const RestResponse response = env_.server().gateway().Handle(request);
+  const RestResponse response =
+      servers_[calls_ % servers_.size()]->server().gateway().Handle(request);
   ++calls_;
   reply->status = response.status;
   reply->body = response.body;

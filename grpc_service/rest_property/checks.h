@@ -8,7 +8,7 @@
 // operation, the request and the response, and the principals file; later ones are not
 // reported, and failed() tells the sequence to stop.
 //
-//   Checker checker(seed, &model, &env);
+//   Checker checker(seed, &model, {&env});
 //   checker.set_operation("create as ...");
 //   Reply reply;
 //   if (!checker.Call(RestPost(kCreatePath, body, caller.token), 200, &reply)) return;
@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/struct.pb.h"
@@ -54,8 +55,9 @@ std::set<int> DocumentedStatuses(const RestRequest& request);
 
 class Checker {
  public:
-  // `model` and `env` (the server under test) are not owned.
-  Checker(uint64_t seed, const Model* model, testing::TestEnvironment* env);
+  // `model` and `servers` (the server under test, or replicas of it that take the calls in
+  // turn) are not owned.
+  Checker(uint64_t seed, const Model* model, std::vector<testing::TestEnvironment*> servers);
 
   Checker(const Checker&) = delete;
   Checker& operator=(const Checker&) = delete;
@@ -116,7 +118,7 @@ class Checker {
  private:
   const uint64_t seed_;
   const Model& model_;
-  testing::TestEnvironment& env_;
+  const std::vector<testing::TestEnvironment*> servers_;
 
   int step_ = 0;
   std::string operation_;

@@ -1,14 +1,20 @@
 // One seed's sequence of the REST property test; see property_run.h.
 #include "grpc_service/rest_property/property_run.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/persistence/postgres/postgres_state_store.h"
 #include "grpc_service/rest_property/json.h"
 #include "grpc_service/rest_property/requests.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 
 namespace webhooks {
 namespace rest_property {
@@ -16,24 +22,66 @@ namespace rest_property {
 using ::webhooks::testing::RestPost;
 using ::webhooks::testing::TestEnvironment;
 
-PropertyRun::PropertyRun(uint64_t seed)
+namespace {
+
+// The replicas' state stores: two PostgresStateStores on `conninfo`, or none (in memory).
+std::vector<std::unique_ptr<StateStore>> OpenStores(const std::string& conninfo) {
+  std::vector<std::unique_ptr<StateStore>> stores;
+  if (conninfo.empty()) return stores;
+  for (int replica = 0; replica < 2; ++replica) {
+    engine_internal::PgConnectionOptions connection;
+    connection.conninfo = conninfo;
+    absl::StatusOr<std::unique_ptr<PostgresStateStore>> store =
+        PostgresStateStore::Open(connection);
+    if (!store.ok()) {
+      ADD_FAILURE() << store.status();
+      std::abort();
+    }
+    stores.push_back(*std::move(store));
+  }
+  return stores;
+}
+
+}  // namespace
+
+PropertyRun::PropertyRun(uint64_t seed, const std::string& postgres_conninfo)
     : seed_(seed),
       rng_(seed),
       transport_rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       transport_([this](const HttpRequest& request) { return Receive(request); }),
       model_(MakePrincipals(seed_, rng_)),
-      env_(std::make_unique<TestEnvironment>(TestEnvironment::kInProcess, WebhookServerOptions{},
-                                             nullptr, &transport_, model_.principals().text)),
-      stub_(v1::WebhookService::NewStub(env_->server().InProcessChannel())),
+      stores_(OpenStores(postgres_conninfo)),
+      replicas_([&] {
+        std::vector<std::unique_ptr<TestEnvironment>> replicas;
+        for (size_t i = 0; i < std::max<size_t>(1, stores_.size()); ++i) {
+          replicas.push_back(std::make_unique<TestEnvironment>(
+              TestEnvironment::kInProcess, WebhookServerOptions{},
+              stores_.empty() ? nullptr : stores_[i].get(), &transport_, model_.principals().text,
+              i == 0 ? nullptr : replicas[0].get()));
+        }
+        return replicas;
+      }()),
+      stubs_([&] {
+        std::vector<std::unique_ptr<v1::WebhookService::Stub>> stubs;
+        for (const auto& replica : replicas_) {
+          stubs.push_back(v1::WebhookService::NewStub(replica->server().InProcessChannel()));
+        }
+        return stubs;
+      }()),
       generator_(&rng_, &model_),
-      checker_(seed_, &model_, env_.get()),
+      checker_(seed_, &model_,
+               [&] {
+                 std::vector<TestEnvironment*> servers;
+                 for (const auto& replica : replicas_) servers.push_back(replica.get());
+                 return servers;
+               }()),
       invariants_(&checker_, &model_) {}
 
 int PropertyRun::Run(int steps) {
   int run = 0;
   for (int step = 1; step <= steps && !checker_.failed(); ++step, ++run) {
     checker_.set_step(step);
-    if (rng_.Percent(70)) env_->clock().Advance(absl::Milliseconds(rng_.Below(2000)));
+    if (rng_.Percent(70)) replicas_[0]->clock().Advance(absl::Milliseconds(rng_.Below(2000)));
     const int pick = rng_.Below(100);
     if (pick < 16) {
       Create();
@@ -63,7 +111,7 @@ int PropertyRun::Run(int steps) {
   return run;
 }
 
-int64_t PropertyRun::NowMillis() const { return absl::ToUnixMillis(env_->clock().Now()); }
+int64_t PropertyRun::NowMillis() const { return absl::ToUnixMillis(replicas_[0]->clock().Now()); }
 
 absl::StatusOr<HttpResponse> PropertyRun::Receive(const HttpRequest& request) {
   absl::MutexLock lock(&transport_mu_);
@@ -222,7 +270,8 @@ void PropertyRun::Publish() {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", caller.token));
   }
   v1::PublishEventResponse response;
-  const grpc::Status status = stub_->PublishEvent(&context, publish.request, &response);
+  const grpc::Status status =
+      stubs_[publishes_++ % stubs_.size()]->PublishEvent(&context, publish.request, &response);
   if (!checker_.CheckPublishAnswer(publish.request, status, response, expected) || !status.ok()) {
     return;
   }
@@ -239,9 +288,9 @@ void PropertyRun::Publish() {
 void PropertyRun::Deliver() {
   const absl::Duration wait = RandomDeliveryWait(generator_);
   checker_.set_operation(absl::StrCat("deliver after ", absl::FormatDuration(wait)));
-  env_->clock().Advance(wait);
+  replicas_[0]->clock().Advance(wait);
   const size_t before = transport_.request_count();
-  env_->engine().RunDueDeliveries();
+  for (const auto& replica : replicas_) replica->engine().RunDueDeliveries();
   invariants_.WatchRecentJobs();
   invariants_.CheckHistory();
   if (transport_.request_count() > before) Succeeded("deliver");

@@ -11,6 +11,10 @@
 //
 //   PropertyRun run(seed);
 //   const int steps = run.Run(600);  // Fewer if a step failed (reported to gtest).
+//
+// With a `postgres_conninfo`, two webhookd replicas share that (empty) database and take the
+// calls in turn, REST and gRPC alike; deliveries are run on both: the model, and so every
+// check, is the same as for one server.
 #ifndef WEBHOOKS_GRPC_SERVICE_REST_PROPERTY_PROPERTY_RUN_H_
 #define WEBHOOKS_GRPC_SERVICE_REST_PROPERTY_PROPERTY_RUN_H_
 
@@ -37,7 +41,7 @@ namespace rest_property {
 
 class PropertyRun {
  public:
-  explicit PropertyRun(uint64_t seed);
+  explicit PropertyRun(uint64_t seed, const std::string& postgres_conninfo = "");
 
   PropertyRun(const PropertyRun&) = delete;
   PropertyRun& operator=(const PropertyRun&) = delete;
@@ -79,8 +83,11 @@ class PropertyRun {
   testing::FakeTransport transport_;
   StderrCapture stderr_;
   Model model_;
-  std::unique_ptr<testing::TestEnvironment> env_;
-  std::unique_ptr<v1::WebhookService::Stub> stub_;
+  // One per replica (one without PostgreSQL); the first's clock is everyone's.
+  std::vector<std::unique_ptr<StateStore>> stores_;
+  std::vector<std::unique_ptr<testing::TestEnvironment>> replicas_;
+  std::vector<std::unique_ptr<v1::WebhookService::Stub>> stubs_;
+  int64_t publishes_ = 0;  // Which replica's stub the next PublishEvent goes to.
   Generator generator_;
   Checker checker_;
   Invariants invariants_;
