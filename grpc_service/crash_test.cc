@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/match.h"
@@ -108,7 +109,16 @@ class Webhookd {
         if (absl::StartsWith(line, kPort)) {
           (void)absl::SimpleAtoi(absl::string_view(line).substr(kPort.size()), &process->port_);
         }
-        if (line == "webhookd: ready") return process;
+        if (line == "webhookd: ready") {
+          // Its log goes on (an outage logs a line per failed call): read it, or webhookd
+          // would block once the pipe is full.
+          process->drain_ = std::thread([fd = process->stderr_fd_] {
+            char sink[4096];
+            while (read(fd, sink, sizeof(sink)) > 0) {
+            }
+          });
+          return process;
+        }
       }
     }
     ADD_FAILURE() << "webhookd did not start:\n" << process->log_;
@@ -123,6 +133,7 @@ class Webhookd {
     int status;
     waitpid(pid_, &status, 0);
     pid_ = 0;
+    if (drain_.joinable()) drain_.join();  // The pipe's writer is gone: it ends.
     close(stderr_fd_);
   }
 
@@ -135,6 +146,7 @@ class Webhookd {
   Webhookd() = default;
   pid_t pid_ = 0;
   int stderr_fd_ = -1;
+  std::thread drain_;
   int port_ = 0;
   std::string log_;
 };
@@ -167,7 +179,8 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "postgres") {
       absl::StatusOr<testing::PostgresCluster*> cluster = testing::PostgresCluster::Shared();
       ASSERT_TRUE(cluster.ok()) << cluster.status();
-      absl::StatusOr<std::string> database = (*cluster)->CreateDatabase();
+      cluster_ = *cluster;
+      absl::StatusOr<std::string> database = cluster_->CreateDatabase();
       ASSERT_TRUE(database.ok()) << database.status();
       postgres_url_ = *database;
     }
@@ -198,7 +211,8 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
     return extra;
   }
 
-  std::string postgres_url_;  // Empty: the journal.
+  testing::PostgresCluster* cluster_ = nullptr;  // Null: the journal.
+  std::string postgres_url_;                     // Empty: the journal.
   std::string directory_;
   std::string principals_;
 };
@@ -494,6 +508,100 @@ TEST_P(ReplicasTest, KillingTheReplicaThatHoldsDeliveriesLosesNoEvent) {
   absl::MutexLock lock(&mu);
   mu.AwaitWithTimeout(absl::Condition(&all_answered), absl::Seconds(60));
   for (const std::string& id : job_ids) EXPECT_TRUE(answered.contains(id)) << id;
+}
+
+TEST_P(ReplicasTest, PostgresRestartedUnderLoadLosesNoAcknowledgedWrite) {
+  auto first = Webhookd::Start(Flags());
+  auto second = Webhookd::Start(Flags());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  std::unique_ptr<v1::WebhookService::Stub> stubs[2] = {first->Stub(), second->Stub()};
+  EnableWebhooks(*stubs[0]);
+  constexpr int kWriters = 4;  // Writer w updates org w + 1's webhook through both replicas.
+  for (int w = 0; w < kWriters; ++w) {
+    v1::CreateWebhookRequest create;
+    create.set_name("hook");
+    create.set_url("https://receiver.example/hook");
+    create.add_events(v1::LIVEBOARD_SCHEDULE);
+    create.set_description("created");
+    v1::Webhook created;
+    ASSERT_TRUE(stubs[w % 2]->CreateWebhook(As(w + 1).get(), create, &created).ok());
+  }
+  struct Writer {
+    std::string acknowledged = "created";
+    std::vector<std::string> unknown;  // Failed after the last acknowledged: in or not.
+    int acks = 0;
+    int acks_after_restart = 0;
+    std::vector<std::string> errors;  // Any failure that is not UNAVAILABLE.
+  };
+  absl::Mutex mu;
+  Writer writers[kWriters];
+  bool restarted = false;
+  bool stop = false;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int step = 0;; ++step) {
+        v1::UpdateWebhookRequest update;
+        update.set_webhook_identifier("hook");
+        update.set_description(absl::StrCat("update-", step));
+        google::protobuf::Empty empty;
+        const grpc::Status status = stubs[step % 2]->UpdateWebhook(As(w + 1).get(), update, &empty);
+        absl::MutexLock lock(&mu);
+        Writer& writer = writers[w];
+        if (status.ok()) {
+          writer.acknowledged = update.description();
+          writer.unknown.clear();
+          ++(restarted ? writer.acks_after_restart : writer.acks);
+        } else {
+          writer.unknown.push_back(update.description());
+          if (status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+            writer.errors.push_back(status.error_message());
+          }
+        }
+        if (stop) return;
+      }
+    });
+  }
+  // Every writer is under way, the database restarts, and every writer goes on.
+  const auto each_has = [&](int Writer::*count, int at_least) {
+    return [&writers, count, at_least]() {
+      for (const Writer& writer : writers) {
+        if (writer.*count < at_least) return false;
+      }
+      return true;
+    };
+  };
+  {
+    absl::MutexLock lock(&mu);
+    const auto loaded = each_has(&Writer::acks, 20);
+    mu.AwaitWithTimeout(absl::Condition(&loaded), absl::Seconds(60));
+  }
+  ASSERT_TRUE(cluster_->Restart().ok());
+  {
+    absl::MutexLock lock(&mu);
+    restarted = true;
+    const auto resumed = each_has(&Writer::acks_after_restart, 20);
+    mu.AwaitWithTimeout(absl::Condition(&resumed), absl::Seconds(60));
+    stop = true;
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  for (int w = 0; w < kWriters; ++w) {
+    const Writer& writer = writers[w];
+    EXPECT_GE(writer.acks_after_restart, 20) << "org " << w + 1 << ": the service did not resume";
+    EXPECT_TRUE(writer.errors.empty()) << writer.errors.front();
+    for (const auto& stub : stubs) {
+      v1::SearchWebhooksResponse found;
+      ASSERT_TRUE(stub->SearchWebhooks(As(w + 1).get(), v1::SearchWebhooksRequest(), &found).ok());
+      ASSERT_EQ(found.webhooks_size(), 1);
+      const std::string& description = found.webhooks(0).description();
+      EXPECT_TRUE(description == writer.acknowledged ||
+                  absl::c_linear_search(writer.unknown, description))
+          << "org " << w + 1 << " has '" << description << "', acknowledged '"
+          << writer.acknowledged << "'";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ReplicasTest, ::testing::Values("postgres"),
