@@ -604,6 +604,36 @@ TEST_P(ReplicasTest, PostgresRestartedUnderLoadLosesNoAcknowledgedWrite) {
   }
 }
 
+TEST_P(ReplicasTest, AJournalImportedIntoPostgresCarriesOn) {
+  const std::string journal = "--data_dir=" + directory_ + "/journal";
+  const std::string principals = "--principals_file=" + principals_;
+  {
+    auto server = Webhookd::Start({journal, principals});
+    ASSERT_NE(server, nullptr);
+    auto stub = server->Stub();
+    EnableWebhooks(*stub);
+    v1::CreateWebhookRequest create;
+    create.set_name("hook");
+    create.set_url("https://receiver.example/hook");
+    create.add_events(v1::LIVEBOARD_SCHEDULE);
+    v1::Webhook created;
+    ASSERT_TRUE(stub->CreateWebhook(As(3).get(), create, &created).ok());
+  }  // Stopped (SIGKILL), as a journal is moved.
+  const std::string import = absl::StrCat(webhookd_path, " --postgres_url=", postgres_url_,
+                                          " --import_data_dir=", directory_, "/journal");
+  ASSERT_EQ(std::system(import.c_str()), 0);
+  EXPECT_NE(std::system(import.c_str()), 0);  // The database holds state now: refused.
+
+  auto server = Webhookd::Start(Flags());
+  ASSERT_NE(server, nullptr);
+  v1::SearchWebhooksResponse found;
+  ASSERT_TRUE(
+      server->Stub()->SearchWebhooks(As(3).get(), v1::SearchWebhooksRequest(), &found).ok());
+  ASSERT_EQ(found.webhooks_size(), 1);
+  EXPECT_EQ(found.webhooks(0).name(), "hook");
+  EXPECT_EQ(found.webhooks(0).org().id(), "3");
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, ReplicasTest, ::testing::Values("postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;

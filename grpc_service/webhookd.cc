@@ -38,6 +38,7 @@
 #include "engine/http/curl_transport.h"
 #include "engine/org_directory.h"
 #include "engine/persistence/journal_store.h"
+#include "engine/persistence/postgres/postgres_log.h"
 #include "engine/persistence/postgres/postgres_state_store.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
@@ -156,6 +157,30 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenStateStore(const Flags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<JournalStore> store, JournalStore::Open(journal));
   Log(absl::StrCat("state kept in ", data_dir));
   return store;
+}
+
+// --import_data_dir: copies the journal's state into the empty database of --postgres_url.
+absl::Status ImportJournal(const Flags& flags) {
+  if (flags.postgres_url.empty()) {
+    return absl::InvalidArgumentError("--import_data_dir needs --postgres_url to import into");
+  }
+  JournalOptions journal;
+  journal.directory = flags.import_data_dir;
+  journal.log = [](absl::string_view note) { Log(std::string(note)); };
+  ASSIGN_OR_RETURN(std::unique_ptr<JournalStore> source, JournalStore::Open(journal));
+  std::vector<state::StateBatch> batches;
+  RETURN_IF_ERROR(source->Replay([&](const state::StateBatch& batch) {
+    batches.push_back(batch);
+    return absl::OkStatus();
+  }));
+  engine_internal::PgConnectionOptions connection;
+  connection.conninfo = flags.postgres_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<engine_internal::PostgresLog> log,
+                   engine_internal::PostgresLog::Open(std::move(connection)));
+  RETURN_IF_ERROR(log->Import(batches));
+  Log(absl::StrCat("imported ", batches.size(), " batches of state from ", flags.import_data_dir,
+                   " into PostgreSQL"));
+  return absl::OkStatus();
 }
 
 // This server's AWS identity and endpoints for AWS_S3 storage destinations; logs when it has no
@@ -406,6 +431,11 @@ void Webhookd::ServeUntilSignal(const sigset_t& signals) {
 int main(int argc, char** argv) {
   webhooks::TuneAllocator();
   const webhooks::Flags flags = webhooks::ParseFlags(argc, argv);
+  if (!flags.import_data_dir.empty()) {
+    const absl::Status imported = webhooks::ImportJournal(flags);
+    if (!imported.ok()) webhooks::Log(absl::StrCat("cannot import: ", imported.message()));
+    return imported.ok() ? 0 : 1;
+  }
   const sigset_t signals = webhooks::BlockShutdownSignals();  // Before any thread starts.
   absl::StatusOr<std::unique_ptr<webhooks::Webhookd>> webhookd = webhooks::Webhookd::Start(flags);
   if (!webhookd.ok()) {

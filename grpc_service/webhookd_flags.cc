@@ -29,6 +29,10 @@ ABSL_FLAG(std::string, postgres_url, "",
           "conninfo string (postgresql://user@host/db?sslmode=verify-full; a password is better "
           "kept in ~/.pgpass or $PGPASSWORD than in the URL). Tables are created and migrated "
           "at start. Any number of webhookd replicas may share one database");
+ABSL_FLAG(std::string, import_data_dir, "",
+          "with --postgres_url: copy the state of this --data_dir (stop the webhookd that uses "
+          "it first) into the PostgreSQL database, which must hold none yet, and exit; all or "
+          "nothing");
 ABSL_FLAG(absl::Duration, delivery_lease, absl::Seconds(60),
           "with --postgres_url: how long a replica holds a delivery it is attempting without "
           "renewing the lease (renewed every third of it); a replica that dies hands its "
@@ -148,6 +152,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.delivery_timeout = absl::GetFlag(FLAGS_delivery_timeout);
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
   flags.delivery_lease = absl::GetFlag(FLAGS_delivery_lease);
+  flags.import_data_dir = absl::GetFlag(FLAGS_import_data_dir);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
   flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);

@@ -22,6 +22,7 @@ struct Flags {
   bool in_memory = false;
   std::string postgres_url;
   absl::Duration delivery_lease;
+  std::string import_data_dir;
   bool allow_private_endpoints = false;
   std::vector<std::string> allowed_delivery_ports;
   absl::Duration delivery_timeout;

@@ -117,6 +117,33 @@ absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::Sta
   return appended_at;
 }
 
+absl::Status PostgresLog::Import(const std::vector<state::StateBatch>& batches) {
+  std::vector<std::string> entries;
+  for (const state::StateBatch& batch : batches) {
+    ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
+    entries.push_back(std::move(bytes));
+  }
+  absl::MutexLock lock(&mu_);
+  return connection_->Transaction("import", [&]() -> absl::Status {
+    RETURN_IF_ERROR(LockForWrite("import"));
+    uint64_t snapshot, last;
+    RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
+    if (last > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("postgres: the database already holds state (its log is at entry ", last,
+                       "); import into an empty database"));
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+      RETURN_IF_ERROR(connection_
+                          ->Exec("import",
+                                 "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
+                                 {Number(i + 1), PgParam::Bytes(std::move(entries[i]))})
+                          .status());
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::Status PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last) {
   *last = after;
   while (true) {

@@ -95,6 +95,11 @@ class PostgresLog {
   // StateBatch.
   absl::StatusOr<uint64_t> ReadAfter(uint64_t after, const ApplyFn& apply);
 
+  // Records `batches` as entries 1, 2, ... of an empty log, all or none (moving a journal's
+  // state into PostgreSQL). kFailedPrecondition if the log has an entry or a snapshot;
+  // kInvalidArgument as for Append.
+  absl::Status Import(const std::vector<state::StateBatch>& batches);
+
   // The sequence of the last entry (or of the latest snapshot, if later), 0 for an empty log.
   absl::StatusOr<uint64_t> LastSequence();
 

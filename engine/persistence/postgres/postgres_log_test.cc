@@ -160,6 +160,18 @@ TEST_F(PostgresLogTest, AnAppendWhoseAlsoFailsWritesNothing) {
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
 }
 
+TEST_F(PostgresLogTest, ImportFillsAnEmptyLogAllOrNothing) {
+  ASSERT_OK(log_->Import({Batch("i1"), Batch("i2")}));
+  Collector collector;
+  EXPECT_THAT(log_->Load(collector.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(2)));
+  EXPECT_THAT(collector.seen, ElementsAre(Pair(1, "i1"), Pair(2, "i2")));
+  EXPECT_THAT(log_->Import({Batch("again")}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "postgres: the database already holds state (its log is at entry 2); "
+                       "import into an empty database"));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "2");
+}
+
 TEST_F(PostgresLogTest, EntriesASnapshotCoversStayReadableForAWhile) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<PostgresLog> log, Open(PostgresLogOptions()));
   for (uint64_t sequence = 1; sequence <= 3; ++sequence) {

@@ -191,13 +191,13 @@ TEST_F(PostgresStateStoreTest, OneReplicaHoldsAJobsLeaseUntilItExpiresOrIsReleas
                        second->ClaimJob("n.job", start + absl::Seconds(90)));
   EXPECT_TRUE(taken.claimed);
   EXPECT_EQ(QueryOne("SELECT owner FROM webhookd_job_leases"), second->owner());
-  ASSERT_OK(first->Sync(first->Write(JobUpdate("n.job", held.claim_id,
-                                               v1::ChannelHistoryJob::SUCCESS))));
+  ASSERT_OK(
+      first->Sync(first->Write(JobUpdate("n.job", held.claim_id, v1::ChannelHistoryJob::SUCCESS))));
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
 
   // The holder's record is kept, and finishing releases the lease for good.
-  ASSERT_OK(second->Sync(second->Write(JobUpdate("n.job", taken.claim_id,
-                                                 v1::ChannelHistoryJob::SUCCESS))));
+  ASSERT_OK(second->Sync(
+      second->Write(JobUpdate("n.job", taken.claim_id, v1::ChannelHistoryJob::SUCCESS))));
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "1");
   EXPECT_EQ(QueryOne("SELECT concat_ws(',', owner, claim_id, finished) FROM webhookd_job_leases"),
             "t");
