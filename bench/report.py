@@ -142,6 +142,26 @@ def delivery(name, target):
 
 delivery("durable", True)
 delivery("memory", False)
+delivery("postgres", False)
+delivery("postgres-2", False)
+
+# ---- Durable creates: PostgreSQL (1 and 2 replicas) against the journal, same writers.
+creates = {b["name"]: b["items_per_second"]
+           for b in json.loads(read("durable.json"))["benchmarks"] if "items_per_second" in b}
+
+
+def creates_per_second(store, threads):
+    return creates.get("BM_DurableCreate/%s/real_time/threads:%d" % (store, threads), 0.0)
+
+
+for store, label, threads, journal_threads in (
+        ("postgres", "PostgreSQL, 1 replica", 1, 1),
+        ("postgres", "PostgreSQL, 1 replica", 64, 64),
+        ("postgres_two_replicas", "PostgreSQL, 2 replicas", 2, 1),
+        ("postgres_two_replicas", "PostgreSQL, 2 replicas", 64, 64)):
+    row("durable creates/s, %s, %d writers / journal, %d writer(s)" %
+        (label, threads, journal_threads), creates_per_second(store, threads),
+        creates_per_second("journal", journal_threads), "/s", better="higher")
 
 # ---- Print.
 cpu = ""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh: builds with -c opt, runs every benchmark of bench/ with its baseline in the same
-# run on this machine, and prints one table (figure, baseline, ratio, target). About 4-5 minutes
-# on 2 cores after the build. Needs wrk and nginx-light (tools/setup.sh installs them).
+# run on this machine, and prints one table (figure, baseline, ratio, target). About 6-7 minutes
+# on 2 cores after the build. Needs wrk, nginx-light and postgresql-15 (tools/setup.sh installs
+# them).
 #
 #   bash bench/run.sh                  # the table on stdout; raw outputs in $BENCH_OUT
 #   BENCH_ORGS=10000 bash bench/run.sh # webhooks (one per org) behind the gRPC/REST search
@@ -26,7 +27,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 log "building (-c opt); raw outputs in $out"
 targets=(//grpc_service:webhookd //bench:engine_benchmark //bench:memory_probe
-         //bench:echo_server //bench:grpc_load)
+         //bench:echo_server //bench:grpc_load //bench:durable_benchmark)
 bazel build -c opt "${targets[@]}" 2>"$out/build.log" || { cat "$out/build.log" >&2; exit 1; }
 bin_dir="$(bazel info -c opt bazel-bin 2>/dev/null)"
 # Copies, so that a concurrent build in this tree cannot swap a binary mid-run.
@@ -37,6 +38,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if declare -F stop_postgres >/dev/null; then stop_postgres; fi
 }
 trap cleanup EXIT
 
@@ -152,16 +154,23 @@ for _ in $(seq 50); do
 done
 
 principals 1 "$out/principals1.textproto"
-# Publishes for $publish_seconds to a fresh webhookd (flags: "$@") whose one webhook points at
+# Publishes for $publish_seconds to a fresh webhookd (flags: "$@"; with REPLICAS 2, a second one
+# with the same flags, which shares the state and the deliveries) whose one webhook points at
 # nginx's /NAME, then waits (at most 60 s) until nginx logged every queued event.
 deliver() {
-  local name="$1"; shift
-  log "webhookd ($name) delivering to nginx; publishing for ${publish_seconds}s"
+  local name="$1" replicas="$2"; shift 2
+  log "webhookd ($name, $replicas replica(s)) delivering to nginx; publishing for ${publish_seconds}s"
   start_webhookd "delivery-$name" --principals_file="$out/principals1.textproto" \
     --allow_private_endpoints "$@"
-  "$out/bin/grpc_load" --target=127.0.0.1:"$grpc_port" --mode=fill --orgs=1 \
+  local first_pid="$webhookd_pid" first_port="$grpc_port" second_pid=""
+  if [ "$replicas" = 2 ]; then
+    start_webhookd "delivery-$name-2" --principals_file="$out/principals1.textproto" \
+      --allow_private_endpoints "$@"
+    second_pid="$webhookd_pid"
+  fi
+  "$out/bin/grpc_load" --target=127.0.0.1:"$first_port" --mode=fill --orgs=1 \
     --url="http://127.0.0.1:$nginx_port/$name" >/dev/null
-  "$out/bin/grpc_load" --target=127.0.0.1:"$grpc_port" --mode=publish --streams="$streams" \
+  "$out/bin/grpc_load" --target=127.0.0.1:"$first_port" --mode=publish --streams="$streams" \
     --duration="${publish_seconds}s" --publish_log="$out/published-$name.txt" \
     >"$out/publish-$name.txt"
   local queued; queued="$(wc -l <"$out/published-$name.txt")"
@@ -169,12 +178,36 @@ deliver() {
     [ "$(cat "$out/nginx/logs/$name.log" 2>/dev/null | wc -l)" -ge "$queued" ] && break
     sleep 0.1
   done
-  stop "$webhookd_pid"
+  stop "$first_pid"
+  [ -z "$second_pid" ] || stop "$second_pid"
 }
+
+# A throwaway PostgreSQL 15 (fsync on, like the journal's fdatasync), run as the postgres account
+# when this is root; one new database per call of pg_database.
+pg_dir="$(mktemp -d /var/tmp/webhooks-bench-pg.XXXXXX)"
+as_postgres=()
+if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; as_postgres=(runuser -u postgres --); fi
+pg_port="$(free_port)"
+"${as_postgres[@]}" /usr/lib/postgresql/15/bin/initdb -D "$pg_dir/data" -U postgres -A trust \
+  >"$out/initdb.log" 2>&1
+"${as_postgres[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+stop_postgres() {
+  "${as_postgres[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m immediate stop \
+    >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+pg_database() {
+  psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE $1" postgres >/dev/null
+  echo "postgresql://postgres@127.0.0.1:$pg_port/$1"
+}
+
 rm -rf "$out/data"
-deliver durable --data_dir="$out/data"
+deliver durable 1 --data_dir="$out/data"
 # Not a target: the same with --in_memory, to show what the durable store costs.
-deliver memory --in_memory
+deliver memory 1 --in_memory
+deliver postgres 1 --postgres_url="$(pg_database deliveries1)"
+deliver postgres-2 2 --postgres_url="$(pg_database deliveries2)"
 body_bytes="$(python3 -c '
 import statistics, sys
 sizes = [int(l.split()[2]) for l in open(sys.argv[1]) if l.split()[2].isdigit()]
@@ -183,6 +216,11 @@ log "wrk POSTing $body_bytes-byte bodies to nginx (baseline)"
 BODY_BYTES="$body_bytes" wrk -t1 -c"$streams" -d"${seconds}s" --latency -s bench/post_body.lua \
   "http://127.0.0.1:$nginx_port/baseline" >"$out/wrk_nginx.txt" 2>&1
 stop "$nginx_pid"
+
+# ---- 5. Durable creates: journal, PostgreSQL with one replica and with two.
+log "durable creates (journal; PostgreSQL with 1 and 2 replicas)"
+"$out/bin/durable_benchmark" --benchmark_min_time=1 --benchmark_format=json \
+  --benchmark_out="$out/durable.json" --benchmark_out_format=json >"$out/durable.txt" 2>&1
 
 # ---- The table.
 python3 bench/report.py "$out" | tee "$out/table.md"

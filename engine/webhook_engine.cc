@@ -119,7 +119,7 @@ class EngineImpl final : public WebhookEngine {
   }
 
  private:
-  using Plan = std::function<absl::StatusOr<state::StateBatch>()>;
+  using Plan = StateStore::PlanFn;
 
   int64_t NowMillis() const { return absl::ToUnixMillis(clock_.Now()); }
 
@@ -138,21 +138,22 @@ class EngineImpl final : public WebhookEngine {
     return std::max(1, delivery_options_.max_pending_jobs / orgs);
   }
 
-  // The one way state changes. Under the lock, `plan` checks the change against the current
-  // state and returns its records; once the store is known to be writable they are applied
-  // and written. Then, without the lock, waits until they are durable (concurrent commits
+  // The one way state changes. Under the lock, once the store is known to be writable,
+  // `plan` checks the change against the current state (on a shared store, after the other
+  // replicas' changes, which are held off meanwhile) and returns its records; they are written,
+  // then applied. Then, without the lock, waits until they are durable (concurrent commits
   // share one flush) and snapshots if the journal is long. Once the store has failed every
   // commit is kUnavailable, so memory never runs further ahead of the disk than the one change
   // that failed.
   absl::Status Commit(const Plan& plan);
   // Applies the batches that other engines sharing the store recorded since this one last
   // looked, so that what any of them acknowledged is seen here (StateStore::CatchUp). Every
-  // call that reads the state calls CatchUp first; CatchUpLocked is Commit's.
-  absl::Status CatchUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // call that reads the state calls it first (a change catches up in WritePlanned).
   absl::Status CatchUp();
   // The follower thread of an engine on a shared store: catches up whenever another engine
   // writes, so that deliveries queued elsewhere are seen (and attempted if their lease is free).
   void FollowOthers();
+  void ApplyBatchLocked(const state::StateBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Applies one record: at run time and when the store replays.
   void ApplyLocked(const state::StateRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Snapshots if the journal is long and no snapshot is under way. Called after every change
@@ -185,43 +186,41 @@ class EngineImpl final : public WebhookEngine {
 };
 
 absl::Status EngineImpl::Commit(const Plan& plan) {
-  // With replicas on one store, another may change the state between this one's catching up
-  // and writing: the store then refuses the write, and the change is planned again.
-  constexpr int kMaxPlans = 20;
   uint64_t sequence;
-  for (int plans = 1;; ++plans) {
+  {
     absl::MutexLock lock(&mu_);
-    RETURN_IF_ERROR(CatchUpLocked());
-    ASSIGN_OR_RETURN(const state::StateBatch batch, plan());
     RETURN_IF_ERROR(store_.Sync(0));  // kUnavailable once the store has failed.
-    if (batch.records().empty()) return absl::OkStatus();
-    absl::StatusOr<uint64_t> written = store_.WriteIfCurrent(batch);
-    if (absl::IsAborted(written.status())) {
-      if (plans < kMaxPlans) continue;
-      return absl::UnavailableError("the state changed under every attempt to change it; retry");
-    }
-    RETURN_IF_ERROR(written.status());
-    for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
-    sequence = *written;
-    break;
+    state::StateBatch planned;
+    ASSIGN_OR_RETURN(sequence, store_.WritePlanned(
+                                   [&](const state::StateBatch& batch) {
+                                     mu_.AssertHeld();
+                                     ApplyBatchLocked(batch);
+                                     return absl::OkStatus();
+                                   },
+                                   [&]() -> absl::StatusOr<state::StateBatch> {
+                                     mu_.AssertHeld();
+                                     ASSIGN_OR_RETURN(planned, plan());
+                                     return planned;
+                                   }));
+    ApplyBatchLocked(planned);
   }
   RETURN_IF_ERROR(store_.Sync(sequence));
   SnapshotIfDue();
   return absl::OkStatus();
 }
 
-absl::Status EngineImpl::CatchUpLocked() {
-  return store_.CatchUp([&](const state::StateBatch& batch) {
-    mu_.AssertHeld();
-    for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
-    return absl::OkStatus();
-  });
+void EngineImpl::ApplyBatchLocked(const state::StateBatch& batch) {
+  for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
 }
 
 absl::Status EngineImpl::CatchUp() {
   if (!store_.shared()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
-  return CatchUpLocked();
+  return store_.CatchUp([&](const state::StateBatch& batch) {
+    mu_.AssertHeld();
+    ApplyBatchLocked(batch);
+    return absl::OkStatus();
+  });
 }
 
 void EngineImpl::FollowOthers() {
@@ -276,7 +275,7 @@ absl::Status EngineImpl::Restore() {
     absl::MutexLock lock(&mu_);
     RETURN_IF_ERROR(store_.Replay([&](const state::StateBatch& batch) {
       mu_.AssertHeld();
-      for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
+      ApplyBatchLocked(batch);
       any = true;
       return absl::OkStatus();
     }));

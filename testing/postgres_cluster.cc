@@ -73,7 +73,7 @@ std::string ParentDirectory() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PostgresCluster>> PostgresCluster::Start() {
+absl::StatusOr<std::unique_ptr<PostgresCluster>> PostgresCluster::Start(bool durable) {
   if (access(absl::StrCat(kBinDir, "/pg_ctl").c_str(), X_OK) != 0 ||
       access(absl::StrCat(kBinDir, "/initdb").c_str(), X_OK) != 0) {
     return absl::FailedPreconditionError(
@@ -81,7 +81,7 @@ absl::StatusOr<std::unique_ptr<PostgresCluster>> PostgresCluster::Start() {
   }
   // Built first, so that its destructor cleans up whatever Initialize got done.
   std::unique_ptr<PostgresCluster> cluster(new PostgresCluster());
-  RETURN_IF_ERROR(cluster->Initialize());
+  RETURN_IF_ERROR(cluster->Initialize(durable));
   return cluster;
 }
 
@@ -109,7 +109,7 @@ std::string PostgresCluster::conninfo(const std::string& database) const {
   return absl::StrCat("postgresql://postgres@127.0.0.1:", port_, "/", database);
 }
 
-absl::Status PostgresCluster::Initialize() {
+absl::Status PostgresCluster::Initialize(bool durable) {
   std::string pattern = absl::StrCat(ParentDirectory(), "/postgres.XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
@@ -138,7 +138,9 @@ absl::Status PostgresCluster::Initialize() {
          << "listen_addresses = '127.0.0.1'\n"
          << "port = " << port_ << "\n"
          << "unix_socket_directories = '" << directory_ << "'\n"
-         << "fsync = off\nfull_page_writes = off\nsynchronous_commit = on\n"
+         << (durable ? "fsync = on\nfull_page_writes = on\n"
+                     : "fsync = off\nfull_page_writes = off\n")
+         << "synchronous_commit = on\n"
          << "max_connections = 40\nshared_buffers = 16MB\n";
     conf.close();
     if (!conf) return absl::InternalError("cannot write postgresql.conf");

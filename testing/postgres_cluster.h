@@ -6,10 +6,10 @@
 //   ASSERT_OK(cluster->Restart());  // Every connection is cut; the data stays.
 //
 // Start() creates a fresh directory, runs initdb (superuser "postgres", trust authentication for
-// local and 127.0.0.1 connections, fsync off: a test cluster need not survive a machine crash,
-// only a server restart) and `pg_ctl -w start`, which returns once the server accepts
-// connections. The server listens on 127.0.0.1 at a port the kernel had free, and on a Unix socket
-// inside the directory.
+// local and 127.0.0.1 connections, fsync off unless asked: a test cluster need not survive a
+// machine crash, only a server restart) and `pg_ctl -w start`, which returns once the server
+// accepts connections. The server listens on 127.0.0.1 at a port the kernel had free, and on a Unix
+// socket inside the directory.
 //
 // PostgreSQL refuses to run as root. When the test runs as root (CI does), initdb, pg_ctl and the
 // server run as the `postgres` account (runuser -u postgres), and the directory, owned by that
@@ -37,10 +37,11 @@ class PostgresCluster {
   // Where Debian's postgresql-15 puts initdb, pg_ctl and postgres.
   static constexpr char kBinDir[] = "/usr/lib/postgresql/15/bin";
 
-  // A new cluster, running. kFailedPrecondition if PostgreSQL 15 is not installed (run
+  // A new cluster, running; with fsync on if `durable` (benchmarks that compare it with a
+  // journal's fdatasync). kFailedPrecondition if PostgreSQL 15 is not installed (run
   // tools/setup.sh); kInternal, with the tool's output, if initdb or pg_ctl fails. Nothing is
   // left behind when it fails.
-  static absl::StatusOr<std::unique_ptr<PostgresCluster>> Start();
+  static absl::StatusOr<std::unique_ptr<PostgresCluster>> Start(bool durable = false);
 
   // One cluster for the whole test binary, started by the first call and stopped and removed
   // when the binary exits; tests that share it each use a CreateDatabase() of their own (and
@@ -75,7 +76,7 @@ class PostgresCluster {
  private:
   PostgresCluster() = default;
 
-  absl::Status Initialize();
+  absl::Status Initialize(bool durable);
   absl::Status StartServer();
   // Runs `args` (as the postgres account when this process is root) with its output in a file
   // of the directory; kInternal with that output if it does not exit with status 0.

@@ -59,7 +59,7 @@ class JournalStore final : public StateStore {
   static absl::StatusOr<std::unique_ptr<JournalStore>> Open(const JournalOptions& options);
   ~JournalStore() override;
 
-  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
+  absl::Status Replay(const ApplyFn& apply) override;
   uint64_t Write(const state::StateBatch& batch) override;
   absl::Status Sync(uint64_t sequence) override;
   bool WantsSnapshot() const override;

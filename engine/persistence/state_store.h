@@ -7,10 +7,10 @@
 // releasing it, so concurrent callers share one flush (group commit).
 //
 // A store may be shared by several engines (PostgresStateStore: replicas on one database). Then
-// each engine applies the others' batches (CatchUp) before it answers or plans a change, records
-// its changes with WriteIfCurrent (refused when another engine wrote first, so a change is
-// always planned on the latest state), and attempts a delivery job only under a lease
-// (ClaimJob). A store that only one engine writes keeps the defaults, which do nothing.
+// each engine applies the others' batches (CatchUp) before it answers, plans and records each
+// change while the others wait (WritePlanned, so a change is always planned on the latest
+// state), and attempts a delivery job only under a lease (ClaimJob). A store that only one engine
+// writes keeps the defaults, which do nothing.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
 
@@ -29,12 +29,16 @@ namespace webhooks {
 // Implementations are thread-safe.
 class StateStore {
  public:
+  // Takes the batches a read hands over, in order; its first error stops the read.
+  using ApplyFn = std::function<absl::Status(const state::StateBatch&)>;
+  // Returns the batch of a change, planned on the state as it is when called.
+  using PlanFn = std::function<absl::StatusOr<state::StateBatch>()>;
+
   virtual ~StateStore() = default;
 
   // Every batch recorded before this process started, in order: the latest snapshot's, then
   // the journal's. Called once, before any Write. Stops at and returns `apply`'s first error.
-  virtual absl::Status Replay(
-      const std::function<absl::Status(const state::StateBatch&)>& apply) = 0;
+  virtual absl::Status Replay(const ApplyFn& apply) = 0;
 
   // Queues `batch` after every batch queued before it and returns its sequence number. Does
   // not wait for the disk.
@@ -49,16 +53,18 @@ class StateStore {
 
   // Hands `apply` the batches that other engines recorded since Replay or the last CatchUp, in
   // order. kUnavailable if the store cannot be read now (nothing is handed over then).
-  virtual absl::Status CatchUp(
-      const std::function<absl::Status(const state::StateBatch&)>& /*apply*/) {
-    return absl::OkStatus();
-  }
+  virtual absl::Status CatchUp(const ApplyFn& /*apply*/) { return absl::OkStatus(); }
 
-  // Like Write, for a change planned on the state as of the last CatchUp: a shared store
-  // records it, durably, only if no other engine recorded a batch since, and returns kAborted
-  // otherwise (nothing recorded: catch up and plan again); kUnavailable if it could not tell.
-  virtual absl::StatusOr<uint64_t> WriteIfCurrent(const state::StateBatch& batch) {
-    return Write(batch);
+  // A change planned on the latest state: calls `plan` and records the batch it returns (as
+  // Write; nothing for an empty batch), and returns the sequence to Sync (0 for none), or
+  // `plan`'s error. A shared store first hands `catch_up` what the other engines recorded (as
+  // CatchUp does) and holds their changes off until this one is recorded, durably; it returns
+  // kUnavailable if it could not tell (nothing was recorded then).
+  virtual absl::StatusOr<uint64_t> WritePlanned(const ApplyFn& /*catch_up*/, const PlanFn& plan) {
+    absl::StatusOr<state::StateBatch> batch = plan();
+    if (!batch.ok()) return batch.status();
+    if (batch->records().empty()) return 0;
+    return Write(*batch);
   }
 
   // Waits up to `timeout` for another engine to record something (true if it may have),

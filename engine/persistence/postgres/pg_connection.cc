@@ -112,6 +112,9 @@ absl::Status PgConnection::Open() {
   PQfinish(connection_);
   connection_ = PQconnectdb(options_.conninfo.c_str());
   if (PQstatus(connection_) == CONNECTION_OK) {
+    // NOTICEs ("relation ... already exists, skipping") are not for webhookd's log.
+    PQsetNoticeProcessor(
+        connection_, [](void*, const char*) {}, nullptr);
     backoff_ = options_.initial_backoff;
     next_attempt_ = absl::InfinitePast();
     return absl::OkStatus();

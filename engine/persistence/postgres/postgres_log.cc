@@ -117,6 +117,16 @@ absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::Sta
   return appended_at;
 }
 
+absl::Status PostgresLog::Insert(uint64_t sequence, std::string bytes) {
+  RETURN_IF_ERROR(connection_
+                      ->Exec("append", "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
+                             {Number(sequence), PgParam::Bytes(std::move(bytes))})
+                      .status());
+  return connection_
+      ->Exec("append", "SELECT pg_notify($1, $2)", {PgParam::Text(kLogChannel), Number(sequence)})
+      .status();
+}
+
 absl::Status PostgresLog::Import(const std::vector<state::StateBatch>& batches) {
   std::vector<std::string> entries;
   for (const state::StateBatch& batch : batches) {
@@ -167,30 +177,52 @@ absl::Status PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply, uint
   }
 }
 
+absl::Status PostgresLog::CheckReadable(uint64_t after) {
+  uint64_t snapshot, end;
+  RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
+  if (after > end) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("postgres: the log ends at ", end, ", before ", after));
+  }
+  if (after >= snapshot) return absl::OkStatus();
+  // The snapshot's entries are kept a while (keep_entries_for): gone if the first one kept is
+  // beyond the reader's next.
+  ASSIGN_OR_RETURN(PgResult first, connection_->Exec("read after",
+                                                     "SELECT COALESCE(MIN(sequence), 0) "
+                                                     "FROM webhookd_log"));
+  ASSIGN_OR_RETURN(const int64_t kept, first.GetInt64(0, 0));
+  if (kept == 0 || static_cast<uint64_t>(kept) > after + 1) {
+    return absl::OutOfRangeError(
+        absl::StrCat("postgres: the snapshot at ", snapshot, " removed entries after ", after));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> PostgresLog::AppendPlanned(uint64_t after, const ApplyFn& apply,
+                                                    const PlanFn& plan) {
+  absl::MutexLock lock(&mu_);
+  uint64_t appended = 0;
+  RETURN_IF_ERROR(connection_->Transaction("append a planned change", [&]() -> absl::Status {
+    RETURN_IF_ERROR(LockForWrite("append a planned change"));
+    RETURN_IF_ERROR(CheckReadable(after));
+    uint64_t last;
+    RETURN_IF_ERROR(ReadEntries(after, apply, &last));
+    ASSIGN_OR_RETURN(const state::StateBatch batch, plan(last));
+    if (batch.records().empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
+    appended = last + 1;
+    return Insert(appended, std::move(bytes));
+  }));
+  return appended;
+}
+
 absl::StatusOr<uint64_t> PostgresLog::ReadAfter(uint64_t after, const ApplyFn& apply) {
   absl::MutexLock lock(&mu_);
   uint64_t last = after;
   RETURN_IF_ERROR(connection_->Transaction(
       "read after",
       [&]() -> absl::Status {
-        uint64_t snapshot, end;
-        RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
-        if (after < snapshot) {
-          // The snapshot's entries are kept a while (keep_entries_for): gone if the first one
-          // kept is beyond the reader's next.
-          ASSIGN_OR_RETURN(PgResult first, connection_->Exec("read after",
-                                                             "SELECT COALESCE(MIN(sequence), 0) "
-                                                             "FROM webhookd_log"));
-          ASSIGN_OR_RETURN(const int64_t kept, first.GetInt64(0, 0));
-          if (kept == 0 || static_cast<uint64_t>(kept) > after + 1) {
-            return absl::OutOfRangeError(absl::StrCat("postgres: the snapshot at ", snapshot,
-                                                      " removed entries after ", after));
-          }
-        }
-        if (after > end) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("postgres: the log ends at ", end, ", before ", after));
-        }
+        RETURN_IF_ERROR(CheckReadable(after));
         return ReadEntries(after, apply, &last);
       },
       kBeginRead));

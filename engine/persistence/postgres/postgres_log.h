@@ -88,6 +88,17 @@ class PostgresLog {
   absl::StatusOr<uint64_t> Append(uint64_t sequence, const state::StateBatch& batch,
                                   const AlsoFn& also = nullptr);
 
+  // What AppendPlanned appends: the batch of a change planned on the state as of entry
+  // `last`; an empty batch appends nothing.
+  using PlanFn = std::function<absl::StatusOr<state::StateBatch>(uint64_t last)>;
+
+  // A change planned on the latest state, in one transaction under the log's lock, so that no
+  // other replica appends meanwhile: hands `apply` every entry after `after` (as ReadAfter),
+  // calls `plan`, and appends the batch it returns as the next entry. Returns that entry's
+  // sequence, or 0 if the batch was empty; `plan`'s error (nothing appended; what `apply` was
+  // handed stays handed). ReadAfter's and Append's codes.
+  absl::StatusOr<uint64_t> AppendPlanned(uint64_t after, const ApplyFn& apply, const PlanFn& plan);
+
   // Hands `apply` every entry after `after`, in order, and returns the last sequence handed
   // (`after` if there was none). kOutOfRange if a snapshot at a sequence beyond `after` has
   // removed entries the caller has not seen (it fell behind by more than keep_entries_for).
@@ -120,6 +131,11 @@ class PostgresLog {
   // transaction.
   absl::Status ReadEnds(uint64_t* snapshot, uint64_t* last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LockForWrite(absl::string_view operation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Entry `sequence` holding `bytes`, and the notification of it; in the caller's transaction.
+  absl::Status Insert(uint64_t sequence, std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // kOutOfRange if entries after `after` are gone (a snapshot removed them), kFailedPrecondition
+  // if `after` is beyond the last entry; in the caller's transaction.
+  absl::Status CheckReadable(uint64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands `apply` the entries after `after`, in order, and sets `*last` to the last one's
   // sequence. kOutOfRange if they do not start at after + 1 or have a gap.
   absl::Status ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last)

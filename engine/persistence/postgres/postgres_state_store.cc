@@ -33,6 +33,14 @@ std::string OwnerId() {
   return absl::StrCat(host, "/", getpid(), "/", RandomHex().substr(0, 8));
 }
 
+// What a read that found the entries after this engine's gone (kOutOfRange) means here.
+absl::Status FellBehind(absl::Status status) {
+  if (!absl::IsOutOfRange(status)) return status;
+  return absl::DataLossError(absl::StrCat("this replica fell too far behind the state log (",
+                                          status.message(),
+                                          "); restart it to load the state again"));
+}
+
 PgParam Millis(absl::Time time) { return PgParam::Text(absl::StrCat(absl::ToUnixMillis(time))); }
 
 bool Finished(v1::ChannelHistoryJob::Status status) {
@@ -62,8 +70,7 @@ PostgresStateStore::PostgresStateStore(std::unique_ptr<PostgresLog> log,
       leases_(std::move(leases)),
       listener_(std::move(listener)) {}
 
-absl::Status PostgresStateStore::Replay(
-    const std::function<absl::Status(const state::StateBatch&)>& apply) {
+absl::Status PostgresStateStore::Replay(const ApplyFn& apply) {
   absl::MutexLock log_lock(&log_mu_);
   ASSIGN_OR_RETURN(const uint64_t last, log_->Load([&](uint64_t, const state::StateBatch& batch) {
     return apply(batch);
@@ -95,6 +102,11 @@ absl::StatusOr<uint64_t> PostgresStateStore::AppendLocked(uint64_t sequence,
     return absl::OkStatus();
   };
   ASSIGN_OR_RETURN(const uint64_t appended, log_->Append(sequence, batch, release_leases));
+  NoteOwn(appended);
+  return appended;
+}
+
+void PostgresStateStore::NoteOwn(uint64_t appended) {
   absl::MutexLock lock(&mu_);
   if (appended == seen_ + 1 && own_.empty()) {
     seen_ = appended;
@@ -102,7 +114,20 @@ absl::StatusOr<uint64_t> PostgresStateStore::AppendLocked(uint64_t sequence,
     own_.insert(appended);
   }
   ++appended_since_snapshot_;
-  return appended;
+}
+
+PostgresLog::ApplyFn PostgresStateStore::OthersOnly(const ApplyFn& apply) {
+  return [this, &apply](uint64_t sequence, const state::StateBatch& batch) {
+    bool own;
+    {
+      absl::MutexLock lock(&mu_);
+      own = own_.erase(sequence) > 0;
+    }
+    if (!own) RETURN_IF_ERROR(apply(batch));
+    absl::MutexLock lock(&mu_);
+    seen_ = sequence;
+    return absl::OkStatus();
+  };
 }
 
 uint64_t PostgresStateStore::Write(const state::StateBatch& batch) {
@@ -138,44 +163,29 @@ absl::Status PostgresStateStore::Sync(uint64_t sequence) {
   }
 }
 
-absl::Status PostgresStateStore::CatchUp(
-    const std::function<absl::Status(const state::StateBatch&)>& apply) {
+absl::Status PostgresStateStore::CatchUp(const ApplyFn& apply) {
   absl::MutexLock log_lock(&log_mu_);
   uint64_t seen;
   {
     absl::MutexLock lock(&mu_);
     seen = seen_;
   }
-  const absl::StatusOr<uint64_t> last =
-      log_->ReadAfter(seen, [&](uint64_t sequence, const state::StateBatch& batch) {
-        bool own;
-        {
-          absl::MutexLock lock(&mu_);
-          own = own_.erase(sequence) > 0;
-        }
-        if (!own) RETURN_IF_ERROR(apply(batch));
-        absl::MutexLock lock(&mu_);
-        seen_ = sequence;
-        return absl::OkStatus();
-      });
-  if (absl::IsOutOfRange(last.status())) {
-    return absl::DataLossError(absl::StrCat("this replica fell too far behind the state log (",
-                                            last.status().message(),
-                                            "); restart it to load the state again"));
-  }
-  return last.status();
+  return FellBehind(log_->ReadAfter(seen, OthersOnly(apply)).status());
 }
 
-absl::StatusOr<uint64_t> PostgresStateStore::WriteIfCurrent(const state::StateBatch& batch) {
+absl::StatusOr<uint64_t> PostgresStateStore::WritePlanned(const ApplyFn& catch_up,
+                                                          const PlanFn& plan) {
   absl::MutexLock log_lock(&log_mu_);
-  uint64_t next;
+  uint64_t seen;
   {
     absl::MutexLock lock(&mu_);
-    // Own entries beyond seen_ mean another engine's lie between: not caught up.
-    if (!own_.empty()) return absl::AbortedError("postgres: not caught up with the state log");
-    next = seen_ + 1;
+    seen = seen_;
   }
-  RETURN_IF_ERROR(AppendLocked(next, batch).status());
+  const absl::StatusOr<uint64_t> appended =
+      log_->AppendPlanned(seen, OthersOnly(catch_up), [&](uint64_t) { return plan(); });
+  RETURN_IF_ERROR(FellBehind(appended.status()));
+  if (*appended == 0) return 0;
+  NoteOwn(*appended);
   absl::MutexLock lock(&mu_);
   return ++last_ticket_;
 }

@@ -8,10 +8,11 @@
 //   engine_options.state_store = store.get();
 //
 // Every batch is an entry of the PostgresLog (1, 2, 3, ...), which every engine reads in order
-// (CatchUp). Changes to webhooks and preferences go through WriteIfCurrent: appended, durably,
-// only at the entry after the last one this engine has applied, so two engines that plan at the
-// same instant cannot both succeed (the loser catches up and plans again: one webhook per org
-// and unique names hold across replicas). Delivery job records go through Write and Sync:
+// (CatchUp). Changes to webhooks and preferences go through WritePlanned: under the log's lock
+// (one transaction), the engine applies the entries it has not seen, plans the change and
+// appends it, durably, so a change is always planned on the latest state (one webhook per org
+// and unique names hold across replicas; nobody retries). Delivery job records go through
+// Write and Sync:
 // appended after whatever is last (group commit), since they only record what happened to one
 // job. Each engine skips its own entries when it catches up.
 //
@@ -71,12 +72,12 @@ class PostgresStateStore final : public StateStore {
   static absl::StatusOr<std::unique_ptr<PostgresStateStore>> Open(
       engine_internal::PgConnectionOptions connection, PostgresStateStoreOptions options = {});
 
-  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
+  absl::Status Replay(const ApplyFn& apply) override;
   uint64_t Write(const state::StateBatch& batch) override;
   absl::Status Sync(uint64_t sequence) override;
   bool shared() const override { return true; }
-  absl::Status CatchUp(const std::function<absl::Status(const state::StateBatch&)>& apply) override;
-  absl::StatusOr<uint64_t> WriteIfCurrent(const state::StateBatch& batch) override;
+  absl::Status CatchUp(const ApplyFn& apply) override;
+  absl::StatusOr<uint64_t> WritePlanned(const ApplyFn& catch_up, const PlanFn& plan) override;
   bool WaitForOthers(absl::Duration timeout) override;
   absl::StatusOr<JobClaim> ClaimJob(const std::string& job_id, absl::Time now) override;
   bool WantsSnapshot() const override;
@@ -97,6 +98,11 @@ class PostgresStateStore final : public StateStore {
   // update_job records name; kFailedPrecondition (nothing appended) if one has moved on.
   absl::StatusOr<uint64_t> AppendLocked(uint64_t sequence, const state::StateBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
+  // What `apply` gets of the log's entries: the other engines', with seen_ moved past each.
+  engine_internal::PostgresLog::ApplyFn OthersOnly(const ApplyFn& apply)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
+  // Notes entry `appended` as this engine's own.
+  void NoteOwn(uint64_t appended) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
   void RenewLeasesIfDue();
 
   const PostgresStateStoreOptions options_;

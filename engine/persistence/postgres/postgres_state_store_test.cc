@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -60,6 +62,22 @@ class PostgresStateStoreTest : public PostgresTest {
       }
       return absl::OkStatus();
     }));
+    return ids;
+  }
+
+  // Plans batch `id` on `store` and returns the ids of the batches handed over first.
+  static std::vector<std::string> Planned(PostgresStateStore& store, const std::string& id) {
+    std::vector<std::string> ids;
+    EXPECT_OK(store
+                  .WritePlanned(
+                      [&](const state::StateBatch& batch) {
+                        for (const state::StateRecord& record : batch.records()) {
+                          ids.push_back(record.delete_webhook());
+                        }
+                        return absl::OkStatus();
+                      },
+                      [&] { return absl::StatusOr<state::StateBatch>(Batch(id)); })
+                  .status());
     return ids;
   }
 
@@ -125,22 +143,66 @@ TEST_F(PostgresStateStoreTest, ASnapshotReplacesTheEntriesItCovers) {
   EXPECT_THAT(Replayed(*next), ElementsAre("a+b", "c"));
 }
 
-TEST_F(PostgresStateStoreTest, AChangePlannedOnAnOldStateIsRefusedUntilCaughtUp) {
+TEST_F(PostgresStateStoreTest, AChangeIsPlannedAfterEveryOtherReplicasChanges) {
   std::unique_ptr<PostgresStateStore> first = OpenStore();
   std::unique_ptr<PostgresStateStore> second = OpenStore();
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   EXPECT_THAT(Replayed(*first), IsEmpty());
   EXPECT_THAT(Replayed(*second), IsEmpty());
-  ASSERT_OK(first->WriteIfCurrent(Batch("first")).status());
+  EXPECT_THAT(Planned(*first, "first"), ElementsAre());
 
-  EXPECT_THAT(second->WriteIfCurrent(Batch("second")),
-              StatusIs(absl::StatusCode::kAborted, ::testing::HasSubstr("entry 1 exists")));
-  EXPECT_THAT(CaughtUp(*second), ElementsAre("first"));
-  ASSERT_OK(second->WriteIfCurrent(Batch("second")).status());
-  // Each store hands over only the other's entries.
+  // The second has not seen the first's change: it is handed over before the plan is made.
+  EXPECT_THAT(Planned(*second, "second"), ElementsAre("first"));
   EXPECT_THAT(CaughtUp(*first), ElementsAre("second"));
-  EXPECT_THAT(CaughtUp(*second), IsEmpty());
+  EXPECT_THAT(CaughtUp(*second), IsEmpty());  // Its own entry is not handed back.
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "2");
+
+  // A plan that fails, or that changes nothing, appends nothing.
+  EXPECT_THAT(
+      first->WritePlanned(
+          [](const state::StateBatch&) { return absl::OkStatus(); },
+          [] { return absl::StatusOr<state::StateBatch>(absl::AlreadyExistsError("taken")); }),
+      StatusIs(absl::StatusCode::kAlreadyExists, "taken"));
+  EXPECT_THAT(
+      first->WritePlanned([](const state::StateBatch&) { return absl::OkStatus(); },
+                          [] { return absl::StatusOr<state::StateBatch>(state::StateBatch()); }),
+      ::testing::Eq(absl::StatusOr<uint64_t>(0)));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "2");
+}
+
+TEST_F(PostgresStateStoreTest, PlansAtTheSameInstantAreMadeOneAfterTheOther) {
+  std::unique_ptr<PostgresStateStore> stores[2] = {OpenStore(), OpenStore()};
+  ASSERT_NE(stores[0], nullptr);
+  ASSERT_NE(stores[1], nullptr);
+  // Each replica plans "count + 1" on what it has seen; serialized plans never repeat a count.
+  int seen[2] = {0, 0};
+  std::vector<std::thread> writers;
+  for (int replica = 0; replica < 2; ++replica) {
+    writers.emplace_back([&, replica] {
+      for (int i = 0; i < 25; ++i) {
+        ASSERT_OK(stores[replica]
+                      ->WritePlanned(
+                          [&](const state::StateBatch&) {
+                            ++seen[replica];
+                            return absl::OkStatus();
+                          },
+                          [&] {
+                            ++seen[replica];
+                            return absl::StatusOr<state::StateBatch>(
+                                Batch(absl::StrCat(seen[replica])));
+                          })
+                      .status());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "50");
+  std::unique_ptr<PostgresStateStore> reader = OpenStore();
+  ASSERT_NE(reader, nullptr);
+  std::vector<std::string> expected;
+  for (int count = 1; count <= 50; ++count) expected.push_back(absl::StrCat(count));
+  EXPECT_EQ(Replayed(*reader), expected);
 }
 
 TEST_F(PostgresStateStoreTest, JobRecordsGoAfterWhateverIsLastAndOnlyOthersAreHandedOver) {
@@ -150,13 +212,10 @@ TEST_F(PostgresStateStoreTest, JobRecordsGoAfterWhateverIsLastAndOnlyOthersAreHa
   ASSERT_NE(second, nullptr);
   EXPECT_THAT(Replayed(*first), IsEmpty());
   EXPECT_THAT(Replayed(*second), IsEmpty());
-  ASSERT_OK(first->WriteIfCurrent(Batch("webhook")).status());
+  EXPECT_THAT(Planned(*first, "webhook"), ElementsAre());
   ASSERT_OK(second->Sync(second->Write(Batch("job of second"))));  // Entry 2, unseen 1 or not.
   ASSERT_OK(first->Sync(first->Write(Batch("job of first"))));     // Entry 3.
-  // `second` has not seen entry 1, so a change it planned is refused.
-  EXPECT_THAT(second->WriteIfCurrent(Batch("stale")), StatusIs(absl::StatusCode::kAborted, _));
-  EXPECT_THAT(CaughtUp(*second), ElementsAre("webhook", "job of first"));
-  ASSERT_OK(second->WriteIfCurrent(Batch("current")).status());
+  EXPECT_THAT(Planned(*second, "current"), ElementsAre("webhook", "job of first"));
   EXPECT_THAT(CaughtUp(*first), ElementsAre("job of second", "current"));
 }
 
