@@ -69,7 +69,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # webhookd's principals check costs tokens x that user's orgs at start-up.)
 principals() {
   python3 - "$1" "$2" <<'PY'
-import hashlib, sys
+import hashlib, os, sys
 count, path = int(sys.argv[1]), sys.argv[2]
 lines = ["rbac_enabled: false"]
 for org in range(count):
@@ -81,6 +81,7 @@ for org in range(count):
                  % (org, org, privilege, org))
     lines.append('tokens { sha256: "%s" user_id: "u%d" org_id: "%d" }' % (digest, org, org))
 open(path, "w").write("\n".join(lines) + "\n")
+os.chmod(path, 0o600)  # webhookd refuses a principals file that others may read.
 PY
 }
 
@@ -143,6 +144,8 @@ http {
     listen 127.0.0.1:$nginx_port;
     location /durable  { access_log $out/nginx/logs/durable.log receipt; return 200; }
     location /memory   { access_log $out/nginx/logs/memory.log receipt; return 200; }
+    location /postgres { access_log $out/nginx/logs/postgres.log receipt; return 200; }
+    location /postgres-2 { access_log $out/nginx/logs/postgres-2.log receipt; return 200; }
     location /baseline { access_log $out/nginx/logs/baseline.log receipt; return 200; }
   }
 }

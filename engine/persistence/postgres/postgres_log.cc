@@ -82,8 +82,7 @@ absl::Status PostgresLog::ReadEnds(uint64_t* snapshot, uint64_t* last) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::StateBatch& batch,
-                                             const AlsoFn& also) {
+absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::StateBatch& batch) {
   ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
   absl::MutexLock lock(&mu_);
   uint64_t appended_at = sequence;
@@ -100,21 +99,37 @@ absl::StatusOr<uint64_t> PostgresLog::Append(uint64_t sequence, const state::Sta
       return absl::FailedPreconditionError(
           absl::StrCat("postgres: cannot append entry ", sequence, " after entry ", last));
     }
-    if (also != nullptr) RETURN_IF_ERROR(also(*connection_, appended_at));
-    RETURN_IF_ERROR(connection_
-                        ->Exec("append",
-                               "INSERT INTO webhookd_log (sequence, batch) VALUES ($1, $2)",
-                               {Number(appended_at), PgParam::Bytes(std::move(bytes))})
-                        .status());
-    return connection_
-        ->Exec("append", "SELECT pg_notify($1, $2)",
-               {PgParam::Text(kLogChannel), Number(appended_at)})
-        .status();
+    return Insert(appended_at, std::move(bytes));
   });
   // Not expected under the lock, but what a duplicate means all the same.
   if (absl::IsAlreadyExists(appended)) return absl::AbortedError(appended.message());
   RETURN_IF_ERROR(appended);
   return appended_at;
+}
+
+absl::StatusOr<std::vector<uint64_t>> PostgresLog::AppendAll(
+    const std::vector<const state::StateBatch*>& batches, const KeepFn& keep) {
+  std::vector<std::string> entries;
+  for (const state::StateBatch* batch : batches) {
+    ASSIGN_OR_RETURN(std::string bytes, Serialize(*batch));
+    entries.push_back(std::move(bytes));
+  }
+  absl::MutexLock lock(&mu_);
+  std::vector<uint64_t> sequences;
+  RETURN_IF_ERROR(connection_->Transaction("append", [&]() -> absl::Status {
+    sequences.assign(batches.size(), 0);
+    RETURN_IF_ERROR(LockForWrite("append"));
+    uint64_t snapshot, last;
+    RETURN_IF_ERROR(ReadEnds(&snapshot, &last));
+    for (size_t i = 0; i < batches.size(); ++i) {
+      ASSIGN_OR_RETURN(const bool kept, keep(*connection_, *batches[i]));
+      if (!kept) continue;
+      sequences[i] = ++last;
+      RETURN_IF_ERROR(Insert(last, std::move(entries[i])));
+    }
+    return absl::OkStatus();
+  }));
+  return sequences;
 }
 
 absl::Status PostgresLog::Insert(uint64_t sequence, std::string bytes) {

@@ -73,20 +73,23 @@ class PostgresLog {
   // Over a connection whose database is already migrated.
   PostgresLog(std::unique_ptr<PgConnection> connection, PostgresLogOptions options);
 
-  // Runs in an append's transaction, after the log is locked and before the entry is written,
-  // with the sequence the entry will get; its error cancels the append.
-  using AlsoFn = std::function<absl::Status(PgConnection& connection, uint64_t sequence)>;
-
   // Records `batch` as entry `sequence`, which must be one more than the last entry
   // (LastSequence()), or 0 for "after the last entry, whichever that is", and returns the
-  // entry's sequence. `also`, if given, runs in the same transaction; its error is returned and
-  // nothing is written. kAborted if entry `sequence` already exists (another replica appended
-  // first, or a snapshot already covers it): nothing was written; catch up with ReadAfter and
-  // plan the change again. kFailedPrecondition if `sequence` is beyond the next one (a gap);
-  // kInvalidArgument if the batch is over max_batch_bytes or does not serialize. The commit
-  // notifies kLogChannel.
-  absl::StatusOr<uint64_t> Append(uint64_t sequence, const state::StateBatch& batch,
-                                  const AlsoFn& also = nullptr);
+  // entry's sequence. kAborted if entry `sequence` already exists (another replica appended
+  // first, or a snapshot already covers it): nothing was written. kFailedPrecondition if
+  // `sequence` is beyond the next one (a gap); kInvalidArgument if the batch is over
+  // max_batch_bytes or does not serialize. The commit notifies kLogChannel.
+  absl::StatusOr<uint64_t> Append(uint64_t sequence, const state::StateBatch& batch);
+
+  // Whether AppendAll records a batch; runs in its transaction, before the batch is written.
+  using KeepFn =
+      std::function<absl::StatusOr<bool>(PgConnection& connection, const state::StateBatch& batch)>;
+
+  // Records `batches` as the next entries after the last, in order, in one transaction (a
+  // group commit), except those `keep` refuses; returns the sequence each got (0 for one
+  // refused). `keep`'s error rolls everything back. Append's codes.
+  absl::StatusOr<std::vector<uint64_t>> AppendAll(
+      const std::vector<const state::StateBatch*>& batches, const KeepFn& keep);
 
   // What AppendPlanned appends: the batch of a change planned on the state as of entry
   // `last`; an empty batch appends nothing.

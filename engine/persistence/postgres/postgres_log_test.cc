@@ -148,16 +148,27 @@ TEST_F(PostgresLogTest, AppendAtTheEndTakesTheNextSequenceAndNotifiesListeners) 
   EXPECT_THAT(collector.seen, ElementsAre(Pair(1, "first"), Pair(2, "second")));
 }
 
-TEST_F(PostgresLogTest, AnAppendWhoseAlsoFailsWritesNothing) {
-  uint64_t offered = 0;
-  EXPECT_THAT(log_->Append(0, Batch("refused"),
-                           [&](PgConnection& connection, uint64_t sequence) {
-                             offered = sequence;
-                             return absl::FailedPreconditionError("not now");
-                           }),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "not now"));
-  EXPECT_EQ(offered, 1);
-  EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "0");
+TEST_F(PostgresLogTest, AppendAllRecordsWhatItKeepsInOneTransaction) {
+  ASSERT_OK(log_->Append(1, Batch("first")));
+  const state::StateBatch a = Batch("a"), refused = Batch("refused"), b = Batch("b");
+  const auto keep = [](PgConnection&, const state::StateBatch& batch) -> absl::StatusOr<bool> {
+    return batch.records(0).delete_webhook() != "refused";
+  };
+  EXPECT_THAT(log_->AppendAll({&a, &refused, &b}, keep),
+              ::testing::Eq(absl::StatusOr<std::vector<uint64_t>>(std::vector<uint64_t>{2, 0, 3})));
+  // An error of `keep` rolls the whole group back.
+  EXPECT_THAT(
+      log_->AppendAll({&a, &b},
+                      [](PgConnection&, const state::StateBatch& batch) -> absl::StatusOr<bool> {
+                        if (batch.records(0).delete_webhook() == "b") {
+                          return absl::UnavailableError("gone");
+                        }
+                        return true;
+                      }),
+      StatusIs(absl::StatusCode::kUnavailable, "gone"));
+  Collector collector;
+  EXPECT_THAT(log_->ReadAfter(0, collector.Fn()), ::testing::Eq(absl::StatusOr<uint64_t>(3)));
+  EXPECT_THAT(collector.seen, ElementsAre(Pair(1, "first"), Pair(2, "a"), Pair(3, "b")));
 }
 
 TEST_F(PostgresLogTest, ImportFillsAnEmptyLogAllOrNothing) {

@@ -47,6 +47,25 @@ bool Finished(v1::ChannelHistoryJob::Status status) {
   return status != v1::ChannelHistoryJob::PENDING && status != v1::ChannelHistoryJob::RETRY;
 }
 
+// Releases the leases under which `batch`'s update_job records were made, in the transaction
+// that appends it: false (append nothing) if one of them has moved on to another replica.
+absl::StatusOr<bool> ReleaseLeases(PgConnection& connection, const state::StateBatch& batch) {
+  for (const state::StateRecord& record : batch.records()) {
+    if (!record.has_update_job() || record.update_job().claim_id().empty()) continue;
+    const state::JobUpdate& update = record.update_job();
+    ASSIGN_OR_RETURN(
+        PgResult released,
+        connection.Exec("release a lease",
+                        "UPDATE webhookd_job_leases SET owner = NULL, claim_id = NULL, "
+                        "expires_at_millis = 0, finished = $3, updated_at = now() "
+                        "WHERE job_id = $1 AND claim_id = $2",
+                        {PgParam::Text(update.id()), PgParam::Text(update.claim_id()),
+                         PgParam::Text(Finished(update.status()) ? "true" : "false")}));
+    if (released.affected_rows() != 1) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresStateStore>> PostgresStateStore::Open(
@@ -78,32 +97,6 @@ absl::Status PostgresStateStore::Replay(const ApplyFn& apply) {
   absl::MutexLock lock(&mu_);
   seen_ = last;
   return absl::OkStatus();
-}
-
-absl::StatusOr<uint64_t> PostgresStateStore::AppendLocked(uint64_t sequence,
-                                                          const state::StateBatch& batch) {
-  const auto release_leases = [&](PgConnection& connection, uint64_t) -> absl::Status {
-    for (const state::StateRecord& record : batch.records()) {
-      if (!record.has_update_job() || record.update_job().claim_id().empty()) continue;
-      const state::JobUpdate& update = record.update_job();
-      ASSIGN_OR_RETURN(
-          PgResult released,
-          connection.Exec("release a lease",
-                          "UPDATE webhookd_job_leases SET owner = NULL, claim_id = NULL, "
-                          "expires_at_millis = 0, finished = $3, updated_at = now() "
-                          "WHERE job_id = $1 AND claim_id = $2",
-                          {PgParam::Text(update.id()), PgParam::Text(update.claim_id()),
-                           PgParam::Text(Finished(update.status()) ? "true" : "false")}));
-      if (released.affected_rows() != 1) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("postgres: the lease on job ", update.id(), " has moved on"));
-      }
-    }
-    return absl::OkStatus();
-  };
-  ASSIGN_OR_RETURN(const uint64_t appended, log_->Append(sequence, batch, release_leases));
-  NoteOwn(appended);
-  return appended;
 }
 
 void PostgresStateStore::NoteOwn(uint64_t appended) {
@@ -146,21 +139,26 @@ absl::Status PostgresStateStore::Sync(uint64_t sequence) {
   }
   // Another Sync may be appending up to `sequence`: what it appended has left the queue.
   absl::MutexLock log_lock(&log_mu_);
-  for (;;) {
-    const state::StateBatch* next;
-    {
-      absl::MutexLock lock(&mu_);
-      if (durable()) return absl::OkStatus();
-      next = &queued_.front().second;  // Stays put: only this loop pops, under log_mu_.
-    }
-    const absl::StatusOr<uint64_t> appended = AppendLocked(0, *next);
-    // A record of an attempt whose lease moved on is dropped: the new holder's counts.
-    if (!appended.ok() && !absl::IsFailedPrecondition(appended.status())) {
-      return appended.status();
-    }
+  std::vector<const state::StateBatch*> batches;
+  {
     absl::MutexLock lock(&mu_);
-    queued_.pop_front();
+    if (durable()) return absl::OkStatus();
+    // Everything queued goes in one transaction (a group commit). The batches stay put: only
+    // this function pops them, under log_mu_.
+    for (const auto& [ticket, batch] : queued_) batches.push_back(&batch);
   }
+  ASSIGN_OR_RETURN(
+      const std::vector<uint64_t> appended,
+      log_->AppendAll(batches, [](PgConnection& connection, const state::StateBatch& batch) {
+        return ReleaseLeases(connection, batch);
+      }));
+  for (const uint64_t entry : appended) {
+    // A record of an attempt whose lease moved on is dropped: the new holder's counts.
+    if (entry != 0) NoteOwn(entry);
+  }
+  absl::MutexLock lock(&mu_);
+  queued_.erase(queued_.begin(), queued_.begin() + batches.size());
+  return absl::OkStatus();
 }
 
 absl::Status PostgresStateStore::CatchUp(const ApplyFn& apply) {

@@ -94,10 +94,6 @@ class PostgresStateStore final : public StateStore {
                      std::unique_ptr<engine_internal::PgConnection> listener,
                      PostgresStateStoreOptions options);
 
-  // Appends `batch` as entry `sequence` (0: after the last), releasing the leases its
-  // update_job records name; kFailedPrecondition (nothing appended) if one has moved on.
-  absl::StatusOr<uint64_t> AppendLocked(uint64_t sequence, const state::StateBatch& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
   // What `apply` gets of the log's entries: the other engines', with seen_ moved past each.
   engine_internal::PostgresLog::ApplyFn OthersOnly(const ApplyFn& apply)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);

@@ -103,9 +103,10 @@ TEST_F(PostgresStateStoreTest, WhatOneStoreSyncsTheNextReplays) {
   EXPECT_EQ(store->Write(Batch("a")), 1u);
   EXPECT_EQ(store->Write(Batch("b")), 2u);
   EXPECT_EQ(store->Write(Batch("c")), 3u);
-  ASSERT_OK(store->Sync(2));  // Appends 1 and 2; 3 waits for its Sync.
+  ASSERT_OK(store->Sync(2));  // Appends everything queued, in one transaction.
   EXPECT_EQ(QueryOne("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM webhookd_log"),
-            "1,2");
+            "1,2,3");
+  EXPECT_EQ(QueryOne("SELECT count(DISTINCT xmin) FROM webhookd_log"), "1");
   ASSERT_OK(store->Sync(3));
   ASSERT_OK(store->Sync(0));
 
