@@ -106,7 +106,7 @@ TEST_F(PostgresStateStoreTest, WhatOneStoreSyncsTheNextReplays) {
   ASSERT_OK(store->Sync(2));  // Appends everything queued, in one transaction.
   EXPECT_EQ(QueryOne("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM webhookd_log"),
             "1,2,3");
-  EXPECT_EQ(QueryOne("SELECT count(DISTINCT xmin) FROM webhookd_log"), "1");
+  EXPECT_EQ(QueryOne("SELECT count(DISTINCT xmin::text) FROM webhookd_log"), "1");
   ASSERT_OK(store->Sync(3));
   ASSERT_OK(store->Sync(0));
 
