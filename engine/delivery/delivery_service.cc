@@ -160,18 +160,23 @@ void DeliveryService::RunDue() {
       ++in_flight_;
     }
   }
-  for (Due& attempt : due) {
+  if (due.empty()) return;
+  // With replicas on one store, only the holder of a job's lease attempts it.
+  std::vector<std::string> due_ids;
+  for (const Due& attempt : due) due_ids.push_back(attempt.job_id);
+  const absl::StatusOr<std::vector<StateStore::JobClaim>> claims =
+      store_.ClaimJobs(due_ids, clock_.Now());
+  for (size_t i = 0; i < due.size(); ++i) {
+    Due& attempt = due[i];
     const std::string& job_id = attempt.job_id;
-    // With replicas on one store, only the holder of the job's lease attempts it.
-    const absl::StatusOr<StateStore::JobClaim> claim = store_.ClaimJob(job_id, clock_.Now());
-    if (!claim.ok() || !claim->claimed) {
+    if (!claims.ok() || !(*claims)[i].claimed) {
       absl::MutexLock lock(&mu_);
-      jobs_.Defer(job_id, claim.ok() ? claim->retry_at : clock_.Now() + kClaimRetry);
+      jobs_.Defer(job_id, claims.ok() ? (*claims)[i].retry_at : clock_.Now() + kClaimRetry);
       --in_flight_;
       idle_cv_.SignalAll();
       continue;
     }
-    const std::string& claim_id = claim->claim_id;
+    const std::string& claim_id = (*claims)[i].claim_id;
     const absl::StatusOr<v1::Webhook> webhook = lookup_(attempt.webhook_id);
     if (!webhook.ok()) {
       Complete(job_id, claim_id, absl::FailedPreconditionError("the webhook no longer exists"));
@@ -189,7 +194,6 @@ void DeliveryService::RunDue() {
       }
     }
   }
-  if (due.empty()) return;
   // Outcomes of attempts that ended already (a transport that answers at once) are stored
   // now, so that other replicas see them by the time this returns.
   {

@@ -109,7 +109,7 @@ class DeliveryService {
   void Send(const v1::Webhook& webhook, const std::string& event_id, const std::string& boundary,
             std::shared_ptr<const std::string> body, const std::string& access_token, Done done);
   // Records the outcome of job `job_id`'s attempt, made under lease `claim_id` (see
-  // StateStore::ClaimJob).
+  // StateStore::ClaimJobs).
   void Complete(const std::string& job_id, const std::string& claim_id,
                 const absl::StatusOr<HttpResponse>& result);
   // Adds `job` to the table and writes it to the store; returns the sequence to sync.

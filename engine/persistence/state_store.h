@@ -9,7 +9,7 @@
 // A store may be shared by several engines (PostgresStateStore: replicas on one database). Then
 // each engine applies the others' batches (CatchUp) before it answers, plans and records each
 // change while the others wait (WritePlanned, so a change is always planned on the latest
-// state), and attempts a delivery job only under a lease (ClaimJob). A store that only one engine
+// state), and attempts a delivery job only under a lease (ClaimJobs). A store that only one engine
 // writes keeps the defaults, which do nothing.
 #ifndef WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
 #define WEBHOOKS_ENGINE_PERSISTENCE_STATE_STORE_H_
@@ -72,17 +72,19 @@ class StateStore {
   // returns false at once.
   virtual bool WaitForOthers(absl::Duration /*timeout*/) { return false; }
 
-  // May this engine attempt delivery job `job_id` now? In a shared store, at most one engine
-  // holds a job's lease at a time: `claim_id` names it (the attempt's update_job record
-  // carries it, and is dropped if the lease has moved on to another engine meanwhile); when
-  // another engine holds it, or the job has finished, `retry_at` says when to ask again.
+  // May this engine attempt delivery jobs `job_ids` now? One answer per id, in order. In a
+  // shared store, at most one engine holds a job's lease at a time: `claim_id` names it (the
+  // attempt's update_job record carries it, and is dropped if the lease has moved on to another
+  // engine meanwhile); when another engine holds it, or the job has finished, `retry_at` says
+  // when to ask again.
   struct JobClaim {
     bool claimed = true;
     std::string claim_id;
     absl::Time retry_at;
   };
-  virtual absl::StatusOr<JobClaim> ClaimJob(const std::string& /*job_id*/, absl::Time /*now*/) {
-    return JobClaim();
+  virtual absl::StatusOr<std::vector<JobClaim>> ClaimJobs(const std::vector<std::string>& job_ids,
+                                                          absl::Time /*now*/) {
+    return std::vector<JobClaim>(job_ids.size());
   }
 
   // True when the journal has grown enough that a snapshot should replace it.

@@ -7,9 +7,12 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/memory/memory.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "engine/base/status_macros.h"
 
 namespace webhooks {
@@ -39,6 +42,17 @@ absl::Status FellBehind(absl::Status status) {
   return absl::DataLossError(absl::StrCat("this replica fell too far behind the state log (",
                                           status.message(),
                                           "); restart it to load the state again"));
+}
+
+// A PostgreSQL text[] literal of `values`, each quoted.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (const std::string& value : values) {
+    if (literal.size() > 1) literal += ',';
+    absl::StrAppend(&literal, "\"", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}}),
+                    "\"");
+  }
+  return literal + "}";
 }
 
 PgParam Millis(absl::Time time) { return PgParam::Text(absl::StrCat(absl::ToUnixMillis(time))); }
@@ -220,36 +234,62 @@ void PostgresStateStore::RenewLeasesIfDue() {
   if (renewed) renewed_at_ = now;
 }
 
-absl::StatusOr<StateStore::JobClaim> PostgresStateStore::ClaimJob(const std::string& job_id,
-                                                                  absl::Time now) {
-  JobClaim claim;
-  claim.claim_id = RandomHex();
+absl::StatusOr<std::vector<StateStore::JobClaim>> PostgresStateStore::ClaimJobs(
+    const std::vector<std::string>& job_ids, absl::Time now) {
+  // In id order, so that replicas claiming overlapping sets lock rows in one order.
+  std::vector<size_t> order(job_ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return job_ids[a] < job_ids[b]; });
+  std::vector<JobClaim> claims(job_ids.size());
+  std::vector<std::string> ids, claim_ids;
+  for (const size_t i : order) {
+    claims[i].claim_id = RandomHex();
+    ids.push_back(job_ids[i]);
+    claim_ids.push_back(claims[i].claim_id);
+  }
   absl::MutexLock lock(&leases_mu_);
   ASSIGN_OR_RETURN(
       PgResult claimed,
-      leases_->Exec("claim a job",
-                    "INSERT INTO webhookd_job_leases (job_id, owner, claim_id, expires_at_millis) "
-                    "VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO UPDATE SET "
-                    "owner = EXCLUDED.owner, claim_id = EXCLUDED.claim_id, "
-                    "expires_at_millis = EXCLUDED.expires_at_millis, updated_at = now() "
-                    "WHERE NOT webhookd_job_leases.finished AND "
-                    "webhookd_job_leases.expires_at_millis <= $5 RETURNING claim_id",
-                    {PgParam::Text(job_id), PgParam::Text(owner_), PgParam::Text(claim.claim_id),
-                     Millis(now + options_.lease), Millis(now)}));
-  if (claimed.rows() == 1) return claim;
-  ASSIGN_OR_RETURN(PgResult held,
-                   leases_->Exec("read a lease",
-                                 "SELECT expires_at_millis, finished FROM webhookd_job_leases "
-                                 "WHERE job_id = $1",
-                                 {PgParam::Text(job_id)}));
-  claim.claimed = false;
-  claim.claim_id.clear();
-  claim.retry_at = now + options_.lease;
-  if (held.rows() == 1 && held.Get(0, 1) == "f") {
-    ASSIGN_OR_RETURN(const int64_t expires, held.GetInt64(0, 0));
-    claim.retry_at = std::max(now, absl::FromUnixMillis(expires));
+      leases_->Exec(
+          "claim jobs",
+          "INSERT INTO webhookd_job_leases (job_id, owner, claim_id, expires_at_millis) "
+          "SELECT job_id, $2, claim_id, $4 FROM unnest($1::text[], $3::text[]) "
+          "AS claim(job_id, claim_id) ON CONFLICT (job_id) DO UPDATE SET "
+          "owner = EXCLUDED.owner, claim_id = EXCLUDED.claim_id, "
+          "expires_at_millis = EXCLUDED.expires_at_millis, updated_at = now() "
+          "WHERE NOT webhookd_job_leases.finished AND "
+          "webhookd_job_leases.expires_at_millis <= $5 RETURNING job_id",
+          {PgParam::Text(TextArray(ids)), PgParam::Text(owner_),
+           PgParam::Text(TextArray(claim_ids)), Millis(now + options_.lease), Millis(now)}));
+  absl::flat_hash_set<std::string> won;
+  for (int row = 0; row < claimed.rows(); ++row) won.insert(std::string(claimed.Get(row, 0)));
+  std::vector<std::string> lost;
+  for (size_t i = 0; i < job_ids.size(); ++i) {
+    if (won.contains(job_ids[i])) continue;
+    claims[i].claimed = false;
+    claims[i].claim_id.clear();
+    claims[i].retry_at = now + options_.lease;  // Finished, or being renewed: ask much later.
+    lost.push_back(job_ids[i]);
   }
-  return claim;
+  if (lost.empty()) return claims;
+  ASSIGN_OR_RETURN(PgResult held,
+                   leases_->Exec("read leases",
+                                 "SELECT job_id, expires_at_millis FROM "
+                                 "webhookd_job_leases WHERE job_id = ANY($1::text[]) "
+                                 "AND NOT finished",
+                                 {PgParam::Text(TextArray(lost))}));
+  absl::flat_hash_map<std::string, absl::Time> expiries;
+  for (int row = 0; row < held.rows(); ++row) {
+    ASSIGN_OR_RETURN(const int64_t expires, held.GetInt64(row, 1));
+    expiries[std::string(held.Get(row, 0))] = absl::FromUnixMillis(expires);
+  }
+  for (size_t i = 0; i < job_ids.size(); ++i) {
+    if (const auto it = expiries.find(job_ids[i]); !claims[i].claimed && it != expiries.end()) {
+      claims[i].retry_at = std::max(now, it->second);
+    }
+  }
+  return claims;
 }
 
 bool PostgresStateStore::WantsSnapshot() const {

@@ -16,7 +16,7 @@
 // appended after whatever is last (group commit), since they only record what happened to one
 // job. Each engine skips its own entries when it catches up.
 //
-// Delivery leases live in webhookd_job_leases: ClaimJob takes a job's lease (owner, claim id,
+// Delivery leases live in webhookd_job_leases: ClaimJobs takes jobs' leases (owner, claim id,
 // expiry on the injected clock) if nobody holds an unexpired one; WaitForOthers renews this
 // engine's leases; the attempt's update_job record carries the claim id and is recorded only if
 // the lease is still this engine's, in the same transaction that releases it. An engine that
@@ -79,7 +79,8 @@ class PostgresStateStore final : public StateStore {
   absl::Status CatchUp(const ApplyFn& apply) override;
   absl::StatusOr<uint64_t> WritePlanned(const ApplyFn& catch_up, const PlanFn& plan) override;
   bool WaitForOthers(absl::Duration timeout) override;
-  absl::StatusOr<JobClaim> ClaimJob(const std::string& job_id, absl::Time now) override;
+  absl::StatusOr<std::vector<JobClaim>> ClaimJobs(const std::vector<std::string>& job_ids,
+                                                  absl::Time now) override;
   bool WantsSnapshot() const override;
   uint64_t StartSnapshot() override;
   absl::Status FinishSnapshot(uint64_t snapshot,

@@ -65,6 +65,15 @@ class PostgresStateStoreTest : public PostgresTest {
     return ids;
   }
 
+  // One job's claim, through ClaimJobs.
+  static absl::StatusOr<StateStore::JobClaim> Claim(PostgresStateStore& store,
+                                                    const std::string& job_id, absl::Time now) {
+    absl::StatusOr<std::vector<StateStore::JobClaim>> claims = store.ClaimJobs({job_id}, now);
+    if (!claims.ok()) return claims.status();
+    if (claims->size() != 1) return absl::InternalError("not one claim");
+    return (*claims)[0];
+  }
+
   // Plans batch `id` on `store` and returns the ids of the batches handed over first.
   static std::vector<std::string> Planned(PostgresStateStore& store, const std::string& id) {
     std::vector<std::string> ids;
@@ -230,10 +239,10 @@ TEST_F(PostgresStateStoreTest, OneReplicaHoldsAJobsLeaseUntilItExpiresOrIsReleas
   ASSERT_NE(second, nullptr);
   const absl::Time start = clock_.Now();
 
-  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim held, first->ClaimJob("n.job", start));
+  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim held, Claim(*first, "n.job", start));
   EXPECT_TRUE(held.claimed);
   EXPECT_EQ(held.claim_id.size(), 32u);
-  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim refused, second->ClaimJob("n.job", start));
+  ASSERT_OK_AND_ASSIGN(StateStore::JobClaim refused, Claim(*second, "n.job", start));
   EXPECT_FALSE(refused.claimed);
   EXPECT_EQ(refused.retry_at, start + absl::Seconds(60));
   EXPECT_EQ(QueryOne("SELECT owner FROM webhookd_job_leases"), first->owner());
@@ -241,14 +250,14 @@ TEST_F(PostgresStateStoreTest, OneReplicaHoldsAJobsLeaseUntilItExpiresOrIsReleas
   // Renewed 30 s in, the lease outlives its first minute.
   clock_.Advance(absl::Seconds(30));
   first->WaitForOthers(absl::ZeroDuration());
-  ASSERT_OK_AND_ASSIGN(refused, second->ClaimJob("n.job", start + absl::Seconds(61)));
+  ASSERT_OK_AND_ASSIGN(refused, Claim(*second, "n.job", start + absl::Seconds(61)));
   EXPECT_FALSE(refused.claimed);
   EXPECT_EQ(refused.retry_at, start + absl::Seconds(90));
 
   // Not renewed any more (its replica died): the lease moves on, and the old holder's record
   // of its attempt is dropped.
   ASSERT_OK_AND_ASSIGN(StateStore::JobClaim taken,
-                       second->ClaimJob("n.job", start + absl::Seconds(90)));
+                       Claim(*second, "n.job", start + absl::Seconds(90)));
   EXPECT_TRUE(taken.claimed);
   EXPECT_EQ(QueryOne("SELECT owner FROM webhookd_job_leases"), second->owner());
   ASSERT_OK(
@@ -261,16 +270,39 @@ TEST_F(PostgresStateStoreTest, OneReplicaHoldsAJobsLeaseUntilItExpiresOrIsReleas
   EXPECT_EQ(QueryOne("SELECT count(*) FROM webhookd_log"), "1");
   EXPECT_EQ(QueryOne("SELECT concat_ws(',', owner, claim_id, finished) FROM webhookd_job_leases"),
             "t");
-  ASSERT_OK_AND_ASSIGN(refused, first->ClaimJob("n.job", start + absl::Hours(2)));
+  ASSERT_OK_AND_ASSIGN(refused, Claim(*first, "n.job", start + absl::Hours(2)));
   EXPECT_FALSE(refused.claimed);
   EXPECT_EQ(refused.retry_at, start + absl::Hours(2) + absl::Seconds(60));
 
   // A RETRY releases the lease for the next attempt, whoever makes it.
-  ASSERT_OK_AND_ASSIGN(held, first->ClaimJob("n.retried", start));
+  ASSERT_OK_AND_ASSIGN(held, Claim(*first, "n.retried", start));
   ASSERT_OK(first->Sync(
       first->Write(JobUpdate("n.retried", held.claim_id, v1::ChannelHistoryJob::RETRY))));
-  ASSERT_OK_AND_ASSIGN(taken, second->ClaimJob("n.retried", start));
+  ASSERT_OK_AND_ASSIGN(taken, Claim(*second, "n.retried", start));
   EXPECT_TRUE(taken.claimed);
+}
+
+TEST_F(PostgresStateStoreTest, ClaimsAreAnsweredPerJobInTheOrderAsked) {
+  PostgresStateStoreOptions options;
+  options.clock = &clock_;
+  std::unique_ptr<PostgresStateStore> first = OpenStore(options);
+  std::unique_ptr<PostgresStateStore> second = OpenStore(options);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const absl::Time now = clock_.Now();
+  ASSERT_OK(Claim(*first, "n.b", now).status());
+  ASSERT_OK_AND_ASSIGN(const std::vector<StateStore::JobClaim> claims,
+                       second->ClaimJobs({"n.c", "n.b", "n.a"}, now));
+  ASSERT_EQ(claims.size(), 3u);
+  EXPECT_TRUE(claims[0].claimed);
+  EXPECT_FALSE(claims[1].claimed);
+  EXPECT_EQ(claims[1].retry_at, now + options.lease);
+  EXPECT_TRUE(claims[2].claimed);
+  EXPECT_NE(claims[0].claim_id, claims[2].claim_id);
+  EXPECT_EQ(QueryOne("SELECT string_agg(job_id || '=' || claim_id, ',' ORDER BY job_id) FROM "
+                     "webhookd_job_leases WHERE owner = '" +
+                     second->owner() + "'"),
+            absl::StrCat("n.a=", claims[2].claim_id, ",n.c=", claims[0].claim_id));
 }
 
 TEST_F(PostgresStateStoreTest, ALostConnectionLosesNothingAndTheStoreComesBack) {
