@@ -4,12 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -514,34 +512,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
 absl::StatusOr<v1::SearchChannelHistoryResponse> EngineImpl::SearchChannelHistory(
     const Principal& caller, const v1::SearchChannelHistoryRequest& request) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search the delivery history of"));
-  RETURN_IF_ERROR(engine_internal::CheckWebhookChannel(request.channel_type()));
-  for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
-                                    {"channel_identifiers", request.channel_identifiers_size()},
-                                    {"events", request.events_size()}}) {
-    if (size > 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " may have at most one element for channel_type WEBHOOK"));
-    }
-  }
-  if (request.job_ids().empty() &&
-      (request.channel_identifiers().empty() || request.events().empty())) {
-    return absl::InvalidArgumentError(
-        "channel_identifiers and events must each have exactly one element when job_ids is "
-        "not given");
-  }
-  if (!request.events().empty()) {
-    RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
-  }
-  for (const auto& [field, present, millis] :
-       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
-                                              request.has_start_epoch_time_in_millis(),
-                                              request.start_epoch_time_in_millis()},
-        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
-         request.end_epoch_time_in_millis()}}) {
-    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
-      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
-    }
-  }
+  RETURN_IF_ERROR(engine_internal::ValidateHistoryRequest(request));
   v1::SearchChannelHistoryResponse response;
   if (delivery_ == nullptr) return response;
   RETURN_IF_ERROR(CatchUp());

@@ -1,8 +1,11 @@
 #include "engine/internal/validation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -418,6 +421,38 @@ absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
   if (total > max_file_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("files hold ", total, " bytes; at most ",
                                                    max_file_bytes, " are allowed per event"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHistoryRequest(const v1::SearchChannelHistoryRequest& request) {
+  RETURN_IF_ERROR(CheckWebhookChannel(request.channel_type()));
+  for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
+                                    {"channel_identifiers", request.channel_identifiers_size()},
+                                    {"events", request.events_size()}}) {
+    if (size > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " may have at most one element for channel_type WEBHOOK"));
+    }
+  }
+  if (request.job_ids().empty() &&
+      (request.channel_identifiers().empty() || request.events().empty())) {
+    return absl::InvalidArgumentError(
+        "channel_identifiers and events must each have exactly one element when job_ids is "
+        "not given");
+  }
+  if (!request.events().empty()) {
+    RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
+  }
+  for (const auto& [field, present, millis] :
+       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
+                                              request.has_start_epoch_time_in_millis(),
+                                              request.start_epoch_time_in_millis()},
+        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
+         request.end_epoch_time_in_millis()}}) {
+    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
+    }
   }
   return absl::OkStatus();
 }

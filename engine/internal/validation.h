@@ -33,6 +33,10 @@ absl::Status CheckEventType(absl::string_view field, int event_type);
 // has EMAIL). Unset is ThoughtSpot's "channel_type must be specified" error.
 absl::Status CheckWebhookChannel(int channel_type);
 
+// Checks a delivery history search with ThoughtSpot's rules for channel_type WEBHOOK: `job_ids`
+// (at most one) alone, or exactly one channel identifier and one event, with finite epochs.
+absl::Status ValidateHistoryRequest(const v1::SearchChannelHistoryRequest& request);
+
 // Checks the parts of a published run that the payload and the multipart body rely on: the
 // liveboard and schedule ids and names are required; file names are 1-255 characters without
 // control characters, different from each other (they name stored objects); MIME types look
