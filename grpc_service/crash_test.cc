@@ -169,25 +169,9 @@ TEST_P(CrashTest, RetryingDeliveriesArriveAfterARestart) {
   ASSERT_NE(server, nullptr);
   auto stub = server->Stub();
   EnableWebhooks(*stub);
-  v1::CreateWebhookRequest create;
-  create.set_name("hook");
-  create.set_url(absl::StrCat("http://127.0.0.1:", port, "/hook"));
-  create.add_events(v1::LIVEBOARD_SCHEDULE);
-  v1::Webhook created;
-  ASSERT_TRUE(stub->CreateWebhook(As(1).get(), create, &created).ok());
-  std::vector<std::string> job_ids;
-  for (int i = 0; i < kEvents; ++i) {
-    v1::PublishEventRequest publish;
-    publish.set_org_identifier("1");
-    publish.mutable_run()->mutable_schedule()->set_scheduleid(absl::StrCat("schedule-", i));
-    publish.mutable_run()->mutable_schedule()->set_name("Daily");
-    publish.mutable_run()->set_liveboard_id("lb");
-    publish.mutable_run()->set_liveboard_name("Sales");
-    v1::PublishEventResponse published;
-    ASSERT_TRUE(stub->PublishEvent(As(0).get(), publish, &published).ok());
-    ASSERT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
-    job_ids.push_back(published.job_id());
-  }
+  CreateHook(*stub, 1, absl::StrCat("http://127.0.0.1:", port, "/hook"));
+  const std::vector<std::string> job_ids = PublishRuns(*stub, kEvents);
+  ASSERT_FALSE(HasFailure());
   // Every job has failed once and waits in RETRY (the history says so; asked until it does).
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   absl::flat_hash_set<std::string> retrying;

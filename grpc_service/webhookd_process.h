@@ -165,6 +165,37 @@ inline std::unique_ptr<grpc::ClientContext> As(int org) {
   return context;
 }
 
+// Creates org `org`'s webhook "hook", to `url`; a test failure if it cannot.
+inline void CreateHook(v1::WebhookService::Stub& stub, int org, const std::string& url) {
+  v1::CreateWebhookRequest create;
+  create.set_name("hook");
+  create.set_url(url);
+  create.add_events(v1::LIVEBOARD_SCHEDULE);
+  v1::Webhook created;
+  const grpc::Status status = stub.CreateWebhook(As(org).get(), create, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// Publishes `count` schedule runs for org 1 (as the admin) and returns their job ids; a test
+// failure for each that is not queued.
+inline std::vector<std::string> PublishRuns(v1::WebhookService::Stub& stub, int count) {
+  std::vector<std::string> job_ids;
+  for (int i = 0; i < count; ++i) {
+    v1::PublishEventRequest publish;
+    publish.set_org_identifier("1");
+    publish.mutable_run()->mutable_schedule()->set_scheduleid(absl::StrCat("schedule-", i));
+    publish.mutable_run()->mutable_schedule()->set_name("Daily");
+    publish.mutable_run()->set_liveboard_id("lb");
+    publish.mutable_run()->set_liveboard_name("Sales");
+    v1::PublishEventResponse published;
+    const grpc::Status status = stub.PublishEvent(As(0).get(), publish, &published);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
+    job_ids.push_back(published.job_id());
+  }
+  return job_ids;
+}
+
 inline int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in address = {};

@@ -53,15 +53,20 @@ class PostgresStateStoreTest : public PostgresTest {
     return batch;
   }
 
+  // An ApplyFn that adds the ids of the batches it is handed to `ids`.
+  static StateStore::ApplyFn Collect(std::vector<std::string>* ids) {
+    return [ids](const state::StateBatch& batch) {
+      for (const state::StateRecord& record : batch.records()) {
+        ids->push_back(record.delete_webhook());
+      }
+      return absl::OkStatus();
+    };
+  }
+
   // The ids of the batches `store` hands over when it catches up, in order.
   static std::vector<std::string> CaughtUp(PostgresStateStore& store) {
     std::vector<std::string> ids;
-    EXPECT_OK(store.CatchUp([&](const state::StateBatch& batch) {
-      for (const state::StateRecord& record : batch.records()) {
-        ids.push_back(record.delete_webhook());
-      }
-      return absl::OkStatus();
-    }));
+    EXPECT_OK(store.CatchUp(Collect(&ids)));
     return ids;
   }
 
@@ -78,14 +83,8 @@ class PostgresStateStoreTest : public PostgresTest {
   static std::vector<std::string> Planned(PostgresStateStore& store, const std::string& id) {
     std::vector<std::string> ids;
     EXPECT_OK(store
-                  .WritePlanned(
-                      [&](const state::StateBatch& batch) {
-                        for (const state::StateRecord& record : batch.records()) {
-                          ids.push_back(record.delete_webhook());
-                        }
-                        return absl::OkStatus();
-                      },
-                      [&] { return absl::StatusOr<state::StateBatch>(Batch(id)); })
+                  .WritePlanned(Collect(&ids),
+                                [&] { return absl::StatusOr<state::StateBatch>(Batch(id)); })
                   .status());
     return ids;
   }
@@ -93,12 +92,7 @@ class PostgresStateStoreTest : public PostgresTest {
   // The ids of the batches `store` replays, in order.
   static std::vector<std::string> Replayed(PostgresStateStore& store) {
     std::vector<std::string> ids;
-    EXPECT_OK(store.Replay([&](const state::StateBatch& batch) {
-      for (const state::StateRecord& record : batch.records()) {
-        ids.push_back(record.delete_webhook());
-      }
-      return absl::OkStatus();
-    }));
+    EXPECT_OK(store.Replay(Collect(&ids)));
     return ids;
   }
 
