@@ -8,13 +8,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "engine/base/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_message_reflection.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
 
 namespace webhooks {
@@ -24,7 +24,7 @@ namespace {
 grpc::Status Finish(absl::string_view method, const absl::Status& status) {
   const grpc::Status caller_status = ToCallerStatus(status);
   if (caller_status.error_message() != status.message()) {
-    absl::FPrintF(stderr, "webhookd: %s failed: %s\n", method, status.ToString());
+    LogError(absl::StrCat(method, " failed: ", status.ToString()), {std::string(method)});
   }
   return caller_status;
 }
@@ -184,9 +184,9 @@ grpc::Status WebhookServiceImpl::SearchChannelHistory(
   return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request), response);
 }
 
-grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(
-    grpc::ServerContext* context, const v1::GetStorageConfigRequest* request,
-    v1::GetStorageConfigResponse* response) {
+grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(grpc::ServerContext* context,
+                                                         const v1::GetStorageConfigRequest* request,
+                                                         v1::GetStorageConfigResponse* response) {
   absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("GetWebhookStorageConfig", caller.status());
   return Reply("GetWebhookStorageConfig", engine_->GetStorageConfig(*caller), response);

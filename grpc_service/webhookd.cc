@@ -27,7 +27,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
@@ -43,6 +42,7 @@
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/bootstrap.h"
+#include "grpc_service/server_log.h"
 #include "grpc_service/webhook_server.h"
 #include "grpc_service/webhookd_flags.h"
 
@@ -73,7 +73,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string&
   return contents.str();
 }
 
-void Log(const std::string& line) { absl::FPrintF(stderr, "webhookd: %s\n", line); }
+void Log(const std::string& line) { LogInfo(line); }
 
 // The principals to serve: the file's, or (no file) the default admin's, whose token is then
 // in `*admin_token` (see bootstrap.h).
@@ -431,15 +431,21 @@ void Webhookd::ServeUntilSignal(const sigset_t& signals) {
 int main(int argc, char** argv) {
   webhooks::TuneAllocator();
   const webhooks::Flags flags = webhooks::ParseFlags(argc, argv);
+  const absl::StatusOr<webhooks::LogFormat> log_format = webhooks::ParseLogFormat(flags.log_format);
+  if (!log_format.ok()) {
+    webhooks::LogError(log_format.status().message());
+    return 2;
+  }
+  webhooks::SetLogFormat(*log_format);
   if (!flags.import_data_dir.empty()) {
     const absl::Status imported = webhooks::ImportJournal(flags);
-    if (!imported.ok()) webhooks::Log(absl::StrCat("cannot import: ", imported.message()));
+    if (!imported.ok()) webhooks::LogError(absl::StrCat("cannot import: ", imported.message()));
     return imported.ok() ? 0 : 1;
   }
   const sigset_t signals = webhooks::BlockShutdownSignals();  // Before any thread starts.
   absl::StatusOr<std::unique_ptr<webhooks::Webhookd>> webhookd = webhooks::Webhookd::Start(flags);
   if (!webhookd.ok()) {
-    webhooks::Log(absl::StrCat("cannot start: ", webhookd.status().message()));
+    webhooks::LogError(absl::StrCat("cannot start: ", webhookd.status().message()));
     return 1;
   }
   (*webhookd)->ServeUntilSignal(signals);

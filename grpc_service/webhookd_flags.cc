@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, postgres_url, "",
           "conninfo string (postgresql://user@host/db?sslmode=verify-full; a password is better "
           "kept in ~/.pgpass or $PGPASSWORD than in the URL). Tables are created and migrated "
           "at start. Any number of webhookd replicas may share one database");
+ABSL_FLAG(std::string, log_format, "text",
+          "how log lines are written to standard error: text (\"webhookd: ...\") or json (one "
+          "object a line: time, level, message, and the RPC method where there is one)");
 ABSL_FLAG(std::string, import_data_dir, "",
           "with --postgres_url: copy the state of this --data_dir (stop the webhookd that uses "
           "it first) into the PostgreSQL database, which must hold none yet, and exit; all or "
@@ -153,6 +156,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.retry_delays = absl::GetFlag(FLAGS_retry_delays);
   flags.delivery_lease = absl::GetFlag(FLAGS_delivery_lease);
   flags.import_data_dir = absl::GetFlag(FLAGS_import_data_dir);
+  flags.log_format = absl::GetFlag(FLAGS_log_format);
   flags.history_retention = absl::GetFlag(FLAGS_history_retention);
   flags.max_concurrent_validations = absl::GetFlag(FLAGS_max_concurrent_validations);
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);

@@ -23,6 +23,7 @@ struct Flags {
   std::string postgres_url;
   absl::Duration delivery_lease;
   std::string import_data_dir;
+  std::string log_format;
   bool allow_private_endpoints = false;
   std::vector<std::string> allowed_delivery_ports;
   absl::Duration delivery_timeout;

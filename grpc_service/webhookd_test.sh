@@ -227,6 +227,24 @@ for flag in grpc_listen http_listen principals_file data_dir tls_cert tls_key gr
   grep -q -- "--$flag" "$tmp/help" && pass || fail "--help lacks --$flag"
 done
 
+# 10. --log_format=json: one JSON object a line (here the error that stops start-up); another
+#     format is refused, naming the flag.
+"$webhookd" --log_format=json --principals_file="$tmp/no-such-file" 2>"$tmp/err" || true
+if /usr/bin/python3 - "$tmp/err" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+entry = json.loads(lines[-1])
+assert entry["level"] == "error", entry
+assert entry["message"].startswith("cannot start: cannot read principals file "), entry
+assert set(entry) == {"time", "level", "message"}, entry
+assert entry["time"].endswith("Z") and len(entry["time"]) == 24, entry
+PY
+then pass; else fail "no JSON error line: $(cat "$tmp/err")"; fi
+if "$webhookd" --log_format=xml 2>"$tmp/err"; then
+  fail "started with --log_format=xml"
+elif grep -qx 'webhookd: --log_format must be text or json, not "xml"' "$tmp/err"; then pass
+else fail "--log_format=xml not refused by name: $(cat "$tmp/err")"; fi
+
 echo "$passed passed, $failed failed"
 # A report in GoogleTest's shape, with the counts on <testsuites>, as tools/test.sh reads them.
 if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then

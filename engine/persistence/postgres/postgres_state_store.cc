@@ -299,8 +299,9 @@ bool PostgresStateStore::WantsSnapshot() const {
 
 uint64_t PostgresStateStore::StartSnapshot() {
   absl::MutexLock lock(&mu_);
-  // The state in memory is every entry up to seen_, and this engine's own entries beyond it
-  // (delivery job records, which replaying again after the snapshot leaves as they are).
+  // The state in memory is every entry up to seen_, plus this engine's own delivery job
+  // records beyond it or still queued. Those come after the snapshot in the log too, and
+  // replaying them again in log order leaves each job as it is.
   return seen_;
 }
 
