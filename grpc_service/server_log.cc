@@ -20,22 +20,26 @@ void Write(absl::string_view level, absl::string_view message, const LogContext&
     absl::FPrintF(stderr, "webhookd: %s\n", message);
     return;
   }
-  google::protobuf::Struct line;
-  auto& fields = *line.mutable_fields();
-  fields["time"].set_string_value(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
-  fields["level"].set_string_value(std::string(level));
-  fields["message"].set_string_value(std::string(message));
+  // Fields in a fixed order, each value a JSON string as protobuf's printer escapes it.
+  std::string json = "{";
+  const auto add = [&json](absl::string_view name, absl::string_view value) {
+    google::protobuf::Value string_value;
+    string_value.set_string_value(std::string(value));
+    std::string quoted;
+    (void)google::protobuf::util::MessageToJsonString(string_value, &quoted);  // Always prints.
+    absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", name, "\":", quoted);
+  };
+  add("time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  add("level", level);
+  add("message", message);
   for (const auto& [name, value] :
        {std::pair<const char*, const std::string*>{"method", &context.method},
         {"org_id", &context.org_id},
         {"webhook_id", &context.webhook_id},
         {"job_id", &context.job_id}}) {
-    if (!value->empty()) fields[name].set_string_value(*value);
+    if (!value->empty()) add(name, *value);
   }
-  std::string json;
-  // A Struct of strings always prints; protobuf escapes what JSON needs escaped.
-  (void)google::protobuf::util::MessageToJsonString(line, &json);
+  json += "}";
   absl::FPrintF(stderr, "%s\n", json);
 }
 
