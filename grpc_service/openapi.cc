@@ -1,5 +1,6 @@
 #include "grpc_service/openapi.h"
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <set>
@@ -153,6 +154,37 @@ constexpr ThoughtSpotOperation kThoughtSpotOperations[] = {
     {"SearchChannelHistory", "searchChannelHistory", "Jobs", "Delivery records, newest first."},
 };
 
+// The request fields ThoughtSpot's spec marks required, by message. (A response writes every
+// field, so these hold in messages that responses share too.)
+struct RequiredFields {
+  absl::string_view message;
+  std::initializer_list<absl::string_view> fields;
+};
+const RequiredFields kRequestRequired[] = {
+    {"CreateWebhookRequest", {"name", "url", "events"}},
+    {"DeleteWebhooksRequest", {"webhook_identifiers"}},
+    {"SignatureVerification", {"type", "header", "algorithm", "secret"}},
+    {"KeyValue", {"key", "value"}},
+    {"StorageDestination", {"storage_type", "storage_config"}},
+    {"AwsS3Config", {"bucket_name", "region", "role_arn"}},
+    {"GcpGcsConfig", {"bucket_name", "service_account_email"}},
+    {"EventChannelConfig", {"event_type", "channels"}},
+    {"OrgChannelConfigInput", {"org_identifier"}},
+    {"ValidateCommunicationChannelRequest", {"channel_type", "channel_identifier", "event_type"}},
+    {"SearchChannelHistoryRequest", {"channel_type"}},
+    {"ChannelHistoryEventInput", {"type"}},
+};
+
+bool IsRequiredInRequests(const Descriptor* message, absl::string_view field) {
+  for (const RequiredFields& entry : kRequestRequired) {
+    if (entry.message != message->name() || message->containing_type() != nullptr) continue;
+    for (absl::string_view name : entry.fields) {
+      if (name == field) return true;
+    }
+  }
+  return false;
+}
+
 constexpr absl::string_view kExtensionTag = "webhookd";
 constexpr absl::string_view kJson = "application/json";
 
@@ -181,7 +213,8 @@ class Schemas {
     if (name.empty()) name = SchemaName(message->full_name());
     if (schemas_.count(name) > 0) return name;
     schemas_.emplace(name, Json::Object());  // Placeholder: recursion ends here.
-    // Only responses carry it: every field the codec always writes is required.
+    // Only responses carry it: every field the codec always writes is required. Else ThoughtSpot's
+    // required request fields.
     const bool response_only = response_.count(message) > 0 && request_.count(message) == 0;
     Json properties = Json::Object();
     Json required = Json::Array();
@@ -190,7 +223,8 @@ class Schemas {
       const FieldDescriptor* field = message->field(i);
       if (omit.count(field->name()) > 0) continue;
       properties.Set(field->name(), FieldSchema(field));
-      if (response_only && !field->options().GetExtension(v1::omit_when_unset)) {
+      if (response_only ? !field->options().GetExtension(v1::omit_when_unset)
+                        : IsRequiredInRequests(message, field->name())) {
         required.Add(Json::String(field->name()));
         any_required = true;
       }
@@ -476,6 +510,16 @@ absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescr
       &service, grpc::CreateChannel("localhost:1", grpc::InsecureChannelCredentials()), {});
   if (!gateway.ok()) return gateway.status();
   const std::vector<Route>& routes = (*gateway)->routes();
+  for (const RequiredFields& entry : kRequestRequired) {
+    const Descriptor* message =
+        service.file()->pool()->FindMessageTypeByName(absl::StrCat("webhooks.v1.", entry.message));
+    for (absl::string_view field : entry.fields) {
+      if (message == nullptr || message->FindFieldByName(std::string(field)) == nullptr) {
+        return absl::InternalError(absl::StrCat("no field webhooks.v1.", entry.message, ".", field,
+                                                " for ThoughtSpot's required request fields"));
+      }
+    }
+  }
 
   Schemas schemas;
   for (const Route& route : routes) {

@@ -7,13 +7,14 @@
 //
 // What it writes, following the JSON form of engine/base/json_codec.h: field names as in the
 // proto (ThoughtSpot's snake_case), enums as strings, 64-bit integers as numbers, `nullable` on
-// every field the codec may write as null (fields with presence, `null_when_empty` fields); in a
-// message only responses use, every field the codec always writes is `required`. One operation per
-// route (ThoughtSpot's operationId and tag where the route is ThoughtSpot's), its path variables
-// as path parameters, its body as the request body, 200 with the reply (or the `response_body`
-// field) or 204 for google.protobuf.Empty, and the errors in ThoughtSpot's error body. Routes
-// and operations that ThoughtSpot's API lacks (GET /metrics, the document itself, and any rule of
-// a method not in ThoughtSpot's API) carry `x-webhookd-extension: true` and the tag "webhookd".
+// every field the codec may write as null (fields with presence, `null_when_empty` fields). In a
+// message only responses use, every field the codec always writes is `required`; elsewhere the
+// request fields ThoughtSpot's spec requires (CreateWebhookRequest's name, url, events, ...). One
+// operation per route (ThoughtSpot's operationId and tag where the route is ThoughtSpot's), its
+// path variables as path parameters, its body as the request body, 200 with the reply (or the
+// `response_body` field) or 204 for google.protobuf.Empty, and the errors in ThoughtSpot's error
+// body. Operations that ThoughtSpot's API lacks (GET /metrics, the document itself, and any rule
+// of a method not in ThoughtSpot's API) carry `x-webhookd-extension: true` and the tag "webhookd".
 #ifndef WEBHOOKS_GRPC_SERVICE_OPENAPI_H_
 #define WEBHOOKS_GRPC_SERVICE_OPENAPI_H_
 
@@ -30,6 +31,7 @@ inline constexpr absl::string_view kOpenApiPath = "/api/rest/2.0/webhooks/openap
 
 // The document as indented JSON with a final newline; the same bytes for the same descriptors.
 // kInvalidArgument for a rule the gateway would refuse (RestGateway::Create's errors).
+// kInternal if its table of ThoughtSpot's required fields names a field the protos lack.
 absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescriptor& service);
 
 }  // namespace webhooks
