@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/console.h"
+#include "grpc_service/openapi_route.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -115,6 +116,10 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     absl::StatusOr<std::unique_ptr<HttpServer>> http_server =
         HttpServer::Start(http, [rest, metrics](const RestRequest& request) {
           if (std::optional<RestResponse> page = ServeConsole(request)) return *std::move(page);
+          // Before the gateway, whose paths it shares.
+          if (std::optional<RestResponse> document = ServeOpenApi(request)) {
+            return *std::move(document);
+          }
           if (metrics == nullptr) return rest->Handle(request);
           if (request.method == "GET" && request.target == "/metrics") return metrics->Scrape();
           RestResponse response = rest->Handle(request);

@@ -85,3 +85,24 @@ if [ "$(cat "$s3rver_dir/VERSION" 2>/dev/null)" != "$s3rver_version" ]; then
   # Written last: an interrupted install is retried on the next run.
   echo "$s3rver_version" | $sudo tee "$s3rver_dir/VERSION" >/dev/null
 fi
+
+# swagger-parser, the OpenAPI validator that //grpc_service:openapi_test runs on the generated
+# openapi.json, installed the same way as s3rver into the fixed directory that test reads.
+# Pinned (12.x: 13.x needs node 22); skipped when that version is already there.
+swagger_parser_version="12.1.0"
+swagger_parser_dir="/usr/local/share/webhooks-swagger-parser"
+if [ "$(cat "$swagger_parser_dir/VERSION" 2>/dev/null)" != "$swagger_parser_version" ]; then
+  echo "setup: installing @apidevtools/swagger-parser@$swagger_parser_version into" \
+    "$swagger_parser_dir" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  swagger_parser_tmp="$(mktemp -d)"
+  trap 'rm -rf "${tmp:-}" "${s3rver_tmp:-}" "$swagger_parser_tmp"' EXIT
+  npm install --silent --prefix "$swagger_parser_tmp" --no-audit --no-fund --ignore-scripts \
+    "@apidevtools/swagger-parser@$swagger_parser_version" >/dev/null
+  $sudo rm -rf "$swagger_parser_dir"
+  $sudo mkdir -p "$swagger_parser_dir"
+  $sudo cp -R "$swagger_parser_tmp/node_modules" "$swagger_parser_tmp/package.json" \
+    "$swagger_parser_tmp/package-lock.json" "$swagger_parser_dir/"
+  echo "$swagger_parser_version" | $sudo tee "$swagger_parser_dir/VERSION" >/dev/null
+fi
