@@ -157,12 +157,12 @@ void DeliveryService::RunDue() {
       const Job* job = jobs_.PopDue(now);
       if (job == nullptr) break;
       const WebhookLimits::Admission admission = limits_.TryStart(job->owner.webhook_id, now);
-      if (admission.verdict == WebhookLimits::kAtInFlightCap) {
+      if (admission.verdict == WebhookLimits::Verdict::kAtInFlightCap) {
         jobs_.Park(job->record.id());  // Back when one of its webhook's attempts ends.
         ++stats_.deferred_in_flight_limit;
         continue;
       }
-      if (admission.verdict == WebhookLimits::kOutOfTokens) {
+      if (admission.verdict == WebhookLimits::Verdict::kOutOfTokens) {
         jobs_.Defer(job->record.id(), admission.retry_at);
         ++stats_.deferred_rate_limit;
         continue;
@@ -359,17 +359,19 @@ void DeliveryService::Complete(const std::string& job_id, const std::string& cla
   // attempt again, which at-least-once delivery allows.
   unsynced_ = store_.Write(batch);
   EndAttemptLocked(webhook_id);
+  wake_ = true;  // A slot is free.
+  wake_cv_.Signal();
 }
 
 void DeliveryService::EndAttemptLocked(const std::string& webhook_id) {
-  const int free_slots = limits_.End(webhook_id, clock_.Now());
-  // As many as it may start: one per free slot, so that a parked job whose turn came but which
-  // then went elsewhere (another replica finished it) does not strand the others.
-  jobs_.Unpark(webhook_id, free_slots);
   --in_flight_;
-  wake_ = true;
-  wake_cv_.Signal();
   idle_cv_.SignalAll();
+  // As many as the webhook may start now, one per free slot, so that a parked job whose turn
+  // came but which then went elsewhere (another replica finished it) does not strand the others.
+  if (jobs_.Unpark(webhook_id, limits_.End(webhook_id, clock_.Now())) > 0) {
+    wake_ = true;
+    wake_cv_.Signal();
+  }
 }
 
 DeliveryStats DeliveryService::Stats() {

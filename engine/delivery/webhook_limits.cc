@@ -15,17 +15,17 @@ WebhookLimits::WebhookLimits(int max_in_flight, int per_second)
 WebhookLimits::Admission WebhookLimits::TryStart(const std::string& webhook_id, absl::Time now) {
   State& state = webhooks_[webhook_id];
   if (max_in_flight_ > 0 && state.in_flight >= max_in_flight_) {
-    return {kAtInFlightCap, absl::InfinitePast()};
+    return {Verdict::kAtInFlightCap, absl::InfinitePast()};
   }
   if (per_second_ > 0) {
     const absl::Time earliest = std::max(state.tat, now) - tolerance_;
     if (earliest > now) {
       state.reserved = std::max(earliest, state.reserved + interval_);
-      return {kOutOfTokens, state.reserved};
+      return {Verdict::kOutOfTokens, state.reserved};
     }
   }
   Take(state, now);
-  return {kStart, absl::InfinitePast()};
+  return {Verdict::kStart, absl::InfinitePast()};
 }
 
 void WebhookLimits::StartAnyway(const std::string& webhook_id, absl::Time now) {

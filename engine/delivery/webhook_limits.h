@@ -4,7 +4,10 @@
 //
 //   WebhookLimits limits(/*max_in_flight=*/8, /*per_second=*/50);
 //   const WebhookLimits::Admission admission = limits.TryStart(webhook_id, now);
-//   if (admission.verdict == WebhookLimits::kStart) { ...send...; limits.End(webhook_id); }
+//   if (admission.verdict == WebhookLimits::Verdict::kStart) {
+//     ...send, and when the attempt ends:
+//     limits.End(webhook_id, clock.Now());
+//   }
 //
 // The rate is a token bucket of `per_second` tokens that refills at `per_second` a second (kept
 // as a theoretical arrival time, GCRA): up to `per_second` attempts may start at one instant,
@@ -24,7 +27,7 @@ namespace engine_internal {
 
 class WebhookLimits {
  public:
-  enum Verdict {
+  enum class Verdict {
     kStart,          // Counted in flight and a token taken: start the attempt.
     kAtInFlightCap,  // The webhook has max_in_flight attempts under way: wait for one to end.
     kOutOfTokens,    // No token: try again at `retry_at`.
