@@ -381,6 +381,8 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
   delivery.max_pending_jobs = flags.max_pending_deliveries;
   delivery.max_pending_jobs_per_org = flags.max_pending_deliveries_per_org;
   delivery.max_finished_jobs_per_org = flags.max_history_deliveries_per_org;
+  delivery.max_attempts_in_flight_per_webhook = flags.max_attempts_in_flight_per_webhook;
+  delivery.max_attempts_per_second_per_webhook = flags.max_attempts_per_second_per_webhook;
   ASSIGN_OR_RETURN(delivery.retry_delays, ParseRetryDelays(flags.retry_delays));
   delivery.product.application_url = flags.application_url;
   delivery.product.instance_id = flags.instance_id.empty() ? HostName() : flags.instance_id;

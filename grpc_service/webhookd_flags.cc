@@ -67,6 +67,13 @@ ABSL_FLAG(int32_t, max_pending_deliveries_per_org, 0,
 ABSL_FLAG(int32_t, max_history_deliveries_per_org, 100000,
           "finished deliveries of one org kept in the history; beyond this its oldest are "
           "forgotten before --history_retention ends");
+ABSL_FLAG(int32_t, max_attempts_in_flight_per_webhook, 8,
+          "delivery attempts to one webhook under way at once (validations count but are never "
+          "refused); its further due deliveries wait without holding up other webhooks' "
+          "(0: no limit)");
+ABSL_FLAG(int32_t, max_attempts_per_second_per_webhook, 50,
+          "delivery attempts started per second to one webhook: a bucket of this many tokens "
+          "refilled at this many a second, so this many may start at once (0: no limit)");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -162,6 +169,10 @@ Flags ParseFlags(int argc, char** argv) {
   flags.max_pending_deliveries = absl::GetFlag(FLAGS_max_pending_deliveries);
   flags.max_pending_deliveries_per_org = absl::GetFlag(FLAGS_max_pending_deliveries_per_org);
   flags.max_history_deliveries_per_org = absl::GetFlag(FLAGS_max_history_deliveries_per_org);
+  flags.max_attempts_in_flight_per_webhook =
+      absl::GetFlag(FLAGS_max_attempts_in_flight_per_webhook);
+  flags.max_attempts_per_second_per_webhook =
+      absl::GetFlag(FLAGS_max_attempts_per_second_per_webhook);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
   flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);

@@ -51,6 +51,15 @@ struct DeliveryOptions {
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;
+  // Attempts to one webhook in flight at once; its further due deliveries wait for one of them
+  // to end without holding up other webhooks'. A validation counts toward it but is never
+  // refused. Per engine (each replica applies it). 0: no limit.
+  int max_attempts_in_flight_per_webhook = 8;
+  // Attempts to one webhook started per second: a token bucket of this many tokens refilled at
+  // this many a second on the engine's clock, so a burst of this many may start at once, then
+  // one every 1/rate; a delivery without a token waits for its own. A validation takes a token
+  // but is never refused. Per engine (each replica applies it). 0: no limit.
+  int max_attempts_per_second_per_webhook = 50;
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
   ObjectStorage* storage = nullptr;
@@ -84,6 +93,10 @@ struct DeliveryStats {
   uint64_t attempts_succeeded = 0;
   uint64_t attempts_retried = 0;
   uint64_t attempts_failed = 0;
+  // Due deliveries put off since the engine started, by the per-webhook limit that held them:
+  // max_attempts_in_flight_per_webhook, max_attempts_per_second_per_webhook.
+  uint64_t deferred_in_flight_limit = 0;
+  uint64_t deferred_rate_limit = 0;
 };
 
 }  // namespace webhooks

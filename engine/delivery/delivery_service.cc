@@ -45,7 +45,9 @@ DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& cl
       lookup_(std::move(lookup)),
       org_external_id_(std::move(org_external_id)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
-      jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))) {
+      jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))),
+      limits_(options.max_attempts_in_flight_per_webhook,
+              options.max_attempts_per_second_per_webhook) {
   if (options_.run_dispatcher) dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
@@ -154,6 +156,17 @@ void DeliveryService::RunDue() {
     while (in_flight_ < options_.max_concurrent_attempts) {
       const Job* job = jobs_.PopDue(now);
       if (job == nullptr) break;
+      const WebhookLimits::Admission admission = limits_.TryStart(job->owner.webhook_id, now);
+      if (admission.verdict == WebhookLimits::Verdict::kAtInFlightCap) {
+        jobs_.Park(job->record.id());  // Back when one of its webhook's attempts ends.
+        ++stats_.deferred_in_flight_limit;
+        continue;
+      }
+      if (admission.verdict == WebhookLimits::Verdict::kOutOfTokens) {
+        jobs_.Defer(job->record.id(), admission.retry_at);
+        ++stats_.deferred_rate_limit;
+        continue;
+      }
       due.push_back({job->record.id(), job->owner.webhook_id, job->boundary, job->body, job->upload,
                      absl::FromUnixMillis(job->record.creation_time_in_millis()),
                      job->record.try_count() + 1});
@@ -172,8 +185,7 @@ void DeliveryService::RunDue() {
     if (!claims.ok() || !(*claims)[i].claimed) {
       absl::MutexLock lock(&mu_);
       jobs_.Defer(job_id, claims.ok() ? (*claims)[i].retry_at : clock_.Now() + kClaimRetry);
-      --in_flight_;
-      idle_cv_.SignalAll();
+      EndAttemptLocked(attempt.webhook_id);
       continue;
     }
     const std::string& claim_id = (*claims)[i].claim_id;
@@ -325,7 +337,9 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
 void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
                                const absl::StatusOr<HttpResponse>& result) {
   absl::MutexLock lock(&mu_);
-  const int try_count = jobs_.Find(job_id)->record.try_count() + 1;
+  const Job& job = *jobs_.Find(job_id);
+  const std::string webhook_id = job.owner.webhook_id;
+  const int try_count = job.record.try_count() + 1;
   const AttemptOutcome outcome =
       ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
   state::StateBatch batch;
@@ -344,10 +358,20 @@ void DeliveryService::Complete(const std::string& job_id, const std::string& cla
   // transport's thread, which must not wait for the disk. A crash before then sends the
   // attempt again, which at-least-once delivery allows.
   unsynced_ = store_.Write(batch);
-  --in_flight_;
-  wake_ = true;
+  EndAttemptLocked(webhook_id);
+  wake_ = true;  // A slot is free.
   wake_cv_.Signal();
+}
+
+void DeliveryService::EndAttemptLocked(const std::string& webhook_id) {
+  --in_flight_;
   idle_cv_.SignalAll();
+  // As many as the webhook may start now, one per free slot, so that a parked job whose turn
+  // came but which then went elsewhere (another replica finished it) does not strand the others.
+  if (jobs_.Unpark(webhook_id, limits_.End(webhook_id, clock_.Now())) > 0) {
+    wake_ = true;
+    wake_cv_.Signal();
+  }
 }
 
 DeliveryStats DeliveryService::Stats() {
@@ -391,6 +415,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   {
     absl::MutexLock lock(&mu_);
     ++in_flight_;
+    limits_.StartAnyway(webhook.id(), now);  // Interactive: counted, never refused.
   }
   Attempt(webhook, job_id, boundary, body, [&](absl::StatusOr<HttpResponse> response) {
     result = std::move(response);
@@ -443,8 +468,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   {
     absl::MutexLock lock(&mu_);
     sequence = RecordNewLocked(std::move(job));
-    --in_flight_;
-    idle_cv_.SignalAll();
+    EndAttemptLocked(webhook.id());
   }
   store_.Sync(sequence).IgnoreError();  // The answer stands even if the record is lost.
   return response;

@@ -23,6 +23,7 @@
 #include "engine/delivery/delivery_options.h"
 #include "engine/delivery/job_table.h"
 #include "engine/delivery/oauth2_tokens.h"
+#include "engine/delivery/webhook_limits.h"
 #include "engine/http/http_transport.h"
 #include "engine/persistence/state_store.h"
 #include "proto/delivery.pb.h"
@@ -58,8 +59,11 @@ class DeliveryService {
   // Pending jobs, attempts in flight, and the outcomes of attempts so far.
   DeliveryStats Stats();
 
-  // Starts the attempts that are due now, up to max_concurrent_attempts in flight. The
-  // dispatcher calls it (again whenever an attempt ends); so may the host.
+  // Starts the attempts that are due now, up to max_concurrent_attempts in flight. A due
+  // delivery whose webhook is at max_attempts_in_flight_per_webhook is parked until one of that
+  // webhook's attempts ends; one out of max_attempts_per_second_per_webhook tokens is put off
+  // until its token is due; either way the deliveries behind it go on. The dispatcher calls it
+  // (again whenever an attempt ends); so may the host.
   void RunDue();
 
   // Sends a test event to `webhook` now, waits for the answer, records it in the history and
@@ -112,6 +116,9 @@ class DeliveryService {
   // StateStore::ClaimJobs).
   void Complete(const std::string& job_id, const std::string& claim_id,
                 const absl::StatusOr<HttpResponse>& result);
+  // An attempt to webhook `webhook_id` ended (or was not made after all): frees its slots and
+  // puts back on the schedule as many of the webhook's parked jobs as it has free slots.
+  void EndAttemptLocked(const std::string& webhook_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds `job` to the table and writes it to the store; returns the sequence to sync.
   uint64_t RecordNewLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A new multipart boundary that occurs in neither `payload` nor `files`.
@@ -136,6 +143,7 @@ class DeliveryService {
   DeliveryStats stats_ ABSL_GUARDED_BY(mu_);    // Its attempt counts; the rest is read live.
   uint64_t unsynced_ ABSL_GUARDED_BY(mu_) = 0;  // The last attempt outcome written, not synced.
   JobTable jobs_ ABSL_GUARDED_BY(mu_);
+  WebhookLimits limits_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
   std::thread dispatcher_;
 };

@@ -72,7 +72,7 @@ void JobTable::ApplyUpdate(const state::JobUpdate& update) {
   if (it == jobs_.end()) return;
   Job& job = it->second;
   const bool was_unfinished = job.unfinished();
-  due_.erase({job.next_attempt, job.record.id()});
+  if (was_unfinished) Unschedule(job);
   job.record.set_status(update.status());
   job.record.set_try_count(update.try_count());
   job.record.set_detail(update.detail());
@@ -114,9 +114,30 @@ void JobTable::Defer(const std::string& id, absl::Time at) {
   const auto it = jobs_.find(id);
   if (it == jobs_.end() || !it->second.unfinished()) return;
   Job& job = it->second;
-  due_.erase({job.next_attempt, id});
+  Unschedule(job);
   job.next_attempt = at;
   due_.emplace(at, id);
+}
+
+void JobTable::Park(const std::string& id) {
+  const auto it = jobs_.find(id);
+  if (it == jobs_.end() || !it->second.unfinished()) return;
+  const Job& job = it->second;
+  Unschedule(job);
+  if (parked_[job.owner.webhook_id].emplace(job.next_attempt, id).second) ++parked_count_;
+}
+
+int JobTable::Unpark(const std::string& webhook_id, int count) {
+  const auto it = parked_.find(webhook_id);
+  if (it == parked_.end()) return 0;
+  int unparked = 0;
+  for (; unparked < count && !it->second.empty(); ++unparked) {
+    due_.insert(*it->second.begin());
+    it->second.erase(it->second.begin());
+    --parked_count_;
+  }
+  if (it->second.empty()) parked_.erase(it);
+  return unparked;
 }
 
 std::optional<absl::Time> JobTable::NextDue() const {
@@ -188,13 +209,21 @@ void JobTable::ForgetFinished(const Job& job) {
 void JobTable::Remove(absl::node_hash_map<std::string, Job>::iterator it) {
   const Job& job = it->second;
   if (job.unfinished()) {
-    due_.erase({job.next_attempt, job.record.id()});
+    Unschedule(job);
     CountPending(job.owner.org_id, -1);
   } else {
     ForgetFinished(job);
   }
   by_creation_.erase({Created(job), job.record.id()});
   jobs_.erase(it);
+}
+
+void JobTable::Unschedule(const Job& job) {
+  due_.erase({job.next_attempt, job.record.id()});
+  const auto parked = parked_.find(job.owner.webhook_id);
+  if (parked == parked_.end()) return;
+  if (parked->second.erase({job.next_attempt, job.record.id()}) > 0) --parked_count_;
+  if (parked->second.empty()) parked_.erase(parked);
 }
 
 }  // namespace engine_internal

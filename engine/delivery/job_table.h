@@ -74,6 +74,15 @@ class JobTable {
   const Job* PopDue(absl::Time now);
   // Puts unfinished job `id` back on the schedule at `at` (another replica holds its lease).
   void Defer(const std::string& id, absl::Time at);
+  // Holds job `id`, just taken off the schedule by PopDue, until Unpark: its webhook has as many
+  // attempts in flight as it may. The job keeps its next_attempt (a snapshot or restart
+  // schedules it as before), and a record applied to it takes it out of the parked jobs.
+  void Park(const std::string& id);
+  // Puts up to `count` of webhook `webhook_id`'s parked jobs back on the schedule at their
+  // next_attempt (which is past, so they are due), earliest first. Returns how many it put.
+  int Unpark(const std::string& webhook_id, int count);
+  // Jobs parked, of all webhooks.
+  size_t parked() const { return parked_count_; }
   // When the next attempt is due, if any is scheduled.
   std::optional<absl::Time> NextDue() const;
   // Unfinished jobs, scheduled or in flight.
@@ -97,6 +106,8 @@ class JobTable {
   using CreationOrder = absl::btree_set<std::pair<absl::Time, std::string>>;
 
   void Remove(absl::node_hash_map<std::string, Job>::iterator it);
+  // Takes unfinished `job` off the schedule and out of the parked jobs, wherever it is.
+  void Unschedule(const Job& job);
   // Adds `delta` to the unfinished jobs, in all and of `org_id`.
   void CountPending(const std::string& org_id, int delta);
   // Adds or removes a finished job in its org's finished_by_org_.
@@ -108,6 +119,9 @@ class JobTable {
   // grows and never shrinks (up to about twice the slots of the busiest retention window's).
   absl::node_hash_map<std::string, Job> jobs_;
   absl::btree_set<std::pair<absl::Time, std::string>> due_;
+  // Parked jobs (see Park) by webhook, earliest next_attempt first; webhooks with some only.
+  absl::flat_hash_map<std::string, absl::btree_set<std::pair<absl::Time, std::string>>> parked_;
+  size_t parked_count_ = 0;
   CreationOrder by_creation_;
   int pending_ = 0;
   absl::flat_hash_map<std::string, int> pending_by_org_;  // Orgs with unfinished jobs only.

@@ -62,6 +62,30 @@ TEST(JobTableTest, SchedulesUnfinishedJobsInOrder) {
   EXPECT_EQ(table.Find("b")->record.status(), HistoryJob::SUCCESS);
 }
 
+TEST(JobTableTest, ParkedJobsWaitForUnparkInOrder) {
+  JobTable table;
+  table.Insert(NewJob("a", kStart));
+  table.Insert(NewJob("b", kStart + absl::Seconds(1)));
+  table.Insert(NewJob("c", kStart + absl::Seconds(2)));
+  const absl::Time now = kStart + absl::Seconds(5);
+  for (int i = 0; i < 3; ++i) table.Park(table.PopDue(now)->record.id());
+  EXPECT_EQ(table.parked(), 3u);
+  EXPECT_EQ(table.PopDue(now), nullptr);
+  EXPECT_EQ(table.NextDue(), std::nullopt);
+  EXPECT_EQ(table.pending(), 3);
+  EXPECT_EQ(table.Unpark("other-webhook", 1), 0);
+  EXPECT_EQ(table.Unpark("w1", 2), 2);  // The earliest, at their own next attempt.
+  EXPECT_EQ(table.NextDue(), kStart);
+  EXPECT_EQ(table.PopDue(now)->record.id(), "a");
+  EXPECT_EQ(table.PopDue(now)->record.id(), "b");
+  EXPECT_EQ(table.PopDue(now), nullptr);
+  // A record applied to a parked job takes it out of the parked jobs.
+  table.ApplyUpdate(Update("c", HistoryJob::SUCCESS, kStart));
+  EXPECT_EQ(table.parked(), 0u);
+  EXPECT_EQ(table.Unpark("w1", 1), 0);
+  EXPECT_EQ(table.pending(), 2);
+}
+
 TEST(JobTableTest, CountsUnfinishedJobsPerOrg) {
   JobTable table;
   Job other = NewJob("c", kStart);
