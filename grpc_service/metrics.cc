@@ -132,6 +132,13 @@ std::string Metrics::Render() const {
         deliveries->attempts_succeeded, "\n",
         "webhookd_delivery_attempts_total{outcome=\"retry\"} ", deliveries->attempts_retried, "\n",
         "webhookd_delivery_attempts_total{outcome=\"failed\"} ", deliveries->attempts_failed, "\n");
+    Family(&out, "webhookd_delivery_deferrals_total", "counter",
+           "Due deliveries put off since the start, by the per-webhook limit that held them: "
+           "attempts in flight, attempts per second.");
+    absl::StrAppend(&out, "webhookd_delivery_deferrals_total{limit=\"in_flight\"} ",
+                    deliveries->deferred_in_flight_limit, "\n",
+                    "webhookd_delivery_deferrals_total{limit=\"rate\"} ",
+                    deliveries->deferred_rate_limit, "\n");
   }
   return out;
 }

@@ -87,6 +87,8 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
   stats.attempts_succeeded = 40;
   stats.attempts_retried = 3;
   stats.attempts_failed = 1;
+  stats.deferred_in_flight_limit = 12;
+  stats.deferred_rate_limit = 5;
   const std::string rendered = metrics.Render();
   EXPECT_EQ(rendered.substr(rendered.find("# HELP webhookd_deliveries_pending")),
             "# HELP webhookd_deliveries_pending Deliveries not yet finished (PENDING or RETRY), "
@@ -101,7 +103,12 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
             "# TYPE webhookd_delivery_attempts_total counter\n"
             "webhookd_delivery_attempts_total{outcome=\"success\"} 40\n"
             "webhookd_delivery_attempts_total{outcome=\"retry\"} 3\n"
-            "webhookd_delivery_attempts_total{outcome=\"failed\"} 1\n");
+            "webhookd_delivery_attempts_total{outcome=\"failed\"} 1\n"
+            "# HELP webhookd_delivery_deferrals_total Due deliveries put off since the start, by "
+            "the per-webhook limit that held them: attempts in flight, attempts per second.\n"
+            "# TYPE webhookd_delivery_deferrals_total counter\n"
+            "webhookd_delivery_deferrals_total{limit=\"in_flight\"} 12\n"
+            "webhookd_delivery_deferrals_total{limit=\"rate\"} 5\n");
   stats.pending = 0;
   EXPECT_NE(metrics.Render().find("webhookd_deliveries_pending 0\n"), std::string::npos);
 }
