@@ -553,7 +553,8 @@ TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
             "webhookd_http_responses counter 2\n"
             "webhookd_deliveries_pending gauge 1\n"
             "webhookd_delivery_attempts_in_flight gauge 1\n"
-            "webhookd_delivery_attempts counter 3\n");
+            "webhookd_delivery_attempts counter 3\n"
+            "webhookd_delivery_deferrals counter 2\n");
 }
 
 }  // namespace
