@@ -1,6 +1,8 @@
 // Per-webhook delivery limits through the engine: attempts in flight and attempts per second
-// to one webhook, which must not hold up other webhooks' deliveries; on a fake clock with a
-// fake transport that keeps each request until the test answers it.
+// to one webhook, which must not hold up other webhooks' deliveries; and the delivery figures
+// that /metrics shows (GetDeliveryStats). On a fake clock with a fake transport that keeps each
+// request until the test answers it.
+#include <iterator>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -173,6 +175,30 @@ TEST_F(DeliveryLimitsTest, AWebhookGetsItsRatePerSecondAndOthersTheirs) {
   harness_.engine().RunDueDeliveries();
   EXPECT_EQ(SentTo(kUrlA), 10);
   EXPECT_EQ(harness_.engine().GetDeliveryStats().pending, 0);
+}
+
+TEST_F(DeliveryLimitsTest, StatsShowTheOldestPendingAgeAndHowLongAttemptsTook) {
+  StartWithWebhooks();
+  EXPECT_EQ(harness_.engine().GetDeliveryStats().oldest_pending_age, absl::ZeroDuration());
+  Publish("Sales", 1);
+  harness_.clock().Advance(absl::Seconds(3));
+  Publish("Other", 1);
+  EXPECT_EQ(harness_.engine().GetDeliveryStats().oldest_pending_age, absl::Seconds(3));
+
+  harness_.engine().RunDueDeliveries();
+  harness_.clock().Advance(absl::Milliseconds(20));
+  ASSERT_OK(harness_.transport().Respond(0, Ok()));  // 20 ms: the 0.025 bucket.
+  harness_.clock().Advance(absl::Seconds(2));
+  ASSERT_OK(harness_.transport().Respond(1, Ok()));  // 2.02 s: the 2.5 bucket.
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.oldest_pending_age, absl::ZeroDuration());
+  EXPECT_EQ(stats.attempts_succeeded, 2u);
+  for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
+    const double bound = DeliveryStats::kAttemptSecondsBounds[i];
+    EXPECT_EQ(stats.attempt_seconds_buckets[i], bound == 0.025 || bound == 2.5 ? 1u : 0u)
+        << "bucket " << bound;
+  }
+  EXPECT_DOUBLE_EQ(stats.attempt_seconds_sum, 2.04);
 }
 
 }  // namespace

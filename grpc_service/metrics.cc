@@ -1,5 +1,6 @@
 #include "grpc_service/metrics.h"
 
+#include <iterator>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -132,6 +133,25 @@ std::string Metrics::Render() const {
         deliveries->attempts_succeeded, "\n",
         "webhookd_delivery_attempts_total{outcome=\"retry\"} ", deliveries->attempts_retried, "\n",
         "webhookd_delivery_attempts_total{outcome=\"failed\"} ", deliveries->attempts_failed, "\n");
+    Family(&out, "webhookd_delivery_oldest_pending_age_seconds", "gauge",
+           "How long ago the oldest unfinished delivery was published; 0 when there is none.");
+    absl::StrAppend(&out, "webhookd_delivery_oldest_pending_age_seconds ",
+                    Number(absl::ToDoubleSeconds(deliveries->oldest_pending_age)), "\n");
+    Family(&out, "webhookd_delivery_attempt_duration_seconds", "histogram",
+           "Time from the start of a delivery attempt to its outcome.");
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
+      cumulative += deliveries->attempt_seconds_buckets[i];
+      absl::StrAppend(&out, "webhookd_delivery_attempt_duration_seconds_bucket{le=",
+                      Quoted(Number(DeliveryStats::kAttemptSecondsBounds[i])), "} ", cumulative,
+                      "\n");
+    }
+    const uint64_t attempts =
+        deliveries->attempts_succeeded + deliveries->attempts_retried + deliveries->attempts_failed;
+    absl::StrAppend(&out, "webhookd_delivery_attempt_duration_seconds_bucket{le=\"+Inf\"} ",
+                    attempts, "\n", "webhookd_delivery_attempt_duration_seconds_sum ",
+                    Number(deliveries->attempt_seconds_sum), "\n",
+                    "webhookd_delivery_attempt_duration_seconds_count ", attempts, "\n");
     Family(&out, "webhookd_delivery_deferrals_total", "counter",
            "Due deliveries put off since the start, by the per-webhook limit that held them: "
            "attempts in flight, attempts per second.");

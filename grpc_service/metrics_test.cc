@@ -89,6 +89,10 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
   stats.attempts_failed = 1;
   stats.deferred_in_flight_limit = 12;
   stats.deferred_rate_limit = 5;
+  stats.oldest_pending_age = absl::Milliseconds(2500);
+  stats.attempt_seconds_buckets[1] = 30;  // <= 10 ms
+  stats.attempt_seconds_buckets[8] = 13;  // <= 2.5 s
+  stats.attempt_seconds_sum = 20.25;
   const std::string rendered = metrics.Render();
   EXPECT_EQ(rendered.substr(rendered.find("# HELP webhookd_deliveries_pending")),
             "# HELP webhookd_deliveries_pending Deliveries not yet finished (PENDING or RETRY), "
@@ -104,6 +108,28 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
             "webhookd_delivery_attempts_total{outcome=\"success\"} 40\n"
             "webhookd_delivery_attempts_total{outcome=\"retry\"} 3\n"
             "webhookd_delivery_attempts_total{outcome=\"failed\"} 1\n"
+            "# HELP webhookd_delivery_oldest_pending_age_seconds How long ago the oldest "
+            "unfinished delivery was published; 0 when there is none.\n"
+            "# TYPE webhookd_delivery_oldest_pending_age_seconds gauge\n"
+            "webhookd_delivery_oldest_pending_age_seconds 2.5\n"
+            "# HELP webhookd_delivery_attempt_duration_seconds Time from the start of a delivery "
+            "attempt to its outcome.\n"
+            "# TYPE webhookd_delivery_attempt_duration_seconds histogram\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.005\"} 0\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.01\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.025\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.05\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.1\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.25\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"0.5\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"1\"} 30\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"2.5\"} 43\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"5\"} 43\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"10\"} 43\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"30\"} 43\n"
+            "webhookd_delivery_attempt_duration_seconds_bucket{le=\"+Inf\"} 44\n"
+            "webhookd_delivery_attempt_duration_seconds_sum 20.25\n"
+            "webhookd_delivery_attempt_duration_seconds_count 44\n"
             "# HELP webhookd_delivery_deferrals_total Due deliveries put off since the start, by "
             "the per-webhook limit that held them: attempts in flight, attempts per second.\n"
             "# TYPE webhookd_delivery_deferrals_total counter\n"

@@ -3,6 +3,7 @@
 #define WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,15 @@ struct DeliveryStats {
   // max_attempts_in_flight_per_webhook, max_attempts_per_second_per_webhook.
   uint64_t deferred_in_flight_limit = 0;
   uint64_t deferred_rate_limit = 0;
+  // How long ago the oldest unfinished delivery was published; 0 when there is none.
+  absl::Duration oldest_pending_age;
+  // How long attempts took, from the start of the attempt (after its lease) to its outcome: a
+  // count per bucket of kAttemptSecondsBounds (an attempt of d seconds counts in the first
+  // bucket whose bound is >= d; longer ones in none), and the sum of all.
+  static constexpr double kAttemptSecondsBounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                     0.5,   1,    2.5,   5,    10,  30};
+  uint64_t attempt_seconds_buckets[std::size(kAttemptSecondsBounds)] = {};
+  double attempt_seconds_sum = 0;
 };
 
 }  // namespace webhooks

@@ -189,14 +189,16 @@ void DeliveryService::RunDue() {
       continue;
     }
     const std::string& claim_id = (*claims)[i].claim_id;
+    const absl::Time started = clock_.Now();
     const absl::StatusOr<v1::Webhook> webhook = lookup_(attempt.webhook_id);
     if (!webhook.ok()) {
-      Complete(job_id, claim_id, absl::FailedPreconditionError("the webhook no longer exists"));
+      Complete(job_id, claim_id, started,
+               absl::FailedPreconditionError("the webhook no longer exists"));
     } else if (webhook->has_status() && webhook->status() == v1::DISABLED) {
-      Complete(job_id, claim_id, absl::FailedPreconditionError("the webhook is disabled"));
+      Complete(job_id, claim_id, started, absl::FailedPreconditionError("the webhook is disabled"));
     } else {
-      Done done = [this, job_id, claim_id](absl::StatusOr<HttpResponse> result) {
-        Complete(job_id, claim_id, result);
+      Done done = [this, job_id, claim_id, started](absl::StatusOr<HttpResponse> result) {
+        Complete(job_id, claim_id, started, result);
       };
       if (attempt.upload != nullptr) {
         UploadThenAttempt(*webhook, job_id, attempt.created, attempt.try_count,
@@ -335,8 +337,16 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
 }
 
 void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
-                               const absl::StatusOr<HttpResponse>& result) {
+                               absl::Time started, const absl::StatusOr<HttpResponse>& result) {
+  const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
   absl::MutexLock lock(&mu_);
+  stats_.attempt_seconds_sum += seconds;
+  for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
+    if (seconds <= DeliveryStats::kAttemptSecondsBounds[i]) {
+      ++stats_.attempt_seconds_buckets[i];
+      break;
+    }
+  }
   const Job& job = *jobs_.Find(job_id);
   const std::string webhook_id = job.owner.webhook_id;
   const int try_count = job.record.try_count() + 1;
@@ -379,6 +389,9 @@ DeliveryStats DeliveryService::Stats() {
   DeliveryStats stats = stats_;
   stats.pending = jobs_.pending();
   stats.in_flight = in_flight_;
+  if (const std::optional<absl::Time> oldest = jobs_.OldestPendingCreation()) {
+    stats.oldest_pending_age = std::max(absl::ZeroDuration(), clock_.Now() - *oldest);
+  }
   return stats;
 }
 

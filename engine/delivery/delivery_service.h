@@ -114,7 +114,8 @@ class DeliveryService {
             std::shared_ptr<const std::string> body, const std::string& access_token, Done done);
   // Records the outcome of job `job_id`'s attempt, made under lease `claim_id` (see
   // StateStore::ClaimJobs).
-  void Complete(const std::string& job_id, const std::string& claim_id,
+  // `started` is when the attempt began (for the attempt-duration figures).
+  void Complete(const std::string& job_id, const std::string& claim_id, absl::Time started,
                 const absl::StatusOr<HttpResponse>& result);
   // An attempt to webhook `webhook_id` ended (or was not made after all): frees its slots and
   // puts back on the schedule as many of the webhook's parked jobs as it has free slots.

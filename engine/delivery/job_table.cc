@@ -42,7 +42,7 @@ void JobTable::Insert(Job job) {
   const std::string id = job.record.id();
   if (const auto old = jobs_.find(id); old != jobs_.end()) Remove(old);
   if (job.unfinished()) {
-    CountPending(job.owner.org_id, +1);
+    CountPending(job, +1);
     due_.emplace(job.next_attempt, id);
   } else {
     AddFinished(job);
@@ -83,7 +83,7 @@ void JobTable::ApplyUpdate(const state::JobUpdate& update) {
     job.body.reset();
     job.upload.reset();
     if (was_unfinished) {
-      CountPending(job.owner.org_id, -1);
+      CountPending(job, -1);
       AddFinished(job);
     }
   }
@@ -186,11 +186,22 @@ int JobTable::pending_of_org(const std::string& org_id) const {
   return it == pending_by_org_.end() ? 0 : it->second;
 }
 
-void JobTable::CountPending(const std::string& org_id, int delta) {
+void JobTable::CountPending(const Job& job, int delta) {
   pending_ += delta;
+  const std::string& org_id = job.owner.org_id;
   int& count = pending_by_org_[org_id];
   count += delta;
   if (count == 0) pending_by_org_.erase(org_id);  // Only orgs with pending jobs are kept.
+  if (delta > 0) {
+    pending_by_creation_.emplace(Created(job), job.record.id());
+  } else {
+    pending_by_creation_.erase({Created(job), job.record.id()});
+  }
+}
+
+std::optional<absl::Time> JobTable::OldestPendingCreation() const {
+  if (pending_by_creation_.empty()) return std::nullopt;
+  return pending_by_creation_.begin()->first;
 }
 
 void JobTable::AddFinished(const Job& job) {
@@ -210,7 +221,7 @@ void JobTable::Remove(absl::node_hash_map<std::string, Job>::iterator it) {
   const Job& job = it->second;
   if (job.unfinished()) {
     Unschedule(job);
-    CountPending(job.owner.org_id, -1);
+    CountPending(job, -1);
   } else {
     ForgetFinished(job);
   }

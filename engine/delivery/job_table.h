@@ -87,6 +87,8 @@ class JobTable {
   std::optional<absl::Time> NextDue() const;
   // Unfinished jobs, scheduled or in flight.
   int pending() const { return pending_; }
+  // When the oldest unfinished job was created, if there is one.
+  std::optional<absl::Time> OldestPendingCreation() const;
   // Unfinished jobs of org `org_id`.
   int pending_of_org(const std::string& org_id) const;
 
@@ -109,7 +111,7 @@ class JobTable {
   // Takes unfinished `job` off the schedule and out of the parked jobs, wherever it is.
   void Unschedule(const Job& job);
   // Adds `delta` to the unfinished jobs, in all and of `org_id`.
-  void CountPending(const std::string& org_id, int delta);
+  void CountPending(const Job& job, int delta);
   // Adds or removes a finished job in its org's finished_by_org_.
   void AddFinished(const Job& job);
   void ForgetFinished(const Job& job);
@@ -125,6 +127,7 @@ class JobTable {
   CreationOrder by_creation_;
   int pending_ = 0;
   absl::flat_hash_map<std::string, int> pending_by_org_;  // Orgs with unfinished jobs only.
+  CreationOrder pending_by_creation_;                     // Unfinished jobs only.
   const size_t max_finished_per_org_;
   absl::flat_hash_map<std::string, CreationOrder> finished_by_org_;  // Orgs with some only.
   absl::flat_hash_set<std::string> orgs_over_limit_;                 // Until the next Prune.
