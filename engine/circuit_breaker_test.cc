@@ -4,11 +4,15 @@
 // every attempt at once, and the harness's retry delays (1, 5, 15, 60, 120, 240 minutes, no
 // jitter).
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/base/json_codec.h"
+#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
@@ -98,7 +102,22 @@ class CircuitBreakerTest : public ::testing::Test {
     return found->jobs_size() == 1 ? found->jobs(0) : v1::ChannelHistoryJob();
   }
 
+  // Opens a journal in the test's directory and starts the engines on it from now on; each
+  // call after the first is a restart of the same host.
+  void UseJournal() {
+    harness_.StopEngine();
+    const bool first = store_ == nullptr;
+    store_.reset();
+    JournalOptions journal;
+    journal.directory = absl::StrCat(std::getenv("TEST_TMPDIR"), "/breaker");
+    if (first) std::filesystem::remove_all(journal.directory);
+    journal.log = [](absl::string_view) {};
+    ASSERT_OK_AND_ASSIGN(store_, JournalStore::Open(journal));
+    harness_.options().state_store = store_.get();
+  }
+
   std::atomic<int> status_{500};
+  std::unique_ptr<JournalStore> store_;  // Before the harness, whose engine uses it.
   testing::EngineHarness harness_{{MakeOrg("0", "Primary"), MakeOrg("7", "Sales")}};
 };
 
@@ -193,6 +212,35 @@ TEST_F(CircuitBreakerTest, ASuccessStartsTheRunOfFailuresAgain) {
   EXPECT_EQ(Job(first).try_count(), 6);
   EXPECT_EQ(Job(first).detail(), kDisabledDetail);
   EXPECT_EQ(harness_.engine().GetDeliveryStats().webhooks_disabled_by_breaker, 1u);
+}
+
+// The run of failures is kept in memory: a restart starts it afresh. The disabling is a
+// committed change, there after a restart.
+TEST_F(CircuitBreakerTest, ARestartStartsTheRunAfreshButKeepsTheWebhookDisabled) {
+  UseJournal();
+  Start();
+  Queue();  // Fails at 0, 1, 6, 21 and 81 minutes, then (after the restart) at 201.
+  for (int minutes : {0, 1, 6, 21, 81}) At(minutes);
+  UseJournal();  // Restarted at 81 minutes.
+  ASSERT_OK(harness_.StartEngine());
+
+  At(119);
+  const std::string second = Queue();  // Fails at 119, 120, 125, 140, 200 and 320 minutes.
+  for (int minutes : {120, 125, 140, 200}) At(minutes);
+  EXPECT_EQ(Job(second).detail(), "HTTP 500: down");
+  At(201);  // The first job fails again: 82 minutes after the run began.
+  EXPECT_EQ(Status(), v1::ENABLED);
+
+  At(320);  // 120 minutes after the first failure since the restart.
+  EXPECT_EQ(Job(second).detail(), kDisabledDetail);
+  EXPECT_EQ(Status(), v1::DISABLED);
+
+  UseJournal();
+  ASSERT_OK(harness_.StartEngine());
+  EXPECT_EQ(Status(), v1::DISABLED);
+  EXPECT_EQ(Job(second).detail(), kDisabledDetail);
+  EXPECT_EQ(Publish().outcome(), v1::PublishEventResponse::WEBHOOK_DISABLED);
+  EXPECT_EQ(harness_.engine().GetDeliveryStats().webhooks_disabled_by_breaker, 0u);  // Since start.
 }
 
 TEST_F(CircuitBreakerTest, ZeroNeverDisables) {
