@@ -61,10 +61,12 @@ struct DeliveryOptions {
   // one every 1/rate; a delivery without a token waits for its own. A validation takes a token
   // but is never refused. Per engine (each replica applies it). 0: no limit.
   int max_attempts_per_second_per_webhook = 50;
-  // A webhook whose delivery attempts have all failed (RETRY or FAILED) for this long, from the
-  // start of the first failed attempt after its last success, is set DISABLED by the engine at
-  // its next failed attempt, until an administrator enables it again (Svix: 5 days). Tracked in
-  // memory: after a restart the run of failures starts afresh. Zero: never.
+  // The circuit breaker (Svix: 5 days). A webhook's run of failures starts with the first
+  // attempt after its last success that does not succeed (RETRY or FAILED). The first failed
+  // attempt that starts this long after the run began fails its job for good, with
+  // "; webhook disabled: every delivery failed for <this>" after its detail, and the engine
+  // commits the webhook's status DISABLED, until an administrator enables it again. Runs are
+  // kept in memory: after a restart they start afresh. Zero: never.
   absl::Duration disable_after_failing_for = absl::Hours(24 * 5);
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
