@@ -75,6 +75,12 @@ class EngineImpl final : public WebhookEngine {
           [this](const std::string& org_id) {
             absl::ReaderMutexLock lock(&mu_);
             return external_ids_.For(org_id);
+          },
+          [this](const std::string& id) {  // Every delivery failed for too long.
+            return Commit([&]() -> absl::StatusOr<state::StateBatch> {
+              mu_.AssertHeld();
+              return engine_internal::DisableFailingWebhook(webhooks_.FindById(id), NowMillis());
+            });
           });
     }
   }

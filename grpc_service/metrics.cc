@@ -159,6 +159,11 @@ std::string Metrics::Render() const {
                     deliveries->deferred_in_flight_limit, "\n",
                     "webhookd_delivery_deferrals_total{limit=\"rate\"} ",
                     deliveries->deferred_rate_limit, "\n");
+    Family(&out, "webhookd_webhooks_disabled_total", "counter",
+           "Webhooks disabled since the start because every delivery to them failed for "
+           "--disable_webhook_after_failing_for.");
+    absl::StrAppend(&out, "webhookd_webhooks_disabled_total ",
+                    deliveries->webhooks_disabled_by_breaker, "\n");
   }
   return out;
 }

@@ -89,6 +89,7 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
   stats.attempts_failed = 1;
   stats.deferred_in_flight_limit = 12;
   stats.deferred_rate_limit = 5;
+  stats.webhooks_disabled_by_breaker = 2;
   stats.oldest_pending_age = absl::Milliseconds(2500);
   stats.attempt_seconds_buckets[1] = 30;  // <= 10 ms
   stats.attempt_seconds_buckets[8] = 13;  // <= 2.5 s
@@ -134,7 +135,11 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
             "the per-webhook limit that held them: attempts in flight, attempts per second.\n"
             "# TYPE webhookd_delivery_deferrals_total counter\n"
             "webhookd_delivery_deferrals_total{limit=\"in_flight\"} 12\n"
-            "webhookd_delivery_deferrals_total{limit=\"rate\"} 5\n");
+            "webhookd_delivery_deferrals_total{limit=\"rate\"} 5\n"
+            "# HELP webhookd_webhooks_disabled_total Webhooks disabled since the start because "
+            "every delivery to them failed for --disable_webhook_after_failing_for.\n"
+            "# TYPE webhookd_webhooks_disabled_total counter\n"
+            "webhookd_webhooks_disabled_total 2\n");
   stats.pending = 0;
   EXPECT_NE(metrics.Render().find("webhookd_deliveries_pending 0\n"), std::string::npos);
 }

@@ -383,6 +383,10 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
   delivery.max_finished_jobs_per_org = flags.max_history_deliveries_per_org;
   delivery.max_attempts_in_flight_per_webhook = flags.max_attempts_in_flight_per_webhook;
   delivery.max_attempts_per_second_per_webhook = flags.max_attempts_per_second_per_webhook;
+  if (flags.disable_webhook_after_failing_for < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--disable_webhook_after_failing_for must not be negative");
+  }
+  delivery.disable_after_failing_for = flags.disable_webhook_after_failing_for;
   ASSIGN_OR_RETURN(delivery.retry_delays, ParseRetryDelays(flags.retry_delays));
   delivery.product.application_url = flags.application_url;
   delivery.product.instance_id = flags.instance_id.empty() ? HostName() : flags.instance_id;

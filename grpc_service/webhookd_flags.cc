@@ -74,6 +74,10 @@ ABSL_FLAG(int32_t, max_attempts_in_flight_per_webhook, 8,
 ABSL_FLAG(int32_t, max_attempts_per_second_per_webhook, 50,
           "delivery attempts started per second to one webhook: a bucket of this many tokens "
           "refilled at this many a second, so this many may start at once (0: no limit)");
+ABSL_FLAG(absl::Duration, disable_webhook_after_failing_for, absl::Hours(120),
+          "a webhook whose delivery attempts have all failed for this long (since the first "
+          "failure after its last success) is set DISABLED at its next failed attempt, until an "
+          "administrator enables it again; default 120h (5 days), 0 never");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -173,6 +177,7 @@ Flags ParseFlags(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_attempts_in_flight_per_webhook);
   flags.max_attempts_per_second_per_webhook =
       absl::GetFlag(FLAGS_max_attempts_per_second_per_webhook);
+  flags.disable_webhook_after_failing_for = absl::GetFlag(FLAGS_disable_webhook_after_failing_for);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
   flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);

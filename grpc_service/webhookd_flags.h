@@ -35,6 +35,7 @@ struct Flags {
   int32_t max_history_deliveries_per_org = 0;
   int32_t max_attempts_in_flight_per_webhook = 0;
   int32_t max_attempts_per_second_per_webhook = 0;
+  absl::Duration disable_webhook_after_failing_for;
   std::string application_url;
   std::string instance_id;
   std::string aws_credentials_file;

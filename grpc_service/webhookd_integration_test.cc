@@ -556,7 +556,8 @@ TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
             "webhookd_delivery_attempts counter 3\n"
             "webhookd_delivery_oldest_pending_age_seconds gauge 1\n"
             "webhookd_delivery_attempt_duration_seconds histogram 15\n"
-            "webhookd_delivery_deferrals counter 2\n");
+            "webhookd_delivery_deferrals counter 2\n"
+            "webhookd_webhooks_disabled counter 1\n");
 }
 
 }  // namespace

@@ -61,6 +61,13 @@ struct DeliveryOptions {
   // one every 1/rate; a delivery without a token waits for its own. A validation takes a token
   // but is never refused. Per engine (each replica applies it). 0: no limit.
   int max_attempts_per_second_per_webhook = 50;
+  // The circuit breaker (Svix: 5 days). A webhook's run of failures starts with the first
+  // attempt after its last success that does not succeed (RETRY or FAILED). The first failed
+  // attempt that starts this long after the run began fails its job for good, with
+  // "; webhook disabled: every delivery failed for <this>" after its detail, and the engine
+  // commits the webhook's status DISABLED, until an administrator enables it again. Runs are
+  // kept in memory: after a restart they start afresh. Zero: never.
+  absl::Duration disable_after_failing_for = absl::Hours(24 * 5);
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
   ObjectStorage* storage = nullptr;
@@ -98,6 +105,9 @@ struct DeliveryStats {
   // max_attempts_in_flight_per_webhook, max_attempts_per_second_per_webhook.
   uint64_t deferred_in_flight_limit = 0;
   uint64_t deferred_rate_limit = 0;
+  // Webhooks disabled since the engine started because every delivery failed for
+  // DeliveryOptions::disable_after_failing_for.
+  uint64_t webhooks_disabled_by_breaker = 0;
   // How long ago the oldest unfinished delivery was published; 0 when there is none.
   absl::Duration oldest_pending_age;
   // How long attempts took, from the start of the attempt (after its lease) to its outcome: a

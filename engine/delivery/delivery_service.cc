@@ -37,17 +37,19 @@ v1::JobRecipient ToJobRecipient(const v1::RecipientInfo& recipient) {
 
 DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& clock,
                                  IdGenerator& ids, StateStore& store, WebhookLookup lookup,
-                                 OrgExternalIdLookup org_external_id)
+                                 OrgExternalIdLookup org_external_id, DisableWebhook disable)
     : options_(options),
       clock_(clock),
       ids_(ids),
       store_(store),
       lookup_(std::move(lookup)),
       org_external_id_(std::move(org_external_id)),
+      disable_(std::move(disable)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
       jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))),
       limits_(options.max_attempts_in_flight_per_webhook,
-              options.max_attempts_per_second_per_webhook) {
+              options.max_attempts_per_second_per_webhook),
+      breaker_(options.disable_after_failing_for) {
   if (options_.run_dispatcher) dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
@@ -141,6 +143,7 @@ void DeliveryService::RunDue() {
     unsynced = unsynced_;
   }
   store_.Sync(unsynced).IgnoreError();  // A failed store fails the next API call instead.
+  DisableTripped();
   struct Due {  // What an attempt needs of its job, copied out of the table.
     std::string job_id, webhook_id, boundary;
     std::shared_ptr<const std::string> body;
@@ -193,9 +196,10 @@ void DeliveryService::RunDue() {
     const absl::StatusOr<v1::Webhook> webhook = lookup_(attempt.webhook_id);
     if (!webhook.ok()) {
       Complete(job_id, claim_id, started,
-               absl::FailedPreconditionError("the webhook no longer exists"));
+               absl::FailedPreconditionError("the webhook no longer exists"), /*sent=*/false);
     } else if (webhook->has_status() && webhook->status() == v1::DISABLED) {
-      Complete(job_id, claim_id, started, absl::FailedPreconditionError("the webhook is disabled"));
+      Complete(job_id, claim_id, started, absl::FailedPreconditionError("the webhook is disabled"),
+               /*sent=*/false);
     } else {
       Done done = [this, job_id, claim_id, started](absl::StatusOr<HttpResponse> result) {
         Complete(job_id, claim_id, started, result);
@@ -215,6 +219,22 @@ void DeliveryService::RunDue() {
     unsynced = unsynced_;
   }
   store_.Sync(unsynced).IgnoreError();
+  DisableTripped();
+}
+
+void DeliveryService::DisableTripped() {
+  std::vector<std::string> to_disable;
+  {
+    absl::MutexLock lock(&mu_);
+    to_disable.swap(to_disable_);
+  }
+  for (const std::string& webhook_id : to_disable) {
+    // Not OK: gone, disabled already, or the store failed (then it stays enabled until it has
+    // failed for disable_after_failing_for again).
+    if (!disable_(webhook_id).ok()) continue;
+    absl::MutexLock lock(&mu_);
+    ++stats_.webhooks_disabled_by_breaker;
+  }
 }
 
 void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::string& job_id,
@@ -337,7 +357,8 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
 }
 
 void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
-                               absl::Time started, const absl::StatusOr<HttpResponse>& result) {
+                               absl::Time started, const absl::StatusOr<HttpResponse>& result,
+                               bool sent) {
   const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
   absl::MutexLock lock(&mu_);
   stats_.attempt_seconds_sum += seconds;
@@ -350,8 +371,17 @@ void DeliveryService::Complete(const std::string& job_id, const std::string& cla
   const Job& job = *jobs_.Find(job_id);
   const std::string webhook_id = job.owner.webhook_id;
   const int try_count = job.record.try_count() + 1;
-  const AttemptOutcome outcome =
+  AttemptOutcome outcome =
       ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+  if (!sent) {
+    breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
+  } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {
+    // Its next attempt would fail anyway, and overwrite the reason in the history.
+    outcome.status = HistoryJob::FAILED;
+    outcome.detail += breaker_.Reason();
+    outcome.retry_in = absl::ZeroDuration();
+    to_disable_.push_back(webhook_id);  // For RunDue, which commits without the lock.
+  }
   state::StateBatch batch;
   state::JobUpdate* update = batch.add_records()->mutable_update_job();
   update->set_id(job_id);

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/base/id_generator.h"
+#include "engine/delivery/circuit_breaker.h"
 #include "engine/delivery/delivery_options.h"
 #include "engine/delivery/job_table.h"
 #include "engine/delivery/oauth2_tokens.h"
@@ -41,10 +42,15 @@ class DeliveryService {
   // The external ID this server issued to an org (OrgExternalId), given its id: what storage
   // uploads for that org's webhooks identify it with (ObjectStorage::Put).
   using OrgExternalIdLookup = std::function<std::string(const std::string& org_id)>;
+  // Sets the webhook DISABLED, durably: every delivery to it failed for
+  // disable_after_failing_for. Called by RunDue without the delivery lock; OK if it disabled
+  // the webhook (counted in DeliveryStats::webhooks_disabled_by_breaker).
+  using DisableWebhook = std::function<absl::Status(const std::string& id)>;
 
   // `transport` in `options` must not be null. Jobs are recorded in `store`.
   DeliveryService(const DeliveryOptions& options, const Clock& clock, IdGenerator& ids,
-                  StateStore& store, WebhookLookup lookup, OrgExternalIdLookup org_external_id);
+                  StateStore& store, WebhookLookup lookup, OrgExternalIdLookup org_external_id,
+                  DisableWebhook disable);
   // Stops the dispatcher and waits for attempts in flight.
   ~DeliveryService();
 
@@ -59,7 +65,8 @@ class DeliveryService {
   // Pending jobs, attempts in flight, and the outcomes of attempts so far.
   DeliveryStats Stats();
 
-  // Starts the attempts that are due now, up to max_concurrent_attempts in flight. A due
+  // Disables the webhooks that tripped the breaker (see Complete), before and after it starts
+  // the attempts that are due now, up to max_concurrent_attempts in flight. A due
   // delivery whose webhook is at max_attempts_in_flight_per_webhook is parked until one of that
   // webhook's attempts ends; one out of max_attempts_per_second_per_webhook tokens is put off
   // until its token is due; either way the deliveries behind it go on. The dispatcher calls it
@@ -114,9 +121,16 @@ class DeliveryService {
             std::shared_ptr<const std::string> body, const std::string& access_token, Done done);
   // Records the outcome of job `job_id`'s attempt, made under lease `claim_id` (see
   // StateStore::ClaimJobs).
-  // `started` is when the attempt began (for the attempt-duration figures).
+  // `started` is when the attempt began (for the attempt-duration figures and the breaker).
+  // `sent`: false when no attempt was made because the webhook is gone or disabled, which the
+  // breaker does not count. A failed attempt that trips the breaker fails the job for good,
+  // with CircuitBreaker::Reason() after its detail, and queues the webhook for the next RunDue
+  // to disable.
   void Complete(const std::string& job_id, const std::string& claim_id, absl::Time started,
-                const absl::StatusOr<HttpResponse>& result);
+                const absl::StatusOr<HttpResponse>& result, bool sent = true);
+  // Disables (DisableWebhook, without the lock) the webhooks that tripped the breaker since the
+  // last call.
+  void DisableTripped() ABSL_LOCKS_EXCLUDED(mu_);
   // An attempt to webhook `webhook_id` ended (or was not made after all): frees its slots and
   // puts back on the schedule as many of the webhook's parked jobs as it has free slots.
   void EndAttemptLocked(const std::string& webhook_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -133,6 +147,7 @@ class DeliveryService {
   StateStore& store_;
   const WebhookLookup lookup_;
   const OrgExternalIdLookup org_external_id_;
+  const DisableWebhook disable_;
   OAuth2Tokens oauth2_tokens_;
 
   absl::Mutex mu_;
@@ -145,6 +160,8 @@ class DeliveryService {
   uint64_t unsynced_ ABSL_GUARDED_BY(mu_) = 0;  // The last attempt outcome written, not synced.
   JobTable jobs_ ABSL_GUARDED_BY(mu_);
   WebhookLimits limits_ ABSL_GUARDED_BY(mu_);
+  CircuitBreaker breaker_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> to_disable_ ABSL_GUARDED_BY(mu_);  // Tripped; for RunDue.
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
   std::thread dispatcher_;
 };

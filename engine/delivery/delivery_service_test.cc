@@ -29,7 +29,8 @@ TEST(DeliveryServiceTest, CollectingJobsForASnapshotCopiesNoBody) {
       [](const std::string&) -> absl::StatusOr<v1::Webhook> {
         return absl::NotFoundError("no webhook");
       },
-      [](const std::string& org_id) { return "id-of-" + org_id; });
+      [](const std::string& org_id) { return "id-of-" + org_id; },
+      [](const std::string&) { return absl::OkStatus(); });
   v1::Webhook webhook;
   webhook.set_id("w1");
   webhook.set_name("hook");

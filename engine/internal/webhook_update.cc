@@ -187,5 +187,20 @@ absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
   return updated;
 }
 
+absl::StatusOr<state::StateBatch> DisableFailingWebhook(const v1::Webhook* stored,
+                                                        int64_t now_millis) {
+  if (stored == nullptr) return absl::NotFoundError("the webhook no longer exists");
+  if (stored->has_status() && stored->status() == v1::DISABLED) {
+    return absl::FailedPreconditionError("the webhook is disabled already");
+  }
+  state::StateBatch batch;
+  v1::Webhook* disabled = batch.add_records()->mutable_put_webhook();
+  *disabled = *stored;
+  disabled->set_status(v1::DISABLED);
+  disabled->set_modification_time_in_millis(now_millis);
+  disabled->clear_last_modified_by();
+  return batch;
+}
+
 }  // namespace engine_internal
 }  // namespace webhooks

@@ -4,7 +4,10 @@
 #ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_UPDATE_H_
 #define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_UPDATE_H_
 
+#include <cstdint>
+
 #include "absl/status/statusor.h"
+#include "proto/state.pb.h"
 #include "proto/webhook.pb.h"
 
 namespace webhooks {
@@ -27,6 +30,13 @@ absl::StatusOr<v1::Webhook> WebhookFromRequest(const v1::CreateWebhookRequest& r
 // (others as on create), or a header that is not a string.
 absl::StatusOr<v1::Webhook> ApplyUpdate(const v1::Webhook& stored,
                                         const v1::UpdateWebhookRequest& request);
+
+// The change that disables `stored` because every delivery to it failed for
+// DeliveryOptions::disable_after_failing_for: its status DISABLED, modified at `now_millis`,
+// last_modified_by unset (no user made the change). kNotFound if `stored` is null (deleted),
+// kFailedPrecondition if it is disabled already.
+absl::StatusOr<state::StateBatch> DisableFailingWebhook(const v1::Webhook* stored,
+                                                        int64_t now_millis);
 
 }  // namespace engine_internal
 }  // namespace webhooks

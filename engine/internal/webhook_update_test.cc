@@ -170,6 +170,28 @@ TEST(ApplyUpdateTest, RefusesValuesThatAreNotStrings) {
                        "additional_headers[0] must be an object with string fields key and value"));
 }
 
+TEST(DisableFailingWebhookTest, DisablesWithNoUser) {
+  v1::Webhook stored = Stored();
+  stored.set_status(v1::ENABLED);
+  stored.mutable_last_modified_by()->set_id("u1");
+  ASSERT_OK_AND_ASSIGN(const state::StateBatch batch, DisableFailingWebhook(&stored, 1234));
+  ASSERT_EQ(batch.records_size(), 1);
+  v1::Webhook expected = stored;
+  expected.set_status(v1::DISABLED);
+  expected.set_modification_time_in_millis(1234);
+  expected.clear_last_modified_by();
+  EXPECT_EQ(batch.records(0).put_webhook().SerializeAsString(), expected.SerializeAsString());
+}
+
+TEST(DisableFailingWebhookTest, RefusesAGoneOrDisabledWebhook) {
+  EXPECT_THAT(DisableFailingWebhook(nullptr, 1234),
+              StatusIs(absl::StatusCode::kNotFound, "the webhook no longer exists"));
+  v1::Webhook stored = Stored();
+  stored.set_status(v1::DISABLED);
+  EXPECT_THAT(DisableFailingWebhook(&stored, 1234),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "the webhook is disabled already"));
+}
+
 }  // namespace
 }  // namespace engine_internal
 }  // namespace webhooks
