@@ -79,26 +79,29 @@ inline std::string PrincipalsText() {
 // webhookd as a child process.
 class Webhookd {
  public:
-  // Starts it and waits for "ready" (at most 30 s); null if it did not get there.
+  // Starts it and waits for "ready" (at most 120 s); null if it did not get there.
   static std::unique_ptr<Webhookd> Start(const std::vector<std::string>& flags) {
+    // Everything the child needs is made before fork: the child of a threaded process may only
+    // make async-signal-safe calls until execv (an allocation could wait forever on a lock
+    // another thread held at fork).
+    std::vector<std::string> args = {WebhookdPath(), "--grpc_listen=127.0.0.1:0", "--http_listen="};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) return nullptr;
     auto process = std::unique_ptr<Webhookd>(new Webhookd());
     process->pid_ = fork();
     if (process->pid_ == 0) {
       dup2(pipe_fds[1], STDERR_FILENO);
-      std::vector<std::string> args = {WebhookdPath(), "--grpc_listen=127.0.0.1:0",
-                                       "--http_listen="};
-      args.insert(args.end(), flags.begin(), flags.end());
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
       execv(argv[0], argv.data());
       _exit(127);
     }
     close(pipe_fds[1]);
     process->stderr_fd_ = pipe_fds[0];
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    // Generous: sanitizer builds on a busy machine start slowly.
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
     std::string pending;
     while (absl::Now() < deadline) {
       struct pollfd poll_fd = {process->stderr_fd_, POLLIN, 0};

@@ -62,47 +62,31 @@ if [ "$(cat "$googleapis_dir/VERSION" 2>/dev/null)" != "$googleapis_version" ]; 
   echo "$googleapis_version" | $sudo tee "$googleapis_dir/VERSION" >/dev/null
 fi
 
-# s3rver, the S3-compatible server that //testing:s3_server runs for upload tests, with its
-# dependencies, into a fixed directory that tests read by absolute path (Bazel's sandbox lets
-# them). Pinned; skipped when that version is already there. Installed as this user into a
-# temporary prefix, then copied into place, so npm never runs under sudo; install scripts are off
-# because none of its dependencies need one.
-s3rver_version="3.7.1"
-s3rver_dir="/usr/local/share/webhooks-s3rver"
-if [ "$(cat "$s3rver_dir/VERSION" 2>/dev/null)" != "$s3rver_version" ]; then
-  echo "setup: installing s3rver@$s3rver_version into $s3rver_dir" >&2
-  sudo=""
+# npm_package PACKAGE VERSION DIR: installs PACKAGE@VERSION with its dependencies into DIR, a
+# fixed directory that tests read by absolute path (Bazel's sandbox lets them); skipped when that
+# version is already there. Installed as this user into a temporary prefix, then copied into
+# place, so npm never runs under sudo; install scripts are off because none of these packages'
+# dependencies need one.
+npm_package() {
+  local package="$1" version="$2" dir="$3"
+  [ "$(cat "$dir/VERSION" 2>/dev/null)" != "$version" ] || return 0
+  echo "setup: installing $package@$version into $dir" >&2
+  local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  s3rver_tmp="$(mktemp -d)"
-  trap 'rm -rf "${tmp:-}" "$s3rver_tmp"' EXIT
-  npm install --silent --prefix "$s3rver_tmp" --no-audit --no-fund --ignore-scripts \
-    "s3rver@$s3rver_version" >/dev/null
-  $sudo rm -rf "$s3rver_dir"
-  $sudo mkdir -p "$s3rver_dir"
+  local prefix; prefix="$(mktemp -d)"
+  npm install --silent --prefix "$prefix" --no-audit --no-fund --ignore-scripts \
+    "$package@$version" >/dev/null
+  $sudo rm -rf "$dir"
+  $sudo mkdir -p "$dir"
   # package-lock.json records the dependency versions this machine got.
-  $sudo cp -R "$s3rver_tmp/node_modules" "$s3rver_tmp/package.json" \
-    "$s3rver_tmp/package-lock.json" "$s3rver_dir/"
+  $sudo cp -R "$prefix/node_modules" "$prefix/package.json" "$prefix/package-lock.json" "$dir/"
+  rm -rf "$prefix"
   # Written last: an interrupted install is retried on the next run.
-  echo "$s3rver_version" | $sudo tee "$s3rver_dir/VERSION" >/dev/null
-fi
+  echo "$version" | $sudo tee "$dir/VERSION" >/dev/null
+}
 
+# s3rver, the S3-compatible server that //testing:s3_server runs for upload tests.
+npm_package s3rver 3.7.1 /usr/local/share/webhooks-s3rver
 # swagger-parser, the OpenAPI validator that //grpc_service:openapi_test runs on the generated
-# openapi.json, installed the same way as s3rver into the fixed directory that test reads.
-# Pinned (12.x: 13.x needs node 22); skipped when that version is already there.
-swagger_parser_version="12.1.0"
-swagger_parser_dir="/usr/local/share/webhooks-swagger-parser"
-if [ "$(cat "$swagger_parser_dir/VERSION" 2>/dev/null)" != "$swagger_parser_version" ]; then
-  echo "setup: installing @apidevtools/swagger-parser@$swagger_parser_version into" \
-    "$swagger_parser_dir" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  swagger_parser_tmp="$(mktemp -d)"
-  trap 'rm -rf "${tmp:-}" "${s3rver_tmp:-}" "$swagger_parser_tmp"' EXIT
-  npm install --silent --prefix "$swagger_parser_tmp" --no-audit --no-fund --ignore-scripts \
-    "@apidevtools/swagger-parser@$swagger_parser_version" >/dev/null
-  $sudo rm -rf "$swagger_parser_dir"
-  $sudo mkdir -p "$swagger_parser_dir"
-  $sudo cp -R "$swagger_parser_tmp/node_modules" "$swagger_parser_tmp/package.json" \
-    "$swagger_parser_tmp/package-lock.json" "$swagger_parser_dir/"
-  echo "$swagger_parser_version" | $sudo tee "$swagger_parser_dir/VERSION" >/dev/null
-fi
+# openapi.json. 12.x: 13.x needs node 22.
+npm_package @apidevtools/swagger-parser 12.1.0 /usr/local/share/webhooks-swagger-parser
