@@ -381,6 +381,12 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
   delivery.max_pending_jobs = flags.max_pending_deliveries;
   delivery.max_pending_jobs_per_org = flags.max_pending_deliveries_per_org;
   delivery.max_finished_jobs_per_org = flags.max_history_deliveries_per_org;
+  if (flags.max_attempts_in_flight_per_webhook < 0 ||
+      flags.max_attempts_per_second_per_webhook < 0) {
+    return absl::InvalidArgumentError(
+        "--max_attempts_in_flight_per_webhook and --max_attempts_per_second_per_webhook must "
+        "not be negative (0: no limit)");
+  }
   delivery.max_attempts_in_flight_per_webhook = flags.max_attempts_in_flight_per_webhook;
   delivery.max_attempts_per_second_per_webhook = flags.max_attempts_per_second_per_webhook;
   if (flags.disable_webhook_after_failing_for < absl::ZeroDuration()) {

@@ -245,6 +245,12 @@ if "$webhookd" --log_format=xml 2>"$tmp/err"; then
 elif grep -qx 'webhookd: --log_format must be text or json, not "xml"' "$tmp/err"; then pass
 else fail "--log_format=xml not refused by name: $(cat "$tmp/err")"; fi
 
+# 11. A negative per-webhook limit is refused, naming the flags and the rule.
+if "$webhookd" --in_memory --max_attempts_per_second_per_webhook=-1 2>"$tmp/err"; then
+  fail "started with a negative per-webhook limit"
+elif grep -qx 'webhookd: cannot start: --max_attempts_in_flight_per_webhook and --max_attempts_per_second_per_webhook must not be negative (0: no limit)' "$tmp/err"; then pass
+else fail "negative limit not refused by name: $(cat "$tmp/err")"; fi
+
 echo "$passed passed, $failed failed"
 # A report in GoogleTest's shape, with the counts on <testsuites>, as tools/test.sh reads them.
 if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
