@@ -169,59 +169,13 @@ absl::Status PostgresLog::Import(const std::vector<state::StateBatch>& batches) 
   });
 }
 
-absl::Status PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last) {
-  *last = after;
-  while (true) {
-    ASSIGN_OR_RETURN(PgResult page,
-                     connection_->Exec("read entries",
-                                       "SELECT sequence, batch FROM webhookd_log WHERE sequence "
-                                       "> $1 ORDER BY sequence LIMIT $2",
-                                       {Number(*last), Number(options_.read_page_rows)},
-                                       PgResultFormat::kBinary));
-    for (int row = 0; row < page.rows(); ++row) {
-      ASSIGN_OR_RETURN(const int64_t sequence, page.GetInt64(row, 0));
-      if (static_cast<uint64_t>(sequence) != *last + 1) {
-        return absl::DataLossError(absl::StrCat("postgres: entry ", *last + 1, " is missing"));
-      }
-      ASSIGN_OR_RETURN(const state::StateBatch batch,
-                       ParseBatch(page.Get(row, 1), absl::StrCat("entry ", sequence)));
-      RETURN_IF_ERROR(apply(sequence, batch));
-      *last = sequence;
-    }
-    if (page.rows() < options_.read_page_rows) return absl::OkStatus();
-  }
-}
-
-absl::Status PostgresLog::CheckReadable(uint64_t after) {
-  uint64_t snapshot, end;
-  RETURN_IF_ERROR(ReadEnds(&snapshot, &end));
-  if (after > end) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("postgres: the log ends at ", end, ", before ", after));
-  }
-  if (after >= snapshot) return absl::OkStatus();
-  // The snapshot's entries are kept a while (keep_entries_for): gone if the first one kept is
-  // beyond the reader's next.
-  ASSIGN_OR_RETURN(PgResult first, connection_->Exec("read after",
-                                                     "SELECT COALESCE(MIN(sequence), 0) "
-                                                     "FROM webhookd_log"));
-  ASSIGN_OR_RETURN(const int64_t kept, first.GetInt64(0, 0));
-  if (kept == 0 || static_cast<uint64_t>(kept) > after + 1) {
-    return absl::OutOfRangeError(
-        absl::StrCat("postgres: the snapshot at ", snapshot, " removed entries after ", after));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<uint64_t> PostgresLog::AppendPlanned(uint64_t after, const ApplyFn& apply,
                                                     const PlanFn& plan) {
   absl::MutexLock lock(&mu_);
   uint64_t appended = 0;
   RETURN_IF_ERROR(connection_->Transaction("append a planned change", [&]() -> absl::Status {
     RETURN_IF_ERROR(LockForWrite("append a planned change"));
-    RETURN_IF_ERROR(CheckReadable(after));
-    uint64_t last;
-    RETURN_IF_ERROR(ReadEntries(after, apply, &last));
+    ASSIGN_OR_RETURN(const uint64_t last, ReadEntries(after, apply));
     ASSIGN_OR_RETURN(const state::StateBatch batch, plan(last));
     if (batch.records().empty()) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
@@ -233,10 +187,15 @@ absl::StatusOr<uint64_t> PostgresLog::AppendPlanned(uint64_t after, const ApplyF
 
 absl::StatusOr<uint64_t> PostgresLog::ReadAfter(uint64_t after, const ApplyFn& apply) {
   absl::MutexLock lock(&mu_);
-  // One statement per page and no transaction: what replicas do before every call costs one
-  // round trip when nothing is new. Each statement sees one consistent state, and pages agree:
-  // entries never change, are committed in order (under the lock), and the ones a snapshot
-  // covers stay for keep_entries_for.
+  // No transaction: what replicas do before every call costs one round trip when nothing is
+  // new.
+  return ReadEntries(after, apply);
+}
+
+absl::StatusOr<uint64_t> PostgresLog::ReadEntries(uint64_t after, const ApplyFn& apply) {
+  // One statement per page. Each sees one consistent state, and pages agree: entries never
+  // change, are committed in order (under the lock), and the ones a snapshot covers stay for
+  // keep_entries_for.
   uint64_t last = after;
   for (bool first_page = true;; first_page = false) {
     ASSIGN_OR_RETURN(
@@ -313,7 +272,8 @@ absl::StatusOr<uint64_t> PostgresLog::Load(const ApplyFn& apply) {
           }
           if (page.rows() < options_.read_page_rows) break;
         }
-        return ReadEntries(snapshot, apply, &last);
+        ASSIGN_OR_RETURN(last, ReadEntries(snapshot, apply));
+        return absl::OkStatus();
       },
       kBeginRead));
   return last;

@@ -136,12 +136,9 @@ class PostgresLog {
   absl::Status LockForWrite(absl::string_view operation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Entry `sequence` holding `bytes`, and the notification of it; in the caller's transaction.
   absl::Status Insert(uint64_t sequence, std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // kOutOfRange if entries after `after` are gone (a snapshot removed them), kFailedPrecondition
-  // if `after` is beyond the last entry; in the caller's transaction.
-  absl::Status CheckReadable(uint64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Hands `apply` the entries after `after`, in order, and sets `*last` to the last one's
-  // sequence. kOutOfRange if they do not start at after + 1 or have a gap.
-  absl::Status ReadEntries(uint64_t after, const ApplyFn& apply, uint64_t* last)
+  // ReadAfter's work, in the caller's transaction if any: hands `apply` the entries after
+  // `after`, a page per statement, and returns the last sequence handed. ReadAfter's codes.
+  absl::StatusOr<uint64_t> ReadEntries(uint64_t after, const ApplyFn& apply)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PostgresLogOptions options_;

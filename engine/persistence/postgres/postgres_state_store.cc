@@ -113,6 +113,11 @@ absl::Status PostgresStateStore::Replay(const ApplyFn& apply) {
   return absl::OkStatus();
 }
 
+uint64_t PostgresStateStore::Seen() const {
+  absl::MutexLock lock(&mu_);
+  return seen_;
+}
+
 void PostgresStateStore::NoteOwn(uint64_t appended) {
   absl::MutexLock lock(&mu_);
   if (appended == seen_ + 1 && own_.empty()) {
@@ -177,24 +182,14 @@ absl::Status PostgresStateStore::Sync(uint64_t sequence) {
 
 absl::Status PostgresStateStore::CatchUp(const ApplyFn& apply) {
   absl::MutexLock log_lock(&log_mu_);
-  uint64_t seen;
-  {
-    absl::MutexLock lock(&mu_);
-    seen = seen_;
-  }
-  return FellBehind(log_->ReadAfter(seen, OthersOnly(apply)).status());
+  return FellBehind(log_->ReadAfter(Seen(), OthersOnly(apply)).status());
 }
 
 absl::StatusOr<uint64_t> PostgresStateStore::WritePlanned(const ApplyFn& catch_up,
                                                           const PlanFn& plan) {
   absl::MutexLock log_lock(&log_mu_);
-  uint64_t seen;
-  {
-    absl::MutexLock lock(&mu_);
-    seen = seen_;
-  }
   const absl::StatusOr<uint64_t> appended =
-      log_->AppendPlanned(seen, OthersOnly(catch_up), [&](uint64_t) { return plan(); });
+      log_->AppendPlanned(Seen(), OthersOnly(catch_up), [&](uint64_t) { return plan(); });
   RETURN_IF_ERROR(FellBehind(appended.status()));
   if (*appended == 0) return 0;
   NoteOwn(*appended);

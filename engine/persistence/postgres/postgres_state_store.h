@@ -98,6 +98,7 @@ class PostgresStateStore final : public StateStore {
   // What `apply` gets of the log's entries: the other engines', with seen_ moved past each.
   engine_internal::PostgresLog::ApplyFn OthersOnly(const ApplyFn& apply)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
+  uint64_t Seen() const;
   // Notes entry `appended` as this engine's own.
   void NoteOwn(uint64_t appended) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_);
   void RenewLeasesIfDue();
