@@ -136,6 +136,26 @@ class WebhookEngine {
   virtual absl::StatusOr<v1::GetStorageConfigResponse> GetStorageConfig(
       const Principal& caller) = 0;
 
+  // Extensions that ThoughtSpot's API lacks: repairing deliveries. Both need the webhook
+  // privileges, and the job's webhook must still exist and be ENABLED (else
+  // kFailedPrecondition).
+
+  // Sends FAILED job `job_id` again: exactly one more attempt, now, with the same event id,
+  // body, Idempotency-Key and webhook-id. Until its outcome the job is PENDING with the detail
+  // "redelivery requested by <caller's user name>"; after it, the attempt's detail ends with
+  // that note. Returns the job's history record. kNotFound for a job the caller cannot see;
+  // kFailedPrecondition for a job that is not FAILED, or whose content is no longer kept
+  // (DeliveryOptions::max_failed_content_bytes); kResourceExhausted when the delivery queue,
+  // or the org's share of it, is full.
+  virtual absl::StatusOr<v1::ChannelHistoryJob> RedeliverJob(
+      const Principal& caller, const v1::RedeliverJobRequest& request) = 0;
+
+  // Redelivers, as RedeliverJob does, every FAILED job with its content of one webhook (id or
+  // name) created in the request's window, all or none (kResourceExhausted if the queue has no
+  // room for all). Returns their records, newest first; none if none matched.
+  virtual absl::StatusOr<v1::ReplayFailedJobsResponse> ReplayFailedJobs(
+      const Principal& caller, const v1::ReplayFailedJobsRequest& request) = 0;
+
   // Starts the deliveries that are due (up to DeliveryOptions::max_concurrent_attempts in
   // flight). Only needed with DeliveryOptions::run_dispatcher false (hosts that drive delivery
   // from their own loop, and tests on a fake clock).

@@ -49,6 +49,11 @@ struct DeliveryOptions {
   // Finished deliveries of one org kept in the history; beyond this its oldest are forgotten
   // before history_retention ends, so that no org's deliveries grow memory without bound.
   int max_finished_jobs_per_org = 100000;
+  // Bytes of FAILED deliveries' content (multipart bodies, or payloads and files still to
+  // upload) kept so that they can be redelivered (WebhookEngine::RedeliverJob). Beyond this the
+  // oldest failed deliveries' content is dropped; they stay in the history but can no longer be
+  // redelivered. 0: none is kept.
+  int64_t max_failed_content_bytes = 256 << 20;
   // Attempts handed to the transport at once; due deliveries beyond this wait their turn
   // (thousands of simultaneous transfers cost the transport more than they gain).
   int max_concurrent_attempts = 64;

@@ -46,7 +46,8 @@ DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& cl
       org_external_id_(std::move(org_external_id)),
       disable_(std::move(disable)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
-      jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))),
+      jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org)),
+            std::max<int64_t>(0, options.max_failed_content_bytes)),
       limits_(options.max_attempts_in_flight_per_webhook,
               options.max_attempts_per_second_per_webhook),
       breaker_(options.disable_after_failing_for) {
@@ -373,6 +374,12 @@ void DeliveryService::Complete(const std::string& job_id, const std::string& cla
   const int try_count = job.record.try_count() + 1;
   AttemptOutcome outcome =
       ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+  if (!job.redelivered_by.empty()) {  // Exactly one more attempt, noted in the history.
+    if (outcome.status == HistoryJob::RETRY) outcome.status = HistoryJob::FAILED;
+    outcome.retry_in = absl::ZeroDuration();
+    const std::string note = RedeliveryNote(job.redelivered_by);
+    outcome.detail = outcome.detail.empty() ? note : absl::StrCat(outcome.detail, "; ", note);
+  }
   if (!sent) {
     breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
   } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {

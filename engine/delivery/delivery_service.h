@@ -9,8 +9,10 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -77,8 +79,21 @@ class DeliveryService {
   // reports it.
   v1::ValidateCommunicationChannelResponse Validate(const v1::Webhook& webhook);
 
-  // Applies a put_job, update_job or uploaded_job record replayed from the store. Unfinished
-  // jobs are scheduled again at their next attempt.
+  // Job `id` as kept: its owner and history record; nullopt if it is unknown or pruned.
+  std::optional<std::pair<JobOwner, v1::ChannelHistoryJob>> Describe(const std::string& id);
+  // The FAILED jobs of webhook `webhook_id` created in [start, end) that can be sent again,
+  // newest first.
+  std::vector<std::string> RedeliverableJobs(const std::string& webhook_id, absl::Time start,
+                                             absl::Time end);
+  // The records that send jobs `ids` again (JobTable::ApplyRedelivery), for the engine to
+  // commit. kFailedPrecondition for a job that is not FAILED or whose content is gone,
+  // kResourceExhausted if the queue, or the share `org_share` of one org, has no room for
+  // them all; nothing is planned then.
+  absl::StatusOr<state::StateBatch> PlanRedelivery(const std::vector<std::string>& ids,
+                                                   const std::string& requested_by, int org_share);
+
+  // Applies a job record (put_job, update_job, uploaded_job, redeliver_job) replayed from the
+  // store or committed by the engine. Unfinished jobs are scheduled again at their next attempt.
   void Restore(const state::StateRecord& record);
 
   // Calls `start` while no job can change (for StateStore::StartSnapshot) and returns every

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace webhooks {
 namespace engine_internal {
 namespace {
@@ -10,7 +12,18 @@ absl::Time Created(const Job& job) {
   return absl::FromUnixMillis(job.record.creation_time_in_millis());
 }
 
+// What keeping the job's content costs.
+int64_t ContentBytes(const Job& job) {
+  int64_t bytes = job.body != nullptr ? job.body->size() : 0;
+  if (job.upload != nullptr) bytes += job.upload->ByteSizeLong();
+  return bytes;
+}
+
 }  // namespace
+
+std::string RedeliveryNote(const std::string& requested_by) {
+  return absl::StrCat("redelivery requested by ", requested_by);
+}
 
 state::StoredJob Job::ToStored() const {
   state::StoredJob stored;
@@ -22,6 +35,7 @@ state::StoredJob Job::ToStored() const {
   if (body != nullptr) stored.set_body(*body);
   if (upload != nullptr) *stored.mutable_upload() = *upload;
   stored.set_next_attempt_millis(absl::ToUnixMillis(next_attempt));
+  stored.set_redelivered_by(redelivered_by);
   return stored;
 }
 
@@ -35,20 +49,21 @@ Job Job::FromStored(const state::StoredJob& stored) {
     job.upload = std::make_shared<const state::PendingUpload>(stored.upload());
   }
   job.next_attempt = absl::FromUnixMillis(stored.next_attempt_millis());
+  job.redelivered_by = stored.redelivered_by();
   return job;
 }
 
 void JobTable::Insert(Job job) {
   const std::string id = job.record.id();
   if (const auto old = jobs_.find(id); old != jobs_.end()) Remove(old);
-  if (job.unfinished()) {
-    CountPending(job, +1);
-    due_.emplace(job.next_attempt, id);
-  } else {
-    AddFinished(job);
-  }
   by_creation_.emplace(Created(job), id);
-  jobs_.emplace(id, std::move(job));
+  Job& inserted = jobs_.emplace(id, std::move(job)).first->second;
+  if (inserted.unfinished()) {
+    CountPending(inserted, +1);
+    due_.emplace(inserted.next_attempt, id);
+  } else {
+    AddFinished(inserted);
+  }
 }
 
 void JobTable::Apply(const state::StateRecord& record) {
@@ -61,6 +76,9 @@ void JobTable::Apply(const state::StateRecord& record) {
       break;
     case state::StateRecord::kUploadedJob:
       ApplyUploaded(record.uploaded_job());
+      break;
+    case state::StateRecord::kRedeliverJob:
+      ApplyRedelivery(record.redeliver_job());
       break;
     default:
       break;
@@ -79,14 +97,15 @@ void JobTable::ApplyUpdate(const state::JobUpdate& update) {
   job.next_attempt = absl::FromUnixMillis(update.next_attempt_millis());
   if (job.unfinished()) {
     due_.emplace(job.next_attempt, job.record.id());
-  } else {
-    job.body.reset();
-    job.upload.reset();
-    if (was_unfinished) {
-      CountPending(job, -1);
-      AddFinished(job);
-    }
+    return;
   }
+  job.redelivered_by.clear();
+  if (was_unfinished) {
+    CountPending(job, -1);
+  } else {
+    ForgetFinished(job);  // A late record of another replica: filed again by its new status.
+  }
+  AddFinished(job);
 }
 
 void JobTable::ApplyUploaded(const state::JobUploaded& uploaded) {
@@ -96,6 +115,20 @@ void JobTable::ApplyUploaded(const state::JobUploaded& uploaded) {
   job.boundary = uploaded.boundary();
   job.body = std::make_shared<const std::string>(uploaded.body());
   job.upload.reset();
+}
+
+void JobTable::ApplyRedelivery(const state::JobRedelivery& redelivery) {
+  const auto it = jobs_.find(redelivery.id());
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  if (job.record.status() != v1::ChannelHistoryJob::FAILED || !job.has_content()) return;
+  ForgetFinished(job);
+  job.record.set_status(v1::ChannelHistoryJob::PENDING);
+  job.record.set_detail(RedeliveryNote(redelivery.requested_by()));
+  job.redelivered_by = redelivery.requested_by();
+  job.next_attempt = absl::FromUnixMillis(redelivery.next_attempt_millis());
+  CountPending(job, +1);
+  due_.emplace(job.next_attempt, job.record.id());
 }
 
 const Job* JobTable::Find(const std::string& id) const {
@@ -204,16 +237,37 @@ std::optional<absl::Time> JobTable::OldestPendingCreation() const {
   return pending_by_creation_.begin()->first;
 }
 
-void JobTable::AddFinished(const Job& job) {
+void JobTable::AddFinished(Job& job) {
   CreationOrder& finished = finished_by_org_[job.owner.org_id];
   finished.emplace(Created(job), job.record.id());
   if (finished.size() > max_finished_per_org_) orgs_over_limit_.insert(job.owner.org_id);
+  if (job.record.status() != v1::ChannelHistoryJob::FAILED || !job.has_content()) {
+    job.body.reset();
+    job.upload.reset();
+    return;
+  }
+  const int64_t bytes = ContentBytes(job);
+  failed_content_.emplace(std::make_pair(Created(job), job.record.id()), bytes);
+  failed_content_bytes_ += bytes;
+  while (failed_content_bytes_ > max_failed_content_bytes_) {  // Oldest first, maybe `job`.
+    const auto oldest = failed_content_.begin();
+    Job& dropped = jobs_.at(oldest->first.second);
+    dropped.body.reset();
+    dropped.upload.reset();
+    failed_content_bytes_ -= oldest->second;
+    failed_content_.erase(oldest);
+  }
 }
 
 void JobTable::ForgetFinished(const Job& job) {
+  const std::pair<absl::Time, std::string> key(Created(job), job.record.id());
+  if (const auto failed = failed_content_.find(key); failed != failed_content_.end()) {
+    failed_content_bytes_ -= failed->second;
+    failed_content_.erase(failed);
+  }
   const auto finished = finished_by_org_.find(job.owner.org_id);
   if (finished == finished_by_org_.end()) return;
-  finished->second.erase({Created(job), job.record.id()});
+  finished->second.erase(key);
   if (finished->second.empty()) finished_by_org_.erase(finished);
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -25,6 +26,9 @@
 
 namespace webhooks {
 namespace engine_internal {
+
+// The history detail of a redelivery, alone while it waits and after its attempt's outcome.
+std::string RedeliveryNote(const std::string& requested_by);
 
 // Facts about a job that the engine filters history by.
 struct JobOwner {
@@ -37,15 +41,21 @@ struct Job {
   v1::ChannelHistoryJob record;
   JobOwner owner;
   std::string boundary;
-  std::shared_ptr<const std::string> body;  // Dropped once the job is finished.
+  // Dropped once the job succeeds; kept while it fails, as long as the table's budget for
+  // failed content allows (see JobTable), so that it can be redelivered.
+  std::shared_ptr<const std::string> body;
   // Set until the files of a job for a storage destination are uploaded (body is null then).
   std::shared_ptr<const state::PendingUpload> upload;
   absl::Time next_attempt;
+  // Who asked for the redelivery under way (see ApplyRedelivery); empty otherwise.
+  std::string redelivered_by;
 
   bool unfinished() const {
     return record.status() == v1::ChannelHistoryJob::PENDING ||
            record.status() == v1::ChannelHistoryJob::RETRY;
   }
+  // Whether the job can be sent again: it still has its body or its upload.
+  bool has_content() const { return body != nullptr || upload != nullptr; }
   // The record that recreates this job.
   state::StoredJob ToStored() const;
   static Job FromStored(const state::StoredJob& stored);
@@ -53,19 +63,27 @@ struct Job {
 
 class JobTable {
  public:
-  // Keeps at most `max_finished_per_org` finished jobs of one org (see Prune).
-  explicit JobTable(size_t max_finished_per_org = SIZE_MAX)
-      : max_finished_per_org_(max_finished_per_org) {}
+  // Keeps at most `max_finished_per_org` finished jobs of one org (see Prune), and the content
+  // of FAILED jobs up to `max_failed_content_bytes` in all, dropping the oldest's beyond it.
+  explicit JobTable(size_t max_finished_per_org = SIZE_MAX,
+                    int64_t max_failed_content_bytes = INT64_MAX)
+      : max_finished_per_org_(max_finished_per_org),
+        max_failed_content_bytes_(max_failed_content_bytes) {}
 
   // Adds `job`, replacing a job with its id (the later record wins), and schedules it if it
   // is unfinished.
   void Insert(Job job);
-  // Applies a put_job, update_job or uploaded_job record; ignores records of unknown jobs.
+  // Applies a put_job, update_job, uploaded_job or redeliver_job record; ignores records of
+  // unknown jobs.
   void Apply(const state::StateRecord& record);
   // Records the outcome `update` of an attempt on its job.
   void ApplyUpdate(const state::JobUpdate& update);
   // The job's uploads are done: from now on it sends `uploaded.body()`.
   void ApplyUploaded(const state::JobUploaded& uploaded);
+  // Puts FAILED job `redelivery.id()` back on the schedule, PENDING, for one more attempt.
+  // Ignored unless the job is FAILED and has its content: every replica applies the record the
+  // same way, whatever it raced with.
+  void ApplyRedelivery(const state::JobRedelivery& redelivery);
 
   // The job with id `id`, or null.
   const Job* Find(const std::string& id) const;
@@ -112,8 +130,9 @@ class JobTable {
   void Unschedule(const Job& job);
   // Adds `delta` to the unfinished jobs, in all and of `org_id`.
   void CountPending(const Job& job, int delta);
-  // Adds or removes a finished job in its org's finished_by_org_.
-  void AddFinished(const Job& job);
+  // Adds or removes a finished job in its org's finished_by_org_, and a FAILED one's content
+  // in failed_content_ (dropping the oldest content over the budget).
+  void AddFinished(Job& job);
   void ForgetFinished(const Job& job);
 
   // Every kept job. A node map, so that memory follows the jobs kept: a Job is about 300
@@ -131,6 +150,10 @@ class JobTable {
   const size_t max_finished_per_org_;
   absl::flat_hash_map<std::string, CreationOrder> finished_by_org_;  // Orgs with some only.
   absl::flat_hash_set<std::string> orgs_over_limit_;                 // Until the next Prune.
+  const int64_t max_failed_content_bytes_;
+  // FAILED jobs that have their content, oldest first, with its size; and their sum.
+  absl::btree_map<std::pair<absl::Time, std::string>, int64_t> failed_content_;
+  int64_t failed_content_bytes_ = 0;
 };
 
 }  // namespace engine_internal

@@ -425,6 +425,26 @@ absl::Status ValidatePublishedEvent(const v1::PublishEventRequest& request,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Checks the creation-time window of a history search or a replay: finite epochs.
+template <typename Request>
+absl::Status CheckTimeWindow(const Request& request) {
+  for (const auto& [field, present, millis] :
+       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
+                                              request.has_start_epoch_time_in_millis(),
+                                              request.start_epoch_time_in_millis()},
+        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
+         request.end_epoch_time_in_millis()}}) {
+    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateHistoryRequest(const v1::SearchChannelHistoryRequest& request) {
   RETURN_IF_ERROR(CheckWebhookChannel(request.channel_type()));
   for (const auto& [field, size] : {std::pair<const char*, int>{"job_ids", request.job_ids_size()},
@@ -444,15 +464,18 @@ absl::Status ValidateHistoryRequest(const v1::SearchChannelHistoryRequest& reque
   if (!request.events().empty()) {
     RETURN_IF_ERROR(CheckEventType("events[0].type", request.events(0).type()));
   }
-  for (const auto& [field, present, millis] :
-       {std::tuple<const char*, bool, double>{"start_epoch_time_in_millis",
-                                              request.has_start_epoch_time_in_millis(),
-                                              request.start_epoch_time_in_millis()},
-        {"end_epoch_time_in_millis", request.has_end_epoch_time_in_millis(),
-         request.end_epoch_time_in_millis()}}) {
-    if (present && !std::isfinite(millis)) {  // protobuf's parser takes "NaN" and "Infinity".
-      return absl::InvalidArgumentError(absl::StrCat(field, " must be a finite number"));
-    }
+  return CheckTimeWindow(request);
+}
+
+absl::Status ValidateReplayRequest(const v1::ReplayFailedJobsRequest& request) {
+  if (request.webhook_identifier().empty()) {
+    return absl::InvalidArgumentError("webhook_identifier is required");
+  }
+  RETURN_IF_ERROR(CheckTimeWindow(request));
+  if (request.has_start_epoch_time_in_millis() && request.has_end_epoch_time_in_millis() &&
+      !(request.start_epoch_time_in_millis() < request.end_epoch_time_in_millis())) {
+    return absl::InvalidArgumentError(
+        "start_epoch_time_in_millis must be before end_epoch_time_in_millis");
   }
   return absl::OkStatus();
 }

@@ -37,6 +37,9 @@ absl::Status CheckWebhookChannel(int channel_type);
 // (at most one) alone, or exactly one channel identifier and one event, with finite epochs.
 absl::Status ValidateHistoryRequest(const v1::SearchChannelHistoryRequest& request);
 
+// Checks a replay of failed deliveries: a webhook identifier, finite epochs, start before end.
+absl::Status ValidateReplayRequest(const v1::ReplayFailedJobsRequest& request);
+
 // Checks the parts of a published run that the payload and the multipart body rely on: the
 // liveboard and schedule ids and names are required; file names are 1-255 characters without
 // control characters, different from each other (they name stored objects); MIME types look
