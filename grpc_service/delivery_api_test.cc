@@ -1,5 +1,6 @@
 // Delivery through webhookd's APIs: PublishEvent over gRPC, then the history and validate
 // REST paths, with a fake transport standing in for the receiver.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "grpc_service/test_environment.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/delivery_repair_service.grpc.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 #include "testing/fake_transport.h"
 
@@ -26,10 +28,10 @@ using ::webhooks::testing::TestEnvironment;
 class DeliveryApiTest : public ::testing::Test {
  protected:
   DeliveryApiTest()
-      : transport_([](const HttpRequest&) {
-          HttpResponse ok;
-          ok.status = 200;
-          return absl::StatusOr<HttpResponse>(ok);
+      : transport_([this](const HttpRequest&) {
+          HttpResponse response;
+          response.status = receiver_status_.load();
+          return absl::StatusOr<HttpResponse>(response);
         }),
         env_(TestEnvironment::kInProcess, {}, nullptr, &transport_),
         stub_(v1::WebhookService::NewStub(env_.server().InProcessChannel())) {}
@@ -58,6 +60,7 @@ class DeliveryApiTest : public ::testing::Test {
                            kUserATestOrg1Token));
   }
 
+  std::atomic<int> receiver_status_{200};
   testing::FakeTransport transport_;
   TestEnvironment env_;
   std::unique_ptr<v1::WebhookService::Stub> stub_;
@@ -186,6 +189,57 @@ TEST_F(DeliveryApiTest, HistoryErrorsUseThoughtSpotsBody) {
       kUserATestOrg1Token));
   EXPECT_EQ(unknown.status, 400);
   EXPECT_THAT(unknown.body, HasSubstr("'nope' was not found"));
+}
+
+// webhookd's extension: redeliver and replay, at /api/webhookd/v1/ and over gRPC.
+TEST_F(DeliveryApiTest, RedeliversAndReplaysFailedDeliveries) {
+  ASSERT_EQ(CreateHook().status, 200);
+  receiver_status_ = 410;
+  v1::PublishEventResponse published;
+  ASSERT_TRUE(Publish(kAdminToken, &published).ok());
+  env_.engine().RunDueDeliveries();
+  const std::string job = published.job_id();
+  const std::string record_head = absl::StrCat(R"({"id":")", job, R"(","status":")");
+  const std::string record_event =
+      R"(","creation_time_in_millis":1773824614455,"event":{"type":"LIVEBOARD_SCHEDULE",)"
+      R"("id":"sch-1","name":"Daily sales","run_id":null},"recipients":null,"detail":")";
+
+  const RestResponse redelivered = Handle(RestPost(
+      absl::StrCat("/api/webhookd/v1/jobs/", job, "/redeliver"), "{}", kUserATestOrg1Token));
+  EXPECT_EQ(redelivered.status, 200);
+  EXPECT_EQ(redelivered.Header("content-type"), "application/json");
+  EXPECT_EQ(redelivered.body,
+            absl::StrCat(record_head, "PENDING", record_event,
+                         R"(redelivery requested by UserA@example.com","try_count":1})"));
+  receiver_status_ = 200;
+  env_.engine().RunDueDeliveries();
+  ASSERT_EQ(transport_.request_count(), 2u);
+  EXPECT_EQ(transport_.requests()[1].body, transport_.requests()[0].body);
+
+  // Delivered: nothing is left to replay, and a second redelivery is refused.
+  auto repair = v1::DeliveryRepairService::NewStub(env_.server().InProcessChannel());
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kUserATestOrg1Token));
+  v1::ReplayFailedJobsRequest replay;
+  replay.set_webhook_identifier("hook");
+  v1::ReplayFailedJobsResponse replayed;
+  const grpc::Status replay_status = repair->ReplayFailedJobs(&context, replay, &replayed);
+  ASSERT_TRUE(replay_status.ok()) << replay_status.error_message();
+  EXPECT_EQ(replayed.jobs_size(), 0);
+  const RestResponse again = Handle(RestPost(
+      absl::StrCat("/api/webhookd/v1/jobs/", job, "/redeliver"), "{}", kUserATestOrg1Token));
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(NormalizeUuids(again.body),
+            absl::StrCat(R"({"error":{"message":{"code":10002,"incident_id_guid":"<uuid>",)"
+                         R"("trace_id_guid":"<uuid>","debug":"job ')",
+                         NormalizeUuids(job),
+                         R"(' is SUCCESS; only a FAILED delivery can be redelivered"}}})"));
+  const RestResponse empty =
+      Handle(RestPost("/api/webhookd/v1/webhooks/hook/replay",
+                      R"({"start_epoch_time_in_millis":0})", kUserATestOrg1Token));
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.body, R"({"jobs":[]})");
+  EXPECT_EQ(Handle(RestPost("/api/webhookd/v1/webhooks/hook/replay", "{}", "")).status, 401);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 int main() {
   // The gateway as webhookd builds it; its channel is never used.
   auto gateway = webhooks::RestGateway::Create(
-      webhooks::WebhookServiceDescriptor(),
+      webhooks::RestServiceDescriptors(),
       grpc::CreateChannel("localhost:1", grpc::InsecureChannelCredentials()), {});
   if (!gateway.ok()) {
     std::fprintf(stderr, "gateway_routes: %s\n", gateway.status().ToString().c_str());

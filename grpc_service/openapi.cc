@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/struct.pb.h"
@@ -504,15 +505,16 @@ Json Tag(absl::string_view name, absl::string_view description) {
 
 }  // namespace
 
-absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescriptor& service) {
+absl::StatusOr<std::string> OpenApiDocument(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
   // The gateway's own compiled routes; the channel is never connected (no call is made).
   absl::StatusOr<std::unique_ptr<RestGateway>> gateway = RestGateway::Create(
-      &service, grpc::CreateChannel("localhost:1", grpc::InsecureChannelCredentials()), {});
+      services, grpc::CreateChannel("localhost:1", grpc::InsecureChannelCredentials()), {});
   if (!gateway.ok()) return gateway.status();
   const std::vector<Route>& routes = (*gateway)->routes();
   for (const RequiredFields& entry : kRequestRequired) {
     const Descriptor* message =
-        service.file()->pool()->FindMessageTypeByName(absl::StrCat("webhooks.v1.", entry.message));
+        services[0]->file()->pool()->FindMessageTypeByName(absl::StrCat("webhooks.v1.", entry.message));
     for (absl::string_view field : entry.fields) {
       if (message == nullptr || message->FindFieldByName(std::string(field)) == nullptr) {
         return absl::InternalError(absl::StrCat("no field webhooks.v1.", entry.message, ".", field,
@@ -557,6 +559,10 @@ absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescr
                                                       .Set("scheme", "bearer")
                                                       .Set("description", "A principal's token.")));
 
+  std::vector<std::string> names;
+  for (const google::protobuf::ServiceDescriptor* service : services) {
+    names.push_back(service->full_name());
+  }
   Json document = Json::Object();
   document.Set("openapi", "3.0.3");
   document.Set(
@@ -565,9 +571,9 @@ absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescr
           .Set("title", "webhookd REST API")
           .Set("version", "2.0")
           .Set("description",
-               absl::StrCat("The REST gateway of ", service.full_name(),
+               absl::StrCat("The REST gateway of ", absl::StrJoin(names, " and "),
                             ": ThoughtSpot's REST API v2.0 webhook operations (paths, field names "
-                            "and error bodies as ThoughtSpot's). Generated from the service's "
+                            "and error bodies as ThoughtSpot's). Generated from the services' "
                             "google.api.http rules; operations tagged \"webhookd\" and marked "
                             "x-webhookd-extension are not part of ThoughtSpot's API.")));
   document.Set("security", Json::Array().Add(Json::Object().Set("bearerAuth", Json::Array())));

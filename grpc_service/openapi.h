@@ -1,9 +1,9 @@
-// OpenApiDocument: the OpenAPI 3.0 description of the REST API that RestGateway serves for a
-// service, built from the service's google.api.http rules and message descriptors, so the
-// document and the gateway share one source (proto/webhook_service.proto).
+// OpenApiDocument: the OpenAPI 3.0 description of the REST API that RestGateway serves for
+// services, built from their google.api.http rules and message descriptors, so the document and
+// the gateway share one source (proto/webhook_service.proto, proto/delivery_repair_service.proto).
 // //grpc_service:openapi_gen runs it at build time; webhookd serves the result (openapi_route.h).
 //
-//   absl::StatusOr<std::string> json = OpenApiDocument(*WebhookServiceDescriptor());
+//   absl::StatusOr<std::string> json = OpenApiDocument(RestServiceDescriptors());
 //
 // What it writes, following the JSON form of engine/base/json_codec.h: field names as in the
 // proto (ThoughtSpot's snake_case), enums as strings, 64-bit integers as numbers, `nullable` on
@@ -19,6 +19,7 @@
 #define WEBHOOKS_GRPC_SERVICE_OPENAPI_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -32,7 +33,8 @@ inline constexpr absl::string_view kOpenApiPath = "/api/rest/2.0/webhooks/openap
 // The document as indented JSON with a final newline; the same bytes for the same descriptors.
 // kInvalidArgument for a rule the gateway would refuse (RestGateway::Create's errors).
 // kInternal if its table of ThoughtSpot's required fields names a field the protos lack.
-absl::StatusOr<std::string> OpenApiDocument(const google::protobuf::ServiceDescriptor& service);
+absl::StatusOr<std::string> OpenApiDocument(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 
 }  // namespace webhooks
 

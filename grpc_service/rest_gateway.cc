@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/ascii.h"
@@ -176,15 +177,18 @@ std::string MediaType(absl::string_view content_type) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Create(
-    const google::protobuf::ServiceDescriptor* service,
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services,
     std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options) {
-  if (service == nullptr || channel == nullptr) {
-    return absl::InvalidArgumentError("RestGateway needs a service descriptor and a channel");
+  if (services.empty() || absl::c_linear_search(services, nullptr) || channel == nullptr) {
+    return absl::InvalidArgumentError("RestGateway needs service descriptors and a channel");
+  }
+  std::vector<const MethodDescriptor*> methods;
+  for (const google::protobuf::ServiceDescriptor* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) methods.push_back(service->method(i));
   }
   std::vector<Route> routes;
   absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < service->method_count(); ++i) {
-    const MethodDescriptor* method = service->method(i);
+  for (const MethodDescriptor* method : methods) {
     if (method->client_streaming() || method->server_streaming()) continue;
     if (!method->options().HasExtension(google::api::http)) continue;
     const google::api::HttpRule& rule = method->options().GetExtension(google::api::http);

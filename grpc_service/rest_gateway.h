@@ -1,5 +1,6 @@
-// RestGateway: answers REST requests by calling a gRPC service, with routes taken from the
-// service's google.api.http rules (for WebhookService, ThoughtSpot's REST API v2.0 paths).
+// RestGateway: answers REST requests by calling gRPC services, with routes taken from the
+// services' google.api.http rules (for WebhookService, ThoughtSpot's REST API v2.0 paths; for
+// DeliveryRepairService, webhookd's own /api/webhookd/v1/ paths).
 //
 // For each request: find the rule whose path template matches (404 if none; 405 with an Allow
 // header if only the verb differs), check size (413) and Content-Type (415 unless
@@ -13,7 +14,7 @@
 // so a request that is both unauthenticated and malformed gets the 4xx of the HTTP checks
 // (404, 405, 413, 415, 400 for the JSON) before the 401.
 //
-//   auto gateway = RestGateway::Create(WebhookServiceDescriptor(),
+//   auto gateway = RestGateway::Create(RestServiceDescriptors(),
 //                                      server->InProcessChannel(grpc::ChannelArguments()), {});
 //   RestResponse response = (*gateway)->Handle(request);
 //
@@ -65,12 +66,12 @@ struct Route {
 
 class RestGateway {
  public:
-  // Routes every method of `service` that carries a google.api.http rule (and its
-  // additional_bindings). kInvalidArgument for a rule the gateway cannot serve: a custom verb, a
+  // Routes every method of `services` that carries a google.api.http rule (and its
+  // additional_bindings), in order. kInvalidArgument for a rule the gateway cannot serve: a custom verb, a
   // body other than "*" or "", a response_body that names no field of the response, a path variable
   // that is not a singular string field of the request, or two rules with the same verb and path.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Create(
-      const google::protobuf::ServiceDescriptor* service,
+      const std::vector<const google::protobuf::ServiceDescriptor*>& services,
       std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options);
 
   RestResponse Handle(const RestRequest& request) const;

@@ -134,7 +134,10 @@ TEST_F(RestGatewayTest, RoutesComeFromTheServiceAnnotations) {
                           "POST /api/rest/2.0/system/communication-channels/validate "
                           "ValidateCommunicationChannel",
                           "POST /api/rest/2.0/jobs/history/communication-channels/search "
-                          "SearchChannelHistory"));
+                          "SearchChannelHistory",
+                          "POST /api/webhookd/v1/jobs/{job_id}/redeliver RedeliverJob",
+                          "POST /api/webhookd/v1/webhooks/{webhook_identifier}/replay "
+                          "ReplayFailedJobs"));
 }
 
 TEST_F(RestGatewayTest, SeedCreateExampleAnswers200WithTheWebhook) {
@@ -467,7 +470,7 @@ TEST(RestGatewayServerErrorTest, InternalErrorIs500WithNoDetail) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
-  auto gateway = RestGateway::Create(WebhookServiceDescriptor(),
+  auto gateway = RestGateway::Create({WebhookServiceDescriptor()},
                                      server->InProcessChannel(grpc::ChannelArguments()), {});
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   const RestResponse search =

@@ -66,6 +66,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   server->service_ = std::make_unique<WebhookServiceImpl>(
       engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
+  server->repair_service_ = std::make_unique<DeliveryRepairServiceImpl>(
+      engine, authenticator, server->rate_limiter_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -90,6 +92,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   builder.SetMaxReceiveMessageSize(options.max_grpc_message_bytes);
   builder.SetMaxSendMessageSize(options.max_grpc_message_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->repair_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.grpc_listen.empty() && selected_port == 0)) {
     return absl::UnavailableError(
@@ -98,11 +101,12 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   server->grpc_port_ = selected_port;
   if (auto* health = server->grpc_server_->GetHealthCheckService()) {
     health->SetServingStatus(v1::WebhookService::service_full_name(), true);
+    health->SetServingStatus(v1::DeliveryRepairService::service_full_name(), true);
     health->SetServingStatus(true);
   }
 
   absl::StatusOr<std::unique_ptr<RestGateway>> gateway =
-      RestGateway::Create(WebhookServiceDescriptor(), server->InProcessChannel(), options.gateway);
+      RestGateway::Create(RestServiceDescriptors(), server->InProcessChannel(), options.gateway);
   if (!gateway.ok()) return gateway.status();
   server->gateway_ = *std::move(gateway);
 

@@ -106,6 +106,7 @@ class WebhookServer {
   std::unique_ptr<RateLimiter> rate_limiter_;  // Null without a rate limit.
   std::unique_ptr<Metrics> metrics_;           // Null without options.metrics.
   std::unique_ptr<WebhookServiceImpl> service_;
+  std::unique_ptr<DeliveryRepairServiceImpl> repair_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::unique_ptr<RestGateway> gateway_;

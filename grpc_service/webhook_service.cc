@@ -66,6 +66,33 @@ absl::Status KnownFieldsOnly(const google::protobuf::Message& request) {
                    "): update the client to this server's proto/webhook_service.proto"));
 }
 
+// The rate limit, then the caller's Principal from its bearer token, if `request` holds only
+// fields this server knows (KnownFieldsOnly).
+absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContext& context,
+                                           const google::protobuf::Message& request,
+                                           const Authenticator& authenticator,
+                                           RateLimiter* rate_limiter) {
+  if (rate_limiter != nullptr) {
+    const std::string client = ClientAddress(context.peer());
+    if (!client.empty()) {
+      const absl::Duration wait = rate_limiter->Acquire(client);
+      if (wait > absl::ZeroDuration()) return rate_limiter->ExceededError(wait);
+    }
+  }
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find("authorization");
+  if (found == metadata.end()) {
+    return absl::UnauthenticatedError("Authentication required: missing bearer token.");
+  }
+  absl::StatusOr<std::string> token =
+      BearerToken(absl::string_view(found->second.data(), found->second.size()));
+  if (!token.ok()) return token.status();
+  absl::StatusOr<Principal> caller = authenticator.Authenticate(*token);
+  if (!caller.ok()) return caller;
+  RETURN_IF_ERROR(KnownFieldsOnly(request));
+  return caller;
+}
+
 }  // namespace
 
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
@@ -76,6 +103,14 @@ const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
       &::descriptor_table_proto_2fwebhook_5fservice_2eproto);
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       v1::WebhookService::service_full_name());
+}
+
+std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
+  google::protobuf::internal::AssignDescriptors(
+      &::descriptor_table_proto_2fdelivery_5frepair_5fservice_2eproto);
+  return {WebhookServiceDescriptor(),
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              v1::DeliveryRepairService::service_full_name())};
 }
 
 absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
@@ -90,25 +125,7 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 
 absl::StatusOr<Principal> WebhookServiceImpl::Caller(
     const grpc::ServerContext& context, const google::protobuf::Message& request) const {
-  if (rate_limiter_ != nullptr) {
-    const std::string client = ClientAddress(context.peer());
-    if (!client.empty()) {
-      const absl::Duration wait = rate_limiter_->Acquire(client);
-      if (wait > absl::ZeroDuration()) return rate_limiter_->ExceededError(wait);
-    }
-  }
-  const auto& metadata = context.client_metadata();
-  const auto found = metadata.find("authorization");
-  if (found == metadata.end()) {
-    return absl::UnauthenticatedError("Authentication required: missing bearer token.");
-  }
-  absl::StatusOr<std::string> token =
-      BearerToken(absl::string_view(found->second.data(), found->second.size()));
-  if (!token.ok()) return token.status();
-  absl::StatusOr<Principal> caller = authenticator_->Authenticate(*token);
-  if (!caller.ok()) return caller;
-  RETURN_IF_ERROR(KnownFieldsOnly(request));
-  return caller;
+  return AuthenticateCall(context, request, *authenticator_, rate_limiter_);
 }
 
 grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
@@ -198,6 +215,27 @@ grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
   absl::StatusOr<Principal> caller = Caller(*context, *request);
   if (!caller.ok()) return Finish("PublishEvent", caller.status());
   return Reply("PublishEvent", engine_->PublishEvent(*caller, *request), response);
+}
+
+absl::StatusOr<Principal> DeliveryRepairServiceImpl::Caller(
+    const grpc::ServerContext& context, const google::protobuf::Message& request) const {
+  return AuthenticateCall(context, request, *authenticator_, rate_limiter_);
+}
+
+grpc::Status DeliveryRepairServiceImpl::RedeliverJob(grpc::ServerContext* context,
+                                                     const v1::RedeliverJobRequest* request,
+                                                     v1::ChannelHistoryJob* response) {
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
+  if (!caller.ok()) return Finish("RedeliverJob", caller.status());
+  return Reply("RedeliverJob", engine_->RedeliverJob(*caller, *request), response);
+}
+
+grpc::Status DeliveryRepairServiceImpl::ReplayFailedJobs(
+    grpc::ServerContext* context, const v1::ReplayFailedJobsRequest* request,
+    v1::ReplayFailedJobsResponse* response) {
+  absl::StatusOr<Principal> caller = Caller(*context, *request);
+  if (!caller.ok()) return Finish("ReplayFailedJobs", caller.status());
+  return Reply("ReplayFailedJobs", engine_->ReplayFailedJobs(*caller, *request), response);
 }
 
 }  // namespace webhooks

@@ -13,6 +13,8 @@
 #ifndef WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "engine/principal.h"
 #include "engine/webhook_engine.h"
@@ -20,6 +22,7 @@
 #include "grpc_service/authenticator.h"
 #include "grpc_service/rate_limiter.h"
 #include "grpc_service/slow_call_runner.h"
+#include "proto/delivery_repair_service.grpc.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
@@ -82,8 +85,36 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
   SlowCallRunner validations_;
 };
 
+// webhooks.v1.DeliveryRepairService (webhookd's extension) over a WebhookEngine, with the same
+// authentication, rate limit and errors as WebhookServiceImpl. Thread-safe.
+class DeliveryRepairServiceImpl final : public v1::DeliveryRepairService::Service {
+ public:
+  // Neither `engine` nor `authenticator` nor `rate_limiter` (null: none) is owned.
+  DeliveryRepairServiceImpl(WebhookEngine* engine, const Authenticator* authenticator,
+                            RateLimiter* rate_limiter = nullptr)
+      : engine_(engine), authenticator_(authenticator), rate_limiter_(rate_limiter) {}
+
+  grpc::Status RedeliverJob(grpc::ServerContext* context, const v1::RedeliverJobRequest* request,
+                            v1::ChannelHistoryJob* response) override;
+  grpc::Status ReplayFailedJobs(grpc::ServerContext* context,
+                                const v1::ReplayFailedJobsRequest* request,
+                                v1::ReplayFailedJobsResponse* response) override;
+
+ private:
+  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
+                                   const google::protobuf::Message& request) const;
+
+  WebhookEngine* const engine_;
+  const Authenticator* const authenticator_;
+  RateLimiter* const rate_limiter_;
+};
+
 // The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor();
+
+// The services webhookd's REST gateway serves, in routing order: WebhookService (ThoughtSpot's
+// paths), then DeliveryRepairService (webhookd's /api/webhookd/v1/ paths). Never null.
+std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors();
 
 // The token of an `authorization` value "Bearer <token>" (scheme case-insensitive).
 // kUnauthenticated if `value` is not of that form.
