@@ -77,10 +77,14 @@ void PrintHuman(const v1::DeleteWebhooksResponse& response, std::ostream& out) {
   out << response.deleted_count() << " deleted, " << response.failed_count() << " failed\n";
 }
 
-void PrintHuman(const v1::SearchChannelHistoryResponse& response, std::ostream& out) {
+namespace {
+
+// A table of delivery jobs and their count.
+void PrintJobs(const google::protobuf::RepeatedPtrField<v1::ChannelHistoryJob>& jobs,
+               std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"JOB", "STATUS", "TRIES", "CREATED", "EVENT", "DETAIL"}};
-  for (const v1::ChannelHistoryJob& job : response.jobs()) {
+  for (const v1::ChannelHistoryJob& job : jobs) {
     rows.push_back(
         {job.id(), v1::ChannelHistoryJob::Status_Name(job.status()),
          job.has_try_count() ? absl::StrCat(job.try_count()) : "-",
@@ -89,7 +93,23 @@ void PrintHuman(const v1::SearchChannelHistoryResponse& response, std::ostream& 
          job.event().name().empty() ? job.event().id() : job.event().name(), job.detail()});
   }
   PrintTable(rows, out);
-  out << response.jobs_size() << (response.jobs_size() == 1 ? " job\n" : " jobs\n");
+  out << jobs.size() << (jobs.size() == 1 ? " job\n" : " jobs\n");
+}
+
+}  // namespace
+
+void PrintHuman(const v1::SearchChannelHistoryResponse& response, std::ostream& out) {
+  PrintJobs(response.jobs(), out);
+}
+
+void PrintHuman(const v1::ChannelHistoryJob& job, std::ostream& out) {
+  google::protobuf::RepeatedPtrField<v1::ChannelHistoryJob> jobs;
+  *jobs.Add() = job;
+  PrintJobs(jobs, out);
+}
+
+void PrintHuman(const v1::ReplayFailedJobsResponse& response, std::ostream& out) {
+  PrintJobs(response.jobs(), out);
 }
 
 void PrintHuman(const v1::ValidateCommunicationChannelResponse& response, std::ostream& out) {

@@ -14,6 +14,8 @@ void PrintHuman(const v1::Webhook& webhook, std::ostream& out);
 void PrintHuman(const v1::SearchWebhooksResponse& response, std::ostream& out);
 void PrintHuman(const v1::DeleteWebhooksResponse& response, std::ostream& out);
 void PrintHuman(const v1::SearchChannelHistoryResponse& response, std::ostream& out);
+void PrintHuman(const v1::ChannelHistoryJob& job, std::ostream& out);
+void PrintHuman(const v1::ReplayFailedJobsResponse& response, std::ostream& out);
 void PrintHuman(const v1::ValidateCommunicationChannelResponse& response, std::ostream& out);
 void PrintHuman(const v1::PublishEventResponse& response, std::ostream& out);
 void PrintHuman(const v1::SearchChannelPreferencesResponse& response, std::ostream& out);

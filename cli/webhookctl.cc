@@ -16,6 +16,6 @@ int main(int argc, char** argv) {
   for (const char* name : {"WEBHOOKD_TARGET", "WEBHOOKD_TOKEN"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
-  return webhooks::cli::RunWebhookctl(args, env, webhooks::cli::ChannelStubFactory(), std::cout,
+  return webhooks::cli::RunWebhookctl(args, env, webhooks::cli::NetworkChannelFactory(), std::cout,
                                       std::cerr);
 }

@@ -21,6 +21,8 @@
 #include "cli/human_output.h"
 #include "engine/base/json_codec.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/delivery_repair_service.grpc.pb.h"
+#include "proto/webhook_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "",
           "webhookd's gRPC address (default: $WEBHOOKD_TARGET, else 127.0.0.1:50051)");
@@ -158,19 +160,19 @@ absl::Status ParseEvents(const std::vector<std::string>& names,
 
 // ---- Calls ----
 
-// What one command run needs: the stub, the token, and where to print.
+// What one command run needs: the stubs, the token, and where to print.
 struct Session {
-  v1::WebhookService::StubInterface* stub;
+  std::unique_ptr<v1::WebhookService::Stub> webhooks;
+  std::unique_ptr<v1::DeliveryRepairService::Stub> repair;
   std::string token;
   std::ostream& out;
   std::ostream& err;
 };
 
-// Calls `rpc` with `request` and prints the response (JSON with --json, else `human`).
-template <typename Request, typename Response, typename Human>
-int Call(Session& session, absl::string_view rpc_name,
-         grpc::Status (v1::WebhookService::StubInterface::*rpc)(grpc::ClientContext*,
-                                                                const Request&, Response*),
+// Calls `rpc` of `stub` with `request` and prints the response (JSON with --json, else `human`).
+template <typename Stub, typename Request, typename Response, typename Human>
+int Call(Session& session, absl::string_view rpc_name, Stub& stub,
+         grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
          const Request& request, Human human) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -179,7 +181,7 @@ int Call(Session& session, absl::string_view rpc_name,
     context.AddMetadata("authorization", absl::StrCat("Bearer ", session.token));
   }
   Response response;
-  const grpc::Status status = (session.stub->*rpc)(&context, request, &response);
+  const grpc::Status status = (stub.*rpc)(&context, request, &response);
   if (!status.ok()) {
     std::string message = status.error_message();
     if (!session.token.empty()) absl::StrReplaceAll({{session.token, "***"}}, &message);
@@ -207,7 +209,8 @@ auto Message(std::string text) {
   };
 }
 
-using Stub = v1::WebhookService::StubInterface;
+using Stub = v1::WebhookService::Stub;
+using RepairStub = v1::DeliveryRepairService::Stub;
 
 // Each command: checks its arguments and flags, builds the request, calls. Returns a usage
 // error status, or the exit code of the call.
@@ -223,7 +226,8 @@ absl::StatusOr<int> Create(const CommandLine& line, Session& session) {
     return parsed;
   }
   if (request.events().empty()) request.add_events(v1::LIVEBOARD_SCHEDULE);
-  return Call(session, "CreateWebhook", &Stub::CreateWebhook, request, Summary<v1::Webhook>());
+  return Call(session, "CreateWebhook", *session.webhooks, &Stub::CreateWebhook, request,
+              Summary<v1::Webhook>());
 }
 
 absl::StatusOr<int> Search(const CommandLine& line, Session& session) {
@@ -236,7 +240,7 @@ absl::StatusOr<int> Search(const CommandLine& line, Session& session) {
   google::protobuf::RepeatedField<int> events;
   if (absl::Status parsed = ParseEvents(line.events, &events); !parsed.ok()) return parsed;
   if (!events.empty()) request.set_event_type(static_cast<v1::EventType>(events[0]));
-  return Call(session, "SearchWebhooks", &Stub::SearchWebhooks, request,
+  return Call(session, "SearchWebhooks", *session.webhooks, &Stub::SearchWebhooks, request,
               Summary<v1::SearchWebhooksResponse>());
 }
 
@@ -254,7 +258,7 @@ absl::StatusOr<int> Update(const CommandLine& line, Session& session) {
   if (absl::Status parsed = ParseEvents(line.events, request.mutable_events()); !parsed.ok()) {
     return parsed;
   }
-  return Call(session, "UpdateWebhook", &Stub::UpdateWebhook, request,
+  return Call(session, "UpdateWebhook", *session.webhooks, &Stub::UpdateWebhook, request,
               Message(absl::StrCat("updated webhook ", request.webhook_identifier())));
 }
 
@@ -267,7 +271,7 @@ absl::StatusOr<int> Delete(const CommandLine& line, Session& session) {
   if (request.webhook_identifiers().empty()) {
     return UsageError("delete takes one or more webhook ids or names");
   }
-  return Call(session, "DeleteWebhooks", &Stub::DeleteWebhooks, request,
+  return Call(session, "DeleteWebhooks", *session.webhooks, &Stub::DeleteWebhooks, request,
               Summary<v1::DeleteWebhooksResponse>());
 }
 
@@ -283,8 +287,8 @@ absl::StatusOr<int> History(const CommandLine& line, Session& session) {
   if (request.job_ids().empty() && request.events().empty()) {
     request.add_events()->set_type(v1::LIVEBOARD_SCHEDULE);
   }
-  return Call(session, "SearchChannelHistory", &Stub::SearchChannelHistory, request,
-              Summary<v1::SearchChannelHistoryResponse>());
+  return Call(session, "SearchChannelHistory", *session.webhooks, &Stub::SearchChannelHistory,
+              request, Summary<v1::SearchChannelHistoryResponse>());
 }
 
 absl::StatusOr<int> Validate(const CommandLine& line, Session& session) {
@@ -298,7 +302,8 @@ absl::StatusOr<int> Validate(const CommandLine& line, Session& session) {
   if (request.event_type() == v1::EVENT_TYPE_UNSPECIFIED) {
     request.set_event_type(v1::LIVEBOARD_SCHEDULE);
   }
-  return Call(session, "ValidateCommunicationChannel", &Stub::ValidateCommunicationChannel, request,
+  return Call(session, "ValidateCommunicationChannel", *session.webhooks,
+              &Stub::ValidateCommunicationChannel, request,
               Summary<v1::ValidateCommunicationChannelResponse>());
 }
 
@@ -307,7 +312,7 @@ absl::StatusOr<int> Publish(const CommandLine& line, Session& session) {
   v1::PublishEventRequest request;
   if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
   if (line.Has("org")) request.set_org_identifier(absl::GetFlag(FLAGS_org));
-  return Call(session, "PublishEvent", &Stub::PublishEvent, request,
+  return Call(session, "PublishEvent", *session.webhooks, &Stub::PublishEvent, request,
               Summary<v1::PublishEventResponse>());
 }
 
@@ -318,14 +323,16 @@ absl::StatusOr<int> Preferences(const CommandLine& line, Session& session) {
     if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
     if (line.Has("org"))
       request.add_org_preferences()->set_org_identifier(absl::GetFlag(FLAGS_org));
-    return Call(session, "SearchChannelPreferences", &Stub::SearchChannelPreferences, request,
+    return Call(session, "SearchChannelPreferences", *session.webhooks,
+                &Stub::SearchChannelPreferences, request,
                 Summary<v1::SearchChannelPreferencesResponse>());
   }
   if (sub == "configure") {
     v1::ConfigureChannelPreferencesRequest request;
     if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
     if (!line.Has("request")) return UsageError("preferences configure needs --request");
-    return Call(session, "ConfigureChannelPreferences", &Stub::ConfigureChannelPreferences, request,
+    return Call(session, "ConfigureChannelPreferences", *session.webhooks,
+                &Stub::ConfigureChannelPreferences, request,
                 Message("configured channel preferences"));
   }
   return UsageError("preferences takes \"search\" or \"configure\"");
@@ -335,8 +342,30 @@ absl::StatusOr<int> StorageConfig(const CommandLine& line, Session& session) {
   if (line.positional.size() != 1) return UsageError("storage-config takes no arguments");
   v1::GetStorageConfigRequest request;
   if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
-  return Call(session, "GetWebhookStorageConfig", &Stub::GetWebhookStorageConfig, request,
-              Summary<v1::GetStorageConfigResponse>());
+  return Call(session, "GetWebhookStorageConfig", *session.webhooks, &Stub::GetWebhookStorageConfig,
+              request, Summary<v1::GetStorageConfigResponse>());
+}
+
+absl::StatusOr<int> Redeliver(const CommandLine& line, Session& session) {
+  v1::RedeliverJobRequest request;
+  if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
+  if (line.positional.size() == 2) request.set_job_id(line.positional[1]);
+  if (line.positional.size() > 2 || request.job_id().empty()) {
+    return UsageError("redeliver takes one job id");
+  }
+  return Call(session, "RedeliverJob", *session.repair, &RepairStub::RedeliverJob, request,
+              Summary<v1::ChannelHistoryJob>());
+}
+
+absl::StatusOr<int> Replay(const CommandLine& line, Session& session) {
+  v1::ReplayFailedJobsRequest request;
+  if (absl::Status loaded = LoadRequest(&request); !loaded.ok()) return loaded;
+  if (line.positional.size() == 2) request.set_webhook_identifier(line.positional[1]);
+  if (line.positional.size() > 2 || request.webhook_identifier().empty()) {
+    return UsageError("replay takes one webhook id or name");
+  }
+  return Call(session, "ReplayFailedJobs", *session.repair, &RepairStub::ReplayFailedJobs, request,
+              Summary<v1::ReplayFailedJobsResponse>());
 }
 
 struct Command {
@@ -359,6 +388,8 @@ constexpr Command kCommands[] = {
     {"publish", Publish, "org"},
     {"preferences", Preferences, "org"},
     {"storage-config", StorageConfig, ""},
+    {"redeliver", Redeliver, ""},
+    {"replay", Replay, ""},
 };
 
 const Command* FindCommand(absl::string_view name) {
@@ -406,6 +437,11 @@ Commands (gRPC webhooks.v1.WebhookService):
   preferences configure  ConfigureChannelPreferences: --request
   storage-config         GetWebhookStorageConfig
 
+Commands (gRPC webhooks.v1.DeliveryRepairService, webhookd's extension):
+  redeliver JOB_ID       RedeliverJob: one more attempt of a FAILED delivery
+  replay ID_OR_NAME      ReplayFailedJobs: every FAILED delivery of the webhook, or those created
+                         in --request='{"start_epoch_time_in_millis":..,"end_epoch_time_in_millis":..}'
+
 Flags:
   --request='{...}' | --request=@FILE   the request as JSON (the REST body); flags apply on top
   --target=HOST:PORT    default $WEBHOOKD_TARGET, else 127.0.0.1:50051
@@ -419,9 +455,9 @@ Exit codes: 0 success; 1 the call failed (gRPC code and message on stderr); 2 ba
 )";
 }
 
-StubFactory ChannelStubFactory() {
+ChannelFactory NetworkChannelFactory() {
   return [](const ConnectionOptions& options)
-             -> absl::StatusOr<std::unique_ptr<v1::WebhookService::StubInterface>> {
+             -> absl::StatusOr<std::shared_ptr<grpc::ChannelInterface>> {
     std::shared_ptr<grpc::ChannelCredentials> credentials;
     if (options.tls) {
       grpc::SslCredentialsOptions ssl;
@@ -430,12 +466,12 @@ StubFactory ChannelStubFactory() {
     } else {
       credentials = grpc::InsecureChannelCredentials();
     }
-    return v1::WebhookService::NewStub(grpc::CreateChannel(options.target, credentials));
+    return grpc::CreateChannel(options.target, credentials);
   };
 }
 
 int RunWebhookctl(const std::vector<std::string>& args,
-                  const std::map<std::string, std::string>& env, const StubFactory& stubs,
+                  const std::map<std::string, std::string>& env, const ChannelFactory& channels,
                   std::ostream& out, std::ostream& err) {
   ResetFlags();
   for (size_t i = 1; i < args.size(); ++i) {
@@ -479,12 +515,14 @@ int RunWebhookctl(const std::vector<std::string>& args,
     }
     connection.ca_pem = *std::move(pem);
   }
-  absl::StatusOr<std::unique_ptr<v1::WebhookService::StubInterface>> stub = stubs(connection);
-  if (!stub.ok()) {
-    err << "webhookctl: " << stub.status().message() << "\n";
+  absl::StatusOr<std::shared_ptr<grpc::ChannelInterface>> channel = channels(connection);
+  if (!channel.ok()) {
+    err << "webhookctl: " << channel.status().message() << "\n";
     return kExitUsage;
   }
-  Session session{stub->get(), EnvOr(env, "WEBHOOKD_TOKEN", ""), out, err};
+  Session session{v1::WebhookService::NewStub(*channel),
+                  v1::DeliveryRepairService::NewStub(*channel), EnvOr(env, "WEBHOOKD_TOKEN", ""),
+                  out, err};
   absl::StatusOr<int> code = command->run(*line, session);
   if (!code.ok()) {
     err << "webhookctl: " << code.status().message() << "\n";

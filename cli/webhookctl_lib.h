@@ -1,6 +1,7 @@
-// webhookctl: a command-line client of webhookd's gRPC service (webhooks.v1.WebhookService).
-// RunWebhookctl parses one command line, makes the call through a stub the caller supplies and
-// prints the answer, so the whole tool runs in tests against an in-process server.
+// webhookctl: a command-line client of webhookd's gRPC services (webhooks.v1.WebhookService and
+// webhookd's extension webhooks.v1.DeliveryRepairService). RunWebhookctl parses one command line,
+// makes the call over a channel the caller supplies and prints the answer, so the whole tool
+// runs in tests against an in-process server.
 //
 //   std::ostringstream out, err;
 //   int code = webhooks::cli::RunWebhookctl({"webhookctl", "search", "--json"},
@@ -17,6 +18,8 @@
 //   preferences search      SearchChannelPreferences (--org)
 //   preferences configure   ConfigureChannelPreferences (--request only)
 //   storage-config          GetWebhookStorageConfig
+//   redeliver JOB_ID        DeliveryRepairService.RedeliverJob
+//   replay IDENTIFIER       DeliveryRepairService.ReplayFailedJobs (the window with --request)
 // Every command takes --request='{...}' (the request message as JSON, the REST body where there
 // is one) or --request=@FILE; the convenience flags and arguments are applied on top of it.
 //
@@ -41,7 +44,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "proto/webhook_service.grpc.pb.h"
+#include "grpcpp/channel.h"
 
 namespace webhooks {
 namespace cli {
@@ -58,19 +61,18 @@ struct ConnectionOptions {
   std::string ca_pem;  // Root certificates for TLS; empty: the system's.
 };
 
-// Makes the stub a command calls through. kInvalidArgument for options it cannot use.
-using StubFactory =
-    std::function<absl::StatusOr<std::unique_ptr<v1::WebhookService::StubInterface>>(
-        const ConnectionOptions&)>;
+// Makes the channel a command calls over. kInvalidArgument for options it cannot use.
+using ChannelFactory = std::function<absl::StatusOr<std::shared_ptr<grpc::ChannelInterface>>(
+    const ConnectionOptions&)>;
 
 // The factory webhookctl uses: a channel to `target`, insecure or TLS.
-StubFactory ChannelStubFactory();
+ChannelFactory NetworkChannelFactory();
 
 // Runs the command line `args` (args[0] is the program name). `env` holds the environment
 // variables webhookctl reads (WEBHOOKD_TARGET, WEBHOOKD_TOKEN). Writes the answer to `out`,
 // errors and usage to `err`, and returns the exit code (above).
 int RunWebhookctl(const std::vector<std::string>& args,
-                  const std::map<std::string, std::string>& env, const StubFactory& stubs,
+                  const std::map<std::string, std::string>& env, const ChannelFactory& channels,
                   std::ostream& out, std::ostream& err);
 
 // The usage text.

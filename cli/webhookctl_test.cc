@@ -43,12 +43,11 @@ class WebhookctlTest : public ::testing::Test {
     return {code, out.str(), err.str()};
   }
 
-  StubFactory Factory() {
+  ChannelFactory Factory() {
     return [this](const ConnectionOptions& options)
-               -> absl::StatusOr<std::unique_ptr<v1::WebhookService::StubInterface>> {
+               -> absl::StatusOr<std::shared_ptr<grpc::ChannelInterface>> {
       targets_.push_back(options.target);
-      return std::unique_ptr<v1::WebhookService::StubInterface>(
-          v1::WebhookService::NewStub(env_.server().InProcessChannel()));
+      return env_.server().InProcessChannel();
     };
   }
 
@@ -304,16 +303,60 @@ TEST_F(WebhookctlTest, PublishThenHistory) {
             "  HTTP_CONNECTION_CHECK: SUCCESS HTTP 200\n");
 }
 
+TEST_F(WebhookctlTest, RedeliverAndReplay) {
+  ASSERT_EQ(Run({"create", "--name=hook", "--url=https://example.com/h"}).code, kExitOk);
+  transport_.SetResponder([](const HttpRequest&) {
+    HttpResponse gone;
+    gone.status = 410;
+    return absl::StatusOr<HttpResponse>(gone);
+  });
+  const std::string run = R"(--request={"run": {"schedule": {"scheduleId": "s-1", "name": "Daily"},
+      "liveboard_id": "lb-1", "liveboard_name": "Sales"}})";
+  ASSERT_EQ(Run({"publish", run, "--org=Primary"}).code, kExitOk);
+  env_.engine().RunDueDeliveries();
+
+  Result redelivered = Run({"redeliver", "n.00000000-0000-4000-8000-000000000002"});
+  EXPECT_EQ(redelivered.code, kExitOk) << redelivered.err;
+  EXPECT_EQ(redelivered.out,
+            "JOB                                     STATUS   TRIES  CREATED               EVENT  "
+            "DETAIL\n"
+            "n.00000000-0000-4000-8000-000000000002  PENDING  1      2026-03-18T09:03:34Z  Daily  "
+            "redelivery requested by admin@example.com\n"
+            "1 job\n");
+  Result pending = Run({"replay", "hook", "--json"});
+  EXPECT_EQ(pending.code, kExitOk) << pending.err;
+  EXPECT_EQ(pending.out, "{\"jobs\":[]}\n");  // Nothing FAILED until the attempt.
+
+  env_.engine().RunDueDeliveries();  // 410 again.
+  Result replayed = Run({"replay", "hook", "--json"});
+  EXPECT_EQ(replayed.code, kExitOk) << replayed.err;
+  EXPECT_EQ(replayed.out,
+            R"({"jobs":[{"id":"n.00000000-0000-4000-8000-000000000002","status":"PENDING",)"
+            R"("creation_time_in_millis":1773824614455,"event":{"type":"LIVEBOARD_SCHEDULE",)"
+            R"("id":"s-1","name":"Daily","run_id":null},"recipients":null,)"
+            R"("detail":"redelivery requested by admin@example.com","try_count":2}]})"
+            "\n");
+
+  Result refused = Run({"redeliver", "n.00000000-0000-4000-8000-000000000002"});
+  EXPECT_EQ(refused.code, kExitCallFailed);
+  EXPECT_EQ(refused.err,
+            "webhookctl: RedeliverJob failed: FAILED_PRECONDITION: job "
+            "'n.00000000-0000-4000-8000-000000000002' is PENDING; only a FAILED delivery can be "
+            "redelivered\n");
+  EXPECT_EQ(Run({"redeliver"}).err, "webhookctl: redeliver takes one job id\n");
+  EXPECT_EQ(Run({"replay"}).err, "webhookctl: replay takes one webhook id or name\n");
+}
+
 // The factory webhookctl's main uses: a real channel to --target.
 TEST(WebhookctlChannelTest, CallsTheTargetOverTheNetwork) {
   TestEnvironment env(TestEnvironment::kListen);
   const std::string target = absl::StrCat("127.0.0.1:", env.server().grpc_port());
   std::ostringstream out, err;
-  EXPECT_EQ(
-      RunWebhookctl({"webhookctl", "create", "--target", target, "--name=net",
-                     "--url=https://example.com/net"},
-                    {{"WEBHOOKD_TOKEN", std::string(kAdminToken)}}, ChannelStubFactory(), out, err),
-      kExitOk)
+  EXPECT_EQ(RunWebhookctl({"webhookctl", "create", "--target", target, "--name=net",
+                           "--url=https://example.com/net"},
+                          {{"WEBHOOKD_TOKEN", std::string(kAdminToken)}}, NetworkChannelFactory(),
+                          out, err),
+            kExitOk)
       << err.str();
   EXPECT_EQ(out.str(), "created webhook net (id 00000000-0000-4000-8000-000000000001)\n");
 }
