@@ -172,6 +172,38 @@ TEST_F(ReplicasTest, OneReplicaDeliversAnEventAndBothReportIt) {
   EXPECT_EQ(Job(second(), job), "SUCCESS/1");
 }
 
+TEST_F(ReplicasTest, ARedeliveryOnOneReplicaIsSentOnceAndBothReportIt) {
+  ASSERT_OK(first().CreateWebhook(admin_, Create("hook")).status());
+  const std::string job = Publish(first());
+  second().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 1u);
+  HttpResponse gone;
+  gone.status = 410;
+  ASSERT_OK(harness_.transport().Respond(0, gone));
+  second().RunDueDeliveries();
+  ASSERT_EQ(Job(first(), job), "FAILED/1");
+
+  v1::RedeliverJobRequest redeliver;
+  redeliver.set_job_id(job);
+  ASSERT_OK(first().RedeliverJob(admin_, redeliver).status());
+  EXPECT_EQ(Job(second(), job), "PENDING/1");
+  // The second plans on the first's change: the job is no longer FAILED.
+  EXPECT_THAT(second().RedeliverJob(admin_, redeliver),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat("job '", job,
+                                    "' is PENDING; only a FAILED delivery can be redelivered")));
+  second().RunDueDeliveries();
+  first().RunDueDeliveries();  // The second holds the lease.
+  ASSERT_EQ(harness_.transport().request_count(), 2u);
+  EXPECT_EQ(harness_.transport().requests()[1].body, harness_.transport().requests()[0].body);
+  ASSERT_OK(harness_.transport().Respond(1, Ok()));
+  second().RunDueDeliveries();
+  first().RunDueDeliveries();
+  EXPECT_EQ(harness_.transport().request_count(), 2u);
+  EXPECT_EQ(Job(first(), job), "SUCCESS/2");
+  EXPECT_EQ(Job(second(), job), "SUCCESS/2");
+}
+
 TEST_F(ReplicasTest, AReplicaThatStopsRenewingItsLeaseHandsTheDeliveryOver) {
   ASSERT_OK(first().CreateWebhook(admin_, Create("hook")).status());
   const std::string job = Publish(first());

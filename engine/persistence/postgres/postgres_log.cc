@@ -170,7 +170,7 @@ absl::Status PostgresLog::Import(const std::vector<state::StateBatch>& batches) 
 }
 
 absl::StatusOr<uint64_t> PostgresLog::AppendPlanned(uint64_t after, const ApplyFn& apply,
-                                                    const PlanFn& plan) {
+                                                    const PlanFn& plan, const KeepFn& keep) {
   absl::MutexLock lock(&mu_);
   uint64_t appended = 0;
   RETURN_IF_ERROR(connection_->Transaction("append a planned change", [&]() -> absl::Status {
@@ -178,6 +178,8 @@ absl::StatusOr<uint64_t> PostgresLog::AppendPlanned(uint64_t after, const ApplyF
     ASSIGN_OR_RETURN(const uint64_t last, ReadEntries(after, apply));
     ASSIGN_OR_RETURN(const state::StateBatch batch, plan(last));
     if (batch.records().empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(const bool kept, keep(*connection_, batch));
+    if (!kept) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::string bytes, Serialize(batch));
     appended = last + 1;
     return Insert(appended, std::move(bytes));

@@ -81,7 +81,8 @@ class PostgresLog {
   // max_batch_bytes or does not serialize. The commit notifies kLogChannel.
   absl::StatusOr<uint64_t> Append(uint64_t sequence, const state::StateBatch& batch);
 
-  // Whether AppendAll records a batch; runs in its transaction, before the batch is written.
+  // Whether AppendAll or AppendPlanned records a batch; runs in its transaction, before the
+  // batch is written (so what it changes commits with the batch, or not at all).
   using KeepFn =
       std::function<absl::StatusOr<bool>(PgConnection& connection, const state::StateBatch& batch)>;
 
@@ -97,10 +98,12 @@ class PostgresLog {
 
   // A change planned on the latest state, in one transaction under the log's lock, so that no
   // other replica appends meanwhile: hands `apply` every entry after `after` (as ReadAfter),
-  // calls `plan`, and appends the batch it returns as the next entry. Returns that entry's
-  // sequence, or 0 if the batch was empty; `plan`'s error (nothing appended; what `apply` was
-  // handed stays handed). ReadAfter's and Append's codes.
-  absl::StatusOr<uint64_t> AppendPlanned(uint64_t after, const ApplyFn& apply, const PlanFn& plan);
+  // calls `plan`, and appends the batch it returns as the next entry if `keep` accepts it.
+  // Returns that entry's sequence, or 0 if the batch was empty or refused; `plan`'s or `keep`'s
+  // error (nothing appended; what `apply` was handed stays handed). ReadAfter's and Append's
+  // codes.
+  absl::StatusOr<uint64_t> AppendPlanned(uint64_t after, const ApplyFn& apply, const PlanFn& plan,
+                                         const KeepFn& keep);
 
   // Hands `apply` every entry after `after`, in order, and returns the last sequence handed
   // (`after` if there was none). kOutOfRange if a snapshot at a sequence beyond `after` has

@@ -61,10 +61,21 @@ bool Finished(v1::ChannelHistoryJob::Status status) {
   return status != v1::ChannelHistoryJob::PENDING && status != v1::ChannelHistoryJob::RETRY;
 }
 
-// Releases the leases under which `batch`'s update_job records were made, in the transaction
-// that appends it: false (append nothing) if one of them has moved on to another replica.
-absl::StatusOr<bool> ReleaseLeases(PgConnection& connection, const state::StateBatch& batch) {
+// The lease changes of `batch`, in the transaction that appends it. Releases the leases under
+// which its update_job records were made: false (append nothing) if one of them has moved on to
+// another replica. Reopens the leases of the finished jobs its redeliver_job records send again,
+// so that a replica may claim them.
+absl::StatusOr<bool> ChangeLeases(PgConnection& connection, const state::StateBatch& batch) {
   for (const state::StateRecord& record : batch.records()) {
+    if (record.has_redeliver_job()) {
+      RETURN_IF_ERROR(connection
+                          .Exec("reopen a lease",
+                                "UPDATE webhookd_job_leases SET finished = false, "
+                                "updated_at = now() WHERE job_id = $1",
+                                {PgParam::Text(record.redeliver_job().id())})
+                          .status());
+      continue;
+    }
     if (!record.has_update_job() || record.update_job().claim_id().empty()) continue;
     const state::JobUpdate& update = record.update_job();
     ASSIGN_OR_RETURN(
@@ -166,11 +177,7 @@ absl::Status PostgresStateStore::Sync(uint64_t sequence) {
     // this function pops them, under log_mu_.
     for (const auto& [ticket, batch] : queued_) batches.push_back(&batch);
   }
-  ASSIGN_OR_RETURN(
-      const std::vector<uint64_t> appended,
-      log_->AppendAll(batches, [](PgConnection& connection, const state::StateBatch& batch) {
-        return ReleaseLeases(connection, batch);
-      }));
+  ASSIGN_OR_RETURN(const std::vector<uint64_t> appended, log_->AppendAll(batches, ChangeLeases));
   for (const uint64_t entry : appended) {
     // A record of an attempt whose lease moved on is dropped: the new holder's counts.
     if (entry != 0) NoteOwn(entry);
@@ -188,8 +195,8 @@ absl::Status PostgresStateStore::CatchUp(const ApplyFn& apply) {
 absl::StatusOr<uint64_t> PostgresStateStore::WritePlanned(const ApplyFn& catch_up,
                                                           const PlanFn& plan) {
   absl::MutexLock log_lock(&log_mu_);
-  const absl::StatusOr<uint64_t> appended =
-      log_->AppendPlanned(Seen(), OthersOnly(catch_up), [&](uint64_t) { return plan(); });
+  const absl::StatusOr<uint64_t> appended = log_->AppendPlanned(
+      Seen(), OthersOnly(catch_up), [&](uint64_t) { return plan(); }, ChangeLeases);
   RETURN_IF_ERROR(FellBehind(appended.status()));
   if (*appended == 0) return 0;
   NoteOwn(*appended);
