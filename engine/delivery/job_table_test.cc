@@ -197,6 +197,53 @@ TEST(JobTableTest, PruneKeepsAtMostTheLimitOfFinishedJobsPerOrg) {
   EXPECT_THAT(Ids(table.History(all)), ElementsAre("a5", "a4"));
 }
 
+// Each body is "body", 4 bytes.
+TEST(JobTableTest, KeepsFailedContentWithinItsBudgetAndRedeliversOnlyFailedJobs) {
+  JobTable table(SIZE_MAX, /*max_failed_content_bytes=*/8);
+  for (const char* id : {"a", "b", "c", "d"}) table.Insert(NewJob(id, kStart));
+  table.ApplyUpdate(Update("a", HistoryJob::FAILED, kStart));
+  table.ApplyUpdate(Update("b", HistoryJob::SUCCESS, kStart));
+  table.ApplyUpdate(Update("c", HistoryJob::FAILED, kStart + absl::Seconds(1)));
+  EXPECT_TRUE(table.Find("a")->has_content());
+  EXPECT_FALSE(table.Find("b")->has_content());  // Delivered: nothing to send again.
+  EXPECT_TRUE(table.Find("c")->has_content());
+
+  // A third failed body is over the budget: the oldest failed job loses its content.
+  table.Insert(NewJob("e", kStart + absl::Seconds(2)));
+  table.ApplyUpdate(Update("e", HistoryJob::FAILED, kStart + absl::Seconds(2)));
+  EXPECT_FALSE(table.Find("a")->has_content());
+  EXPECT_TRUE(table.Find("c")->has_content());
+  EXPECT_TRUE(table.Find("e")->has_content());
+
+  // Only a FAILED job with content goes back on the schedule.
+  state::JobRedelivery redelivery;
+  redelivery.set_requested_by("ops");
+  redelivery.set_next_attempt_millis(absl::ToUnixMillis(kStart + absl::Seconds(3)));
+  for (const char* id : {"a", "b", "d", "e"}) {
+    redelivery.set_id(id);
+    table.ApplyRedelivery(redelivery);
+  }
+  EXPECT_EQ(table.Find("a")->record.status(), HistoryJob::FAILED);
+  EXPECT_EQ(table.Find("b")->record.status(), HistoryJob::SUCCESS);
+  EXPECT_EQ(table.Find("e")->record.status(), HistoryJob::PENDING);
+  EXPECT_EQ(table.Find("e")->record.detail(), "redelivery requested by ops");
+  EXPECT_EQ(table.Find("e")->redelivered_by, "ops");
+  EXPECT_EQ(table.pending(), 2);  // d (never attempted) and e.
+  EXPECT_EQ(table.PopDue(kStart + absl::Seconds(3))->record.id(), "d");
+  EXPECT_EQ(table.PopDue(kStart + absl::Seconds(3))->record.id(), "e");
+
+  // e's content left the budget while it is unfinished: a new failure fits beside c's.
+  table.Insert(NewJob("f", kStart + absl::Seconds(4)));
+  table.ApplyUpdate(Update("f", HistoryJob::FAILED, kStart + absl::Seconds(4)));
+  EXPECT_TRUE(table.Find("c")->has_content());
+  EXPECT_TRUE(table.Find("f")->has_content());
+  table.ApplyUpdate(Update("e", HistoryJob::FAILED, kStart + absl::Seconds(4)));
+  EXPECT_EQ(table.Find("e")->redelivered_by, "");
+  EXPECT_FALSE(table.Find("c")->has_content());  // The oldest again.
+  EXPECT_TRUE(table.Find("e")->has_content());
+  EXPECT_TRUE(table.Find("f")->has_content());
+}
+
 }  // namespace
 }  // namespace engine_internal
 }  // namespace webhooks
