@@ -1,7 +1,5 @@
 #include "engine/webhook_engine.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -16,12 +14,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/base/release_free_memory.h"
 #include "engine/base/status_macros.h"
 #include "engine/cloud_storage/storage_setup.h"
 #include "engine/delivery/delivery_service.h"
 #include "engine/internal/channel_preferences.h"
 #include "engine/internal/org_external_ids.h"
 #include "engine/internal/privileges.h"
+#include "engine/internal/secret_rotation.h"
 #include "engine/internal/validation.h"
 #include "engine/internal/webhook_index.h"
 #include "engine/internal/webhook_update.h"
@@ -39,16 +39,6 @@ using engine_internal::RequirePreferencePrivileges;
 using engine_internal::RequireWebhookPrivileges;
 using engine_internal::ValidateWebhook;
 using engine_internal::WebhookIndex;
-
-// A snapshot's working set (the whole state, copied, then serialized) is freed once it is
-// written, but glibc's allocator keeps such pages as free memory of the process, so each
-// snapshot would leave resident memory at its peak. Hand them back: resident memory then
-// follows the state kept, not the largest snapshot taken.
-void ReleaseFreeMemory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
 
 // The facade: checks privileges, then plans each change against the webhook index and the
 // channel preferences, and commits it through the state store (Commit). Deliveries are the
@@ -71,6 +61,9 @@ class EngineImpl final : public WebhookEngine {
             const v1::Webhook* webhook = webhooks_.FindById(id);
             if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
             return external_ids_.Apply(*webhook);
+          },
+          [this](const std::string& id, absl::Time now) {
+            return rotations_.PreviousSecret(id, absl::ToUnixMillis(now));
           },
           [this](const std::string& org_id) {
             absl::ReaderMutexLock lock(&mu_);
@@ -182,6 +175,7 @@ class EngineImpl final : public WebhookEngine {
   ChannelPreferences preferences_ ABSL_GUARDED_BY(mu_);
   // Each org's AWS external ID; its key is set once at start (SettleStorageKey).
   engine_internal::OrgExternalIds external_ids_ ABSL_GUARDED_BY(mu_);
+  engine_internal::SecretRotations rotations_;  // Locks itself: deliveries read it without mu_.
 
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;
@@ -238,6 +232,7 @@ void EngineImpl::FollowOthers() {
 }
 
 void EngineImpl::ApplyLocked(const state::StateRecord& record) {
+  rotations_.Apply(record);  // It follows put_webhook and delete_webhook too.
   switch (record.change_case()) {
     case state::StateRecord::kPutWebhook:
       webhooks_.Put(record.put_webhook());
@@ -259,6 +254,7 @@ void EngineImpl::ApplyLocked(const state::StateRecord& record) {
     case state::StateRecord::kStorageIdentityKey:
       external_ids_.set_key(record.storage_identity_key());
       break;
+    case state::StateRecord::kSecretRotation:  // rotations_ has it.
     case state::StateRecord::CHANGE_NOT_SET:
       break;
   }
@@ -321,6 +317,7 @@ absl::Status EngineImpl::TakeSnapshot() {
     absl::MutexLock lock(&mu_);
     webhooks_.ForEach([&](const v1::Webhook& webhook) { *add()->mutable_put_webhook() = webhook; });
     preferences_.AddToSnapshot(add);
+    rotations_.AddToSnapshot(add, NowMillis());
     if (delivery_options_.storage_identity_key.empty() && !external_ids_.key().empty()) {
       add()->set_storage_identity_key(external_ids_.key());
     }
@@ -405,6 +402,10 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     updated.mutable_last_modified_by()->set_id(caller.user_id);
     updated.mutable_last_modified_by()->set_name(caller.user_name);
     state::StateBatch batch;
+    if (auto rotation = engine_internal::SecretRotations::Plan(
+            *stored, updated, NowMillis(), delivery_options_.secret_rotation_overlap)) {
+      *batch.add_records()->mutable_secret_rotation() = *std::move(rotation);
+    }
     *batch.add_records()->mutable_put_webhook() = std::move(updated);
     return batch;
   });
