@@ -170,6 +170,24 @@ TEST(SignatureExampleTest, MatchesTheReadme) {
       "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk=");
 }
 
+// The same example during a rotation ("Rotating the secret" in the README).
+TEST(SignatureExampleTest, RotationMatchesTheReadme) {
+  v1::Webhook webhook;
+  webhook.mutable_signature_verification()->set_header("X-Webhook-Signature");
+  webhook.mutable_signature_verification()->set_secret("whsec_bmV3LXNlY3JldC1rZXk=");
+  const auto headers =
+      AttemptHeaders(webhook, "n.00000000-0000-4000-8000-000000000002", "B", "hello",
+                     absl::FromUnixSeconds(1773824614), "ua", "", "whsec_c2VjcmV0LWtleQ==");
+  ASSERT_EQ(headers.size(), 7u);
+  EXPECT_THAT(headers[3], Pair("X-Webhook-Signature",
+                               "c3b5bb4b8b83af55a2db941c92601d56c1f6b2d8e5a2af454db40069f028e25d"));
+  EXPECT_THAT(headers[4], Pair("webhook-id", "n.00000000-0000-4000-8000-000000000002"));
+  EXPECT_THAT(headers[5], Pair("webhook-timestamp", "1773824614"));
+  EXPECT_THAT(headers[6], Pair("webhook-signature",
+                               "v1,Nnk1icXs/S9JBKBRLwXsO+UBildtfMupJTu+MKFUyHg= "
+                               "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk="));
+}
+
 TEST(AttemptHeadersTest, PlainWebhook) {
   EXPECT_THAT(AttemptHeaders(MakeWebhook(), "n.1", "B", "body", absl::FromUnixSeconds(100),
                              "webhookd/1.0", "", ""),
