@@ -100,7 +100,8 @@ class SecretRotationTest : public ::testing::Test {
   }
 
   // The webhook-signature `request` should carry if signed with `secrets`, in that order.
-  static std::string Expected(const HttpRequest& request, std::initializer_list<const char*> secrets) {
+  static std::string Expected(const HttpRequest& request,
+                              std::initializer_list<const char*> secrets) {
     const std::string id = HeaderOf(request, kWebhookIdHeader);
     int64_t seconds = 0;
     EXPECT_TRUE(absl::SimpleAtoi(HeaderOf(request, kWebhookTimestampHeader), &seconds));

@@ -223,8 +223,8 @@ TEST(AttemptHeadersTest, CustomHeadersThenSignatures) {
   signature->set_algorithm(v1::SHA256);
   signature->set_header("X-Webhook-Signature");
   signature->set_secret("s3cret");
-  const auto headers =
-      AttemptHeaders(webhook, "n.1", "B", "the body", absl::FromUnixSeconds(1614265330), "ua", "", "");
+  const auto headers = AttemptHeaders(webhook, "n.1", "B", "the body",
+                                      absl::FromUnixSeconds(1614265330), "ua", "", "");
   ASSERT_EQ(headers.size(), 8u);
   EXPECT_THAT(headers[3], Pair("X-Team", "analytics"));
   EXPECT_THAT(headers[4], Pair("X-Webhook-Signature", HmacSha256Hex("s3cret", "the body")));

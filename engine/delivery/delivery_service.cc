@@ -343,9 +343,9 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
   HttpRequest request;
   request.url = UrlWithParams(webhook.url(), webhook.url_params());
   const absl::Time now = clock_.Now();
-  request.headers = AttemptHeaders(webhook, event_id, boundary, *body, now,
-                                   options_.product.user_agent, access_token,
-                                   previous_secret_(webhook.id(), now));
+  request.headers =
+      AttemptHeaders(webhook, event_id, boundary, *body, now, options_.product.user_agent,
+                     access_token, previous_secret_(webhook.id(), now));
   request.body = *body;
   request.timeout = options_.timeout;
   std::optional<v1::OAuth2Authentication> oauth;

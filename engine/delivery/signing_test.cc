@@ -285,16 +285,16 @@ TEST_F(VerifySignatureTest, TwoSecretsAcceptWhatARotatingSenderProduces) {
   EXPECT_OK(VerifySignature(options_, headers, kBody, now_));
   // One that knows only the old secret fails on the hex header, signed with the new one.
   options_.secrets = {kSecret};
-  EXPECT_THAT(VerifySignature(options_, headers, kBody, now_),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "X-Webhook-Signature does not match the body"));
+  EXPECT_THAT(
+      VerifySignature(options_, headers, kBody, now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
 }
 
 TEST_F(VerifySignatureTest, TwoSecretsNeitherOfWhichSignedFail) {
   options_.secrets = {"new-secret", "older-secret"};
-  EXPECT_THAT(VerifySignature(options_, SignedHeaders(), kBody, now_),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "X-Webhook-Signature does not match the body"));
+  EXPECT_THAT(
+      VerifySignature(options_, SignedHeaders(), kBody, now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
   options_.signature_header.clear();
   EXPECT_THAT(VerifySignature(options_, SignedHeaders(), kBody, now_),
               StatusIs(absl::StatusCode::kUnauthenticated,
