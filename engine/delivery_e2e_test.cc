@@ -127,10 +127,10 @@ TEST_F(DeliveryEndToEndTest, ReceiverGetsASignedMultipartPost) {
 
   // Both signatures verify with the receiver's copy of the secret, and fail with another.
   VerifyOptions verify;
-  verify.secret = "whsec_c2VjcmV0LWtleQ==";
+  verify.secrets = {"whsec_c2VjcmV0LWtleQ=="};
   verify.signature_header = "X-Webhook-Signature";
   EXPECT_OK(VerifySignature(verify, request.headers, request.body, harness_.clock().Now()));
-  verify.secret = "whsec_b3RoZXI=";
+  verify.secrets = {"whsec_b3RoZXI="};
   EXPECT_THAT(VerifySignature(verify, request.headers, request.body, harness_.clock().Now()),
               testing::StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
   EXPECT_EQ(Job(job_id).status(), v1::ChannelHistoryJob::SUCCESS);

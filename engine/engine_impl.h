@@ -18,6 +18,7 @@
 #include "engine/delivery/delivery_service.h"
 #include "engine/internal/channel_preferences.h"
 #include "engine/internal/org_external_ids.h"
+#include "engine/internal/secret_rotation.h"
 #include "engine/internal/webhook_index.h"
 #include "engine/webhook_engine.h"
 
@@ -141,6 +142,7 @@ class EngineImpl final : public WebhookEngine {
   ChannelPreferences preferences_ ABSL_GUARDED_BY(mu_);
   // Each org's AWS external ID; its key is set once at start (SettleStorageKey).
   engine_internal::OrgExternalIds external_ids_ ABSL_GUARDED_BY(mu_);
+  SecretRotations rotations_;  // Locks itself: deliveries read it without mu_.
 
   // Last, so it stops (and stops looking webhooks up) before the state above goes away.
   std::unique_ptr<engine_internal::DeliveryService> delivery_;

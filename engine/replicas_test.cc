@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "engine/base/json_codec.h"
+#include "engine/delivery/signing.h"
 #include "engine/persistence/postgres/postgres_state_store.h"
 #include "engine/persistence/postgres/postgres_test_fixture.h"
 #include "engine/webhook_engine.h"
@@ -235,6 +236,51 @@ TEST_F(ReplicasTest, AReplicaThatStopsRenewingItsLeaseHandsTheDeliveryOver) {
   harness_.options().state_store = third_store.get();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<WebhookEngine> third, harness_.CreateEngine());
   EXPECT_EQ(Job(*third, job), "SUCCESS/1");
+}
+
+// A rotation of the signing secret is state like any other: the replica that did not make it,
+// and one started after it, sign with both secrets until the overlap ends.
+TEST_F(ReplicasTest, ASecretRotationReachesTheOtherReplicas) {
+  v1::CreateWebhookRequest create = Create("hook");
+  v1::SignatureVerification* signature = create.mutable_signature_verification();
+  signature->set_type(v1::HMAC_SHA256);
+  signature->set_algorithm(v1::SHA256);
+  signature->set_header("X-Webhook-Signature");
+  signature->set_secret("first-secret");
+  ASSERT_OK(first().CreateWebhook(admin_, create).status());
+  v1::UpdateWebhookRequest update;
+  update.set_webhook_identifier("hook");
+  *update.mutable_signature_verification() = *signature;
+  update.mutable_signature_verification()->set_secret("second-secret");
+  ASSERT_OK(first().UpdateWebhook(admin_, update));
+  const auto both = [&](const HttpRequest& sent, const std::string& job) {
+    const int64_t seconds = absl::ToUnixSeconds(harness_.clock().Now());
+    return Pair("webhook-signature",
+                StandardWebhooksSignature("second-secret", job, seconds, sent.body) + " " +
+                    StandardWebhooksSignature("first-secret", job, seconds, sent.body));
+  };
+
+  const std::string job = Publish(second());
+  second().RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 1u);
+  const HttpRequest sent = harness_.transport().requests()[0];
+  EXPECT_THAT(sent.headers, Contains(both(sent, job)));
+  EXPECT_THAT(sent.headers,
+              Contains(Pair("X-Webhook-Signature", HmacSha256Hex("second-secret", sent.body))));
+  ASSERT_OK(harness_.transport().Respond(0, Ok()));
+  second().RunDueDeliveries();
+
+  std::unique_ptr<PostgresStateStore> third_store = OpenStore();
+  ASSERT_NE(third_store, nullptr);
+  harness_.options().state_store = third_store.get();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<WebhookEngine> third, harness_.CreateEngine());
+  const std::string later = Publish(*third);
+  third->RunDueDeliveries();
+  ASSERT_EQ(harness_.transport().request_count(), 2u);
+  const HttpRequest resent = harness_.transport().requests()[1];
+  EXPECT_THAT(resent.headers, Contains(both(resent, later)));
+  ASSERT_OK(harness_.transport().Respond(1, Ok()));
+  third->RunDueDeliveries();
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "engine/webhook_engine.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -16,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/base/release_free_memory.h"
 #include "engine/base/status_macros.h"
 #include "engine/cloud_storage/storage_setup.h"
 #include "engine/engine_impl.h"
@@ -26,20 +25,6 @@
 
 namespace webhooks {
 namespace engine_internal {
-namespace {
-
-// A snapshot's working set (the whole state, copied, then serialized) is freed once it is
-// written, but glibc's allocator keeps such pages as free memory of the process, so each
-// snapshot would leave resident memory at its peak. Hand them back: resident memory then
-// follows the state kept, not the largest snapshot taken.
-void ReleaseFreeMemory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
-
-}  // namespace
-
 EngineImpl::EngineImpl(const EngineOptions& options)
     : orgs_(*options.orgs),
       own_store_(options.state_store == nullptr ? std::make_unique<NullStateStore>() : nullptr),
@@ -56,6 +41,9 @@ EngineImpl::EngineImpl(const EngineOptions& options)
           const v1::Webhook* webhook = webhooks_.FindById(id);
           if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
           return external_ids_.Apply(*webhook);
+        },
+        [this](const std::string& id, absl::Time now) {
+          return rotations_.PreviousSecret(id, absl::ToUnixMillis(now));
         },
         [this](const std::string& org_id) {
           absl::ReaderMutexLock lock(&mu_);
@@ -119,6 +107,7 @@ void EngineImpl::FollowOthers() {
 }
 
 void EngineImpl::ApplyLocked(const state::StateRecord& record) {
+  rotations_.Apply(record);  // It follows put_webhook and delete_webhook too.
   switch (record.change_case()) {
     case state::StateRecord::kPutWebhook:
       webhooks_.Put(record.put_webhook());
@@ -141,6 +130,7 @@ void EngineImpl::ApplyLocked(const state::StateRecord& record) {
     case state::StateRecord::kStorageIdentityKey:
       external_ids_.set_key(record.storage_identity_key());
       break;
+    case state::StateRecord::kSecretRotation:  // rotations_ has it.
     case state::StateRecord::CHANGE_NOT_SET:
       break;
   }
@@ -203,6 +193,7 @@ absl::Status EngineImpl::TakeSnapshot() {
     absl::MutexLock lock(&mu_);
     webhooks_.ForEach([&](const v1::Webhook& webhook) { *add()->mutable_put_webhook() = webhook; });
     preferences_.AddToSnapshot(add);
+    rotations_.AddToSnapshot(add, NowMillis());
     if (delivery_options_.storage_identity_key.empty() && !external_ids_.key().empty()) {
       add()->set_storage_identity_key(external_ids_.key());
     }
@@ -287,6 +278,10 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     updated.mutable_last_modified_by()->set_id(caller.user_id);
     updated.mutable_last_modified_by()->set_name(caller.user_name);
     state::StateBatch batch;
+    if (auto rotation = SecretRotations::Plan(*stored, updated, NowMillis(),
+                                              delivery_options_.secret_rotation_overlap)) {
+      *batch.add_records()->mutable_secret_rotation() = *std::move(rotation);
+    }
     *batch.add_records()->mutable_put_webhook() = std::move(updated);
     return batch;
   });

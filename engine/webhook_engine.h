@@ -78,8 +78,10 @@ class WebhookEngine {
 
   // Changes only the fields given in `request`, after removing the configurations named in
   // `reset_options`; a secret given as "***" keeps the stored one. Sets the modification time
-  // and last_modified_by. kNotFound if `webhook_identifier` (id or name) names no webhook the
-  // caller may act on; kInvalidArgument for a bad field (nothing changes then).
+  // and last_modified_by. A new signing secret is a rotation: the old one still signs
+  // deliveries, next to it, for DeliveryOptions::secret_rotation_overlap. kNotFound if
+  // `webhook_identifier` (id or name) names no webhook the caller may act on; kInvalidArgument
+  // for a bad field (nothing changes then).
   virtual absl::Status UpdateWebhook(const Principal& caller,
                                      const v1::UpdateWebhookRequest& request) = 0;
 

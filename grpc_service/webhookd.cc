@@ -393,6 +393,10 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
     return absl::InvalidArgumentError("--disable_webhook_after_failing_for must not be negative");
   }
   delivery.disable_after_failing_for = flags.disable_webhook_after_failing_for;
+  if (flags.secret_rotation_overlap < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--secret_rotation_overlap must not be negative");
+  }
+  delivery.secret_rotation_overlap = flags.secret_rotation_overlap;
   ASSIGN_OR_RETURN(delivery.retry_delays, ParseRetryDelays(flags.retry_delays));
   delivery.product.application_url = flags.application_url;
   delivery.product.instance_id = flags.instance_id.empty() ? HostName() : flags.instance_id;

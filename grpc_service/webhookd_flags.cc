@@ -78,6 +78,10 @@ ABSL_FLAG(absl::Duration, disable_webhook_after_failing_for, absl::Hours(120),
           "a webhook whose delivery attempts have all failed for this long (since the first "
           "failure after its last success) is set DISABLED at its next failed attempt, until an "
           "administrator enables it again; default 120h (5 days), 0 never");
+ABSL_FLAG(absl::Duration, secret_rotation_overlap, absl::Hours(24),
+          "after an update changes a webhook's signing secret, how long the old one stays valid: "
+          "meanwhile webhook-signature carries a v1 signature with each (new first) and the "
+          "signature header the new one's; 0 ends the old secret at once");
 ABSL_FLAG(std::string, application_url, "",
           "the host product's URL, sent as source.applicationUrl in every payload");
 ABSL_FLAG(std::string, instance_id, "",
@@ -178,6 +182,7 @@ Flags ParseFlags(int argc, char** argv) {
   flags.max_attempts_per_second_per_webhook =
       absl::GetFlag(FLAGS_max_attempts_per_second_per_webhook);
   flags.disable_webhook_after_failing_for = absl::GetFlag(FLAGS_disable_webhook_after_failing_for);
+  flags.secret_rotation_overlap = absl::GetFlag(FLAGS_secret_rotation_overlap);
   flags.application_url = absl::GetFlag(FLAGS_application_url);
   flags.instance_id = absl::GetFlag(FLAGS_instance_id);
   flags.aws_credentials_file = absl::GetFlag(FLAGS_aws_credentials_file);

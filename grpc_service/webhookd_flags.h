@@ -36,6 +36,7 @@ struct Flags {
   int32_t max_attempts_in_flight_per_webhook = 0;
   int32_t max_attempts_per_second_per_webhook = 0;
   absl::Duration disable_webhook_after_failing_for;
+  absl::Duration secret_rotation_overlap;
   std::string application_url;
   std::string instance_id;
   std::string aws_credentials_file;

@@ -251,6 +251,12 @@ if "$webhookd" --in_memory --max_attempts_per_second_per_webhook=-1 2>"$tmp/err"
 elif grep -qx 'webhookd: cannot start: --max_attempts_in_flight_per_webhook and --max_attempts_per_second_per_webhook must not be negative (0: no limit)' "$tmp/err"; then pass
 else fail "negative limit not refused by name: $(cat "$tmp/err")"; fi
 
+# 12. A negative overlap of secret rotations is refused, naming the flag.
+if "$webhookd" --in_memory --secret_rotation_overlap=-1s 2>"$tmp/err"; then
+  fail "started with a negative --secret_rotation_overlap"
+elif grep -qx 'webhookd: cannot start: --secret_rotation_overlap must not be negative' "$tmp/err"; then pass
+else fail "negative --secret_rotation_overlap not refused by name: $(cat "$tmp/err")"; fi
+
 echo "$passed passed, $failed failed"
 # A report in GoogleTest's shape, with the counts on <testsuites>, as tools/test.sh reads them.
 if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then

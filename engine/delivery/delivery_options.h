@@ -73,6 +73,11 @@ struct DeliveryOptions {
   // commits the webhook's status DISABLED, until an administrator enables it again. Runs are
   // kept in memory: after a restart they start afresh. Zero: never.
   absl::Duration disable_after_failing_for = absl::Hours(24 * 5);
+  // How long the signing secret that an update replaced stays valid (Svix: 24 hours): until
+  // then every delivery's webhook-signature carries a signature with the new secret, then one
+  // with the old, so receivers may switch when they can (the configured hex header is signed
+  // with the new secret only). Zero: the old secret stops at once.
+  absl::Duration secret_rotation_overlap = absl::Hours(24);
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
   ObjectStorage* storage = nullptr;

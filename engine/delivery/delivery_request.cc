@@ -146,7 +146,7 @@ std::string BearerValue(absl::string_view token) {
 std::vector<std::pair<std::string, std::string>> AttemptHeaders(
     const v1::Webhook& webhook, absl::string_view event_id, absl::string_view boundary,
     absl::string_view body, absl::Time timestamp, absl::string_view user_agent,
-    absl::string_view oauth_access_token) {
+    absl::string_view oauth_access_token, absl::string_view previous_secret) {
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", absl::StrCat("multipart/form-data; boundary=", boundary)},
       {"User-Agent", std::string(user_agent)},
@@ -181,8 +181,12 @@ std::vector<std::pair<std::string, std::string>> AttemptHeaders(
     headers.emplace_back(signature.header(), HmacSha256Hex(signature.secret(), body));
     headers.emplace_back("webhook-id", std::string(event_id));
     headers.emplace_back("webhook-timestamp", absl::StrCat(seconds));
-    headers.emplace_back("webhook-signature",
-                         StandardWebhooksSignature(signature.secret(), event_id, seconds, body));
+    std::string signatures = StandardWebhooksSignature(signature.secret(), event_id, seconds, body);
+    if (!previous_secret.empty()) {
+      absl::StrAppend(&signatures, " ",
+                      StandardWebhooksSignature(previous_secret, event_id, seconds, body));
+    }
+    headers.emplace_back("webhook-signature", std::move(signatures));
   }
   return headers;
 }

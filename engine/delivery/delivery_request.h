@@ -57,11 +57,14 @@ std::string BearerValue(absl::string_view token);
 // as event `event_id` at `timestamp`: Content-Type, User-Agent, the idempotency key, the
 // credential (`oauth_access_token` stands in for OAuth2, which the caller fetches), the
 // additional headers, and, when the webhook signs, its hex HMAC header plus the Standard
-// Webhooks headers webhook-id, webhook-timestamp and webhook-signature.
+// Webhooks headers webhook-id, webhook-timestamp and webhook-signature. `previous_secret`, if
+// not empty, is the secret the webhook's replaced, still valid (SecretRotations):
+// webhook-signature then holds a second entry made with it, after the new secret's, while the
+// hex header is signed with the new secret only (it holds one value).
 std::vector<std::pair<std::string, std::string>> AttemptHeaders(
     const v1::Webhook& webhook, absl::string_view event_id, absl::string_view boundary,
     absl::string_view body, absl::Time timestamp, absl::string_view user_agent,
-    absl::string_view oauth_access_token);
+    absl::string_view oauth_access_token, absl::string_view previous_secret);
 
 }  // namespace engine_internal
 }  // namespace webhooks

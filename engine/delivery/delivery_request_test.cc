@@ -170,9 +170,27 @@ TEST(SignatureExampleTest, MatchesTheReadme) {
       "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk=");
 }
 
+// The same example during a rotation ("Rotating the secret" in the README).
+TEST(SignatureExampleTest, RotationMatchesTheReadme) {
+  v1::Webhook webhook;
+  webhook.mutable_signature_verification()->set_header("X-Webhook-Signature");
+  webhook.mutable_signature_verification()->set_secret("whsec_bmV3LXNlY3JldC1rZXk=");
+  const auto headers =
+      AttemptHeaders(webhook, "n.00000000-0000-4000-8000-000000000002", "B", "hello",
+                     absl::FromUnixSeconds(1773824614), "ua", "", "whsec_c2VjcmV0LWtleQ==");
+  ASSERT_EQ(headers.size(), 7u);
+  EXPECT_THAT(headers[3], Pair("X-Webhook-Signature",
+                               "c3b5bb4b8b83af55a2db941c92601d56c1f6b2d8e5a2af454db40069f028e25d"));
+  EXPECT_THAT(headers[4], Pair("webhook-id", "n.00000000-0000-4000-8000-000000000002"));
+  EXPECT_THAT(headers[5], Pair("webhook-timestamp", "1773824614"));
+  EXPECT_THAT(headers[6], Pair("webhook-signature",
+                               "v1,Nnk1icXs/S9JBKBRLwXsO+UBildtfMupJTu+MKFUyHg= "
+                               "v1,/Xma+DAMMXCxcgadZQGHePvnHN0sDnJWawQdjuTRKsk="));
+}
+
 TEST(AttemptHeadersTest, PlainWebhook) {
   EXPECT_THAT(AttemptHeaders(MakeWebhook(), "n.1", "B", "body", absl::FromUnixSeconds(100),
-                             "webhookd/1.0", ""),
+                             "webhookd/1.0", "", ""),
               ElementsAre(Pair("Content-Type", "multipart/form-data; boundary=B"),
                           Pair("User-Agent", "webhookd/1.0"), Pair("Idempotency-Key", "n.1")));
 }
@@ -181,7 +199,7 @@ TEST(AttemptHeadersTest, EachAuthenticationKind) {
   v1::Webhook webhook = MakeWebhook();
   const auto auth_header = [&](absl::string_view oauth_token = "") {
     return AttemptHeaders(webhook, "n.1", "B", "body", absl::FromUnixSeconds(100), "ua",
-                          oauth_token)[3];
+                          oauth_token, "")[3];
   };
   webhook.mutable_authentication()->mutable_api_key()->set_key("X-API-Key");
   webhook.mutable_authentication()->mutable_api_key()->set_value("k3y");
@@ -205,8 +223,8 @@ TEST(AttemptHeadersTest, CustomHeadersThenSignatures) {
   signature->set_algorithm(v1::SHA256);
   signature->set_header("X-Webhook-Signature");
   signature->set_secret("s3cret");
-  const auto headers =
-      AttemptHeaders(webhook, "n.1", "B", "the body", absl::FromUnixSeconds(1614265330), "ua", "");
+  const auto headers = AttemptHeaders(webhook, "n.1", "B", "the body",
+                                      absl::FromUnixSeconds(1614265330), "ua", "", "");
   ASSERT_EQ(headers.size(), 8u);
   EXPECT_THAT(headers[3], Pair("X-Team", "analytics"));
   EXPECT_THAT(headers[4], Pair("X-Webhook-Signature", HmacSha256Hex("s3cret", "the body")));
@@ -216,8 +234,27 @@ TEST(AttemptHeadersTest, CustomHeadersThenSignatures) {
                                StandardWebhooksSignature("s3cret", "n.1", 1614265330, "the body")));
   // A receiver linking the library accepts exactly these headers.
   VerifyOptions verify;
-  verify.secret = "s3cret";
+  verify.secrets = {"s3cret"};
   verify.signature_header = "X-Webhook-Signature";
+  EXPECT_OK(VerifySignature(verify, headers, "the body", absl::FromUnixSeconds(1614265330)));
+}
+
+TEST(AttemptHeadersTest, DuringARotationWebhookSignatureCarriesBothSecretsNewFirst) {
+  v1::Webhook webhook = MakeWebhook();
+  v1::SignatureVerification* signature = webhook.mutable_signature_verification();
+  signature->set_header("X-Webhook-Signature");
+  signature->set_secret("new-secret");
+  const auto headers = AttemptHeaders(webhook, "n.1", "B", "the body",
+                                      absl::FromUnixSeconds(1614265330), "ua", "", "old-secret");
+  ASSERT_EQ(headers.size(), 7u);
+  EXPECT_THAT(headers[3], Pair("X-Webhook-Signature", HmacSha256Hex("new-secret", "the body")));
+  EXPECT_THAT(headers[6],
+              Pair("webhook-signature",
+                   StandardWebhooksSignature("new-secret", "n.1", 1614265330, "the body") + " " +
+                       StandardWebhooksSignature("old-secret", "n.1", 1614265330, "the body")));
+  // A receiver still on the old secret accepts the Standard Webhooks headers.
+  VerifyOptions verify;
+  verify.secrets = {"old-secret"};
   EXPECT_OK(VerifySignature(verify, headers, "the body", absl::FromUnixSeconds(1614265330)));
 }
 

@@ -37,12 +37,14 @@ v1::JobRecipient ToJobRecipient(const v1::RecipientInfo& recipient) {
 
 DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& clock,
                                  IdGenerator& ids, StateStore& store, WebhookLookup lookup,
+                                 PreviousSecretLookup previous_secret,
                                  OrgExternalIdLookup org_external_id, DisableWebhook disable)
     : options_(options),
       clock_(clock),
       ids_(ids),
       store_(store),
       lookup_(std::move(lookup)),
+      previous_secret_(std::move(previous_secret)),
       org_external_id_(std::move(org_external_id)),
       disable_(std::move(disable)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
@@ -341,8 +343,10 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
                            const std::string& access_token, Done done) {
   HttpRequest request;
   request.url = UrlWithParams(webhook.url(), webhook.url_params());
-  request.headers = AttemptHeaders(webhook, event_id, boundary, *body, clock_.Now(),
-                                   options_.product.user_agent, access_token);
+  const absl::Time now = clock_.Now();
+  request.headers =
+      AttemptHeaders(webhook, event_id, boundary, *body, now, options_.product.user_agent,
+                     access_token, previous_secret_(webhook.id(), now));
   request.body = *body;
   request.timeout = options_.timeout;
   std::optional<v1::OAuth2Authentication> oauth;

@@ -41,6 +41,9 @@ class DeliveryService {
  public:
   // The current configuration of a webhook (secrets in clear), or kNotFound.
   using WebhookLookup = std::function<absl::StatusOr<v1::Webhook>(const std::string& id)>;
+  // The signing secret that webhook `id`'s current one replaced, while it is still valid at
+  // `now` (DeliveryOptions::secret_rotation_overlap); empty otherwise. Asked at each attempt.
+  using PreviousSecretLookup = std::function<std::string(const std::string& id, absl::Time now)>;
   // The external ID this server issued to an org (OrgExternalId), given its id: what storage
   // uploads for that org's webhooks identify it with (ObjectStorage::Put).
   using OrgExternalIdLookup = std::function<std::string(const std::string& org_id)>;
@@ -51,8 +54,8 @@ class DeliveryService {
 
   // `transport` in `options` must not be null. Jobs are recorded in `store`.
   DeliveryService(const DeliveryOptions& options, const Clock& clock, IdGenerator& ids,
-                  StateStore& store, WebhookLookup lookup, OrgExternalIdLookup org_external_id,
-                  DisableWebhook disable);
+                  StateStore& store, WebhookLookup lookup, PreviousSecretLookup previous_secret,
+                  OrgExternalIdLookup org_external_id, DisableWebhook disable);
   // Stops the dispatcher and waits for attempts in flight.
   ~DeliveryService();
 
@@ -161,6 +164,7 @@ class DeliveryService {
   IdGenerator& ids_;
   StateStore& store_;
   const WebhookLookup lookup_;
+  const PreviousSecretLookup previous_secret_;
   const OrgExternalIdLookup org_external_id_;
   const DisableWebhook disable_;
   OAuth2Tokens oauth2_tokens_;

@@ -29,6 +29,7 @@ TEST(DeliveryServiceTest, CollectingJobsForASnapshotCopiesNoBody) {
       [](const std::string&) -> absl::StatusOr<v1::Webhook> {
         return absl::NotFoundError("no webhook");
       },
+      [](const std::string&, absl::Time) { return std::string(); },
       [](const std::string& org_id) { return "id-of-" + org_id; },
       [](const std::string&) { return absl::OkStatus(); });
   v1::Webhook webhook;

@@ -93,15 +93,26 @@ std::string StandardWebhooksSignature(absl::string_view secret, absl::string_vie
 absl::Status VerifySignature(const VerifyOptions& options,
                              const std::vector<std::pair<std::string, std::string>>& headers,
                              absl::string_view body, absl::Time now) {
-  if (options.secret.empty()) {
-    return absl::InvalidArgumentError("VerifyOptions.secret must not be empty");
+  if (options.secrets.empty()) {
+    return absl::InvalidArgumentError("VerifyOptions.secrets must not be empty");
+  }
+  for (const std::string& secret : options.secrets) {
+    if (secret.empty()) {
+      return absl::InvalidArgumentError("VerifyOptions.secrets must not hold an empty secret");
+    }
   }
 
+  // Every comparison is made, even after a match, so the time taken does not reveal which secret
+  // or which entry matched.
   if (!options.signature_header.empty()) {
     const std::optional<absl::string_view> hex = FindHeader(headers, options.signature_header);
     if (!hex.has_value()) return Missing(options.signature_header);
-    const std::string expected = HmacSha256Hex(options.secret, body);
-    if (!ConstantTimeEquals(absl::AsciiStrToLower(*hex), expected)) {
+    const std::string received = absl::AsciiStrToLower(*hex);
+    bool matched = false;
+    for (const std::string& secret : options.secrets) {
+      matched |= ConstantTimeEquals(received, HmacSha256Hex(secret, body));
+    }
+    if (!matched) {
       return absl::UnauthenticatedError(
           absl::StrCat(options.signature_header, " does not match the body"));
     }
@@ -129,14 +140,16 @@ absl::Status VerifySignature(const VerifyOptions& options,
   }
 
   // Sign the timestamp as received: it parsed as an integer, and the sender signed its text.
-  const Mac expected = StandardWebhooksMac(options.secret, *id, *timestamp, body);
+  std::vector<Mac> expected;
+  for (const std::string& secret : options.secrets) {
+    expected.push_back(StandardWebhooksMac(secret, *id, *timestamp, body));
+  }
   bool matched = false;
   for (absl::string_view entry : absl::StrSplit(*signatures, ' ', absl::SkipEmpty())) {
     if (!absl::ConsumePrefix(&entry, kStandardWebhooksVersion)) continue;
     std::string candidate;
     if (!absl::Base64Unescape(entry, &candidate)) continue;
-    // Keep comparing after a match so the time taken does not reveal which entry matched.
-    matched |= ConstantTimeEquals(candidate, expected);
+    for (const Mac& mac : expected) matched |= ConstantTimeEquals(candidate, mac);
   }
   if (!matched) {
     return absl::UnauthenticatedError(

@@ -10,7 +10,7 @@
 // A receiver checks both with one call:
 //
 //   webhooks::VerifyOptions options;
-//   options.secret = "hmac-secret";
+//   options.secrets = {"hmac-secret"};  // While rotating: {"new-secret", "old-secret"}.
 //   options.signature_header = "X-Webhook-Signature";
 //   absl::Status status = webhooks::VerifySignature(options, headers, body, absl::Now());
 //   if (!status.ok()) return Respond(401);
@@ -50,8 +50,10 @@ std::string StandardWebhooksSignature(absl::string_view secret, absl::string_vie
                                       int64_t timestamp_seconds, absl::string_view body);
 
 struct VerifyOptions {
-  // The webhook's signing secret. Must not be empty.
-  std::string secret;
+  // The secrets a signature may be made with: the webhook's signing secret, and while the sender
+  // rotates it, the previous one too (the sender then signs with both). At least one; none
+  // empty.
+  std::vector<std::string> secrets;
   // Header carrying the hex HMAC-SHA256 of the body (any case; hex digits of either case are
   // accepted). Empty skips that check and verifies only the Standard Webhooks headers.
   std::string signature_header;
@@ -61,13 +63,14 @@ struct VerifyOptions {
 
 // Verifies a received request. `headers` are matched by name in any case; when a header
 // appears more than once, the first one counts. Checks, in this order: the hex signature in
-// `options.signature_header` (if set); that `webhook-id`, `webhook-timestamp` and
-// `webhook-signature` are present; that the timestamp is an integer within
-// `options.tolerance` of `now`; and that at least one of the space-separated "v1,<base64>"
-// entries of `webhook-signature` matches (entries of other versions are ignored). Signatures
-// are compared in constant time.
+// `options.signature_header` (if set) against each of `options.secrets`; that `webhook-id`,
+// `webhook-timestamp` and `webhook-signature` are present; that the timestamp is an integer
+// within `options.tolerance` of `now`; and that at least one of the space-separated
+// "v1,<base64>" entries of `webhook-signature` matches with one of the secrets (entries of other
+// versions are ignored). Signatures are compared in constant time.
 //
-// Returns OK if every check passes; kInvalidArgument if `options.secret` is empty; otherwise
+// Returns OK if every check passes; kInvalidArgument if `options.secrets` is empty or holds an
+// empty secret; otherwise
 // kUnauthenticated with a message naming the first check that failed (for example
 // "missing webhook-timestamp header" or "webhook-timestamp is too old").
 absl::Status VerifySignature(const VerifyOptions& options,

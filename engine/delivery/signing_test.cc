@@ -78,7 +78,7 @@ class VerifySignatureTest : public ::testing::Test {
   static constexpr int64_t kSentAt = 1773824614;
 
   VerifySignatureTest() {
-    options_.secret = kSecret;
+    options_.secrets = {kSecret};
     options_.signature_header = "X-Webhook-Signature";
   }
 
@@ -115,7 +115,7 @@ TEST_F(VerifySignatureTest, AcceptsWhatTheSenderProduces) {
 }
 
 TEST_F(VerifySignatureTest, AcceptsTheSpecExample) {
-  options_.secret = kSpecSecret;
+  options_.secrets = {kSpecSecret};
   options_.signature_header.clear();
   const Headers headers = {{"webhook-id", kSpecId},
                            {"webhook-timestamp", std::to_string(kSpecTimestamp)},
@@ -160,7 +160,7 @@ TEST_F(VerifySignatureTest, RejectsTamperedBodyWithoutHexHeader) {
 }
 
 TEST_F(VerifySignatureTest, RejectsWrongSecret) {
-  options_.secret = "another-secret";
+  options_.secrets = {"another-secret"};
   const absl::Status status = VerifySignature(options_, SignedHeaders(), kBody, now_);
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnauthenticated,
                                "X-Webhook-Signature does not match the body"));
@@ -247,11 +247,58 @@ TEST_F(VerifySignatureTest, RejectsSignatureListWithoutV1Entries) {
                        "webhook-signature has no v1 signature that matches the body"));
 }
 
-TEST_F(VerifySignatureTest, EmptySecretIsInvalidArgument) {
-  options_.secret.clear();
+TEST_F(VerifySignatureTest, NoSecretIsInvalidArgument) {
+  options_.secrets.clear();
   EXPECT_THAT(
       VerifySignature(options_, SignedHeaders(), kBody, now_),
-      StatusIs(absl::StatusCode::kInvalidArgument, "VerifyOptions.secret must not be empty"));
+      StatusIs(absl::StatusCode::kInvalidArgument, "VerifyOptions.secrets must not be empty"));
+}
+
+TEST_F(VerifySignatureTest, EmptySecretIsInvalidArgument) {
+  options_.secrets = {kSecret, ""};
+  EXPECT_THAT(VerifySignature(options_, SignedHeaders(), kBody, now_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "VerifyOptions.secrets must not hold an empty secret"));
+}
+
+// A receiver rotating its secret lists both: a sender still on the old one (or a delivery
+// signed before the rotation) passes, as does one signed with the new one.
+TEST_F(VerifySignatureTest, TwoSecretsAcceptASignatureMadeWithTheOldOneOnly) {
+  options_.secrets = {"new-secret", kSecret};
+  EXPECT_OK(VerifySignature(options_, SignedHeaders(), kBody, now_));
+  options_.secrets = {kSecret, "new-secret"};
+  EXPECT_OK(VerifySignature(options_, SignedHeaders(), kBody, now_));
+}
+
+TEST_F(VerifySignatureTest, TwoSecretsAcceptWhatARotatingSenderProduces) {
+  // During an overlap the sender signs the hex header with the new secret only and
+  // webhook-signature with both, new first.
+  Headers headers = SignedHeaders();
+  Set(headers, "X-Webhook-Signature", HmacSha256Hex("new-secret", kBody));
+  Set(headers, "webhook-signature",
+      StandardWebhooksSignature("new-secret", "msg_1", kSentAt, kBody) + " " +
+          StandardWebhooksSignature(kSecret, "msg_1", kSentAt, kBody));
+  options_.secrets = {"new-secret", kSecret};
+  EXPECT_OK(VerifySignature(options_, headers, kBody, now_));
+  // A receiver that already dropped the old secret still accepts it, through the new entry.
+  options_.secrets = {"new-secret"};
+  EXPECT_OK(VerifySignature(options_, headers, kBody, now_));
+  // One that knows only the old secret fails on the hex header, signed with the new one.
+  options_.secrets = {kSecret};
+  EXPECT_THAT(
+      VerifySignature(options_, headers, kBody, now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
+}
+
+TEST_F(VerifySignatureTest, TwoSecretsNeitherOfWhichSignedFail) {
+  options_.secrets = {"new-secret", "older-secret"};
+  EXPECT_THAT(
+      VerifySignature(options_, SignedHeaders(), kBody, now_),
+      StatusIs(absl::StatusCode::kUnauthenticated, "X-Webhook-Signature does not match the body"));
+  options_.signature_header.clear();
+  EXPECT_THAT(VerifySignature(options_, SignedHeaders(), kBody, now_),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "webhook-signature has no v1 signature that matches the body"));
 }
 
 }  // namespace

@@ -39,7 +39,13 @@ int main(int argc, char** argv) {
     std::cerr << "set WEBHOOK_SECRET to the webhook's signing secret\n";
     return 2;
   }
-  options.verify.secret = secret;
+  options.verify.secrets = {secret};
+  // While the secret is rotated, the other one (old or new): deliveries signed with either pass,
+  // whichever side switches first.
+  if (const char* previous = std::getenv("WEBHOOK_PREVIOUS_SECRET");
+      previous != nullptr && *previous != '\0') {
+    options.verify.secrets.push_back(previous);
+  }
   options.verify.signature_header = absl::GetFlag(FLAGS_signature_header);
   options.out_dir = absl::GetFlag(FLAGS_out_dir);
   options.read_timeout = absl::GetFlag(FLAGS_read_timeout);

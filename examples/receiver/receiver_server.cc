@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -217,8 +218,9 @@ ReceiverServer::ReceiverServer(ReceiverOptions options)
 absl::StatusOr<std::unique_ptr<ReceiverServer>> ReceiverServer::Start(absl::string_view host,
                                                                       int port,
                                                                       ReceiverOptions options) {
-  if (options.verify.secret.empty()) {
-    return absl::InvalidArgumentError("verify.secret must not be empty");
+  if (options.verify.secrets.empty() ||
+      absl::c_any_of(options.verify.secrets, [](const std::string& s) { return s.empty(); })) {
+    return absl::InvalidArgumentError("verify.secrets must hold a secret, and no empty one");
   }
   if (options.read_timeout < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError(absl::StrCat("read_timeout must be at least 1ms, not ",

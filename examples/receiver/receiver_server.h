@@ -3,7 +3,7 @@
 // and every file of each event into <out_dir>/<webhook-id>/.
 //
 //   webhooks::receiver::ReceiverOptions options;
-//   options.verify.secret = secret;
+//   options.verify.secrets = {secret};
 //   options.verify.signature_header = "X-Webhook-Signature";
 //   options.out_dir = "/tmp/received";
 //   absl::StatusOr<std::unique_ptr<ReceiverServer>> server =
@@ -42,7 +42,7 @@ namespace webhooks {
 namespace receiver {
 
 struct ReceiverOptions {
-  VerifyOptions verify;  // verify.secret must not be empty.
+  VerifyOptions verify;  // verify.secrets must hold at least one secret.
   // Each event goes to <out_dir>/<webhook-id>/ (the id reduced to safe characters).
   std::filesystem::path out_dir = "received";
   // How long a client may take to send each request (and to take each answer); positive.

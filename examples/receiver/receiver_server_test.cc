@@ -76,7 +76,7 @@ class ReceiverTest : public ::testing::Test {
  protected:
   ReceiverOptions Options() const {
     ReceiverOptions options;
-    options.verify.secret = kSecret;
+    options.verify.secrets = {kSecret};
     options.verify.signature_header = kSignatureHeader;
     options.out_dir = out_dir_;
     options.clock = &clock_;
@@ -145,9 +145,14 @@ TEST_F(ReceiverTest, StorePartsNamesWhatFailed) {
 
 TEST_F(ReceiverTest, StartRefusesInvalidOptions) {
   ReceiverOptions options = Options();
-  options.verify.secret.clear();
+  options.verify.secrets.clear();
   EXPECT_THAT(ReceiverServer::Start("127.0.0.1", 0, options),
-              StatusIs(absl::StatusCode::kInvalidArgument, "verify.secret must not be empty"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "verify.secrets must hold a secret, and no empty one"));
+  options.verify.secrets = {kSecret, ""};
+  EXPECT_THAT(ReceiverServer::Start("127.0.0.1", 0, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "verify.secrets must hold a secret, and no empty one"));
   options = Options();
   options.read_timeout = absl::ZeroDuration();
   EXPECT_THAT(
