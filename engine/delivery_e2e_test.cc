@@ -180,6 +180,9 @@ TEST_F(DeliveryEndToEndTest, OAuth2TokenFromALocalEndpoint) {
   EXPECT_EQ(token_endpoint.requests()[0].Header("authorization"), "Basic Y2lkOmNz");
   ASSERT_EQ(receiver_.requests().size(), 1u);
   EXPECT_EQ(receiver_.requests()[0].Header("authorization"), "Bearer local-at");
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.oauth2_fetches_succeeded, 1u);
+  EXPECT_EQ(stats.oauth2_fetches_failed, 0u);
 }
 
 TEST_F(DeliveryEndToEndTest, PrivateDestinationsAreRefusedByDefault) {

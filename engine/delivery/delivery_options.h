@@ -117,6 +117,19 @@ struct DeliveryStats {
                                                      0.5,   1,    2.5,   5,    10,  30};
   uint64_t attempt_seconds_buckets[std::size(kAttemptSecondsBounds)] = {};
   double attempt_seconds_sum = 0;
+  // Report files stored in storage destinations since the engine started (deliveries and
+  // validations), by provider and outcome; a file whose upload could not start (no credentials
+  // for the destination) counts as failed, one on a server without object storage not at all.
+  struct Uploads {
+    uint64_t succeeded = 0;
+    uint64_t failed = 0;
+  };
+  Uploads aws_s3_uploads;
+  Uploads gcp_gcs_uploads;
+  // Requests to webhooks' OAuth2 token endpoints since the engine started, by outcome (an
+  // access token, or none); tokens reused from the cache are not counted.
+  uint64_t oauth2_fetches_succeeded = 0;
+  uint64_t oauth2_fetches_failed = 0;
 };
 
 }  // namespace webhooks

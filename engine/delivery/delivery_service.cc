@@ -46,6 +46,8 @@ DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& cl
       org_external_id_(std::move(org_external_id)),
       disable_(std::move(disable)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
+      storage_(options.storage != nullptr ? std::make_unique<CountedStorage>(*options.storage)
+                                          : nullptr),
       jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org))),
       limits_(options.max_attempts_in_flight_per_webhook,
               options.max_attempts_per_second_per_webhook),
@@ -246,7 +248,7 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
     AttemptWithAttachments(webhook, job_id, upload->payload(), upload->files(), std::move(done));
     return;
   }
-  if (options_.storage == nullptr) {
+  if (storage_ == nullptr) {
     const absl::Status error = absl::FailedPreconditionError(kNoObjectStorage);
     FailStorage(webhook, job_id, upload->payload(), try_count, error, FailedUploadManifest(error),
                 std::move(done));
@@ -255,7 +257,7 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
   std::vector<StorageObject> objects = UploadObjects(webhook, job_id, created, upload->files());
   std::vector<std::string> keys;  // The manifest lists where each file went.
   for (const StorageObject& object : objects) keys.push_back(object.key);
-  options_.storage->Put(
+  storage_->Put(
       webhook.storage_destination(), org_external_id_(webhook.org().id()), std::move(objects),
       [this, webhook, job_id, try_count, keys = std::move(keys), upload = std::move(upload),
        done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
@@ -422,6 +424,13 @@ DeliveryStats DeliveryService::Stats() {
   if (const std::optional<absl::Time> oldest = jobs_.OldestPendingCreation()) {
     stats.oldest_pending_age = std::max(absl::ZeroDuration(), clock_.Now() - *oldest);
   }
+  if (storage_ != nullptr) {
+    stats.aws_s3_uploads = {storage_->Count(v1::AWS_S3, true), storage_->Count(v1::AWS_S3, false)};
+    stats.gcp_gcs_uploads = {storage_->Count(v1::GCP_GCS, true),
+                             storage_->Count(v1::GCP_GCS, false)};
+  }
+  stats.oauth2_fetches_succeeded = oauth2_tokens_.Fetches(true);
+  stats.oauth2_fetches_failed = oauth2_tokens_.Fetches(false);
   return stats;
 }
 
@@ -487,7 +496,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
     v1::ChannelValidationDetail* storage = response.add_details();
-    *storage = CheckStorageUpload(options_.storage, webhook, org_external_id_(webhook.org().id()),
+    *storage = CheckStorageUpload(storage_.get(), webhook, org_external_id_(webhook.org().id()),
                                   job_id, now);
     storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
     if (!storage_ok) failures.push_back(ValidationHistoryDetail(*storage));
