@@ -353,7 +353,8 @@ absl::StatusOr<std::unique_ptr<Webhookd>> Webhookd::Start(const Flags& flags) {
         ConfigureDefaultChannels(*webhookd->authenticator_, admin_token, *webhookd->engine_));
   }
 
-  ASSIGN_OR_RETURN(const WebhookServerOptions options, ServerOptions(flags));
+  ASSIGN_OR_RETURN(WebhookServerOptions options, ServerOptions(flags));
+  options.state_store = webhookd->store_.get();
   ASSIGN_OR_RETURN(webhookd->server_, WebhookServer::Start(options, webhookd->engine_.get(),
                                                            webhookd->authenticator_.get()));
   webhookd->LogListeners(/*tls=*/!flags.tls_cert.empty());

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/persistence/journal_store.h"
 #include "engine/persistence/state_store.h"
 #include "gmock/gmock.h"
 #include "grpc_service/status_mapping.h"
@@ -510,6 +511,22 @@ TEST(WebhookdTlsTest, BadTlsOptionsAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("TLS")));
 }
 
+// What Prometheus' own parser (metrics_check.py) reads in exposition `body`: a line per family
+// with its name, type and number of samples; fails the test if the parser refuses it.
+std::string ParsedMetrics(const std::string& body) {
+  const std::string file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/metrics.txt");
+  std::ofstream(file) << body;
+  FILE* parser = popen(
+      absl::StrCat("/usr/bin/python3 grpc_service/metrics_check.py ", file, " 2>&1").c_str(), "r");
+  EXPECT_NE(parser, nullptr);
+  if (parser == nullptr) return "";
+  std::string parsed;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), parser) != nullptr) parsed += buffer;
+  EXPECT_EQ(pclose(parser), 0) << parsed;
+  return parsed;
+}
+
 // GET /metrics: what the calls above count, in a form Prometheus' own parser reads.
 TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
   EXPECT_EQ(client_.Post("/api/rest/2.0/webhooks/search", "{}", kAdminToken).status, 200);
@@ -537,17 +554,9 @@ TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
   EXPECT_THAT(scraped.body, Not(HasSubstr(kAdminToken)));
 
   // The request that malformed JSON made is refused by the gateway before any call; the
-  // scrape itself is not counted. Prometheus' parser reads every family.
-  const std::string file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/metrics.txt");
-  std::ofstream(file) << scraped.body;
-  FILE* parser = popen(
-      absl::StrCat("/usr/bin/python3 grpc_service/metrics_check.py ", file, " 2>&1").c_str(), "r");
-  ASSERT_NE(parser, nullptr);
-  std::string parsed;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), parser) != nullptr) parsed += buffer;
-  EXPECT_EQ(pclose(parser), 0) << parsed;
-  EXPECT_EQ(parsed,
+  // scrape itself is not counted. Prometheus' parser reads every family. The server has no
+  // state store (in memory): no store families.
+  EXPECT_EQ(ParsedMetrics(scraped.body),
             "webhookd_grpc_requests counter 2\n"
             "webhookd_grpc_request_duration_seconds histogram 17\n"
             "webhookd_http_responses counter 2\n"
@@ -557,7 +566,41 @@ TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
             "webhookd_delivery_oldest_pending_age_seconds gauge 1\n"
             "webhookd_delivery_attempt_duration_seconds histogram 15\n"
             "webhookd_delivery_deferrals counter 2\n"
-            "webhookd_webhooks_disabled counter 1\n");
+            "webhookd_webhooks_disabled counter 1\n"
+            "webhookd_storage_uploads counter 4\n"
+            "webhookd_oauth2_token_fetches counter 2\n");
+}
+
+// A server on a journal: its syncs, and the snapshot the engine writes when it starts on a
+// store that holds state, are counted.
+TEST(WebhookdStoreMetricsTest, MetricsIncludeTheStateStore) {
+  JournalOptions journal;
+  journal.directory = absl::StrCat(std::getenv("TEST_TMPDIR"), "/store-metrics");
+  const auto scrape = [&journal] {
+    absl::StatusOr<std::unique_ptr<JournalStore>> store = JournalStore::Open(journal);
+    EXPECT_OK(store.status());
+    if (!store.ok()) return std::string();
+    WebhookServerOptions options;
+    options.state_store = store->get();
+    TestEnvironment env(TestEnvironment::kListen, options, store->get());
+    const CurlResult scraped = Client(env.server().http_port()).Send("GET", "/metrics", "", "");
+    EXPECT_EQ(scraped.status, 200);
+    return scraped.body;
+  };
+  // An empty store: the channel preferences the environment configures are one sync.
+  const std::string first = scrape();
+  EXPECT_THAT(first, HasSubstr("\nwebhookd_store_sync_duration_seconds_count 1\n"));
+  EXPECT_THAT(first, HasSubstr("\nwebhookd_store_snapshots_total 0\n"));
+  EXPECT_THAT(first, HasSubstr("\nwebhookd_store_snapshot_bytes 0\n"));
+  // Started again on what that left: the start-up snapshot.
+  const std::string second = scrape();
+  EXPECT_THAT(second, HasSubstr("\nwebhookd_store_snapshots_total 1\n"));
+  EXPECT_THAT(second, Not(HasSubstr("\nwebhookd_store_snapshot_bytes 0\n")));
+  EXPECT_THAT(ParsedMetrics(second),
+              HasSubstr("webhookd_oauth2_token_fetches counter 2\n"
+                        "webhookd_store_sync_duration_seconds histogram 15\n"
+                        "webhookd_store_snapshots counter 1\n"
+                        "webhookd_store_snapshot_bytes gauge 1\n"));
 }
 
 }  // namespace
