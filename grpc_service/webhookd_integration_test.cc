@@ -11,15 +11,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "engine/persistence/journal_store.h"
 #include "engine/persistence/state_store.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
 #include "grpc_service/test_environment.h"
 #include "grpcpp/client_context.h"
@@ -48,6 +55,7 @@ using ::webhooks::testing::TestEnvironment;
 struct CurlResult {
   long status = 0;
   std::string content_type;
+  std::string request_id;  // The X-Request-Id header's.
   std::string body;
   long new_connections = 0;
 };
@@ -87,6 +95,9 @@ class Client {
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, Append);
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &result.body);
+    std::string header_lines;
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, Append);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &header_lines);
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 30L);
     const CURLcode code = curl_easy_perform(curl_);
     EXPECT_EQ(code, CURLE_OK) << curl_easy_strerror(code);
@@ -94,6 +105,9 @@ class Client {
     char* type = nullptr;
     curl_easy_getinfo(curl_, CURLINFO_CONTENT_TYPE, &type);
     if (type != nullptr) result.content_type = type;
+    for (absl::string_view line : absl::StrSplit(header_lines, "\r\n")) {
+      if (absl::ConsumePrefix(&line, "X-Request-Id: ")) result.request_id = std::string(line);
+    }
     curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &result.new_connections);
     curl_slist_free_all(headers);
     return result;
@@ -373,17 +387,39 @@ TEST_F(WebhookdIntegrationTest, ReflectionListsTheService) {
   }
 }
 
+// The fields of JSON log line `line`, by name; the test fails if it is not one JSON object of
+// strings.
+std::map<std::string, std::string> LogFields(const std::string& line) {
+  google::protobuf::Struct parsed;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok()) << line;
+  std::map<std::string, std::string> fields;
+  for (const auto& [name, value] : parsed.fields()) {
+    EXPECT_EQ(value.kind_case(), google::protobuf::Value::kStringValue) << name;
+    fields[name] = value.string_value();
+  }
+  return fields;
+}
+
 TEST(WebhookdServerErrorTest, ServerSideFailuresHideTheirDetailOnBothPaths) {
+  // The log lines the failures make, as JSON.
+  absl::Mutex mu;
+  std::vector<std::string> lines;
+  SetLogFormat(LogFormat::kJson);
+  SetLogSinkForTesting([&](absl::string_view line) {
+    absl::MutexLock lock(&mu);
+    lines.emplace_back(line);
+  });
   testing::FailingStateStore store;
   TestEnvironment env(TestEnvironment::kListen, {}, &store);
   store.Break();
   Client client(env.server().http_port());
-  const CurlResult rest = client.Post(
-      "/api/rest/2.0/webhooks/create",
+  const CurlResult rest = client.Send(
+      "POST", "/api/rest/2.0/webhooks/create",
       R"({"name":"a","url":"https://example.com/hook","events":["LIVEBOARD_SCHEDULE"]})",
-      kUserATestOrg1Token);
+      kUserATestOrg1Token, "application/json", {"X-Request-Id: rest-call-1"});
   EXPECT_EQ(rest.status, 500);
   EXPECT_EQ(NormalizeUuids(rest.body), ErrorJson(10038, "Unexpected server error."));
+  EXPECT_EQ(rest.request_id, "rest-call-1");
 
   auto stub = v1::WebhookService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", env.server().grpc_port()), grpc::InsecureChannelCredentials()));
@@ -392,10 +428,43 @@ TEST(WebhookdServerErrorTest, ServerSideFailuresHideTheirDetailOnBothPaths) {
   request.set_url("https://example.com/hook");
   request.add_events(v1::LIVEBOARD_SCHEDULE);
   v1::Webhook created;
-  const grpc::Status status =
-      stub->CreateWebhook(As(kUserATestOrg2025Token).get(), request, &created);
+  std::unique_ptr<grpc::ClientContext> context = As(kUserATestOrg2025Token);
+  context->AddMetadata("x-request-id", "not usable");  // A space: a new id is made.
+  const grpc::Status status = stub->CreateWebhook(context.get(), request, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(), "Unexpected server error.");
+  const auto returned = context->GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(returned, context->GetServerInitialMetadata().end());
+  const std::string grpc_id(returned->second.data(), returned->second.size());
+  EXPECT_THAT(grpc_id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+
+  SetLogSinkForTesting(nullptr);
+  SetLogFormat(LogFormat::kText);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(lines.size(), 2u);
+  // The detail the callers never see, under the id each was answered with; no token.
+  std::map<std::string, std::string> fields = LogFields(lines[0]);
+  EXPECT_THAT(fields["time"], ::testing::MatchesRegex(
+                                  "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z"));
+  fields.erase("time");
+  EXPECT_THAT(fields, ::testing::ElementsAre(
+                          ::testing::Pair("level", "error"),
+                          ::testing::Pair("message", HasSubstr("CreateWebhook failed: UNAVAILABLE")),
+                          ::testing::Pair("method", "CreateWebhook"),
+                          ::testing::Pair("org", "2100019165"),
+                          ::testing::Pair("request_id", "rest-call-1")));
+  EXPECT_THAT(lines[0], ::testing::StartsWith("{\"time\":"));
+  EXPECT_THAT(lines[0], ::testing::EndsWith(
+                            "\"request_id\":\"rest-call-1\",\"method\":\"CreateWebhook\","
+                            "\"org\":\"2100019165\"}"));
+  fields = LogFields(lines[1]);
+  EXPECT_EQ(fields["request_id"], grpc_id);
+  EXPECT_EQ(fields["org"], "1574427524");
+  for (const std::string& line : lines) {
+    for (const absl::string_view token : {kUserATestOrg1Token, kUserATestOrg2025Token}) {
+      EXPECT_THAT(line, Not(HasSubstr(token)));
+    }
+  }
 }
 
 // A self-signed certificate for localhost and 127.0.0.1 (EC P-256), valid for an hour.

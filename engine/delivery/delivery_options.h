@@ -3,6 +3,7 @@
 #define WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -68,6 +69,19 @@ struct DeliveryOptions {
   // commits the webhook's status DISABLED, until an administrator enables it again. Runs are
   // kept in memory: after a restart they start afresh. Zero: never.
   absl::Duration disable_after_failing_for = absl::Hours(24 * 5);
+  // Told of each delivery attempt that did not succeed (its job is to be tried again, or
+  // failed for good), on any thread, without the engine's locks: for the host's log. `detail`
+  // is the job's history detail without the receiver's body ("HTTP 503", or why no answer
+  // came), which never holds a body, a header value or a secret. Null: nobody is told.
+  struct FailedAttempt {
+    std::string org_id;
+    std::string webhook_id;
+    std::string job_id;
+    int try_count = 0;
+    bool final = false;  // FAILED for good, else RETRY.
+    std::string detail;
+  };
+  std::function<void(const FailedAttempt&)> on_failed_attempt;
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
   ObjectStorage* storage = nullptr;

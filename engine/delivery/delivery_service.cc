@@ -361,48 +361,63 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
 void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
                                absl::Time started, const absl::StatusOr<HttpResponse>& result,
                                bool sent) {
-  const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
-  absl::MutexLock lock(&mu_);
-  stats_.attempt_seconds_sum += seconds;
-  for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
-    if (seconds <= DeliveryStats::kAttemptSecondsBounds[i]) {
-      ++stats_.attempt_seconds_buckets[i];
-      break;
+  std::optional<DeliveryOptions::FailedAttempt> failed;  // Told after the lock is released.
+  {
+    const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
+    absl::MutexLock lock(&mu_);
+    stats_.attempt_seconds_sum += seconds;
+    for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
+      if (seconds <= DeliveryStats::kAttemptSecondsBounds[i]) {
+        ++stats_.attempt_seconds_buckets[i];
+        break;
+      }
+    }
+    const Job& job = *jobs_.Find(job_id);
+    const std::string webhook_id = job.owner.webhook_id;
+    const std::string org_id = job.owner.org_id;
+    const int try_count = job.record.try_count() + 1;
+    AttemptOutcome outcome =
+        ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+    bool tripped = false;
+    if (!sent) {
+      breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
+    } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {
+      tripped = true;
+      // Its next attempt would fail anyway, and overwrite the reason in the history.
+      outcome.status = HistoryJob::FAILED;
+      outcome.detail += breaker_.Reason();
+      outcome.retry_in = absl::ZeroDuration();
+      to_disable_.push_back(webhook_id);  // For RunDue, which commits without the lock.
+    }
+    state::StateBatch batch;
+    state::JobUpdate* update = batch.add_records()->mutable_update_job();
+    update->set_id(job_id);
+    update->set_status(outcome.status);
+    update->set_try_count(try_count);
+    update->set_detail(outcome.detail);
+    update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
+    update->set_claim_id(claim_id);
+    jobs_.ApplyUpdate(*update);
+    ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
+       : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried
+                                             : stats_.attempts_failed);
+    // Made durable by the next RunDue (or the destructor), not here: this runs on the
+    // transport's thread, which must not wait for the disk. A crash before then sends the
+    // attempt again, which at-least-once delivery allows.
+    unsynced_ = store_.Write(batch);
+    EndAttemptLocked(webhook_id);
+    wake_ = true;  // A slot is free.
+    wake_cv_.Signal();
+    if (outcome.status != HistoryJob::SUCCESS) {
+      // An answer's detail quotes the receiver's body: only its status is told.
+      failed = {org_id,    webhook_id, job_id, try_count, outcome.status == HistoryJob::FAILED,
+                result.ok() ? absl::StrCat("HTTP ", result->status, tripped ? breaker_.Reason() : "")
+                            : outcome.detail};
     }
   }
-  const Job& job = *jobs_.Find(job_id);
-  const std::string webhook_id = job.owner.webhook_id;
-  const int try_count = job.record.try_count() + 1;
-  AttemptOutcome outcome =
-      ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
-  if (!sent) {
-    breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
-  } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {
-    // Its next attempt would fail anyway, and overwrite the reason in the history.
-    outcome.status = HistoryJob::FAILED;
-    outcome.detail += breaker_.Reason();
-    outcome.retry_in = absl::ZeroDuration();
-    to_disable_.push_back(webhook_id);  // For RunDue, which commits without the lock.
+  if (failed.has_value() && options_.on_failed_attempt != nullptr) {
+    options_.on_failed_attempt(*failed);
   }
-  state::StateBatch batch;
-  state::JobUpdate* update = batch.add_records()->mutable_update_job();
-  update->set_id(job_id);
-  update->set_status(outcome.status);
-  update->set_try_count(try_count);
-  update->set_detail(outcome.detail);
-  update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
-  update->set_claim_id(claim_id);
-  jobs_.ApplyUpdate(*update);
-  ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
-     : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried
-                                           : stats_.attempts_failed);
-  // Made durable by the next RunDue (or the destructor), not here: this runs on the
-  // transport's thread, which must not wait for the disk. A crash before then sends the
-  // attempt again, which at-least-once delivery allows.
-  unsynced_ = store_.Write(batch);
-  EndAttemptLocked(webhook_id);
-  wake_ = true;  // A slot is free.
-  wake_cv_.Signal();
 }
 
 void DeliveryService::EndAttemptLocked(const std::string& webhook_id) {
