@@ -143,8 +143,8 @@ TEST_F(DeliveryEndToEndTest, TwoFailuresThenSuccessIsRetryThenSuccessAfterThreeT
       [&](const DeliveryOptions::FailedAttempt& attempt) {
         absl::MutexLock lock(&mu);
         told.push_back(absl::StrCat(attempt.org_id, " ", attempt.webhook_id.empty(), " ",
-                                    attempt.job_id, " ", attempt.try_count, " ", attempt.final,
-                                    " ", attempt.detail));
+                                    attempt.job_id, " ", attempt.try_count, " ", attempt.final, " ",
+                                    attempt.detail));
       };
   Start(/*allow_private=*/true);
   Create(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"),

@@ -38,8 +38,8 @@ void AppendHistogram(std::string* out, absl::string_view name, const double (&bo
     cumulative += buckets[i];
     absl::StrAppend(out, name, "_bucket{le=", Quoted(Number(bounds[i])), "} ", cumulative, "\n");
   }
-  absl::StrAppend(out, name, "_bucket{le=\"+Inf\"} ", count, "\n", name, "_sum ", Number(sum),
-                  "\n", name, "_count ", count, "\n");
+  absl::StrAppend(out, name, "_bucket{le=\"+Inf\"} ", count, "\n", name, "_sum ", Number(sum), "\n",
+                  name, "_count ", count, "\n");
 }
 
 // Times one call from its creation and records it when its status goes out.
@@ -175,10 +175,9 @@ std::string Metrics::Render() const {
     Family(&out, "webhookd_storage_uploads_total", "counter",
            "Report files stored in webhooks' storage destinations since the start, by provider "
            "and outcome.");
-    for (const auto& [provider, uploads] :
-         {std::pair<const char*, const DeliveryStats::Uploads*>{"AWS_S3",
-                                                                &deliveries->aws_s3_uploads},
-          {"GCP_GCS", &deliveries->gcp_gcs_uploads}}) {
+    for (const auto& [provider, uploads] : {std::pair<const char*, const DeliveryStats::Uploads*>{
+                                                "AWS_S3", &deliveries->aws_s3_uploads},
+                                            {"GCP_GCS", &deliveries->gcp_gcs_uploads}}) {
       absl::StrAppend(&out, "webhookd_storage_uploads_total{provider=\"", provider,
                       "\",outcome=\"success\"} ", uploads->succeeded, "\n",
                       "webhookd_storage_uploads_total{provider=\"", provider,

@@ -17,8 +17,8 @@
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/message.h"
-#include "grpc_service/status_mapping.h"
 #include "grpc_service/server_log.h"
+#include "grpc_service/status_mapping.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -286,10 +286,9 @@ RestResponse RestGateway::Answer(const RestRequest& request, const std::string& 
   // The call, and its reply.
   const auto authorization = request.headers.find("authorization");
   std::string reply_bytes;
-  const grpc::Status status =
-      CallMethod(*method, request_bytes,
-                 authorization == request.headers.end() ? "" : authorization->second, request_id,
-                 &reply_bytes);
+  const grpc::Status status = CallMethod(
+      *method, request_bytes, authorization == request.headers.end() ? "" : authorization->second,
+      request_id, &reply_bytes);
   if (!status.ok()) {
     RestResponse response = ErrorResponse(HttpErrorFromGrpc(status));
     // A limit of this server (too many validations at once, say): worth trying again soon.
@@ -312,8 +311,7 @@ RestResponse RestGateway::Answer(const RestRequest& request, const std::string& 
 
 grpc::Status RestGateway::CallMethod(const MethodDescriptor& method,
                                      const std::string& request_bytes,
-                                     absl::string_view authorization,
-                                     const std::string& request_id,
+                                     absl::string_view authorization, const std::string& request_id,
                                      std::string* reply_bytes) const {
   grpc::Slice request_slice(request_bytes);
   grpc::ByteBuffer request_buffer(&request_slice, 1);

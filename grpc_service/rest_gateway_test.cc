@@ -498,8 +498,8 @@ TEST_F(RestGatewayTest, RequestIdsAreTheCallersIfUsableElseNew) {
   };
   request.headers["x-request-id"] = "caller-id_1.2";
   EXPECT_EQ(id_of(request), "caller-id_1.2");
-  for (const std::string& unusable : {std::string(), std::string("two words"),
-                                      std::string(65, 'a'), std::string("tab\there")}) {
+  for (const std::string& unusable :
+       {std::string(), std::string("two words"), std::string(65, 'a'), std::string("tab\there")}) {
     request.headers["x-request-id"] = unusable;
     const std::string made = id_of(request);
     EXPECT_THAT(made, ::testing::MatchesRegex("[0-9a-f]{32}")) << unusable;

@@ -48,12 +48,11 @@ void Write(absl::string_view level, absl::string_view message, const LogContext&
 
 std::string LogLine(LogFormat line_format, absl::Time time, absl::string_view level,
                     absl::string_view message, const LogContext& context) {
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"request_id", &context.request_id},
-      {"method", &context.method},
-      {"org", &context.org},
-      {"webhook_id", &context.webhook_id},
-      {"job_id", &context.job_id}};
+  const std::pair<const char*, const std::string*> fields[] = {{"request_id", &context.request_id},
+                                                               {"method", &context.method},
+                                                               {"org", &context.org},
+                                                               {"webhook_id", &context.webhook_id},
+                                                               {"job_id", &context.job_id}};
   if (line_format == LogFormat::kText) {
     std::string line = absl::StrCat("webhookd: ", message);  // As before fields: no level.
     for (const auto& [name, value] : fields) {

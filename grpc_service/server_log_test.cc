@@ -48,9 +48,8 @@ TEST(LogLineTest, TextHasTheSameFieldsAsPairsQuotedWhenNeeded) {
 TEST(RequestIdTest, UsableIdsAreKeptOthersReplaced) {
   EXPECT_EQ(RequestId("abc-123_x.y"), "abc-123_x.y");
   EXPECT_EQ(RequestId(std::string(64, 'a')), std::string(64, 'a'));
-  for (const std::string& unusable :
-       {std::string(), std::string(65, 'a'), std::string("a b"), std::string("a\nb"),
-        std::string("caf\xc3\xa9")}) {
+  for (const std::string& unusable : {std::string(), std::string(65, 'a'), std::string("a b"),
+                                      std::string("a\nb"), std::string("caf\xc3\xa9")}) {
     EXPECT_THAT(RequestId(unusable), ::testing::MatchesRegex("[0-9a-f]{32}")) << unusable;
   }
   EXPECT_NE(RequestId(""), RequestId(""));

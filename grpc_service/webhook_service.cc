@@ -28,10 +28,10 @@ class Call {
   Call(grpc::ServerContext& context, absl::string_view method) {
     const auto& metadata = context.client_metadata();
     const auto supplied = metadata.find(kRequestIdHeader);
-    log.request_id = RequestId(supplied == metadata.end()
-                                   ? absl::string_view()
-                                   : absl::string_view(supplied->second.data(),
-                                                       supplied->second.size()));
+    log.request_id =
+        RequestId(supplied == metadata.end()
+                      ? absl::string_view()
+                      : absl::string_view(supplied->second.data(), supplied->second.size()));
     log.method = std::string(method);
     context.AddInitialMetadata(kRequestIdHeader, log.request_id);
   }
@@ -183,8 +183,7 @@ grpc::Status WebhookServiceImpl::SearchChannelPreferences(
   Call call(*context, "SearchChannelPreferences");
   absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
   if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->SearchChannelPreferences(*caller, *request),
-               response);
+  return call.Reply(engine_->SearchChannelPreferences(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
@@ -195,11 +194,11 @@ grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
   if (!caller.ok()) return call.Finish(caller.status());
   // Copies: the validation may outlive this call when its deadline passes.
   return call.Reply(validations_.Run<v1::ValidateCommunicationChannelResponse>(
-                   Deadline(*context),
-                   [engine = engine_, caller = *caller, request = *request] {
-                     return engine->ValidateCommunicationChannel(caller, request);
-                   }),
-               response);
+                        Deadline(*context),
+                        [engine = engine_, caller = *caller, request = *request] {
+                          return engine->ValidateCommunicationChannel(caller, request);
+                        }),
+                    response);
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelHistory(

@@ -75,8 +75,7 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
   // The rate limit, then the caller's Principal from its bearer token (whose org goes in
   // `log`), if `request` holds only fields this server knows (KnownFieldsOnly).
   absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request,
-                                   LogContext& log) const;
+                                   const google::protobuf::Message& request, LogContext& log) const;
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;

@@ -409,10 +409,16 @@ void DeliveryService::Complete(const std::string& job_id, const std::string& cla
     wake_ = true;  // A slot is free.
     wake_cv_.Signal();
     if (outcome.status != HistoryJob::SUCCESS) {
+      failed.emplace();
+      failed->org_id = org_id;
+      failed->webhook_id = webhook_id;
+      failed->job_id = job_id;
+      failed->try_count = try_count;
+      failed->final = outcome.status == HistoryJob::FAILED;
       // An answer's detail quotes the receiver's body: only its status is told.
-      failed = {org_id,    webhook_id, job_id, try_count, outcome.status == HistoryJob::FAILED,
-                result.ok() ? absl::StrCat("HTTP ", result->status, tripped ? breaker_.Reason() : "")
-                            : outcome.detail};
+      failed->detail = result.ok()
+                           ? absl::StrCat("HTTP ", result->status, tripped ? breaker_.Reason() : "")
+                           : outcome.detail;
     }
   }
   if (failed.has_value() && options_.on_failed_attempt != nullptr) {

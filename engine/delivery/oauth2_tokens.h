@@ -58,7 +58,7 @@ class OAuth2Tokens {
   const Clock& clock_;
   const absl::Duration timeout_;
   const std::string user_agent_;
-  ExpiringCache<Kept> tokens_;  // By KeyOf.
+  ExpiringCache<Kept> tokens_;             // By KeyOf.
   std::atomic<uint64_t> fetches_[2] = {};  // By succeeded.
 };
 

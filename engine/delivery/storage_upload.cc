@@ -135,16 +135,16 @@ void CountedStorage::Put(const v1::StorageDestination& destination,
                          Callback done) {
   std::atomic<uint64_t>* counts = counts_[destination.storage_type() == v1::GCP_GCS];
   const size_t tried = objects.size();
-  storage_.Put(destination, org_external_id, std::move(objects),
-               [counts, tried, done = std::move(done)](
-                   absl::StatusOr<std::vector<absl::Status>> results) {
-                 if (!results.ok()) {
-                   counts[0] += tried;
-                 } else {
-                   for (const absl::Status& result : *results) ++counts[result.ok()];
-                 }
-                 done(std::move(results));
-               });
+  storage_.Put(
+      destination, org_external_id, std::move(objects),
+      [counts, tried, done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) {
+        if (!results.ok()) {
+          counts[0] += tried;
+        } else {
+          for (const absl::Status& result : *results) ++counts[result.ok()];
+        }
+        done(std::move(results));
+      });
 }
 
 uint64_t CountedStorage::Count(v1::StorageType provider, bool succeeded) const {
