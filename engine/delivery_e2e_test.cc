@@ -137,6 +137,15 @@ TEST_F(DeliveryEndToEndTest, ReceiverGetsASignedMultipartPost) {
 }
 
 TEST_F(DeliveryEndToEndTest, TwoFailuresThenSuccessIsRetryThenSuccessAfterThreeTries) {
+  absl::Mutex mu;
+  std::vector<std::string> told;  // The failed attempts the host is told of.
+  harness_.options().delivery.on_failed_attempt =
+      [&](const DeliveryOptions::FailedAttempt& attempt) {
+        absl::MutexLock lock(&mu);
+        told.push_back(absl::StrCat(attempt.org_id, " ", attempt.webhook_id.empty(), " ",
+                                    attempt.job_id, " ", attempt.try_count, " ", attempt.final, " ",
+                                    attempt.detail));
+      };
   Start(/*allow_private=*/true);
   Create(absl::StrCat(R"({"name":"w","url":")", receiver_.url("/hook"),
                       R"(","events":["LIVEBOARD_SCHEDULE"]})"));
@@ -159,6 +168,9 @@ TEST_F(DeliveryEndToEndTest, TwoFailuresThenSuccessIsRetryThenSuccessAfterThreeT
   for (const auto& request : receiver_.requests()) {
     EXPECT_EQ(request.Header("idempotency-key"), job_id);
   }
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(told, ::testing::ElementsAre(absl::StrCat("0 0 ", job_id, " 1 0 HTTP 500"),
+                                           absl::StrCat("0 0 ", job_id, " 2 0 HTTP 503")));
 }
 
 TEST_F(DeliveryEndToEndTest, OAuth2TokenFromALocalEndpoint) {
@@ -180,6 +192,9 @@ TEST_F(DeliveryEndToEndTest, OAuth2TokenFromALocalEndpoint) {
   EXPECT_EQ(token_endpoint.requests()[0].Header("authorization"), "Basic Y2lkOmNz");
   ASSERT_EQ(receiver_.requests().size(), 1u);
   EXPECT_EQ(receiver_.requests()[0].Header("authorization"), "Bearer local-at");
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.oauth2_fetches_succeeded, 1u);
+  EXPECT_EQ(stats.oauth2_fetches_failed, 0u);
 }
 
 TEST_F(DeliveryEndToEndTest, PrivateDestinationsAreRefusedByDefault) {

@@ -359,6 +359,10 @@ TEST_F(StorageDeliveryTest, FilesLandInTheBucketAndTheReceiverGetsTheirKeys) {
                        harness_.engine().SearchChannelHistory(admin_, history));
   ASSERT_EQ(found.jobs_size(), 1);
   EXPECT_EQ(found.jobs(0).status(), v1::ChannelHistoryJob::SUCCESS);
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.aws_s3_uploads.succeeded, 2u);
+  EXPECT_EQ(stats.aws_s3_uploads.failed, 0u);
+  EXPECT_EQ(stats.gcp_gcs_uploads.succeeded + stats.gcp_gcs_uploads.failed, 0u);
 }
 
 TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
@@ -392,6 +396,9 @@ TEST_F(StorageDeliveryTest, MissingBucketFailsTheDeliveryWithTheReason) {
                   R"({"files":[{"filename":"sales.csv","contentType":"text/csv","size":4,)",
                   R"("provider":"AWS_S3","uploadStatus":"FAILED","errorMessage":")", refusal,
                   R"("}],"error":")", error, R"("})")));
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.aws_s3_uploads.succeeded, 0u);
+  EXPECT_EQ(stats.aws_s3_uploads.failed, 1u);
 }
 
 TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
@@ -409,6 +416,7 @@ TEST_F(StorageDeliveryTest, ValidateReportsBothSteps) {
                                        "/validation_dummy_20260318_090334.pdf");
   EXPECT_EQ(storage.aws_s3_info().object_key(), key);
   EXPECT_THAT(s3_.ListObjects("reports"), ElementsAre(key));
+  EXPECT_EQ(harness_.engine().GetDeliveryStats().aws_s3_uploads.succeeded, 1u);
 }
 
 TEST_F(StorageDeliveryTest, ValidateAgainstARoleForAnotherExternalIdIsPartialSuccess) {
@@ -425,6 +433,10 @@ TEST_F(StorageDeliveryTest, ValidateAgainstARoleForAnotherExternalIdIsPartialSuc
       response.details(1).error_message(),
       HasSubstr(absl::StrCat("AWS STS AssumeRole of ", kRole, " failed: HTTP 403 AccessDenied")));
   EXPECT_TRUE(s3_.ListObjects("reports").empty());
+  // The role could not be assumed, so no upload started: the file counts as failed.
+  const DeliveryStats stats = harness_.engine().GetDeliveryStats();
+  EXPECT_EQ(stats.aws_s3_uploads.succeeded, 0u);
+  EXPECT_EQ(stats.aws_s3_uploads.failed, 1u);
 }
 
 }  // namespace

@@ -28,6 +28,20 @@ void Family(std::string* out, absl::string_view name, absl::string_view type,
   absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
+// The series of histogram `name` without labels: `buckets` holds a count per bound of `bounds`
+// (not cumulative); `count` counts the observations above the last bound too.
+template <size_t kBounds>
+void AppendHistogram(std::string* out, absl::string_view name, const double (&bounds)[kBounds],
+                     const uint64_t (&buckets)[kBounds], uint64_t count, double sum) {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBounds; ++i) {
+    cumulative += buckets[i];
+    absl::StrAppend(out, name, "_bucket{le=", Quoted(Number(bounds[i])), "} ", cumulative, "\n");
+  }
+  absl::StrAppend(out, name, "_bucket{le=\"+Inf\"} ", count, "\n", name, "_sum ", Number(sum), "\n",
+                  name, "_count ", count, "\n");
+}
+
 // Times one call from its creation and records it when its status goes out.
 class CallTimer final : public grpc::experimental::Interceptor {
  public:
@@ -89,6 +103,8 @@ std::string Metrics::Render() const {
   // Asked before taking the lock: the engine takes locks of its own.
   const std::optional<DeliveryStats> deliveries =
       deliveries_ != nullptr ? std::make_optional(deliveries_()) : std::nullopt;
+  const std::optional<StoreStats> store =
+      store_ != nullptr ? std::make_optional(store_()) : std::nullopt;
   absl::MutexLock lock(&mu_);
   std::string out;
   Family(&out, "webhookd_grpc_requests_total", "counter",
@@ -139,19 +155,11 @@ std::string Metrics::Render() const {
                     Number(absl::ToDoubleSeconds(deliveries->oldest_pending_age)), "\n");
     Family(&out, "webhookd_delivery_attempt_duration_seconds", "histogram",
            "Time from the start of a delivery attempt to its outcome.");
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
-      cumulative += deliveries->attempt_seconds_buckets[i];
-      absl::StrAppend(&out, "webhookd_delivery_attempt_duration_seconds_bucket{le=",
-                      Quoted(Number(DeliveryStats::kAttemptSecondsBounds[i])), "} ", cumulative,
-                      "\n");
-    }
-    const uint64_t attempts =
-        deliveries->attempts_succeeded + deliveries->attempts_retried + deliveries->attempts_failed;
-    absl::StrAppend(&out, "webhookd_delivery_attempt_duration_seconds_bucket{le=\"+Inf\"} ",
-                    attempts, "\n", "webhookd_delivery_attempt_duration_seconds_sum ",
-                    Number(deliveries->attempt_seconds_sum), "\n",
-                    "webhookd_delivery_attempt_duration_seconds_count ", attempts, "\n");
+    AppendHistogram(
+        &out, "webhookd_delivery_attempt_duration_seconds", DeliveryStats::kAttemptSecondsBounds,
+        deliveries->attempt_seconds_buckets,
+        deliveries->attempts_succeeded + deliveries->attempts_retried + deliveries->attempts_failed,
+        deliveries->attempt_seconds_sum);
     Family(&out, "webhookd_delivery_deferrals_total", "counter",
            "Due deliveries put off since the start, by the per-webhook limit that held them: "
            "attempts in flight, attempts per second.");
@@ -164,6 +172,37 @@ std::string Metrics::Render() const {
            "--disable_webhook_after_failing_for.");
     absl::StrAppend(&out, "webhookd_webhooks_disabled_total ",
                     deliveries->webhooks_disabled_by_breaker, "\n");
+    Family(&out, "webhookd_storage_uploads_total", "counter",
+           "Report files stored in webhooks' storage destinations since the start, by provider "
+           "and outcome.");
+    for (const auto& [provider, uploads] : {std::pair<const char*, const DeliveryStats::Uploads*>{
+                                                "AWS_S3", &deliveries->aws_s3_uploads},
+                                            {"GCP_GCS", &deliveries->gcp_gcs_uploads}}) {
+      absl::StrAppend(&out, "webhookd_storage_uploads_total{provider=\"", provider,
+                      "\",outcome=\"success\"} ", uploads->succeeded, "\n",
+                      "webhookd_storage_uploads_total{provider=\"", provider,
+                      "\",outcome=\"failure\"} ", uploads->failed, "\n");
+    }
+    Family(&out, "webhookd_oauth2_token_fetches_total", "counter",
+           "Requests to webhooks' OAuth2 token endpoints since the start (not tokens reused), by "
+           "outcome.");
+    absl::StrAppend(&out, "webhookd_oauth2_token_fetches_total{outcome=\"success\"} ",
+                    deliveries->oauth2_fetches_succeeded, "\n",
+                    "webhookd_oauth2_token_fetches_total{outcome=\"failure\"} ",
+                    deliveries->oauth2_fetches_failed, "\n");
+  }
+  if (store.has_value()) {
+    Family(&out, "webhookd_store_sync_duration_seconds", "histogram",
+           "Time each durable sync of the state store took (a journal write and fdatasync, a "
+           "PostgreSQL commit).");
+    AppendHistogram(&out, "webhookd_store_sync_duration_seconds", StoreStats::kSyncSecondsBounds,
+                    store->sync_seconds_buckets, store->syncs, store->sync_seconds_sum);
+    Family(&out, "webhookd_store_snapshots_total", "counter",
+           "Snapshots of the whole state written to the state store since the start.");
+    absl::StrAppend(&out, "webhookd_store_snapshots_total ", store->snapshots, "\n");
+    Family(&out, "webhookd_store_snapshot_bytes", "gauge",
+           "Size of the last snapshot written since the start; 0 before the first.");
+    absl::StrAppend(&out, "webhookd_store_snapshot_bytes ", store->last_snapshot_bytes, "\n");
   }
   return out;
 }

@@ -7,6 +7,13 @@
 //   webhookd_deliveries_pending                                gauge
 //   webhookd_delivery_attempts_in_flight                       gauge
 //   webhookd_delivery_attempts_total{outcome}                  counter (success, retry, failed)
+//   ... and the other delivery figures of DeliveryStats, among them
+//   webhookd_storage_uploads_total{provider,outcome}           counter (AWS_S3, GCP_GCS;
+//                                                                        success, failure)
+//   webhookd_oauth2_token_fetches_total{outcome}               counter (success, failure)
+//   webhookd_store_sync_duration_seconds                       histogram (StoreStats)
+//   webhookd_store_snapshots_total                             counter
+//   webhookd_store_snapshot_bytes                              gauge
 //
 // Every REST request that reaches the gateway is also a gRPC call (through the in-process
 // channel), so it is counted under its method too. Labels take their values from fixed sets
@@ -37,6 +44,7 @@
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/delivery/delivery_options.h"
+#include "engine/persistence/state_store.h"
 #include "grpc_service/rest_types.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/status.h"
@@ -49,10 +57,11 @@ class Metrics {
   static constexpr std::array<double, 14> kLatencyBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-  // `clock` times the calls; not owned, must outlive this object. `deliveries`, if set, is
-  // asked for the delivery figures at each Render.
-  explicit Metrics(const Clock& clock, std::function<DeliveryStats()> deliveries = nullptr)
-      : clock_(clock), deliveries_(std::move(deliveries)) {}
+  // `clock` times the calls; not owned, must outlive this object. `deliveries` and `store`, if
+  // set, are asked for the delivery and state store figures at each Render.
+  explicit Metrics(const Clock& clock, std::function<DeliveryStats()> deliveries = nullptr,
+                   std::function<StoreStats()> store = nullptr)
+      : clock_(clock), deliveries_(std::move(deliveries)), store_(std::move(store)) {}
 
   // One gRPC call of `full_method` ("/package.Service/Method") that ended with `code` after
   // `latency`.
@@ -81,6 +90,7 @@ class Metrics {
 
   const Clock& clock_;
   const std::function<DeliveryStats()> deliveries_;
+  const std::function<StoreStats()> store_;
   mutable absl::Mutex mu_;
   // By (service, method, code name).
   std::map<std::array<std::string, 3>, uint64_t> calls_ ABSL_GUARDED_BY(mu_);

@@ -94,6 +94,10 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
   stats.attempt_seconds_buckets[1] = 30;  // <= 10 ms
   stats.attempt_seconds_buckets[8] = 13;  // <= 2.5 s
   stats.attempt_seconds_sum = 20.25;
+  stats.aws_s3_uploads = {9, 4};
+  stats.gcp_gcs_uploads = {6, 1};
+  stats.oauth2_fetches_succeeded = 8;
+  stats.oauth2_fetches_failed = 3;
   const std::string rendered = metrics.Render();
   EXPECT_EQ(rendered.substr(rendered.find("# HELP webhookd_deliveries_pending")),
             "# HELP webhookd_deliveries_pending Deliveries not yet finished (PENDING or RETRY), "
@@ -139,9 +143,58 @@ TEST(MetricsTest, DeliveryFiguresAreAskedForAtEachRender) {
             "# HELP webhookd_webhooks_disabled_total Webhooks disabled since the start because "
             "every delivery to them failed for --disable_webhook_after_failing_for.\n"
             "# TYPE webhookd_webhooks_disabled_total counter\n"
-            "webhookd_webhooks_disabled_total 2\n");
+            "webhookd_webhooks_disabled_total 2\n"
+            "# HELP webhookd_storage_uploads_total Report files stored in webhooks' storage "
+            "destinations since the start, by provider and outcome.\n"
+            "# TYPE webhookd_storage_uploads_total counter\n"
+            "webhookd_storage_uploads_total{provider=\"AWS_S3\",outcome=\"success\"} 9\n"
+            "webhookd_storage_uploads_total{provider=\"AWS_S3\",outcome=\"failure\"} 4\n"
+            "webhookd_storage_uploads_total{provider=\"GCP_GCS\",outcome=\"success\"} 6\n"
+            "webhookd_storage_uploads_total{provider=\"GCP_GCS\",outcome=\"failure\"} 1\n"
+            "# HELP webhookd_oauth2_token_fetches_total Requests to webhooks' OAuth2 token "
+            "endpoints since the start (not tokens reused), by outcome.\n"
+            "# TYPE webhookd_oauth2_token_fetches_total counter\n"
+            "webhookd_oauth2_token_fetches_total{outcome=\"success\"} 8\n"
+            "webhookd_oauth2_token_fetches_total{outcome=\"failure\"} 3\n");
   stats.pending = 0;
   EXPECT_NE(metrics.Render().find("webhookd_deliveries_pending 0\n"), std::string::npos);
+}
+
+TEST(MetricsTest, StoreFiguresAreAskedForAtEachRender) {
+  testing::FakeClock clock;
+  StoreStats stats;
+  Metrics metrics(clock, nullptr, [&stats] { return stats; });
+  stats.AddSync(absl::Microseconds(300));  // <= 0.5 ms
+  stats.AddSync(absl::Milliseconds(4));    // <= 5 ms
+  stats.AddSync(absl::Seconds(3));         // Over every bound: +Inf only.
+  stats.AddSnapshot(1000);
+  stats.AddSnapshot(4096);
+  const std::string rendered = metrics.Render();
+  std::string expected =
+      "# HELP webhookd_store_sync_duration_seconds Time each durable sync of the state store "
+      "took (a journal write and fdatasync, a PostgreSQL commit).\n"
+      "# TYPE webhookd_store_sync_duration_seconds histogram\n";
+  const char* bounds[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
+                          "0.05",   "0.1",   "0.25",   "0.5",   "1",    "2.5"};
+  for (int i = 0; i < 12; ++i) {
+    absl::StrAppend(&expected, "webhookd_store_sync_duration_seconds_bucket{le=\"", bounds[i],
+                    "\"} ", i >= 3 ? 2 : 1, "\n");
+  }
+  absl::StrAppend(&expected,
+                  "webhookd_store_sync_duration_seconds_bucket{le=\"+Inf\"} 3\n"
+                  "webhookd_store_sync_duration_seconds_sum 3.0043\n"
+                  "webhookd_store_sync_duration_seconds_count 3\n"
+                  "# HELP webhookd_store_snapshots_total Snapshots of the whole state written to "
+                  "the state store since the start.\n"
+                  "# TYPE webhookd_store_snapshots_total counter\n"
+                  "webhookd_store_snapshots_total 2\n"
+                  "# HELP webhookd_store_snapshot_bytes Size of the last snapshot written since "
+                  "the start; 0 before the first.\n"
+                  "# TYPE webhookd_store_snapshot_bytes gauge\n"
+                  "webhookd_store_snapshot_bytes 4096\n");
+  ASSERT_NE(rendered.find("# HELP webhookd_store_sync"), std::string::npos);
+  EXPECT_EQ(rendered.substr(rendered.find("# HELP webhookd_store_sync")), expected);
+  EXPECT_EQ(rendered.find("webhookd_deliveries_pending"), std::string::npos);  // None asked.
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/message.h"
+#include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -214,6 +215,15 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Create(
 }
 
 RestResponse RestGateway::Handle(const RestRequest& request) const {
+  const auto supplied = request.headers.find(kRequestIdHeader);
+  const std::string request_id =
+      RequestId(supplied == request.headers.end() ? "" : supplied->second);
+  RestResponse response = Answer(request, request_id);
+  response.headers.emplace_back("X-Request-Id", request_id);
+  return response;
+}
+
+RestResponse RestGateway::Answer(const RestRequest& request, const std::string& request_id) const {
   const absl::string_view target = request.target;
   const absl::string_view path = target.substr(0, target.find('?'));
 
@@ -280,9 +290,9 @@ RestResponse RestGateway::Handle(const RestRequest& request) const {
   // The call, and its reply.
   const auto authorization = request.headers.find("authorization");
   std::string reply_bytes;
-  const grpc::Status status =
-      CallMethod(*method, request_bytes,
-                 authorization == request.headers.end() ? "" : authorization->second, &reply_bytes);
+  const grpc::Status status = CallMethod(
+      *method, request_bytes, authorization == request.headers.end() ? "" : authorization->second,
+      request_id, &reply_bytes);
   if (!status.ok()) {
     RestResponse response = ErrorResponse(HttpErrorFromGrpc(status));
     // A limit of this server (too many validations at once, say): worth trying again soon.
@@ -305,7 +315,7 @@ RestResponse RestGateway::Handle(const RestRequest& request) const {
 
 grpc::Status RestGateway::CallMethod(const MethodDescriptor& method,
                                      const std::string& request_bytes,
-                                     absl::string_view authorization,
+                                     absl::string_view authorization, const std::string& request_id,
                                      std::string* reply_bytes) const {
   grpc::Slice request_slice(request_bytes);
   grpc::ByteBuffer request_buffer(&request_slice, 1);
@@ -316,6 +326,7 @@ grpc::Status RestGateway::CallMethod(const MethodDescriptor& method,
   if (!authorization.empty() && IsValidMetadataValue(authorization)) {
     context.AddMetadata("authorization", std::string(authorization));
   }
+  context.AddMetadata(kRequestIdHeader, request_id);  // RequestId makes valid values only.
   grpc::GenericStub stub(channel_);
   absl::Notification done;
   grpc::Status status;

@@ -74,17 +74,23 @@ class RestGateway {
       const std::vector<const google::protobuf::ServiceDescriptor*>& services,
       std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options);
 
+  // Answers `request`. Every answer carries X-Request-Id: the request's own if usable, else a
+  // new one (RequestId in server_log.h), which the call also carries as x-request-id metadata,
+  // so the gRPC side logs the call under the same id.
   RestResponse Handle(const RestRequest& request) const;
 
   // The compiled routes, in declaration order.
   const std::vector<grpc_service_internal::Route>& routes() const { return routes_; }
 
  private:
+  // Handle, once the request id is chosen.
+  RestResponse Answer(const RestRequest& request, const std::string& request_id) const;
   // One unary call of `method` with the serialized request, forwarding `authorization` (when
-  // it is a valid metadata value); fills `*reply_bytes` with the serialized reply.
+  // it is a valid metadata value) and `request_id`; fills `*reply_bytes` with the serialized
+  // reply.
   grpc::Status CallMethod(const google::protobuf::MethodDescriptor& method,
                           const std::string& request_bytes, absl::string_view authorization,
-                          std::string* reply_bytes) const;
+                          const std::string& request_id, std::string* reply_bytes) const;
 
   RestGateway(std::vector<grpc_service_internal::Route> routes,
               std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options)

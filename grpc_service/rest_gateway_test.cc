@@ -105,8 +105,16 @@ ErrorMessage ExpectError(const RestResponse& response, int http_status, int code
 
 class RestGatewayTest : public ::testing::Test {
  protected:
+  // The gateway's answer, without the X-Request-Id header every answer carries last (checked
+  // here; RequestIdsAreTheCallersIfUsableElseNew checks its values).
   RestResponse Handle(const RestRequest& request) {
-    return env_.server().gateway().Handle(request);
+    RestResponse response = env_.server().gateway().Handle(request);
+    EXPECT_FALSE(response.headers.empty());
+    if (!response.headers.empty()) {
+      EXPECT_EQ(response.headers.back().first, "X-Request-Id");
+      response.headers.pop_back();
+    }
+    return response;
   }
 
   RestResponse CreateSeedWebhook() {
@@ -482,6 +490,27 @@ TEST(RestGatewayServerErrorTest, InternalErrorIs500WithNoDetail) {
   ExpectError((*gateway)->Handle(RestPost("/api/rest/2.0/webhooks/delete", "{}", kAdminToken)), 500,
               10038);
   server->Shutdown();
+}
+
+TEST_F(RestGatewayTest, RequestIdsAreTheCallersIfUsableElseNew) {
+  RestRequest request = RestPost("/api/rest/2.0/webhooks/search", "{}", kUserATestOrg1Token);
+  const auto id_of = [&](const RestRequest& sent) {
+    const RestResponse response = env_.server().gateway().Handle(sent);
+    EXPECT_EQ(response.status, 200);
+    return response.Header("x-request-id");
+  };
+  request.headers["x-request-id"] = "caller-id_1.2";
+  EXPECT_EQ(id_of(request), "caller-id_1.2");
+  for (const std::string& unusable :
+       {std::string(), std::string("two words"), std::string(65, 'a'), std::string("tab\there")}) {
+    request.headers["x-request-id"] = unusable;
+    const std::string made = id_of(request);
+    EXPECT_THAT(made, ::testing::MatchesRegex("[0-9a-f]{32}")) << unusable;
+    EXPECT_NE(made, id_of(request));  // A new one each time.
+  }
+  // Refused before any call (no route): it still has one.
+  EXPECT_THAT(env_.server().gateway().Handle(RestPost("/nowhere", "{}", "")).Header("x-request-id"),
+              ::testing::MatchesRegex("[0-9a-f]{32}"));
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -14,36 +16,59 @@ namespace webhooks {
 namespace {
 
 LogFormat format = LogFormat::kText;
+std::function<void(absl::string_view)>* sink = nullptr;
+
+// `value` as a JSON string, as protobuf's printer escapes it.
+std::string JsonString(absl::string_view value) {
+  google::protobuf::Value string_value;
+  string_value.set_string_value(std::string(value));
+  std::string quoted;
+  (void)google::protobuf::util::MessageToJsonString(string_value, &quoted);  // Always prints.
+  return quoted;
+}
+
+// A text value: as it is if it is plain, else quoted, so that the pairs stay parseable.
+std::string TextValue(absl::string_view value) {
+  for (const char c : value) {
+    if (c <= ' ' || c > '~' || c == '"' || c == '=') return JsonString(value);
+  }
+  return std::string(value);
+}
 
 void Write(absl::string_view level, absl::string_view message, const LogContext& context) {
-  if (format == LogFormat::kText) {
-    absl::FPrintF(stderr, "webhookd: %s\n", message);
+  const std::string line = LogLine(format, absl::Now(), level, message, context);
+  if (sink != nullptr) {
+    (*sink)(line);
     return;
   }
-  // Fields in a fixed order, each value a JSON string as protobuf's printer escapes it.
-  std::string json = "{";
-  const auto add = [&json](absl::string_view name, absl::string_view value) {
-    google::protobuf::Value string_value;
-    string_value.set_string_value(std::string(value));
-    std::string quoted;
-    (void)google::protobuf::util::MessageToJsonString(string_value, &quoted);  // Always prints.
-    absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", name, "\":", quoted);
-  };
-  add("time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
-  add("level", level);
-  add("message", message);
-  for (const auto& [name, value] :
-       {std::pair<const char*, const std::string*>{"method", &context.method},
-        {"org_id", &context.org_id},
-        {"webhook_id", &context.webhook_id},
-        {"job_id", &context.job_id}}) {
-    if (!value->empty()) add(name, *value);
-  }
-  json += "}";
-  absl::FPrintF(stderr, "%s\n", json);
+  absl::FPrintF(stderr, "%s\n", line);
 }
 
 }  // namespace
+
+std::string LogLine(LogFormat line_format, absl::Time time, absl::string_view level,
+                    absl::string_view message, const LogContext& context) {
+  const std::pair<const char*, const std::string*> fields[] = {{"request_id", &context.request_id},
+                                                               {"method", &context.method},
+                                                               {"org", &context.org},
+                                                               {"webhook_id", &context.webhook_id},
+                                                               {"job_id", &context.job_id}};
+  if (line_format == LogFormat::kText) {
+    std::string line = absl::StrCat("webhookd: ", message);  // As before fields: no level.
+    for (const auto& [name, value] : fields) {
+      if (!value->empty()) absl::StrAppend(&line, " ", name, "=", TextValue(*value));
+    }
+    return line;
+  }
+  // Fields in a fixed order.
+  std::string json = absl::StrCat(
+      "{\"time\":", JsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone())),
+      ",\"level\":", JsonString(level), ",\"message\":", JsonString(message));
+  for (const auto& [name, value] : fields) {
+    if (!value->empty()) absl::StrAppend(&json, ",\"", name, "\":", JsonString(*value));
+  }
+  return json + "}";
+}
 
 absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name) {
   if (name == "text") return LogFormat::kText;
@@ -54,12 +79,32 @@ absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name) {
 
 void SetLogFormat(LogFormat new_format) { format = new_format; }
 
+void SetLogSinkForTesting(std::function<void(absl::string_view line)> new_sink) {
+  delete sink;
+  sink = new_sink != nullptr ? new std::function<void(absl::string_view)>(std::move(new_sink))
+                             : nullptr;
+}
+
 void LogInfo(absl::string_view message, const LogContext& context) {
   Write("info", message, context);
 }
 
+void LogWarning(absl::string_view message, const LogContext& context) {
+  Write("warning", message, context);
+}
+
 void LogError(absl::string_view message, const LogContext& context) {
   Write("error", message, context);
+}
+
+std::string RequestId(absl::string_view supplied) {
+  bool printable = !supplied.empty() && supplied.size() <= 64;
+  for (const char c : supplied) printable = printable && c > ' ' && c <= '~';
+  if (printable) return std::string(supplied);
+  thread_local absl::BitGen random;
+  const uint64_t high = absl::Uniform<uint64_t>(random);
+  const uint64_t low = absl::Uniform<uint64_t>(random);
+  return absl::StrFormat("%016x%016x", high, low);
 }
 
 }  // namespace webhooks

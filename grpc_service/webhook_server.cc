@@ -74,9 +74,12 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   grpc::ServerBuilder builder;
   if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   if (options.metrics) {
-    server->metrics_ =
-        std::make_unique<Metrics>(options.clock != nullptr ? *options.clock : *SystemClock(),
-                                  [engine] { return engine->GetDeliveryStats(); });
+    const StateStore* store = options.state_store;
+    server->metrics_ = std::make_unique<Metrics>(
+        options.clock != nullptr ? *options.clock : *SystemClock(),
+        [engine] { return engine->GetDeliveryStats(); },
+        store != nullptr ? std::function<StoreStats()>([store] { return store->Stats(); })
+                         : nullptr);
     builder.experimental().SetInterceptorCreators(server->metrics_->InterceptorCreators());
   }
   int selected_port = 0;

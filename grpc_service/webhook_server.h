@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
+#include "engine/persistence/state_store.h"
 #include "engine/webhook_engine.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/http_server.h"
@@ -61,6 +62,8 @@ struct WebhookServerOptions {
   // text format, without authentication: it holds no request data; see metrics.h). Times are
   // taken on `clock`.
   bool metrics = true;
+  // The engine's state store, whose figures the metrics include (not owned; null: none).
+  const StateStore* state_store = nullptr;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
   // How long Shutdown waits for gRPC calls in progress before cancelling them.

@@ -20,22 +20,41 @@
 namespace webhooks {
 namespace {
 
-// The caller's view of `status`; a server-side error is logged here with its detail first.
-grpc::Status Finish(absl::string_view method, const absl::Status& status) {
-  const grpc::Status caller_status = ToCallerStatus(status);
-  if (caller_status.error_message() != status.message()) {
-    LogError(absl::StrCat(method, " failed: ", status.ToString()), {std::string(method)});
+// One incoming call: what its log lines say it is about, and how it ends. Its request id is
+// the caller's x-request-id (the REST gateway sends the one it chose) if usable, else a new
+// one; either way it goes back in the response's initial metadata.
+class Call {
+ public:
+  Call(grpc::ServerContext& context, absl::string_view method) {
+    const auto& metadata = context.client_metadata();
+    const auto supplied = metadata.find(kRequestIdHeader);
+    log.request_id =
+        RequestId(supplied == metadata.end()
+                      ? absl::string_view()
+                      : absl::string_view(supplied->second.data(), supplied->second.size()));
+    log.method = std::string(method);
+    context.AddInitialMetadata(kRequestIdHeader, log.request_id);
   }
-  return caller_status;
-}
 
-// Fills `*response` from a successful result, or returns its error.
-template <typename T>
-grpc::Status Reply(absl::string_view method, absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return Finish(method, result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
+  // The caller's view of `status`; a server-side error is logged here with its detail first.
+  grpc::Status Finish(const absl::Status& status) const {
+    const grpc::Status caller_status = ToCallerStatus(status);
+    if (caller_status.error_message() != status.message()) {
+      LogError(absl::StrCat(log.method, " failed: ", status.ToString()), log);
+    }
+    return caller_status;
+  }
+
+  // Fills `*response` from a successful result, or returns its error.
+  template <typename T>
+  grpc::Status Reply(absl::StatusOr<T> result, T* response) const {
+    if (!result.ok()) return Finish(result.status());
+    *response = *std::move(result);
+    return grpc::Status::OK;
+  }
+
+  LogContext log;  // The org is filled in once the caller is known.
+};
 
 // The call's deadline; InfiniteFuture when the client set none.
 absl::Time Deadline(const grpc::ServerContext& context) {
@@ -66,12 +85,12 @@ absl::Status KnownFieldsOnly(const google::protobuf::Message& request) {
                    "): update the client to this server's proto/webhook_service.proto"));
 }
 
-// The rate limit, then the caller's Principal from its bearer token, if `request` holds only
-// fields this server knows (KnownFieldsOnly).
+// The rate limit, then the caller's Principal from its bearer token (noted in `log`), if
+// `request` holds only fields this server knows (KnownFieldsOnly).
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContext& context,
                                            const google::protobuf::Message& request,
                                            const Authenticator& authenticator,
-                                           RateLimiter* rate_limiter) {
+                                           RateLimiter* rate_limiter, LogContext& log) {
   if (rate_limiter != nullptr) {
     const std::string client = ClientAddress(context.peer());
     if (!client.empty()) {
@@ -89,6 +108,7 @@ absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContext& context,
   if (!token.ok()) return token.status();
   absl::StatusOr<Principal> caller = authenticator.Authenticate(*token);
   if (!caller.ok()) return caller;
+  log.org = caller->org.id();
   RETURN_IF_ERROR(KnownFieldsOnly(request));
   return caller;
 }
@@ -123,119 +143,130 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
   return std::string(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
 }
 
-absl::StatusOr<Principal> WebhookServiceImpl::Caller(
-    const grpc::ServerContext& context, const google::protobuf::Message& request) const {
-  return AuthenticateCall(context, request, *authenticator_, rate_limiter_);
+absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context,
+                                                     const google::protobuf::Message& request,
+                                                     LogContext& log) const {
+  return AuthenticateCall(context, request, *authenticator_, rate_limiter_, log);
 }
 
 grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
                                                const v1::CreateWebhookRequest* request,
                                                v1::Webhook* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("CreateWebhook", caller.status());
-  return Reply("CreateWebhook", engine_->CreateWebhook(*caller, *request), response);
+  Call call(*context, "CreateWebhook");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->CreateWebhook(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
                                                 const v1::SearchWebhooksRequest* request,
                                                 v1::SearchWebhooksResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("SearchWebhooks", caller.status());
-  return Reply("SearchWebhooks", engine_->SearchWebhooks(*caller, *request), response);
+  Call call(*context, "SearchWebhooks");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->SearchWebhooks(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
                                                const v1::UpdateWebhookRequest* request,
                                                google::protobuf::Empty* /*response*/) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("UpdateWebhook", caller.status());
-  return Finish("UpdateWebhook", engine_->UpdateWebhook(*caller, *request));
+  Call call(*context, "UpdateWebhook");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Finish(engine_->UpdateWebhook(*caller, *request));
 }
 
 grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
                                                 const v1::DeleteWebhooksRequest* request,
                                                 v1::DeleteWebhooksResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("DeleteWebhooks", caller.status());
-  return Reply("DeleteWebhooks", engine_->DeleteWebhooks(*caller, *request), response);
+  Call call(*context, "DeleteWebhooks");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->DeleteWebhooks(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
     grpc::ServerContext* context, const v1::ConfigureChannelPreferencesRequest* request,
     google::protobuf::Empty* /*response*/) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("ConfigureChannelPreferences", caller.status());
-  return Finish("ConfigureChannelPreferences",
-                engine_->ConfigureChannelPreferences(*caller, *request));
+  Call call(*context, "ConfigureChannelPreferences");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Finish(engine_->ConfigureChannelPreferences(*caller, *request));
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelPreferences(
     grpc::ServerContext* context, const v1::SearchChannelPreferencesRequest* request,
     v1::SearchChannelPreferencesResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("SearchChannelPreferences", caller.status());
-  return Reply("SearchChannelPreferences", engine_->SearchChannelPreferences(*caller, *request),
-               response);
+  Call call(*context, "SearchChannelPreferences");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->SearchChannelPreferences(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
     grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
     v1::ValidateCommunicationChannelResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("ValidateCommunicationChannel", caller.status());
+  Call call(*context, "ValidateCommunicationChannel");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
   // Copies: the validation may outlive this call when its deadline passes.
-  return Reply("ValidateCommunicationChannel",
-               validations_.Run<v1::ValidateCommunicationChannelResponse>(
-                   Deadline(*context),
-                   [engine = engine_, caller = *caller, request = *request] {
-                     return engine->ValidateCommunicationChannel(caller, request);
-                   }),
-               response);
+  return call.Reply(validations_.Run<v1::ValidateCommunicationChannelResponse>(
+                        Deadline(*context),
+                        [engine = engine_, caller = *caller, request = *request] {
+                          return engine->ValidateCommunicationChannel(caller, request);
+                        }),
+                    response);
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelHistory(
     grpc::ServerContext* context, const v1::SearchChannelHistoryRequest* request,
     v1::SearchChannelHistoryResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("SearchChannelHistory", caller.status());
-  return Reply("SearchChannelHistory", engine_->SearchChannelHistory(*caller, *request), response);
+  Call call(*context, "SearchChannelHistory");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->SearchChannelHistory(*caller, *request), response);
 }
 
 grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(grpc::ServerContext* context,
                                                          const v1::GetStorageConfigRequest* request,
                                                          v1::GetStorageConfigResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("GetWebhookStorageConfig", caller.status());
-  return Reply("GetWebhookStorageConfig", engine_->GetStorageConfig(*caller), response);
+  Call call(*context, "GetWebhookStorageConfig");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->GetStorageConfig(*caller), response);
 }
 
 grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
                                               const v1::PublishEventRequest* request,
                                               v1::PublishEventResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("PublishEvent", caller.status());
-  return Reply("PublishEvent", engine_->PublishEvent(*caller, *request), response);
+  Call call(*context, "PublishEvent");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->PublishEvent(*caller, *request), response);
 }
 
 absl::StatusOr<Principal> DeliveryRepairServiceImpl::Caller(
-    const grpc::ServerContext& context, const google::protobuf::Message& request) const {
-  return AuthenticateCall(context, request, *authenticator_, rate_limiter_);
+    const grpc::ServerContext& context, const google::protobuf::Message& request,
+    LogContext& log) const {
+  return AuthenticateCall(context, request, *authenticator_, rate_limiter_, log);
 }
 
 grpc::Status DeliveryRepairServiceImpl::RedeliverJob(grpc::ServerContext* context,
                                                      const v1::RedeliverJobRequest* request,
                                                      v1::ChannelHistoryJob* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("RedeliverJob", caller.status());
-  return Reply("RedeliverJob", engine_->RedeliverJob(*caller, *request), response);
+  Call call(*context, "RedeliverJob");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->RedeliverJob(*caller, *request), response);
 }
 
 grpc::Status DeliveryRepairServiceImpl::ReplayFailedJobs(
     grpc::ServerContext* context, const v1::ReplayFailedJobsRequest* request,
     v1::ReplayFailedJobsResponse* response) {
-  absl::StatusOr<Principal> caller = Caller(*context, *request);
-  if (!caller.ok()) return Finish("ReplayFailedJobs", caller.status());
-  return Reply("ReplayFailedJobs", engine_->ReplayFailedJobs(*caller, *request), response);
+  Call call(*context, "ReplayFailedJobs");
+  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(engine_->ReplayFailedJobs(*caller, *request), response);
 }
 
 }  // namespace webhooks

@@ -21,6 +21,7 @@
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/rate_limiter.h"
+#include "grpc_service/server_log.h"
 #include "grpc_service/slow_call_runner.h"
 #include "proto/delivery_repair_service.grpc.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
@@ -74,10 +75,10 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                             v1::PublishEventResponse* response) override;
 
  private:
-  // The rate limit, then the caller's Principal from its bearer token, if `request` holds
-  // only fields this server knows (KnownFieldsOnly).
+  // The rate limit, then the caller's Principal from its bearer token (whose org goes in
+  // `log`), if `request` holds only fields this server knows (KnownFieldsOnly).
   absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request) const;
+                                   const google::protobuf::Message& request, LogContext& log) const;
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;
@@ -102,7 +103,7 @@ class DeliveryRepairServiceImpl final : public v1::DeliveryRepairService::Servic
 
  private:
   absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request) const;
+                                   const google::protobuf::Message& request, LogContext& log) const;
 
   WebhookEngine* const engine_;
   const Authenticator* const authenticator_;

@@ -353,7 +353,8 @@ absl::StatusOr<std::unique_ptr<Webhookd>> Webhookd::Start(const Flags& flags) {
         ConfigureDefaultChannels(*webhookd->authenticator_, admin_token, *webhookd->engine_));
   }
 
-  ASSIGN_OR_RETURN(const WebhookServerOptions options, ServerOptions(flags));
+  ASSIGN_OR_RETURN(WebhookServerOptions options, ServerOptions(flags));
+  options.state_store = webhookd->store_.get();
   ASSIGN_OR_RETURN(webhookd->server_, WebhookServer::Start(options, webhookd->engine_.get(),
                                                            webhookd->authenticator_.get()));
   webhookd->LogListeners(/*tls=*/!flags.tls_cert.empty());
@@ -374,6 +375,16 @@ absl::Status Webhookd::SetUpDelivery(const Flags& flags, DeliveryOptions& delive
   transport_options.user_agent = delivery.product.user_agent;
   ASSIGN_OR_RETURN(transport_, CurlTransport::Create(transport_options));
   delivery.transport = transport_.get();
+  delivery.on_failed_attempt = [](const DeliveryOptions::FailedAttempt& attempt) {
+    LogContext context;
+    context.org = attempt.org_id;
+    context.webhook_id = attempt.webhook_id;
+    context.job_id = attempt.job_id;
+    LogWarning(absl::StrCat("delivery attempt ", attempt.try_count,
+                            attempt.final ? " failed for good: " : " failed, to be tried again: ",
+                            attempt.detail),
+               context);
+  };
   RETURN_IF_ERROR(SetUpStorage(flags, delivery));
   delivery.aws_account_id = flags.aws_account_id;
   delivery.timeout = flags.delivery_timeout;

@@ -1,6 +1,6 @@
 // webhookd's listeners on loopback ports chosen at run time: REST through a real HTTP client
 // (libcurl, one kept-alive connection) and gRPC through a generated stub over TCP, plus gRPC
-// health checking and server reflection.
+// health checking and server reflection. Metrics and logs: webhookd_observability_test.cc.
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "engine/persistence/state_store.h"
 #include "gmock/gmock.h"
 #include "grpc_service/status_mapping.h"
+#include "grpc_service/test_client.h"
 #include "grpc_service/test_environment.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -28,7 +28,6 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "proto/webhook_service.grpc.pb.h"
-#include "testing/failing_state_store.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -36,83 +35,17 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::webhooks::testing::Append;
+using ::webhooks::testing::As;
+using ::webhooks::testing::Client;
+using ::webhooks::testing::CurlResult;
+using ::webhooks::testing::ErrorJson;
 using ::webhooks::testing::kAdminToken;
 using ::webhooks::testing::kUserATestOrg1Token;
-using ::webhooks::testing::kUserATestOrg2025Token;
 using ::webhooks::testing::kViewerToken;
 using ::webhooks::testing::NormalizeUuids;
 using ::webhooks::testing::StatusIs;
 using ::webhooks::testing::TestEnvironment;
-
-struct CurlResult {
-  long status = 0;
-  std::string content_type;
-  std::string body;
-  long new_connections = 0;
-};
-
-size_t Append(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-// One libcurl easy handle: requests reuse its connection while the server keeps it alive.
-class Client {
- public:
-  explicit Client(int port)
-      : base_(absl::StrCat("http://127.0.0.1:", port)), curl_(curl_easy_init()) {}
-  ~Client() { curl_easy_cleanup(curl_); }
-
-  CurlResult Send(absl::string_view method, absl::string_view path, absl::string_view body,
-                  absl::string_view token, absl::string_view content_type = "application/json",
-                  std::vector<std::string> extra_headers = {}) {
-    CurlResult result;
-    const std::string url = absl::StrCat(base_, path);
-    const std::string payload(body);
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, std::string(method).c_str());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, payload.c_str());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
-    if (method == "GET") curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, absl::StrCat("Content-Type: ", content_type).c_str());
-    if (!token.empty()) {
-      headers = curl_slist_append(headers, absl::StrCat("Authorization: Bearer ", token).c_str());
-    }
-    for (const std::string& header : extra_headers) {
-      headers = curl_slist_append(headers, header.c_str());
-    }
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, Append);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &result.body);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 30L);
-    const CURLcode code = curl_easy_perform(curl_);
-    EXPECT_EQ(code, CURLE_OK) << curl_easy_strerror(code);
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &result.status);
-    char* type = nullptr;
-    curl_easy_getinfo(curl_, CURLINFO_CONTENT_TYPE, &type);
-    if (type != nullptr) result.content_type = type;
-    curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &result.new_connections);
-    curl_slist_free_all(headers);
-    return result;
-  }
-
-  CurlResult Post(absl::string_view path, absl::string_view body, absl::string_view token) {
-    return Send("POST", path, body, token);
-  }
-
- private:
-  const std::string base_;
-  CURL* const curl_;
-};
-
-// ThoughtSpot's error body with its ids normalised.
-std::string ErrorJson(int code, absl::string_view debug) {
-  return absl::StrCat(R"({"error":{"message":{"code":)", code,
-                      R"(,"incident_id_guid":"<uuid>","trace_id_guid":"<uuid>","debug":")", debug,
-                      R"("}}})");
-}
 
 class WebhookdIntegrationTest : public ::testing::Test {
  protected:
@@ -268,12 +201,6 @@ TEST_F(WebhookdIntegrationTest, ConcurrentClientsAreAllAnswered) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
-std::unique_ptr<grpc::ClientContext> As(absl::string_view token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  return context;
-}
-
 TEST_F(WebhookdIntegrationTest, GrpcOverTcpSharesTheEngineWithRest) {
   v1::CreateWebhookRequest request;
   request.set_name("over-grpc");
@@ -370,31 +297,6 @@ TEST_F(WebhookdIntegrationTest, ReflectionListsTheService) {
   queue.Shutdown();
   while (queue.Next(&tag, &ok)) {
   }
-}
-
-TEST(WebhookdServerErrorTest, ServerSideFailuresHideTheirDetailOnBothPaths) {
-  testing::FailingStateStore store;
-  TestEnvironment env(TestEnvironment::kListen, {}, &store);
-  store.Break();
-  Client client(env.server().http_port());
-  const CurlResult rest = client.Post(
-      "/api/rest/2.0/webhooks/create",
-      R"({"name":"a","url":"https://example.com/hook","events":["LIVEBOARD_SCHEDULE"]})",
-      kUserATestOrg1Token);
-  EXPECT_EQ(rest.status, 500);
-  EXPECT_EQ(NormalizeUuids(rest.body), ErrorJson(10038, "Unexpected server error."));
-
-  auto stub = v1::WebhookService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", env.server().grpc_port()), grpc::InsecureChannelCredentials()));
-  v1::CreateWebhookRequest request;
-  request.set_name("b");
-  request.set_url("https://example.com/hook");
-  request.add_events(v1::LIVEBOARD_SCHEDULE);
-  v1::Webhook created;
-  const grpc::Status status =
-      stub->CreateWebhook(As(kUserATestOrg2025Token).get(), request, &created);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(status.error_message(), "Unexpected server error.");
 }
 
 // A self-signed certificate for localhost and 127.0.0.1 (EC P-256), valid for an hour.
@@ -508,56 +410,6 @@ TEST(WebhookdTlsTest, BadTlsOptionsAreRefused) {
       "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
   EXPECT_THAT(WebhookServer::Start(options, &env.engine(), env.authenticator()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("TLS")));
-}
-
-// GET /metrics: what the calls above count, in a form Prometheus' own parser reads.
-TEST_F(WebhookdIntegrationTest, MetricsCountCallsAndResponses) {
-  EXPECT_EQ(client_.Post("/api/rest/2.0/webhooks/search", "{}", kAdminToken).status, 200);
-  EXPECT_EQ(client_.Post("/api/rest/2.0/webhooks/search", "{", kAdminToken).status, 400);
-  grpc::ClientContext context;  // No token.
-  v1::SearchWebhooksResponse found;
-  EXPECT_EQ(stub_->SearchWebhooks(&context, v1::SearchWebhooksRequest(), &found).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-
-  const CurlResult scraped = client_.Send("GET", "/metrics", "", "");
-  EXPECT_EQ(scraped.status, 200);
-  EXPECT_EQ(scraped.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* line : {
-           "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
-           "method=\"SearchWebhooks\",code=\"OK\"} 1\n",
-           "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
-           "method=\"SearchWebhooks\",code=\"UNAUTHENTICATED\"} 1\n",
-           "webhookd_grpc_request_duration_seconds_count{service=\"webhooks.v1.WebhookService\","
-           "method=\"SearchWebhooks\"} 2\n",
-           "webhookd_http_responses_total{code=\"200\"} 1\n",
-           "webhookd_http_responses_total{code=\"400\"} 1\n",
-       }) {
-    EXPECT_THAT(scraped.body, HasSubstr(line));
-  }
-  EXPECT_THAT(scraped.body, Not(HasSubstr(kAdminToken)));
-
-  // The request that malformed JSON made is refused by the gateway before any call; the
-  // scrape itself is not counted. Prometheus' parser reads every family.
-  const std::string file = absl::StrCat(std::getenv("TEST_TMPDIR"), "/metrics.txt");
-  std::ofstream(file) << scraped.body;
-  FILE* parser = popen(
-      absl::StrCat("/usr/bin/python3 grpc_service/metrics_check.py ", file, " 2>&1").c_str(), "r");
-  ASSERT_NE(parser, nullptr);
-  std::string parsed;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), parser) != nullptr) parsed += buffer;
-  EXPECT_EQ(pclose(parser), 0) << parsed;
-  EXPECT_EQ(parsed,
-            "webhookd_grpc_requests counter 2\n"
-            "webhookd_grpc_request_duration_seconds histogram 17\n"
-            "webhookd_http_responses counter 2\n"
-            "webhookd_deliveries_pending gauge 1\n"
-            "webhookd_delivery_attempts_in_flight gauge 1\n"
-            "webhookd_delivery_attempts counter 3\n"
-            "webhookd_delivery_oldest_pending_age_seconds gauge 1\n"
-            "webhookd_delivery_attempt_duration_seconds histogram 15\n"
-            "webhookd_delivery_deferrals counter 2\n"
-            "webhookd_webhooks_disabled counter 1\n");
 }
 
 }  // namespace

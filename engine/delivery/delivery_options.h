@@ -3,6 +3,7 @@
 #define WEBHOOKS_ENGINE_DELIVERY_DELIVERY_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -78,6 +79,19 @@ struct DeliveryOptions {
   // with the old, so receivers may switch when they can (the configured hex header is signed
   // with the new secret only). Zero: the old secret stops at once.
   absl::Duration secret_rotation_overlap = absl::Hours(24);
+  // Told of each delivery attempt that did not succeed (its job is to be tried again, or
+  // failed for good), on any thread, without the engine's locks: for the host's log. `detail`
+  // is the job's history detail without the receiver's body ("HTTP 503", or why no answer
+  // came), which never holds a body, a header value or a secret. Null: nobody is told.
+  struct FailedAttempt {
+    std::string org_id;
+    std::string webhook_id;
+    std::string job_id;
+    int try_count = 0;
+    bool final = false;  // FAILED for good, else RETRY.
+    std::string detail;
+  };
+  std::function<void(const FailedAttempt&)> on_failed_attempt;
   // Stores the report files of webhooks that have a storage destination. Not owned; must
   // outlive the engine. Null: their deliveries fail, saying that this server stores no files.
   ObjectStorage* storage = nullptr;
@@ -127,6 +141,19 @@ struct DeliveryStats {
                                                      0.5,   1,    2.5,   5,    10,  30};
   uint64_t attempt_seconds_buckets[std::size(kAttemptSecondsBounds)] = {};
   double attempt_seconds_sum = 0;
+  // Report files stored in storage destinations since the engine started (deliveries and
+  // validations), by provider and outcome; a file whose upload could not start (no credentials
+  // for the destination) counts as failed, one on a server without object storage not at all.
+  struct Uploads {
+    uint64_t succeeded = 0;
+    uint64_t failed = 0;
+  };
+  Uploads aws_s3_uploads;
+  Uploads gcp_gcs_uploads;
+  // Requests to webhooks' OAuth2 token endpoints since the engine started, by outcome (an
+  // access token, or none); tokens reused from the cache are not counted.
+  uint64_t oauth2_fetches_succeeded = 0;
+  uint64_t oauth2_fetches_failed = 0;
 };
 
 }  // namespace webhooks

@@ -48,6 +48,8 @@ DeliveryService::DeliveryService(const DeliveryOptions& options, const Clock& cl
       org_external_id_(std::move(org_external_id)),
       disable_(std::move(disable)),
       oauth2_tokens_(*options.transport, clock, options.timeout, options.product.user_agent),
+      storage_(options.storage != nullptr ? std::make_unique<CountedStorage>(*options.storage)
+                                          : nullptr),
       jobs_(static_cast<size_t>(std::max(1, options.max_finished_jobs_per_org)),
             std::max<int64_t>(0, options.max_failed_content_bytes)),
       limits_(options.max_attempts_in_flight_per_webhook,
@@ -249,7 +251,7 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
     AttemptWithAttachments(webhook, job_id, upload->payload(), upload->files(), std::move(done));
     return;
   }
-  if (options_.storage == nullptr) {
+  if (storage_ == nullptr) {
     const absl::Status error = absl::FailedPreconditionError(kNoObjectStorage);
     FailStorage(webhook, job_id, upload->payload(), try_count, error, FailedUploadManifest(error),
                 std::move(done));
@@ -258,7 +260,7 @@ void DeliveryService::UploadThenAttempt(const v1::Webhook& webhook, const std::s
   std::vector<StorageObject> objects = UploadObjects(webhook, job_id, created, upload->files());
   std::vector<std::string> keys;  // The manifest lists where each file went.
   for (const StorageObject& object : objects) keys.push_back(object.key);
-  options_.storage->Put(
+  storage_->Put(
       webhook.storage_destination(), org_external_id_(webhook.org().id()), std::move(objects),
       [this, webhook, job_id, try_count, keys = std::move(keys), upload = std::move(upload),
        done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) mutable {
@@ -364,54 +366,75 @@ void DeliveryService::Send(const v1::Webhook& webhook, const std::string& event_
 void DeliveryService::Complete(const std::string& job_id, const std::string& claim_id,
                                absl::Time started, const absl::StatusOr<HttpResponse>& result,
                                bool sent) {
-  const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
-  absl::MutexLock lock(&mu_);
-  stats_.attempt_seconds_sum += seconds;
-  for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
-    if (seconds <= DeliveryStats::kAttemptSecondsBounds[i]) {
-      ++stats_.attempt_seconds_buckets[i];
-      break;
+  std::optional<DeliveryOptions::FailedAttempt> failed;  // Told after the lock is released.
+  {
+    const double seconds = absl::ToDoubleSeconds(clock_.Now() - started);
+    absl::MutexLock lock(&mu_);
+    stats_.attempt_seconds_sum += seconds;
+    for (size_t i = 0; i < std::size(DeliveryStats::kAttemptSecondsBounds); ++i) {
+      if (seconds <= DeliveryStats::kAttemptSecondsBounds[i]) {
+        ++stats_.attempt_seconds_buckets[i];
+        break;
+      }
+    }
+    const Job& job = *jobs_.Find(job_id);
+    const std::string webhook_id = job.owner.webhook_id;
+    const std::string org_id = job.owner.org_id;
+    const int try_count = job.record.try_count() + 1;
+    AttemptOutcome outcome =
+        ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
+    if (!job.redelivered_by.empty()) {  // Exactly one more attempt, noted in the history.
+      if (outcome.status == HistoryJob::RETRY) outcome.status = HistoryJob::FAILED;
+      outcome.retry_in = absl::ZeroDuration();
+      const std::string note = RedeliveryNote(job.redelivered_by);
+      outcome.detail = outcome.detail.empty() ? note : absl::StrCat(outcome.detail, "; ", note);
+    }
+    bool tripped = false;
+    if (!sent) {
+      breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
+    } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {
+      tripped = true;
+      // Its next attempt would fail anyway, and overwrite the reason in the history.
+      outcome.status = HistoryJob::FAILED;
+      outcome.detail += breaker_.Reason();
+      outcome.retry_in = absl::ZeroDuration();
+      to_disable_.push_back(webhook_id);  // For RunDue, which commits without the lock.
+    }
+    state::StateBatch batch;
+    state::JobUpdate* update = batch.add_records()->mutable_update_job();
+    update->set_id(job_id);
+    update->set_status(outcome.status);
+    update->set_try_count(try_count);
+    update->set_detail(outcome.detail);
+    update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
+    update->set_claim_id(claim_id);
+    jobs_.ApplyUpdate(*update);
+    ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
+       : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried
+                                             : stats_.attempts_failed);
+    // Made durable by the next RunDue (or the destructor), not here: this runs on the
+    // transport's thread, which must not wait for the disk. A crash before then sends the
+    // attempt again, which at-least-once delivery allows.
+    unsynced_ = store_.Write(batch);
+    EndAttemptLocked(webhook_id);
+    wake_ = true;  // A slot is free.
+    wake_cv_.Signal();
+    if (outcome.status != HistoryJob::SUCCESS) {
+      failed.emplace();
+      failed->org_id = org_id;
+      failed->webhook_id = webhook_id;
+      failed->job_id = job_id;
+      failed->try_count = try_count;
+      failed->final = outcome.status == HistoryJob::FAILED;
+      // An answer's detail quotes the receiver's body: only its status is told.
+      failed->detail = result.ok()
+                           ? absl::StrCat("HTTP ", result->status, tripped ? breaker_.Reason() : "")
+                           : outcome.detail;
     }
   }
-  const Job& job = *jobs_.Find(job_id);
-  const std::string webhook_id = job.owner.webhook_id;
-  const int try_count = job.record.try_count() + 1;
-  AttemptOutcome outcome =
-      ClassifyAttempt(result, try_count, options_, absl::Uniform(random_, -1.0, 1.0));
-  if (!job.redelivered_by.empty()) {  // Exactly one more attempt, noted in the history.
-    if (outcome.status == HistoryJob::RETRY) outcome.status = HistoryJob::FAILED;
-    outcome.retry_in = absl::ZeroDuration();
-    const std::string note = RedeliveryNote(job.redelivered_by);
-    outcome.detail = outcome.detail.empty() ? note : absl::StrCat(outcome.detail, "; ", note);
+  if (failed.has_value() && options_.on_failed_attempt != nullptr) {
+    options_.on_failed_attempt(*failed);
   }
-  if (!sent) {
-    breaker_.Forget(webhook_id);  // Enabled again, it starts afresh.
-  } else if (breaker_.Record(webhook_id, outcome.status == HistoryJob::SUCCESS, started)) {
-    // Its next attempt would fail anyway, and overwrite the reason in the history.
-    outcome.status = HistoryJob::FAILED;
-    outcome.detail += breaker_.Reason();
-    outcome.retry_in = absl::ZeroDuration();
-    to_disable_.push_back(webhook_id);  // For RunDue, which commits without the lock.
-  }
-  state::StateBatch batch;
-  state::JobUpdate* update = batch.add_records()->mutable_update_job();
-  update->set_id(job_id);
-  update->set_status(outcome.status);
-  update->set_try_count(try_count);
-  update->set_detail(outcome.detail);
-  update->set_next_attempt_millis(absl::ToUnixMillis(clock_.Now() + outcome.retry_in));
-  update->set_claim_id(claim_id);
-  jobs_.ApplyUpdate(*update);
-  ++(outcome.status == HistoryJob::SUCCESS ? stats_.attempts_succeeded
-     : outcome.status == HistoryJob::RETRY ? stats_.attempts_retried
-                                           : stats_.attempts_failed);
-  // Made durable by the next RunDue (or the destructor), not here: this runs on the
-  // transport's thread, which must not wait for the disk. A crash before then sends the
-  // attempt again, which at-least-once delivery allows.
-  unsynced_ = store_.Write(batch);
-  EndAttemptLocked(webhook_id);
-  wake_ = true;  // A slot is free.
-  wake_cv_.Signal();
 }
 
 void DeliveryService::EndAttemptLocked(const std::string& webhook_id) {
@@ -433,6 +456,13 @@ DeliveryStats DeliveryService::Stats() {
   if (const std::optional<absl::Time> oldest = jobs_.OldestPendingCreation()) {
     stats.oldest_pending_age = std::max(absl::ZeroDuration(), clock_.Now() - *oldest);
   }
+  if (storage_ != nullptr) {
+    stats.aws_s3_uploads = {storage_->Count(v1::AWS_S3, true), storage_->Count(v1::AWS_S3, false)};
+    stats.gcp_gcs_uploads = {storage_->Count(v1::GCP_GCS, true),
+                             storage_->Count(v1::GCP_GCS, false)};
+  }
+  stats.oauth2_fetches_succeeded = oauth2_tokens_.Fetches(true);
+  stats.oauth2_fetches_failed = oauth2_tokens_.Fetches(false);
   return stats;
 }
 
@@ -498,7 +528,7 @@ v1::ValidateCommunicationChannelResponse DeliveryService::Validate(const v1::Web
   bool storage_ok = true;
   if (webhook.has_storage_destination()) {
     v1::ChannelValidationDetail* storage = response.add_details();
-    *storage = CheckStorageUpload(options_.storage, webhook, org_external_id_(webhook.org().id()),
+    *storage = CheckStorageUpload(storage_.get(), webhook, org_external_id_(webhook.org().id()),
                                   job_id, now);
     storage_ok = storage->status() == v1::ChannelValidationDetail::SUCCESS;
     if (!storage_ok) failures.push_back(ValidationHistoryDetail(*storage));

@@ -26,6 +26,7 @@
 #include "engine/delivery/delivery_options.h"
 #include "engine/delivery/job_table.h"
 #include "engine/delivery/oauth2_tokens.h"
+#include "engine/delivery/storage_upload.h"
 #include "engine/delivery/webhook_limits.h"
 #include "engine/http/http_transport.h"
 #include "engine/persistence/state_store.h"
@@ -168,6 +169,7 @@ class DeliveryService {
   const OrgExternalIdLookup org_external_id_;
   const DisableWebhook disable_;
   OAuth2Tokens oauth2_tokens_;
+  const std::unique_ptr<CountedStorage> storage_;  // options.storage, counted; null without.
 
   absl::Mutex mu_;
   absl::CondVar wake_cv_;

@@ -64,11 +64,13 @@ void OAuth2Tokens::Get(const v1::OAuth2Authentication& oauth, Callback done) {
   transport_.Send(std::move(request), [this, oauth, where, done = std::move(done)](
                                           absl::StatusOr<HttpResponse> response) {
     if (!response.ok()) {
+      ++fetches_[false];
       done(RequestFailed(where, response.status()));
       return;
     }
     std::optional<AccessToken> token;
     if (response->status == 200) token = ParseAccessToken(response->body, absl::Hours(1));
+    ++fetches_[token.has_value()];
     if (!token.has_value()) {
       done(absl::UnavailableError(
           absl::StrCat(where, " failed: HTTP ", response->status, " without an access_token")));

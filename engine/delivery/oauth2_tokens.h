@@ -6,6 +6,8 @@
 #ifndef WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_
 #define WEBHOOKS_ENGINE_DELIVERY_OAUTH2_TOKENS_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -39,6 +41,10 @@ class OAuth2Tokens {
   // one, unless a newer token is kept already.
   void Refused(const v1::OAuth2Authentication& oauth, const std::string& access_token);
 
+  // Token requests answered so far (`succeeded`: with a token) or failed; kept tokens that Get
+  // hands out again are not counted.
+  uint64_t Fetches(bool succeeded) const { return fetches_[succeeded]; }
+
  private:
   struct Kept {
     std::string client_secret;  // What the token was issued for, with its key.
@@ -52,7 +58,8 @@ class OAuth2Tokens {
   const Clock& clock_;
   const absl::Duration timeout_;
   const std::string user_agent_;
-  ExpiringCache<Kept> tokens_;  // By KeyOf.
+  ExpiringCache<Kept> tokens_;             // By KeyOf.
+  std::atomic<uint64_t> fetches_[2] = {};  // By succeeded.
 };
 
 }  // namespace engine_internal

@@ -57,6 +57,8 @@ TEST_F(OAuth2TokensTest, FetchesWithClientCredentialsAndKeepsTheToken) {
   clock_.Advance(absl::Minutes(59) + absl::Seconds(31));  // 29 s before it expires: renew.
   EXPECT_EQ(*Get(oauth_), "token-2");
   EXPECT_EQ(transport_.request_count(), 2);
+  EXPECT_EQ(tokens_.Fetches(/*succeeded=*/true), 2u);  // The kept token's reuse is no fetch.
+  EXPECT_EQ(tokens_.Fetches(/*succeeded=*/false), 0u);
 }
 
 TEST_F(OAuth2TokensTest, ClientCredentialsAreFormEncodedBeforeBasic) {
@@ -115,6 +117,8 @@ TEST_F(OAuth2TokensTest, ErrorsNameTheUrlWithoutItsQuery) {
   EXPECT_THAT(Get(oauth_),
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        "OAuth2 token request to https://auth.example.com/token failed: timed out"));
+  EXPECT_EQ(tokens_.Fetches(/*succeeded=*/true), 0u);
+  EXPECT_EQ(tokens_.Fetches(/*succeeded=*/false), 2u);  // A refusal and a timeout.
 }
 
 }  // namespace

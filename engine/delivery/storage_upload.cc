@@ -130,6 +130,27 @@ v1::ChannelValidationDetail CheckStorageUpload(ObjectStorage* storage, const v1:
   return detail;
 }
 
+void CountedStorage::Put(const v1::StorageDestination& destination,
+                         absl::string_view org_external_id, std::vector<StorageObject> objects,
+                         Callback done) {
+  std::atomic<uint64_t>* counts = counts_[destination.storage_type() == v1::GCP_GCS];
+  const size_t tried = objects.size();
+  storage_.Put(
+      destination, org_external_id, std::move(objects),
+      [counts, tried, done = std::move(done)](absl::StatusOr<std::vector<absl::Status>> results) {
+        if (!results.ok()) {
+          counts[0] += tried;
+        } else {
+          for (const absl::Status& result : *results) ++counts[result.ok()];
+        }
+        done(std::move(results));
+      });
+}
+
+uint64_t CountedStorage::Count(v1::StorageType provider, bool succeeded) const {
+  return counts_[provider == v1::GCP_GCS][succeeded];
+}
+
 std::string ValidationHistoryDetail(const v1::ChannelValidationDetail& step) {
   const std::string name = v1::ChannelValidationDetail::Step_Name(step.validation_step());
   const v1::StorageUploadInfo& info =

@@ -3,6 +3,8 @@
 #ifndef WEBHOOKS_ENGINE_DELIVERY_STORAGE_UPLOAD_H_
 #define WEBHOOKS_ENGINE_DELIVERY_STORAGE_UPLOAD_H_
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,24 @@ UploadReport StorageManifest(const v1::StorageDestination& destination,
 // The manifest of uploads that could not be made at all (no credentials for the destination,
 // no object storage on this server): no files, and "cloud storage upload failed: <error>".
 v1::EventFile FailedUploadManifest(const absl::Status& error);
+
+// Stores through `storage` (not owned), counting each object it was asked to store by
+// provider and outcome (DeliveryStats). An object whose upload could not start (no credentials
+// for the destination) counts as failed.
+class CountedStorage final : public ObjectStorage {
+ public:
+  explicit CountedStorage(ObjectStorage& storage) : storage_(storage) {}
+
+  void Put(const v1::StorageDestination& destination, absl::string_view org_external_id,
+           std::vector<StorageObject> objects, Callback done) override;
+
+  // Objects stored (`succeeded`) or not in destinations of `provider` (AWS_S3 or GCP_GCS).
+  uint64_t Count(v1::StorageType provider, bool succeeded) const;
+
+ private:
+  ObjectStorage& storage_;
+  std::atomic<uint64_t> counts_[2][2] = {};  // By [provider is GCP_GCS][succeeded].
+};
 
 // The test file validate stores: a one-page blank PDF.
 extern const char kValidationPdf[];

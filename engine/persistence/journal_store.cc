@@ -302,8 +302,11 @@ absl::Status JournalStore::FlushQueued() {
   const uint64_t last = written_;
   const int fd = journal_fd_;
   const std::string path = PathOf("journal", journal_number_);
+  const Clock& clock = options_.clock != nullptr ? *options_.clock : *SystemClock();
   mu_.Unlock();
+  const absl::Time start = clock.Now();
   const absl::Status flushed = Flush(fd, path, data);
+  const absl::Duration took = clock.Now() - start;
   mu_.Lock();
   flushing_ = false;
   synced_cv_.SignalAll();
@@ -314,6 +317,7 @@ absl::Status JournalStore::FlushQueued() {
   }
   synced_ = std::max(synced_, last);
   journal_bytes_ += data.size();
+  stats_.AddSync(took);
   return absl::OkStatus();
 }
 
@@ -416,6 +420,8 @@ absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
   absl::StatusOr<uint64_t> records = WriteSnapshot(temporary, state);
   absl::Status written = records.status();
   if (written.ok()) written = CheckSnapshot(temporary, *records);
+  std::error_code size_error;
+  const uintmax_t bytes = std::filesystem::file_size(temporary, size_error);
   if (written.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
     written = ErrnoError("cannot rename", temporary);
   }
@@ -430,7 +436,14 @@ absl::Status JournalStore::FinishSnapshot(uint64_t snapshot,
       if (number < snapshot) ::unlink(PathOf(kind, number).c_str());
     }
   }
+  absl::MutexLock lock(&mu_);
+  stats_.AddSnapshot(size_error ? 0 : bytes);
   return absl::OkStatus();
+}
+
+StoreStats JournalStore::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
 }
 
 }  // namespace webhooks

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/base/clock.h"
 #include "engine/persistence/journal_records.h"  // IWYU pragma: export
 #include "engine/persistence/state_store.h"
 
@@ -42,6 +43,8 @@ struct JournalOptions {
   // A snapshot's records each hold at most this many bytes of state (a single state record
   // that is larger gets a record of its own), far below the 1 GiB a record may hold.
   uint64_t snapshot_record_bytes = 64 << 20;
+  // Times the syncs for Stats() (not owned; null: the system clock).
+  const Clock* clock = nullptr;
   // Where recovery notes go (a truncated tail, for example). Null: standard error.
   std::function<void(absl::string_view)> log;
   // Tests only: stand-ins for write(2) and for fdatasync(2) of the store's files (journals,
@@ -66,6 +69,7 @@ class JournalStore final : public StateStore {
   uint64_t StartSnapshot() override;
   absl::Status FinishSnapshot(uint64_t snapshot,
                               const std::vector<state::StateBatch>& state) override;
+  StoreStats Stats() const override;
 
  private:
   explicit JournalStore(const JournalOptions& options) : options_(options) {}
@@ -107,6 +111,7 @@ class JournalStore final : public StateStore {
   uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;   // Sequence of the last batch on disk.
   uint64_t journal_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  StoreStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace webhooks

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 
 namespace webhooks {
@@ -382,6 +383,39 @@ TEST_F(JournalStoreTest, SnapshotReplacesOlderFiles) {
   store.reset();
   ASSERT_OK_AND_ASSIGN(store, Open());
   EXPECT_THAT(Replayed(*store), ElementsAre("state", "after"));
+}
+
+// Each flush of the journal (write and fdatasync) is one sync, timed on the injected clock; a
+// snapshot is counted with the size of its file.
+TEST_F(JournalStoreTest, StatsCountSyncsAndSnapshots) {
+  testing::FakeClock clock;
+  JournalOptions options = Options();
+  options.clock = &clock;
+  options.sync_for_testing = [&](int fd, absl::string_view path) {
+    if (absl::StrContains(path, "journal-")) clock.Advance(absl::Milliseconds(3));
+    return ::fdatasync(fd);
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, JournalStore::Open(options));
+  Replayed(*store);
+  const StoreStats opened = store->Stats();
+  EXPECT_EQ(opened.syncs, 0u);
+  EXPECT_EQ(opened.snapshots, 0u);
+  EXPECT_EQ(opened.last_snapshot_bytes, 0u);
+  store->Write(Delete("a"));
+  ASSERT_OK(store->Sync(store->Write(Delete("b"))));  // One flush for both.
+  const uint64_t snapshot = store->StartSnapshot();   // Flushes the (empty) queue: a sync.
+  ASSERT_OK(store->FinishSnapshot(snapshot, {Delete("state")}));
+  const StoreStats stats = store->Stats();
+  EXPECT_EQ(stats.syncs, 2u);
+  EXPECT_DOUBLE_EQ(stats.sync_seconds_sum, 0.006);
+  for (size_t i = 0; i < std::size(StoreStats::kSyncSecondsBounds); ++i) {
+    EXPECT_EQ(stats.sync_seconds_buckets[i], StoreStats::kSyncSecondsBounds[i] == 0.005 ? 2u : 0u)
+        << StoreStats::kSyncSecondsBounds[i];
+  }
+  EXPECT_EQ(stats.snapshots, 1u);
+  EXPECT_EQ(stats.last_snapshot_bytes,
+            std::filesystem::file_size(directory_ + "/snapshot-00000000000000000002"));
+  EXPECT_GT(stats.last_snapshot_bytes, 0u);
 }
 
 // A snapshot in one record could outgrow the 1 GiB a reader accepts; its records are bounded.

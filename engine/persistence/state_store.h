@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,37 @@
 #include "proto/state.pb.h"
 
 namespace webhooks {
+
+// What a store has done since it opened, for metrics (StateStore::Stats).
+struct StoreStats {
+  // Durable syncs (a journal's write and fdatasync, a PostgreSQL commit): a count per bucket of
+  // kSyncSecondsBounds (a sync of d seconds counts in the first bucket whose bound is >= d;
+  // longer ones in none), how many in all, and their sum.
+  static constexpr double kSyncSecondsBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  uint64_t sync_seconds_buckets[std::size(kSyncSecondsBounds)] = {};
+  uint64_t syncs = 0;
+  double sync_seconds_sum = 0;
+  // Snapshots written, and the size of the last one (its file, or its serialized batches).
+  uint64_t snapshots = 0;
+  uint64_t last_snapshot_bytes = 0;
+
+  void AddSync(absl::Duration took) {
+    const double seconds = absl::ToDoubleSeconds(took);
+    for (size_t i = 0; i < std::size(kSyncSecondsBounds); ++i) {
+      if (seconds <= kSyncSecondsBounds[i]) {
+        ++sync_seconds_buckets[i];
+        break;
+      }
+    }
+    ++syncs;
+    sync_seconds_sum += seconds;
+  }
+  void AddSnapshot(uint64_t bytes) {
+    ++snapshots;
+    last_snapshot_bytes = bytes;
+  }
+};
 
 // Implementations are thread-safe.
 class StateStore {
@@ -98,6 +130,9 @@ class StateStore {
   virtual uint64_t StartSnapshot() = 0;
   virtual absl::Status FinishSnapshot(uint64_t snapshot,
                                       const std::vector<state::StateBatch>& state) = 0;
+
+  // What the store has done since it opened. A store that keeps nothing has nothing to count.
+  virtual StoreStats Stats() const { return StoreStats(); }
 };
 
 // Keeps nothing: Replay finds nothing, Write and Sync succeed at once.

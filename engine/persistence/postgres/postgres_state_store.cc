@@ -177,7 +177,12 @@ absl::Status PostgresStateStore::Sync(uint64_t sequence) {
     // this function pops them, under log_mu_.
     for (const auto& [ticket, batch] : queued_) batches.push_back(&batch);
   }
+  const absl::Time start = clock_.Now();
   ASSIGN_OR_RETURN(const std::vector<uint64_t> appended, log_->AppendAll(batches, ChangeLeases));
+  {
+    absl::MutexLock lock(&mu_);
+    stats_.AddSync(clock_.Now() - start);
+  }
   for (const uint64_t entry : appended) {
     // A record of an attempt whose lease moved on is dropped: the new holder's counts.
     if (entry != 0) NoteOwn(entry);
@@ -195,12 +200,14 @@ absl::Status PostgresStateStore::CatchUp(const ApplyFn& apply) {
 absl::StatusOr<uint64_t> PostgresStateStore::WritePlanned(const ApplyFn& catch_up,
                                                           const PlanFn& plan) {
   absl::MutexLock log_lock(&log_mu_);
+  const absl::Time start = clock_.Now();
   const absl::StatusOr<uint64_t> appended = log_->AppendPlanned(
       Seen(), OthersOnly(catch_up), [&](uint64_t) { return plan(); }, ChangeLeases);
   RETURN_IF_ERROR(FellBehind(appended.status()));
   if (*appended == 0) return 0;
   NoteOwn(*appended);
   absl::MutexLock lock(&mu_);
+  stats_.AddSync(clock_.Now() - start);
   return ++last_ticket_;
 }
 
@@ -294,6 +301,11 @@ absl::StatusOr<std::vector<StateStore::JobClaim>> PostgresStateStore::ClaimJobs(
   return claims;
 }
 
+StoreStats PostgresStateStore::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
 bool PostgresStateStore::WantsSnapshot() const {
   absl::MutexLock lock(&mu_);
   return appended_since_snapshot_ >= options_.snapshot_after_entries;
@@ -314,8 +326,11 @@ absl::Status PostgresStateStore::FinishSnapshot(uint64_t snapshot,
   // Another engine's snapshot at or after this point serves as well.
   if (!written.ok() && !absl::IsAlreadyExists(written)) return written;
   {
+    uint64_t bytes = 0;
+    for (const state::StateBatch& batch : state) bytes += batch.ByteSizeLong();
     absl::MutexLock lock(&mu_);
     appended_since_snapshot_ = 0;
+    if (written.ok()) stats_.AddSnapshot(bytes);
   }
   // A finished job's lease row keeps replicas that have not read its end from claiming it;
   // once every replica must have (or has fallen behind for good), it protects nothing.

@@ -83,6 +83,7 @@ class PostgresStateStore final : public StateStore {
                                                   absl::Time now) override;
   bool WantsSnapshot() const override;
   uint64_t StartSnapshot() override;
+  StoreStats Stats() const override;
   absl::Status FinishSnapshot(uint64_t snapshot,
                               const std::vector<state::StateBatch>& state) override;
 
@@ -129,6 +130,7 @@ class PostgresStateStore final : public StateStore {
   uint64_t seen_ ABSL_GUARDED_BY(mu_) = 0;
   absl::btree_set<uint64_t> own_ ABSL_GUARDED_BY(mu_);
   uint64_t appended_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
+  StoreStats stats_ ABSL_GUARDED_BY(mu_);  // Commits of appends, and snapshots.
 };
 
 }  // namespace webhooks

@@ -139,6 +139,11 @@ TEST_F(PostgresStateStoreTest, ASnapshotReplacesTheEntriesItCovers) {
   ASSERT_OK(store->Sync(store->Write(Batch("c"))));
   ASSERT_OK(store->FinishSnapshot(snapshot, {Batch("a+b")}));
   EXPECT_FALSE(store->WantsSnapshot());
+  // Two commits (b's, c's); one snapshot (the first wrote nothing), of the batches' size.
+  const StoreStats stats = store->Stats();
+  EXPECT_EQ(stats.syncs, 2u);
+  EXPECT_EQ(stats.snapshots, 1u);
+  EXPECT_EQ(stats.last_snapshot_bytes, Batch("a+b").ByteSizeLong());
   EXPECT_EQ(QueryOne("SELECT string_agg(sequence::text, ',' ORDER BY sequence) FROM webhookd_log"),
             "3");
 
