@@ -20,6 +20,10 @@
 #include "grpcpp/server_builder.h"
 
 namespace webhooks {
+
+// See SetSyncServerOption below: enough for every call of a busy server to keep its thread.
+constexpr int kMaxIdleCallThreads = 64;
+
 namespace {
 
 // Removes gRPC's reflection plugin from one ServerBuilder. Linking grpc++_reflection registers
@@ -92,6 +96,11 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     }
     builder.AddListeningPort(options.grpc_listen, credentials, &selected_port);
   }
+  // The sync server's threads: one that finishes a call exits when more than MAX_POLLERS are
+  // idle, and a new one is started when fewer than MIN_POLLERS are; gRPC's default of at most 2
+  // idle per completion queue makes a busy server start and end a thread for most calls.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kMaxIdleCallThreads);
   builder.SetMaxReceiveMessageSize(options.max_grpc_message_bytes);
   builder.SetMaxSendMessageSize(options.max_grpc_message_bytes);
   builder.RegisterService(server->service_.get());

@@ -28,6 +28,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/base/status_macros.h"
@@ -63,6 +64,15 @@ void TuneAllocator() {
   mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);  // Setting it also fixes the trim threshold.
 #endif
+}
+
+// Debian builds Abseil without NDEBUG, so every absl::Mutex acquisition also records the lock
+// in a process-wide graph to detect lock-order cycles, under a global lock of its own. That is
+// a test-time check (the tests keep it), not worth its cost on every call and delivery of a
+// server: profiles of the delivery benchmark had the dispatcher thread spend most of its time
+// there.
+void SkipMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
@@ -457,6 +467,7 @@ void Webhookd::ServeUntilSignal(const sigset_t& signals) {
 
 int main(int argc, char** argv) {
   webhooks::TuneAllocator();
+  webhooks::SkipMutexDeadlockDetection();
   const webhooks::Flags flags = webhooks::ParseFlags(argc, argv);
   const absl::StatusOr<webhooks::LogFormat> log_format = webhooks::ParseLogFormat(flags.log_format);
   if (!log_format.ok()) {

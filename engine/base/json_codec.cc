@@ -312,6 +312,10 @@ std::string OneofError(const Descriptor& root, absl::string_view reason) {
 
 std::string ToJson(const Message& message) {
   std::string out;
+  // Field names make the JSON about twice the binary size. One allocation up front instead of
+  // one per doubling: with glibc, each allocation of 1 KB or more first consolidates the free
+  // small chunks of the arena, which dominated profiles of the REST search.
+  out.reserve(2 * message.ByteSizeLong() + 64);
   AppendMessage(message, &out);
   return out;
 }
