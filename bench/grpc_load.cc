@@ -6,9 +6,11 @@
 //                   webhooks (the caller is a cluster administrator); also prints the request
 //                   and response sizes, for --mode=echo.
 //   --mode=echo     webhooks.bench.Echo/Echo with --request_bytes and --response_bytes.
-//   --mode=publish  PublishEvent to the caller's org as fast as it is accepted; writes
-//                   "JOB_ID SEND_TIME_SECONDS" per queued event to --publish_log (wall clock,
-//                   to match nginx's $msec). RESOURCE_EXHAUSTED (queue full) is retried.
+//   --mode=publish  PublishEvent to the caller's org as fast as it is accepted, or, with
+//                   --rate, that many a second (an open loop: each call starts on time
+//                   whatever the others do); writes "JOB_ID SEND_TIME_SECONDS" per queued
+//                   event to --publish_log (wall clock, to match nginx's $msec).
+//                   RESOURCE_EXHAUSTED (queue full) is retried in the closed loop.
 //   --mode=fill     turns the cluster WEBHOOK channel on and creates one webhook (to --url)
 //                   in each of --orgs orgs, as the token "<--token_prefix><org>"; no timing.
 //
@@ -47,6 +49,7 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "time before measuring");
 ABSL_FLAG(int, request_bytes, 0, "echo: request payload bytes");
 ABSL_FLAG(int, response_bytes, 0, "echo: response payload bytes");
 ABSL_FLAG(std::string, publish_log, "", "publish: where to write job ids and send times");
+ABSL_FLAG(double, rate, 0, "publish: calls started per second (0: as fast as accepted)");
 ABSL_FLAG(int, orgs, 1, "fill: orgs (org ids 0 .. orgs-1)");
 ABSL_FLAG(std::string, token_prefix, "bench-token-", "fill: token of org i is prefix + i");
 ABSL_FLAG(std::string, url, "https://example.com/hook", "fill: the webhooks' URL");
@@ -254,6 +257,52 @@ Result RunClosedLoop(Caller& caller, int streams, absl::Duration warmup, absl::D
   return result;
 }
 
+// Starts one call every 1/`rate` seconds for `duration`, however many are in flight, then waits
+// for the last to end. Latencies as RunClosedLoop's.
+Result RunAtRate(Caller& caller, double rate, absl::Duration duration) {
+  const Clock::time_point begin = Clock::now();
+  const Clock::time_point stop_at = begin + absl::ToChronoNanoseconds(duration);
+  const auto period = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
+  absl::Mutex mu;
+  int64_t in_flight = 0;  // Guarded by mu, as are all and result.
+  std::vector<int64_t> all;
+  Result result;
+  for (int64_t n = 0;; ++n) {
+    const Clock::time_point slot = begin + n * period;
+    if (slot >= stop_at) break;
+    std::this_thread::sleep_until(slot);
+    {
+      absl::MutexLock lock(&mu);
+      ++in_flight;
+    }
+    const Clock::time_point start = Clock::now();
+    caller.Start(static_cast<int>(n), [&, start](const grpc::Status& status) {
+      const int64_t nanos =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+      absl::MutexLock lock(&mu);
+      --in_flight;
+      if (!status.ok()) {
+        if (result.errors++ == 0) {
+          result.first_error = absl::StrCat(status.error_code(), " ", status.error_message());
+        }
+        return;
+      }
+      all.push_back(nanos);
+    });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(
+      +[](int64_t* count) { return *count == 0; }, &in_flight));
+  std::sort(all.begin(), all.end());
+  result.calls = static_cast<int64_t>(all.size());
+  result.qps = result.calls / absl::ToDoubleSeconds(duration);
+  if (!all.empty()) {
+    result.p50_us = all[all.size() / 2] / 1e3;
+    result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)] / 1e3;
+  }
+  return result;
+}
+
 void Print(const Result& result, const std::string& extra) {
   std::printf("qps=%.1f p50_us=%.1f p99_us=%.1f calls=%lld errors=%lld%s\n", result.qps,
               result.p50_us, result.p99_us, static_cast<long long>(result.calls),
@@ -359,7 +408,9 @@ int main(int argc, char** argv) {
   }
   if (mode == "publish") {
     PublishCaller caller(channels, token);
-    const Result result = RunClosedLoop(caller, streams, absl::ZeroDuration(), duration);
+    const double rate = absl::GetFlag(FLAGS_rate);
+    const Result result = rate > 0 ? RunAtRate(caller, rate, duration)
+                                   : RunClosedLoop(caller, streams, absl::ZeroDuration(), duration);
     Print(result, absl::StrCat(" queued=", caller.queued(), " rejected=", caller.rejected_.load()));
     if (!absl::GetFlag(FLAGS_publish_log).empty() &&
         !caller.Write(absl::GetFlag(FLAGS_publish_log))) {

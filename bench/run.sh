@@ -15,6 +15,7 @@ orgs="${BENCH_ORGS:-100000}"          # webhooks in webhookd for the search benc
 seconds="${BENCH_SECONDS:-5}"         # measured time of each load run
 streams="${BENCH_STREAMS:-16}"        # concurrent calls / connections of each load run
 publish_seconds="${BENCH_PUBLISH_SECONDS:-10}"
+paced_rate="${BENCH_PACED_RATE:-1000}"  # publishes/s of the fixed-rate delivery run
 out="${BENCH_OUT:-$(mktemp -d /var/tmp/webhooks-bench.XXXXXX)}"
 mkdir -p "$out"
 log() { echo "run.sh: $*" >&2; }
@@ -144,6 +145,7 @@ http {
     listen 127.0.0.1:$nginx_port;
     location /durable  { access_log $out/nginx/logs/durable.log receipt; return 200; }
     location /memory   { access_log $out/nginx/logs/memory.log receipt; return 200; }
+    location /memory-paced { access_log $out/nginx/logs/memory-paced.log receipt; return 200; }
     location /postgres { access_log $out/nginx/logs/postgres.log receipt; return 200; }
     location /postgres-2 { access_log $out/nginx/logs/postgres-2.log receipt; return 200; }
     location /baseline { access_log $out/nginx/logs/baseline.log receipt; return 200; }
@@ -176,8 +178,8 @@ deliver() {
   "$out/bin/grpc_load" --target=127.0.0.1:"$first_port" --mode=fill --orgs=1 \
     --url="http://127.0.0.1:$nginx_port/$name" >/dev/null
   "$out/bin/grpc_load" --target=127.0.0.1:"$first_port" --mode=publish --streams="$streams" \
-    --duration="${publish_seconds}s" --publish_log="$out/published-$name.txt" \
-    >"$out/publish-$name.txt"
+    --rate="${publish_rate:-0}" --duration="${publish_seconds}s" \
+    --publish_log="$out/published-$name.txt" >"$out/publish-$name.txt"
   local queued; queued="$(wc -l <"$out/published-$name.txt")"
   for _ in $(seq 600); do
     [ "$(cat "$out/nginx/logs/$name.log" 2>/dev/null | wc -l)" -ge "$queued" ] && break
@@ -211,6 +213,9 @@ rm -rf "$out/data"
 deliver durable 1 --data_dir="$out/data"
 # Not a target: the same with --in_memory, to show what the durable store costs.
 deliver memory 1 --in_memory
+# The publishers above outrun delivery, so their latency is the queue's; this one publishes at a
+# fixed rate below what webhookd delivers, for the latency of a delivery that does not queue.
+publish_rate="$paced_rate" deliver memory-paced 1 --in_memory
 deliver postgres 1 --postgres_url="$(pg_database deliveries1)"
 deliver postgres-2 2 --postgres_url="$(pg_database deliveries2)"
 body_bytes="$(python3 -c '
