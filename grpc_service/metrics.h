@@ -15,10 +15,10 @@
 //   webhookd_store_snapshots_total                             counter
 //   webhookd_store_snapshot_bytes                              gauge
 //
-// Every REST request that reaches the gateway is also a gRPC call (through the in-process
-// channel), so it is counted under its method too. Labels take their values from fixed sets
-// (the server's methods, status codes), never from request data: no secret, org or webhook name
-// reaches the metrics, and their number stays bounded.
+// Every REST request that reaches a method is counted under that method too (WebhookServer
+// records the gateway's calls as the interceptors record gRPC's). Labels take their values from
+// fixed sets (the server's methods, status codes), never from request data: no secret, org or
+// webhook name reaches the metrics, and their number stays bounded.
 //
 //   Metrics metrics(*SystemClock());
 //   builder.experimental().SetInterceptorCreators(metrics.InterceptorCreators());

@@ -14,8 +14,6 @@
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "grpc_service/rest_gateway.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "proto/json_options.pb.h"
 
 namespace webhooks {
@@ -507,14 +505,13 @@ Json Tag(absl::string_view name, absl::string_view description) {
 
 absl::StatusOr<std::string> OpenApiDocument(
     const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
-  // The gateway's own compiled routes; the channel is never connected (no call is made).
-  absl::StatusOr<std::unique_ptr<RestGateway>> gateway = RestGateway::Create(
-      services, grpc::CreateChannel("localhost:1", grpc::InsecureChannelCredentials()), {});
-  if (!gateway.ok()) return gateway.status();
-  const std::vector<Route>& routes = (*gateway)->routes();
+  // The gateway's own compiled routes.
+  absl::StatusOr<std::vector<Route>> compiled = grpc_service_internal::CompileRoutes(services);
+  if (!compiled.ok()) return compiled.status();
+  const std::vector<Route>& routes = *compiled;
   for (const RequiredFields& entry : kRequestRequired) {
-    const Descriptor* message =
-        services[0]->file()->pool()->FindMessageTypeByName(absl::StrCat("webhooks.v1.", entry.message));
+    const Descriptor* message = services[0]->file()->pool()->FindMessageTypeByName(
+        absl::StrCat("webhooks.v1.", entry.message));
     for (absl::string_view field : entry.fields) {
       if (message == nullptr || message->FindFieldByName(std::string(field)) == nullptr) {
         return absl::InternalError(absl::StrCat("no field webhooks.v1.", entry.message, ".", field,

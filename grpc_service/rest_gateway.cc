@@ -1,7 +1,6 @@
 #include "grpc_service/rest_gateway.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #include "absl/algorithm/container.h"
@@ -12,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "engine/base/json_codec.h"
 #include "google/api/annotations.pb.h"
@@ -20,10 +18,6 @@
 #include "google/protobuf/message.h"
 #include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/slice.h"
 
 namespace webhooks {
 namespace {
@@ -164,8 +158,8 @@ RestResponse ErrorResponse(const HttpError& error) {
   return JsonResponse(error.http_status, error.body);
 }
 
-// Metadata values must be printable ASCII; anything else is not forwarded (the call then has
-// no credentials and fails as unauthenticated).
+// An authorization value that gRPC metadata could not carry (printable ASCII only) is not passed
+// on, as for a gRPC caller: the call then has no credentials and fails as unauthenticated.
 bool IsValidMetadataValue(absl::string_view value) {
   return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
@@ -177,11 +171,12 @@ std::string MediaType(absl::string_view content_type) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Create(
-    const std::vector<const google::protobuf::ServiceDescriptor*>& services,
-    std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options) {
-  if (services.empty() || absl::c_linear_search(services, nullptr) || channel == nullptr) {
-    return absl::InvalidArgumentError("RestGateway needs service descriptors and a channel");
+namespace grpc_service_internal {
+
+absl::StatusOr<std::vector<Route>> CompileRoutes(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+  if (services.empty() || absl::c_linear_search(services, nullptr)) {
+    return absl::InvalidArgumentError("RestGateway needs service descriptors");
   }
   std::vector<const MethodDescriptor*> methods;
   for (const google::protobuf::ServiceDescriptor* service : services) {
@@ -211,7 +206,18 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Create(
       routes.push_back(*std::move(route));
     }
   }
-  return absl::WrapUnique(new RestGateway(std::move(routes), std::move(channel), options));
+  return routes;
+}
+
+}  // namespace grpc_service_internal
+
+absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Create(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services, RestCallTarget* target,
+    const RestGatewayOptions& options) {
+  if (target == nullptr) return absl::InvalidArgumentError("RestGateway needs a call target");
+  absl::StatusOr<std::vector<Route>> routes = grpc_service_internal::CompileRoutes(services);
+  if (!routes.ok()) return routes.status();
+  return absl::WrapUnique(new RestGateway(*std::move(routes), target, options));
 }
 
 RestResponse RestGateway::Handle(const RestRequest& request) const {
@@ -282,17 +288,16 @@ RestResponse RestGateway::Answer(const RestRequest& request, const std::string& 
     const FieldDescriptor* field = method->input_type()->FindFieldByName(field_name);
     call_request->GetReflection()->SetString(call_request.get(), field, value);
   }
-  std::string request_bytes;
-  if (!call_request->SerializeToString(&request_bytes)) {
-    return ErrorResponse(HttpErrorForStatus(500, kGenericServerError));
-  }
-
   // The call, and its reply.
+  CallInfo info;
   const auto authorization = request.headers.find("authorization");
-  std::string reply_bytes;
-  const grpc::Status status = CallMethod(
-      *method, request_bytes, authorization == request.headers.end() ? "" : authorization->second,
-      request_id, &reply_bytes);
+  if (authorization != request.headers.end() && IsValidMetadataValue(authorization->second)) {
+    info.authorization = authorization->second;
+  }
+  info.request_id = request_id;
+  info.deadline = absl::Now() + options_.call_timeout;
+  std::unique_ptr<Message> call_response(response_prototype->New());
+  const grpc::Status status = target_.Call(*method, info, *call_request, call_response.get());
   if (!status.ok()) {
     RestResponse response = ErrorResponse(HttpErrorFromGrpc(status));
     // A limit of this server (too many validations at once, say): worth trying again soon.
@@ -304,49 +309,9 @@ RestResponse RestGateway::Answer(const RestRequest& request, const std::string& 
     response.status = 204;
     return response;
   }
-  std::unique_ptr<Message> call_response(response_prototype->New());
-  if (!call_response->ParseFromString(reply_bytes)) {
-    return ErrorResponse(HttpErrorForStatus(500, kGenericServerError));
-  }
   return JsonResponse(200, route->response_field == nullptr
                                ? ToJson(*call_response)
                                : FieldToJson(*call_response, *route->response_field));
-}
-
-grpc::Status RestGateway::CallMethod(const MethodDescriptor& method,
-                                     const std::string& request_bytes,
-                                     absl::string_view authorization, const std::string& request_id,
-                                     std::string* reply_bytes) const {
-  grpc::Slice request_slice(request_bytes);
-  grpc::ByteBuffer request_buffer(&request_slice, 1);
-  grpc::ByteBuffer reply_buffer;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(options_.call_timeout));
-  if (!authorization.empty() && IsValidMetadataValue(authorization)) {
-    context.AddMetadata("authorization", std::string(authorization));
-  }
-  context.AddMetadata(kRequestIdHeader, request_id);  // RequestId makes valid values only.
-  grpc::GenericStub stub(channel_);
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&context, absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-                 grpc::StubOptions(), &request_buffer, &reply_buffer,
-                 [&status, &done](grpc::Status call_status) {
-                   status = std::move(call_status);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!status.ok()) return status;
-  std::vector<grpc::Slice> slices;
-  if (!reply_buffer.Dump(&slices).ok()) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "unreadable reply");
-  }
-  reply_bytes->clear();
-  for (const grpc::Slice& slice : slices) {
-    reply_bytes->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return grpc::Status::OK;
 }
 
 }  // namespace webhooks

@@ -6,16 +6,17 @@
 // header if only the verb differs), check size (413) and Content-Type (415 unless
 // application/json), parse the JSON body into the method's request message with FromJson (400
 // naming an unknown field or bad value), fill the path variables (`{webhook_identifier}`) into
-// the fields they name, and call the method through `channel` as a generic unary call with the
-// request's `Authorization` header as `authorization` metadata. Success: 204 with no body when
+// the fields they name, and call the method on `target` (RestCallTarget, call_target.h) with the
+// request's `Authorization` header and request id, and a deadline of `call_timeout` (a call
+// past it is a 500); no in-process gRPC call is made. Success: 204 with no body when
 // the method returns google.protobuf.Empty, else 200 with the response as ToJson writes it.
 // Errors: status_mapping.h's table and ThoughtSpot's error body. Every response with a body has
 // `Content-Type: application/json`. The gateway itself never authenticates (the service does),
 // so a request that is both unauthenticated and malformed gets the 4xx of the HTTP checks
 // (404, 405, 413, 415, 400 for the JSON) before the 401.
 //
-//   auto gateway = RestGateway::Create(RestServiceDescriptors(),
-//                                      server->InProcessChannel(grpc::ChannelArguments()), {});
+//   WebhookCalls calls(engine, authenticator);
+//   auto gateway = RestGateway::Create(RestServiceDescriptors(), &calls, {});
 //   RestResponse response = (*gateway)->Handle(request);
 //
 // Thread-safe; Handle blocks until the call completes.
@@ -31,8 +32,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc_service/call_target.h"
 #include "grpc_service/rest_types.h"
-#include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 
 namespace webhooks {
@@ -40,7 +41,7 @@ namespace webhooks {
 struct RestGatewayOptions {
   // Larger bodies are refused with 413.
   size_t max_body_bytes = 1 << 20;
-  // Deadline of each gRPC call; an expired call is a 500.
+  // Deadline of each call; an expired call is a 500.
   absl::Duration call_timeout = absl::Seconds(30);
 };
 
@@ -62,21 +63,27 @@ struct Route {
   const google::protobuf::MethodDescriptor* method = nullptr;
 };
 
+// The routes of every method of `services` that carries a google.api.http rule (and its
+// additional_bindings), in order; RestGateway::Create's errors.
+absl::StatusOr<std::vector<Route>> CompileRoutes(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services);
+
 }  // namespace grpc_service_internal
 
 class RestGateway {
  public:
   // Routes every method of `services` that carries a google.api.http rule (and its
-  // additional_bindings), in order. kInvalidArgument for a rule the gateway cannot serve: a custom verb, a
-  // body other than "*" or "", a response_body that names no field of the response, a path variable
-  // that is not a singular string field of the request, or two rules with the same verb and path.
+  // additional_bindings), in order. kInvalidArgument for a rule the gateway cannot serve: a custom
+  // verb, a body other than "*" or "", a response_body that names no field of the response, a path
+  // variable that is not a singular string field of the request, or two rules with the same verb
+  // and path. `target` is not owned and must outlive the gateway.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Create(
       const std::vector<const google::protobuf::ServiceDescriptor*>& services,
-      std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options);
+      RestCallTarget* target, const RestGatewayOptions& options);
 
   // Answers `request`. Every answer carries X-Request-Id: the request's own if usable, else a
-  // new one (RequestId in server_log.h), which the call also carries as x-request-id metadata,
-  // so the gRPC side logs the call under the same id.
+  // new one (RequestId in server_log.h), which the call also carries, so that it is logged
+  // under the same id.
   RestResponse Handle(const RestRequest& request) const;
 
   // The compiled routes, in declaration order.
@@ -85,19 +92,13 @@ class RestGateway {
  private:
   // Handle, once the request id is chosen.
   RestResponse Answer(const RestRequest& request, const std::string& request_id) const;
-  // One unary call of `method` with the serialized request, forwarding `authorization` (when
-  // it is a valid metadata value) and `request_id`; fills `*reply_bytes` with the serialized
-  // reply.
-  grpc::Status CallMethod(const google::protobuf::MethodDescriptor& method,
-                          const std::string& request_bytes, absl::string_view authorization,
-                          const std::string& request_id, std::string* reply_bytes) const;
 
-  RestGateway(std::vector<grpc_service_internal::Route> routes,
-              std::shared_ptr<grpc::ChannelInterface> channel, const RestGatewayOptions& options)
-      : routes_(std::move(routes)), channel_(std::move(channel)), options_(options) {}
+  RestGateway(std::vector<grpc_service_internal::Route> routes, RestCallTarget* target,
+              const RestGatewayOptions& options)
+      : routes_(std::move(routes)), target_(*target), options_(options) {}
 
   const std::vector<grpc_service_internal::Route> routes_;
-  const std::shared_ptr<grpc::ChannelInterface> channel_;
+  RestCallTarget& target_;
   const RestGatewayOptions options_;
 };
 

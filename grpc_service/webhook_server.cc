@@ -26,6 +26,28 @@ constexpr int kMaxIdleCallThreads = 64;
 
 namespace {
 
+// The gateway's calls, counted in the metrics (when there are any) as the gRPC calls they are
+// of, as the interceptors count the gRPC service's.
+class MeteredCalls final : public RestCallTarget {
+ public:
+  MeteredCalls(RestCallTarget& calls, Metrics* metrics) : calls_(calls), metrics_(metrics) {}
+
+  grpc::Status Call(const google::protobuf::MethodDescriptor& method, const CallInfo& info,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response) override {
+    if (metrics_ == nullptr) return calls_.Call(method, info, request, response);
+    const absl::Time start = metrics_->clock().Now();
+    const grpc::Status status = calls_.Call(method, info, request, response);
+    metrics_->RecordCall(absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+                         status.error_code(), metrics_->clock().Now() - start);
+    return status;
+  }
+
+ private:
+  RestCallTarget& calls_;
+  Metrics* const metrics_;
+};
+
 // Removes gRPC's reflection plugin from one ServerBuilder. Linking grpc++_reflection registers
 // the plugin for every builder of the process, so leaving it out is the only way to turn it off.
 class WithoutReflection final : public grpc::ServerBuilderOption {
@@ -68,10 +90,10 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     server->rate_limiter_ = std::make_unique<RateLimiter>(
         *options.rate_limit, options.clock != nullptr ? *options.clock : *SystemClock());
   }
-  server->service_ = std::make_unique<WebhookServiceImpl>(
+  server->calls_ = std::make_unique<WebhookCalls>(
       engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
-  server->repair_service_ = std::make_unique<DeliveryRepairServiceImpl>(
-      engine, authenticator, server->rate_limiter_.get());
+  server->service_ = std::make_unique<WebhookServiceImpl>(server->calls_.get());
+  server->repair_service_ = std::make_unique<DeliveryRepairServiceImpl>(server->calls_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -117,8 +139,9 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     health->SetServingStatus(true);
   }
 
+  server->rest_calls_ = std::make_unique<MeteredCalls>(*server->calls_, server->metrics_.get());
   absl::StatusOr<std::unique_ptr<RestGateway>> gateway =
-      RestGateway::Create(RestServiceDescriptors(), server->InProcessChannel(), options.gateway);
+      RestGateway::Create(RestServiceDescriptors(), server->rest_calls_.get(), options.gateway);
   if (!gateway.ok()) return gateway.status();
   server->gateway_ = *std::move(gateway);
 

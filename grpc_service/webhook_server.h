@@ -1,8 +1,8 @@
-// WebhookServer: webhookd's listeners. A gRPC server that serves webhooks.v1.WebhookService,
-// gRPC health checking (grpc.health.v1.Health; the service and "" report SERVING) and server
-// reflection (unless turned off), and an HTTP/1.1 server whose REST gateway calls that same service
-// through an in-process channel, so both entry points share authentication, status mapping and
-// behaviour.
+// WebhookServer: webhookd's listeners. A gRPC server that serves webhooks.v1.WebhookService and
+// webhooks.v1.DeliveryRepairService, gRPC health checking (grpc.health.v1.Health; the services
+// and "" report SERVING) and server reflection (unless turned off), and an HTTP/1.1 server whose
+// REST gateway calls the code those services run (WebhookCalls) directly, so both entry points
+// share authentication, status mapping and behaviour.
 //
 //   WebhookServerOptions options;
 //   options.grpc_listen = "127.0.0.1:0";
@@ -37,16 +37,15 @@
 namespace webhooks {
 
 struct WebhookServerOptions {
-  // "host:port" for gRPC; port 0 picks a free port. Empty: no gRPC listener (the in-process
-  // channel still works).
+  // "host:port" for gRPC; port 0 picks a free port. Empty: no gRPC listener (InProcessChannel()
+  // and the REST gateway still work).
   std::string grpc_listen = "127.0.0.1:0";
   // The HTTP listener (http.listen) and its limits. Empty http.listen: no REST listener. The
   // server refuses bodies over http.max_body_bytes before reading them; the gateway, bodies over
   // gateway.max_body_bytes (webhookd sets both alike).
   HttpServerOptions http;
   RestGatewayOptions gateway;
-  // Largest gRPC message the server accepts, and that the in-process channel (the REST
-  // gateway's) carries both ways. A published event may hold 25 MB of files
+  // Largest gRPC message the server accepts and sends. A published event may hold 25 MB of files
   // (DeliveryOptions::max_event_file_bytes); 32 MiB leaves over 7 MB for its other fields and
   // protobuf's framing. gRPC's default, 4 MiB, refused such events as RESOURCE_EXHAUSTED.
   int max_grpc_message_bytes = 32 * 1024 * 1024;
@@ -106,8 +105,10 @@ class WebhookServer {
 
   absl::Duration shutdown_grace_;
   int max_grpc_message_bytes_ = 0;
-  std::unique_ptr<RateLimiter> rate_limiter_;  // Null without a rate limit.
-  std::unique_ptr<Metrics> metrics_;           // Null without options.metrics.
+  std::unique_ptr<RateLimiter> rate_limiter_;   // Null without a rate limit.
+  std::unique_ptr<Metrics> metrics_;            // Null without options.metrics.
+  std::unique_ptr<WebhookCalls> calls_;         // What both services and the gateway call.
+  std::unique_ptr<RestCallTarget> rest_calls_;  // calls_, counted in metrics_.
   std::unique_ptr<WebhookServiceImpl> service_;
   std::unique_ptr<DeliveryRepairServiceImpl> repair_service_;
   std::unique_ptr<grpc::Server> grpc_server_;

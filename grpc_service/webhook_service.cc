@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -20,20 +21,12 @@
 namespace webhooks {
 namespace {
 
-// One incoming call: what its log lines say it is about, and how it ends. Its request id is
-// the caller's x-request-id (the REST gateway sends the one it chose) if usable, else a new
-// one; either way it goes back in the response's initial metadata.
-class Call {
+// One call being handled: what its log lines say it is about, and how it ends.
+class CallInProgress {
  public:
-  Call(grpc::ServerContext& context, absl::string_view method) {
-    const auto& metadata = context.client_metadata();
-    const auto supplied = metadata.find(kRequestIdHeader);
-    log.request_id =
-        RequestId(supplied == metadata.end()
-                      ? absl::string_view()
-                      : absl::string_view(supplied->second.data(), supplied->second.size()));
+  CallInProgress(const CallInfo& info, absl::string_view method) {
+    log.request_id = RequestId(info.request_id);
     log.method = std::string(method);
-    context.AddInitialMetadata(kRequestIdHeader, log.request_id);
   }
 
   // The caller's view of `status`; a server-side error is logged here with its detail first.
@@ -56,15 +49,8 @@ class Call {
   LogContext log;  // The org is filled in once the caller is known.
 };
 
-// The call's deadline; InfiniteFuture when the client set none.
-absl::Time Deadline(const grpc::ServerContext& context) {
-  const std::chrono::system_clock::time_point deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
-  return absl::FromChrono(deadline);
-}
-
 // The client address of a TCP peer ("ipv4:10.0.0.1:5000" -> "ipv4:10.0.0.1", likewise for
-// ipv6); "" for any other transport (in-process calls).
+// ipv6); "" for any other transport (in-process calls) and for none (the gateway's calls).
 std::string ClientAddress(absl::string_view peer) {
   if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) return "";
   return std::string(peer.substr(0, peer.rfind(':')));
@@ -87,24 +73,21 @@ absl::Status KnownFieldsOnly(const google::protobuf::Message& request) {
 
 // The rate limit, then the caller's Principal from its bearer token (noted in `log`), if
 // `request` holds only fields this server knows (KnownFieldsOnly).
-absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContext& context,
+absl::StatusOr<Principal> AuthenticateCall(const CallInfo& info,
                                            const google::protobuf::Message& request,
                                            const Authenticator& authenticator,
                                            RateLimiter* rate_limiter, LogContext& log) {
   if (rate_limiter != nullptr) {
-    const std::string client = ClientAddress(context.peer());
+    const std::string client = ClientAddress(info.peer);
     if (!client.empty()) {
       const absl::Duration wait = rate_limiter->Acquire(client);
       if (wait > absl::ZeroDuration()) return rate_limiter->ExceededError(wait);
     }
   }
-  const auto& metadata = context.client_metadata();
-  const auto found = metadata.find("authorization");
-  if (found == metadata.end()) {
+  if (info.authorization.empty()) {
     return absl::UnauthenticatedError("Authentication required: missing bearer token.");
   }
-  absl::StatusOr<std::string> token =
-      BearerToken(absl::string_view(found->second.data(), found->second.size()));
+  absl::StatusOr<std::string> token = BearerToken(info.authorization);
   if (!token.ok()) return token.status();
   absl::StatusOr<Principal> caller = authenticator.Authenticate(*token);
   if (!caller.ok()) return caller;
@@ -113,7 +96,144 @@ absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContext& context,
   return caller;
 }
 
+// What a gRPC call carries. Its request id (the caller's x-request-id if usable, else a new
+// one; the REST gateway's calls no longer come this way) goes back in the response's initial
+// metadata.
+CallInfo InfoOf(grpc::ServerContext& context) {
+  CallInfo info;
+  const auto& metadata = context.client_metadata();
+  const auto value = [&metadata](const char* key) {
+    const auto found = metadata.find(key);
+    return found == metadata.end() ? std::string()
+                                   : std::string(found->second.data(), found->second.size());
+  };
+  info.authorization = value("authorization");
+  info.request_id = RequestId(value(kRequestIdHeader));
+  context.AddInitialMetadata(kRequestIdHeader, info.request_id);
+  info.peer = context.peer();
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    info.deadline = absl::FromChrono(deadline);
+  }
+  return info;
+}
+
+std::string MethodName(absl::string_view service, absl::string_view method) {
+  return absl::StrCat(service, ".", method);
+}
+
 }  // namespace
+
+template <typename Request, typename Response>
+void WebhookCalls::Add(
+    absl::string_view name,
+    std::function<absl::StatusOr<Response>(const Principal&, const Request&, const CallInfo&)>
+        body) {
+  std::string method(name.substr(name.rfind('.') + 1));
+  handlers_[name] = [this, method = std::move(method), body = std::move(body)](
+                        const CallInfo& info, const google::protobuf::Message& request,
+                        google::protobuf::Message* response) {
+    CallInProgress call(info, method);
+    const auto& typed = static_cast<const Request&>(request);
+    absl::StatusOr<Principal> caller =
+        AuthenticateCall(info, typed, *authenticator_, rate_limiter_, call.log);
+    if (!caller.ok()) return call.Finish(caller.status());
+    return call.Reply(body(*caller, typed, info), static_cast<Response*>(response));
+  };
+}
+
+WebhookCalls::WebhookCalls(WebhookEngine* engine, const Authenticator* authenticator,
+                           int max_concurrent_validations, RateLimiter* rate_limiter)
+    : engine_(engine),
+      authenticator_(authenticator),
+      rate_limiter_(rate_limiter),
+      validations_(max_concurrent_validations, "validations") {
+  using google::protobuf::Empty;
+  const auto webhooks = [](absl::string_view method) {
+    return MethodName(v1::WebhookService::service_full_name(), method);
+  };
+  Add<v1::CreateWebhookRequest, v1::Webhook>(
+      webhooks("CreateWebhook"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->CreateWebhook(caller, request);
+      });
+  Add<v1::SearchWebhooksRequest, v1::SearchWebhooksResponse>(
+      webhooks("SearchWebhooks"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->SearchWebhooks(caller, request);
+      });
+  Add<v1::UpdateWebhookRequest, Empty>(webhooks("UpdateWebhook"),
+                                       [this](const Principal& caller, const auto& request,
+                                              const CallInfo&) -> absl::StatusOr<Empty> {
+                                         RETURN_IF_ERROR(engine_->UpdateWebhook(caller, request));
+                                         return Empty();
+                                       });
+  Add<v1::DeleteWebhooksRequest, v1::DeleteWebhooksResponse>(
+      webhooks("DeleteWebhooks"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->DeleteWebhooks(caller, request);
+      });
+  Add<v1::GetStorageConfigRequest, v1::GetStorageConfigResponse>(
+      webhooks("GetWebhookStorageConfig"),
+      [this](const Principal& caller, const auto&, const CallInfo&) {
+        return engine_->GetStorageConfig(caller);
+      });
+  Add<v1::ConfigureChannelPreferencesRequest, Empty>(
+      webhooks("ConfigureChannelPreferences"),
+      [this](const Principal& caller, const auto& request,
+             const CallInfo&) -> absl::StatusOr<Empty> {
+        RETURN_IF_ERROR(engine_->ConfigureChannelPreferences(caller, request));
+        return Empty();
+      });
+  Add<v1::SearchChannelPreferencesRequest, v1::SearchChannelPreferencesResponse>(
+      webhooks("SearchChannelPreferences"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->SearchChannelPreferences(caller, request);
+      });
+  Add<v1::ValidateCommunicationChannelRequest, v1::ValidateCommunicationChannelResponse>(
+      webhooks("ValidateCommunicationChannel"),
+      [this](const Principal& caller, const auto& request, const CallInfo& info) {
+        // Copies: the validation may outlive this call when its deadline passes.
+        return validations_.Run<v1::ValidateCommunicationChannelResponse>(
+            info.deadline, [engine = engine_, caller, request] {
+              return engine->ValidateCommunicationChannel(caller, request);
+            });
+      });
+  Add<v1::SearchChannelHistoryRequest, v1::SearchChannelHistoryResponse>(
+      webhooks("SearchChannelHistory"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->SearchChannelHistory(caller, request);
+      });
+  Add<v1::PublishEventRequest, v1::PublishEventResponse>(
+      webhooks("PublishEvent"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->PublishEvent(caller, request);
+      });
+  const auto repairs = [](absl::string_view method) {
+    return MethodName(v1::DeliveryRepairService::service_full_name(), method);
+  };
+  Add<v1::RedeliverJobRequest, v1::ChannelHistoryJob>(
+      repairs("RedeliverJob"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->RedeliverJob(caller, request);
+      });
+  Add<v1::ReplayFailedJobsRequest, v1::ReplayFailedJobsResponse>(
+      repairs("ReplayFailedJobs"),
+      [this](const Principal& caller, const auto& request, const CallInfo&) {
+        return engine_->ReplayFailedJobs(caller, request);
+      });
+}
+
+grpc::Status WebhookCalls::Call(const google::protobuf::MethodDescriptor& method,
+                                const CallInfo& info, const google::protobuf::Message& request,
+                                google::protobuf::Message* response) {
+  const auto handler = handlers_.find(method.full_name());
+  if (handler == handlers_.end()) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat(method.full_name(), " is not served here"));
+  }
+  return handler->second(info, request, response);
+}
 
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
   // The descriptor lives in webhook_service.pb.cc, which nothing else references, so a static
@@ -125,12 +245,15 @@ const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
       v1::WebhookService::service_full_name());
 }
 
-std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
+const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor() {
   google::protobuf::internal::AssignDescriptors(
       &::descriptor_table_proto_2fdelivery_5frepair_5fservice_2eproto);
-  return {WebhookServiceDescriptor(),
-          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-              v1::DeliveryRepairService::service_full_name())};
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      v1::DeliveryRepairService::service_full_name());
+}
+
+std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
+  return {WebhookServiceDescriptor(), DeliveryRepairServiceDescriptor()};
 }
 
 absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
@@ -143,130 +266,88 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
   return std::string(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
 }
 
-absl::StatusOr<Principal> WebhookServiceImpl::Caller(const grpc::ServerContext& context,
-                                                     const google::protobuf::Message& request,
-                                                     LogContext& log) const {
-  return AuthenticateCall(context, request, *authenticator_, rate_limiter_, log);
+// The gRPC services: each method hands its call to WebhookCalls under its own full name.
+namespace {
+
+grpc::Status Serve(WebhookCalls& calls, const google::protobuf::ServiceDescriptor& service,
+                   absl::string_view method, grpc::ServerContext& context,
+                   const google::protobuf::Message& request, google::protobuf::Message* response) {
+  return calls.Call(*service.FindMethodByName(std::string(method)), InfoOf(context), request,
+                    response);
 }
+
+}  // namespace
 
 grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
                                                const v1::CreateWebhookRequest* request,
                                                v1::Webhook* response) {
-  Call call(*context, "CreateWebhook");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->CreateWebhook(*caller, *request), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
                                                 const v1::SearchWebhooksRequest* request,
                                                 v1::SearchWebhooksResponse* response) {
-  Call call(*context, "SearchWebhooks");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->SearchWebhooks(*caller, *request), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
                                                const v1::UpdateWebhookRequest* request,
-                                               google::protobuf::Empty* /*response*/) {
-  Call call(*context, "UpdateWebhook");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Finish(engine_->UpdateWebhook(*caller, *request));
+                                               google::protobuf::Empty* response) {
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
                                                 const v1::DeleteWebhooksRequest* request,
                                                 v1::DeleteWebhooksResponse* response) {
-  Call call(*context, "DeleteWebhooks");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->DeleteWebhooks(*caller, *request), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
     grpc::ServerContext* context, const v1::ConfigureChannelPreferencesRequest* request,
-    google::protobuf::Empty* /*response*/) {
-  Call call(*context, "ConfigureChannelPreferences");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Finish(engine_->ConfigureChannelPreferences(*caller, *request));
+    google::protobuf::Empty* response) {
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelPreferences(
     grpc::ServerContext* context, const v1::SearchChannelPreferencesRequest* request,
     v1::SearchChannelPreferencesResponse* response) {
-  Call call(*context, "SearchChannelPreferences");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->SearchChannelPreferences(*caller, *request), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
     grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
     v1::ValidateCommunicationChannelResponse* response) {
-  Call call(*context, "ValidateCommunicationChannel");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  // Copies: the validation may outlive this call when its deadline passes.
-  return call.Reply(validations_.Run<v1::ValidateCommunicationChannelResponse>(
-                        Deadline(*context),
-                        [engine = engine_, caller = *caller, request = *request] {
-                          return engine->ValidateCommunicationChannel(caller, request);
-                        }),
-                    response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::SearchChannelHistory(
     grpc::ServerContext* context, const v1::SearchChannelHistoryRequest* request,
     v1::SearchChannelHistoryResponse* response) {
-  Call call(*context, "SearchChannelHistory");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->SearchChannelHistory(*caller, *request), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(grpc::ServerContext* context,
                                                          const v1::GetStorageConfigRequest* request,
                                                          v1::GetStorageConfigResponse* response) {
-  Call call(*context, "GetWebhookStorageConfig");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->GetStorageConfig(*caller), response);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
                                               const v1::PublishEventRequest* request,
                                               v1::PublishEventResponse* response) {
-  Call call(*context, "PublishEvent");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->PublishEvent(*caller, *request), response);
-}
-
-absl::StatusOr<Principal> DeliveryRepairServiceImpl::Caller(
-    const grpc::ServerContext& context, const google::protobuf::Message& request,
-    LogContext& log) const {
-  return AuthenticateCall(context, request, *authenticator_, rate_limiter_, log);
+  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
 grpc::Status DeliveryRepairServiceImpl::RedeliverJob(grpc::ServerContext* context,
                                                      const v1::RedeliverJobRequest* request,
                                                      v1::ChannelHistoryJob* response) {
-  Call call(*context, "RedeliverJob");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->RedeliverJob(*caller, *request), response);
+  return Serve(calls_, *DeliveryRepairServiceDescriptor(), __func__, *context, *request, response);
 }
 
-grpc::Status DeliveryRepairServiceImpl::ReplayFailedJobs(
-    grpc::ServerContext* context, const v1::ReplayFailedJobsRequest* request,
-    v1::ReplayFailedJobsResponse* response) {
-  Call call(*context, "ReplayFailedJobs");
-  absl::StatusOr<Principal> caller = Caller(*context, *request, call.log);
-  if (!caller.ok()) return call.Finish(caller.status());
-  return call.Reply(engine_->ReplayFailedJobs(*caller, *request), response);
+grpc::Status DeliveryRepairServiceImpl::ReplayFailedJobs(grpc::ServerContext* context,
+                                                         const v1::ReplayFailedJobsRequest* request,
+                                                         v1::ReplayFailedJobsResponse* response) {
+  return Serve(calls_, *DeliveryRepairServiceDescriptor(), __func__, *context, *request, response);
 }
 
 }  // namespace webhooks

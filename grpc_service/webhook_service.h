@@ -1,49 +1,84 @@
-// WebhookServiceImpl: webhooks.v1.WebhookService over a WebhookEngine. A thin adapter: each
-// method reads the bearer token from the `authorization` metadata ("Bearer <token>"), asks the
-// Authenticator for the caller's Principal, calls the engine, and returns the engine's status
-// as the canonical gRPC status (status_mapping.h, ToCallerStatus: a server-side error keeps its
-// code, is logged to standard error with its detail, and reaches the caller with a generic
-// message). A missing, malformed or unknown token is UNAUTHENTICATED.
+// The calls of webhookd over a WebhookEngine, and the two gRPC services that serve them.
 //
-//   WebhookServiceImpl service(engine.get(), authenticator.get());
+// WebhookCalls handles each call the same way whatever carried it: it authenticates the bearer
+// token of the `authorization` value ("Bearer <token>") with the Authenticator, calls the
+// engine, and returns the engine's status as the canonical gRPC status (status_mapping.h,
+// ToCallerStatus: a server-side error keeps its code, is logged to standard error with its
+// detail, and reaches the caller with a generic message). A missing, malformed or unknown token
+// is UNAUTHENTICATED. The REST gateway calls it directly (it is a RestCallTarget), and the gRPC
+// services forward every call to it:
+//   - WebhookServiceImpl: webhooks.v1.WebhookService (ThoughtSpot's API);
+//   - DeliveryRepairServiceImpl: webhooks.v1.DeliveryRepairService (webhookd's extension).
+//
+//   WebhookCalls calls(engine.get(), authenticator.get());
+//   WebhookServiceImpl service(&calls);
+//   DeliveryRepairServiceImpl repairs(&calls);
 //   grpc::ServerBuilder builder;
 //   builder.RegisterService(&service);
+//   builder.RegisterService(&repairs);
 //
 // Thread-safe: the engine, the authenticator and the rate limiter are.
 #ifndef WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 
+#include <functional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "engine/principal.h"
+#include "absl/strings/string_view.h"
 #include "engine/webhook_engine.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
+#include "grpc_service/call_target.h"
 #include "grpc_service/rate_limiter.h"
-#include "grpc_service/server_log.h"
 #include "grpc_service/slow_call_runner.h"
 #include "proto/delivery_repair_service.grpc.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
 
-class WebhookServiceImpl final : public v1::WebhookService::Service {
+class WebhookCalls final : public RestCallTarget {
  public:
-  // Neither is owned; both must outlive the service. At most `max_concurrent_validations`
+  // Neither is owned; both must outlive this object. At most `max_concurrent_validations`
   // ValidateCommunicationChannel calls run at once (each waits on the webhook's receiver and
   // storage); more are RESOURCE_EXHAUSTED. Each runs on a thread of its own, and its caller
   // gets DEADLINE_EXCEEDED once the call's deadline passes; the validation itself then
-  // finishes in the background (the service's destructor waits for it).
+  // finishes in the background (the destructor waits for it).
   // `rate_limiter` (not owned; null: none) limits calls per client address: a call from a TCP
-  // peer over it is RESOURCE_EXHAUSTED. In-process calls (the REST gateway's, which the HTTP
+  // peer over it is RESOURCE_EXHAUSTED. Calls with no peer (the REST gateway's, which the HTTP
   // server limits itself) are not counted.
-  WebhookServiceImpl(WebhookEngine* engine, const Authenticator* authenticator,
-                     int max_concurrent_validations = 4, RateLimiter* rate_limiter = nullptr)
-      : engine_(engine),
-        authenticator_(authenticator),
-        rate_limiter_(rate_limiter),
-        validations_(max_concurrent_validations, "validations") {}
+  WebhookCalls(WebhookEngine* engine, const Authenticator* authenticator,
+               int max_concurrent_validations = 4, RateLimiter* rate_limiter = nullptr);
+
+  // Handles one call of `method`, a method of WebhookService or DeliveryRepairService;
+  // UNIMPLEMENTED for any other.
+  grpc::Status Call(const google::protobuf::MethodDescriptor& method, const CallInfo& info,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response) override;
+
+ private:
+  using Handler = std::function<grpc::Status(const CallInfo&, const google::protobuf::Message&,
+                                             google::protobuf::Message*)>;
+  // Adds the handler of method `name` (the method's full name, "webhooks.v1.Service.Method"):
+  // `body` runs once the caller is authenticated.
+  template <typename Request, typename Response>
+  void Add(
+      absl::string_view name,
+      std::function<absl::StatusOr<Response>(const Principal&, const Request&, const CallInfo&)>
+          body);
+
+  WebhookEngine* const engine_;
+  const Authenticator* const authenticator_;
+  RateLimiter* const rate_limiter_;
+  SlowCallRunner validations_;
+  absl::flat_hash_map<std::string, Handler> handlers_;  // By full method name; set once.
+};
+
+class WebhookServiceImpl final : public v1::WebhookService::Service {
+ public:
+  explicit WebhookServiceImpl(WebhookCalls* calls) : calls_(*calls) {}  // Not owned.
 
   grpc::Status CreateWebhook(grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
                              v1::Webhook* response) override;
@@ -61,7 +96,6 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
   grpc::Status SearchChannelPreferences(grpc::ServerContext* context,
                                         const v1::SearchChannelPreferencesRequest* request,
                                         v1::SearchChannelPreferencesResponse* response) override;
-
   grpc::Status ValidateCommunicationChannel(
       grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
       v1::ValidateCommunicationChannelResponse* response) override;
@@ -75,25 +109,12 @@ class WebhookServiceImpl final : public v1::WebhookService::Service {
                             v1::PublishEventResponse* response) override;
 
  private:
-  // The rate limit, then the caller's Principal from its bearer token (whose org goes in
-  // `log`), if `request` holds only fields this server knows (KnownFieldsOnly).
-  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request, LogContext& log) const;
-
-  WebhookEngine* const engine_;
-  const Authenticator* const authenticator_;
-  RateLimiter* const rate_limiter_;
-  SlowCallRunner validations_;
+  WebhookCalls& calls_;
 };
 
-// webhooks.v1.DeliveryRepairService (webhookd's extension) over a WebhookEngine, with the same
-// authentication, rate limit and errors as WebhookServiceImpl. Thread-safe.
 class DeliveryRepairServiceImpl final : public v1::DeliveryRepairService::Service {
  public:
-  // Neither `engine` nor `authenticator` nor `rate_limiter` (null: none) is owned.
-  DeliveryRepairServiceImpl(WebhookEngine* engine, const Authenticator* authenticator,
-                            RateLimiter* rate_limiter = nullptr)
-      : engine_(engine), authenticator_(authenticator), rate_limiter_(rate_limiter) {}
+  explicit DeliveryRepairServiceImpl(WebhookCalls* calls) : calls_(*calls) {}  // Not owned.
 
   grpc::Status RedeliverJob(grpc::ServerContext* context, const v1::RedeliverJobRequest* request,
                             v1::ChannelHistoryJob* response) override;
@@ -102,16 +123,14 @@ class DeliveryRepairServiceImpl final : public v1::DeliveryRepairService::Servic
                                 v1::ReplayFailedJobsResponse* response) override;
 
  private:
-  absl::StatusOr<Principal> Caller(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request, LogContext& log) const;
-
-  WebhookEngine* const engine_;
-  const Authenticator* const authenticator_;
-  RateLimiter* const rate_limiter_;
+  WebhookCalls& calls_;
 };
 
 // The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor();
+
+// The descriptor of webhooks.v1.DeliveryRepairService. Never null.
+const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor();
 
 // The services webhookd's REST gateway serves, in routing order: WebhookService (ThoughtSpot's
 // paths), then DeliveryRepairService (webhookd's /api/webhookd/v1/ paths). Never null.
