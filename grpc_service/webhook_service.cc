@@ -97,8 +97,7 @@ absl::StatusOr<Principal> AuthenticateCall(const CallInfo& info,
 }
 
 // What a gRPC call carries. Its request id (the caller's x-request-id if usable, else a new
-// one; the REST gateway's calls no longer come this way) goes back in the response's initial
-// metadata.
+// one) goes back in the response's initial metadata.
 CallInfo InfoOf(grpc::ServerContext& context) {
   CallInfo info;
   const auto& metadata = context.client_metadata();
@@ -239,17 +238,23 @@ const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor() {
   // The descriptor lives in webhook_service.pb.cc, which nothing else references, so a static
   // link drops it unless something calls into it. AssignDescriptors does, and also makes sure
   // the file is in the generated pool before it is searched.
-  google::protobuf::internal::AssignDescriptors(
-      &::descriptor_table_proto_2fwebhook_5fservice_2eproto);
-  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      v1::WebhookService::service_full_name());
+  static const google::protobuf::ServiceDescriptor* const descriptor = [] {
+    google::protobuf::internal::AssignDescriptors(
+        &::descriptor_table_proto_2fwebhook_5fservice_2eproto);
+    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        v1::WebhookService::service_full_name());
+  }();
+  return descriptor;
 }
 
 const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor() {
-  google::protobuf::internal::AssignDescriptors(
-      &::descriptor_table_proto_2fdelivery_5frepair_5fservice_2eproto);
-  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-      v1::DeliveryRepairService::service_full_name());
+  static const google::protobuf::ServiceDescriptor* const descriptor = [] {
+    google::protobuf::internal::AssignDescriptors(
+        &::descriptor_table_proto_2fdelivery_5frepair_5fservice_2eproto);
+    return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        v1::DeliveryRepairService::service_full_name());
+  }();
+  return descriptor;
 }
 
 std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
