@@ -172,8 +172,13 @@ absl::StatusOr<v1::ReplayFailedJobsResponse> EngineImpl::ReplayFailedJobs(
                      webhooks_.Resolve(caller, request.webhook_identifier()));
     webhook_id = webhook->id();
   }
+  // Creation times are whole milliseconds, so a bound may round up; one beyond any time is
+  // unbounded (a double that far out does not fit the integer milliseconds).
   const auto bound = [](bool present, double millis, absl::Time unset) {
-    return present ? absl::FromUnixMillis(static_cast<int64_t>(std::ceil(millis))) : unset;
+    if (!present) return unset;
+    if (millis >= 9e18) return absl::InfiniteFuture();
+    if (millis <= -9e18) return absl::InfinitePast();
+    return absl::FromUnixMillis(static_cast<int64_t>(std::ceil(millis)));
   };
   const std::vector<std::string> ids = delivery_->RedeliverableJobs(
       webhook_id,

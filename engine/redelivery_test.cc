@@ -296,6 +296,11 @@ TEST_F(RedeliveryTest, ReplayIsAllOrNothingAndChecksItsRequest) {
                        "try again later"));
   EXPECT_EQ(Job(first).status(), HistoryJob::FAILED);
   EXPECT_EQ(harness_.engine().GetDeliveryStats().pending, 0);
+  // Bounds far beyond any time are no bounds: the same 3.
+  EXPECT_THAT(
+      Replay(R"({"webhook_identifier":"a","start_epoch_time_in_millis":-1e300,
+                         "end_epoch_time_in_millis":1e300})"),
+      StatusIs(absl::StatusCode::kResourceExhausted, ::testing::HasSubstr("no room for 3 more")));
 
   EXPECT_THAT(Replay(R"({})"),
               StatusIs(absl::StatusCode::kInvalidArgument, "webhook_identifier is required"));
