@@ -4,15 +4,12 @@
 // every attempt at once, and the harness's retry delays (1, 5, 15, 60, 120, 240 minutes, no
 // jitter).
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/base/json_codec.h"
-#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
@@ -51,19 +48,12 @@ class CircuitBreakerTest : public ::testing::Test {
 
   // Sets the clock to `minutes` after the start and runs the deliveries due then.
   void At(int minutes) {
-    const absl::Time to = kFakeClockStart + absl::Minutes(minutes);
-    harness_.clock().Advance(to - harness_.clock().Now());
+    harness_.SetClockTo(absl::Minutes(minutes));
     harness_.engine().RunDueDeliveries();
   }
 
   v1::PublishEventResponse Publish() {
-    v1::PublishEventRequest request;
-    EXPECT_OK(FromJson(R"({"org_identifier":"Sales",
-        "run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
-               "liveboard_id":"lb-1","liveboard_name":"Sales"}})",
-                       &request));
-    absl::StatusOr<v1::PublishEventResponse> response =
-        harness_.engine().PublishEvent(harness_.Admin(), request);
+    absl::StatusOr<v1::PublishEventResponse> response = harness_.PublishDailyRun("Sales");
     EXPECT_OK(response.status());
     return response.value_or(v1::PublishEventResponse());
   }
@@ -91,33 +81,12 @@ class CircuitBreakerTest : public ::testing::Test {
     return webhook.has_status() ? webhook.status() : v1::ENABLED;
   }
 
-  v1::ChannelHistoryJob Job(const std::string& job_id) {
-    v1::SearchChannelHistoryRequest request;
-    request.set_channel_type(v1::WEBHOOK);
-    request.add_job_ids(job_id);
-    absl::StatusOr<v1::SearchChannelHistoryResponse> found =
-        harness_.engine().SearchChannelHistory(harness_.Admin(), request);
-    EXPECT_OK(found.status());
-    EXPECT_EQ(found->jobs_size(), 1);
-    return found->jobs_size() == 1 ? found->jobs(0) : v1::ChannelHistoryJob();
-  }
+  v1::ChannelHistoryJob Job(const std::string& job_id) { return harness_.HistoryJob(job_id); }
 
-  // Opens a journal in the test's directory and starts the engines on it from now on; each
-  // call after the first is a restart of the same host.
-  void UseJournal() {
-    harness_.StopEngine();
-    const bool first = store_ == nullptr;
-    store_.reset();
-    JournalOptions journal;
-    journal.directory = absl::StrCat(std::getenv("TEST_TMPDIR"), "/breaker");
-    if (first) std::filesystem::remove_all(journal.directory);
-    journal.log = [](absl::string_view) {};
-    ASSERT_OK_AND_ASSIGN(store_, JournalStore::Open(journal));
-    harness_.options().state_store = store_.get();
-  }
+  // Keeps the state in a journal from now on; each call after the first is a restart.
+  void UseJournal() { ASSERT_OK(harness_.UseJournal("breaker")); }
 
   std::atomic<int> status_{500};
-  std::unique_ptr<JournalStore> store_;  // Before the harness, whose engine uses it.
   testing::EngineHarness harness_{{MakeOrg("0", "Primary"), MakeOrg("7", "Sales")}};
 };
 

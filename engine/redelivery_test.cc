@@ -3,8 +3,6 @@
 // content kept within its budget and across restarts. On a fake clock, with a receiver that
 // answers every attempt at once.
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/base/json_codec.h"
-#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,33 +60,19 @@ class RedeliveryTest : public ::testing::Test {
 
   // Sets the clock to `minutes` after the start and runs the deliveries due then.
   void At(int minutes) {
-    harness_.clock().Advance(kFakeClockStart + absl::Minutes(minutes) - harness_.clock().Now());
+    harness_.SetClockTo(absl::Minutes(minutes));
     harness_.engine().RunDueDeliveries();
   }
 
   // Publishes an event of org Sales, attempts it at once, and returns its job id.
   std::string PublishAndAttempt() {
-    v1::PublishEventRequest request;
-    EXPECT_OK(FromJson(R"({"org_identifier":"Sales",
-        "run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
-               "liveboard_id":"lb-1","liveboard_name":"Sales"}})",
-                       &request));
-    absl::StatusOr<v1::PublishEventResponse> response =
-        harness_.engine().PublishEvent(harness_.Admin(), request);
+    absl::StatusOr<v1::PublishEventResponse> response = harness_.PublishDailyRun("Sales");
     EXPECT_OK(response.status());
     harness_.engine().RunDueDeliveries();
     return response.ok() ? response->job_id() : "";
   }
 
-  HistoryJob Job(const std::string& job_id) {
-    v1::SearchChannelHistoryRequest request;
-    request.set_channel_type(v1::WEBHOOK);
-    request.add_job_ids(job_id);
-    absl::StatusOr<v1::SearchChannelHistoryResponse> found =
-        harness_.engine().SearchChannelHistory(harness_.Admin(), request);
-    EXPECT_OK(found.status());
-    return found.ok() && found->jobs_size() == 1 ? found->jobs(0) : HistoryJob();
-  }
+  HistoryJob Job(const std::string& job_id) { return harness_.HistoryJob(job_id); }
 
   absl::StatusOr<HistoryJob> Redeliver(const std::string& job_id) {
     v1::RedeliverJobRequest request;
@@ -109,22 +92,10 @@ class RedeliveryTest : public ::testing::Test {
     return ids;
   }
 
-  // Opens a journal in the test's directory for the engines started from now on; each call
-  // after the first is a restart of the same host.
-  void UseJournal() {
-    harness_.StopEngine();
-    const bool first = store_ == nullptr;
-    store_.reset();
-    JournalOptions journal;
-    journal.directory = absl::StrCat(std::getenv("TEST_TMPDIR"), "/redelivery");
-    if (first) std::filesystem::remove_all(journal.directory);
-    journal.log = [](absl::string_view) {};
-    ASSERT_OK_AND_ASSIGN(store_, JournalStore::Open(journal));
-    harness_.options().state_store = store_.get();
-  }
+  // Keeps the state in a journal from now on; each call after the first is a restart.
+  void UseJournal() { ASSERT_OK(harness_.UseJournal("redelivery")); }
 
-  std::atomic<int> status_{410};         // Fails a job at its first attempt.
-  std::unique_ptr<JournalStore> store_;  // Before the harness, whose engine uses it.
+  std::atomic<int> status_{410};  // Fails a job at its first attempt.
   testing::EngineHarness harness_{{MakeOrg("0", "Primary"), MakeOrg("7", "Sales")}};
 };
 

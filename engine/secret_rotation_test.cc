@@ -4,8 +4,6 @@
 // carries a Standard Webhooks signature with each secret, new first, and the hex header with
 // the new one only. On a fake clock, with a receiver that answers 200 at once.
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -16,7 +14,6 @@
 #include "engine/base/json_codec.h"
 #include "engine/delivery/signing.h"
 #include "engine/http/http_transport.h"
-#include "engine/persistence/journal_store.h"
 #include "engine/webhook_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -68,9 +65,7 @@ class SecretRotationTest : public ::testing::Test {
   }
 
   // Sets the clock to `minutes` after the start.
-  void At(int minutes) {
-    harness_.clock().Advance(kFakeClockStart + absl::Minutes(minutes) - harness_.clock().Now());
-  }
+  void At(int minutes) { harness_.SetClockTo(absl::Minutes(minutes)); }
 
   void SetSecret(const std::string& secret) {
     v1::UpdateWebhookRequest request;
@@ -85,14 +80,7 @@ class SecretRotationTest : public ::testing::Test {
 
   // Publishes an event, delivers it now, and returns the request sent.
   HttpRequest Deliver() {
-    v1::PublishEventRequest request;
-    EXPECT_OK(FromJson(R"({"org_identifier":"Sales",
-        "run":{"schedule":{"scheduleId":"sch-1","name":"Daily"},
-               "liveboard_id":"lb-1","liveboard_name":"Sales"}})",
-                       &request));
-    const absl::StatusOr<v1::PublishEventResponse> published =
-        harness_.engine().PublishEvent(harness_.Admin(), request);
-    EXPECT_OK(published.status());
+    EXPECT_OK(harness_.PublishDailyRun("Sales").status());
     const size_t sent = harness_.transport().request_count();
     harness_.engine().RunDueDeliveries();
     EXPECT_EQ(harness_.transport().request_count(), sent + 1);
@@ -113,21 +101,9 @@ class SecretRotationTest : public ::testing::Test {
     return expected;
   }
 
-  // Opens a journal in the test's directory and starts the engines on it from now on; each
-  // call after the first is a restart of the same host.
-  void UseJournal() {
-    harness_.StopEngine();
-    const bool first = store_ == nullptr;
-    store_.reset();
-    JournalOptions journal;
-    journal.directory = absl::StrCat(std::getenv("TEST_TMPDIR"), "/rotation");
-    if (first) std::filesystem::remove_all(journal.directory);
-    journal.log = [](absl::string_view) {};
-    ASSERT_OK_AND_ASSIGN(store_, JournalStore::Open(journal));
-    harness_.options().state_store = store_.get();
-  }
+  // Keeps the state in a journal from now on; each call after the first is a restart.
+  void UseJournal() { ASSERT_OK(harness_.UseJournal("rotation")); }
 
-  std::unique_ptr<JournalStore> store_;  // Before the harness, whose engine uses it.
   testing::EngineHarness harness_{{MakeOrg("0", "Primary"), MakeOrg("7", "Sales")}};
 };
 

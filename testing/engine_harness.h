@@ -36,6 +36,7 @@
 #define WEBHOOKS_TESTING_ENGINE_HARNESS_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,8 +44,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/org_directory.h"
+#include "engine/persistence/journal_store.h"
 #include "engine/principal.h"
 #include "engine/webhook_engine.h"
+#include "proto/delivery.pb.h"
 #include "proto/webhook.pb.h"
 #include "testing/engine_fixtures.h"
 #include "testing/fake_clock.h"
@@ -96,6 +99,22 @@ class EngineHarness {
   // harness's own engine is left alone. No channel is turned on.
   absl::StatusOr<std::unique_ptr<WebhookEngine>> CreateEngine() const;
 
+  // Stops the engine and keeps the state from now on in a journal in $TEST_TMPDIR/`name`,
+  // emptied at the first call: each later call is a restart of the same host (StartEngine()
+  // then replays it). The harness owns the journal.
+  absl::Status UseJournal(absl::string_view name);
+
+  // Sets the clock to `since_start` after kFakeClockStart (never back).
+  void SetClockTo(absl::Duration since_start);
+
+  // Publishes, as Admin(), a run of schedule "sch-1" ("Daily") of Liveboard "lb-1" ("Sales")
+  // for org `org` (id or name).
+  absl::StatusOr<v1::PublishEventResponse> PublishDailyRun(absl::string_view org);
+
+  // Job `job_id` as the history reports it to Admin(); a test failure and an empty record if
+  // there is not exactly one.
+  v1::ChannelHistoryJob HistoryJob(const std::string& job_id);
+
   // The cluster administrator: ADMINISTRATION in the first org, acting across orgs.
   Principal Admin() const;
   // An administrator of the org whose id or name is `org`, confined to it. A test failure if
@@ -110,6 +129,8 @@ class EngineHarness {
   v1::Org first_org_;
   std::unique_ptr<StaticOrgDirectory> orgs_;
   EngineOptions options_;
+  std::unique_ptr<JournalStore> journal_;  // Set by UseJournal.
+  std::string journal_directory_;
   // Last, so that it is destroyed first: it uses everything above.
   std::unique_ptr<WebhookEngine> engine_;
 };

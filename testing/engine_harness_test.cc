@@ -79,6 +79,25 @@ TEST(EngineHarnessTest, RestartsAndReplacesTheOrgs) {
   EXPECT_OK(harness.engine().CreateWebhook(harness.AdminOf("org1"), Webhook("w")).status());
 }
 
+TEST(EngineHarnessTest, AJournalKeepsTheStateAcrossRestartsAndJobsAreFoundById) {
+  EngineHarness harness({MakeOrg("0", "Primary")});
+  ASSERT_OK(harness.UseJournal("harness"));
+  ASSERT_OK(harness.StartEngine());
+  ASSERT_OK(harness.engine().CreateWebhook(harness.Admin(), Webhook("w")).status());
+  harness.SetClockTo(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(const v1::PublishEventResponse published,
+                       harness.PublishDailyRun("Primary"));
+  ASSERT_EQ(published.outcome(), v1::PublishEventResponse::QUEUED);
+
+  ASSERT_OK(harness.UseJournal("harness"));  // A restart: the journal is kept.
+  ASSERT_OK(harness.StartEngine());
+  const v1::ChannelHistoryJob job = harness.HistoryJob(published.job_id());
+  EXPECT_EQ(job.status(), v1::ChannelHistoryJob::PENDING);
+  EXPECT_EQ(job.event().name(), "Daily");
+  EXPECT_EQ(job.creation_time_in_millis(), absl::ToUnixMillis(kFakeClockStart + absl::Minutes(5)));
+  EXPECT_NONFATAL_FAILURE(harness.HistoryJob("n.nope"), "0 jobs");
+}
+
 TEST(EngineHarnessTest, RefusedOrgsFailTheTest) {
   EXPECT_NONFATAL_FAILURE(EngineHarness({MakeOrg("1", "a"), MakeOrg("1", "b")}),
                           "org id '1' appears twice");
