@@ -52,7 +52,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
           "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org '", org.name(), "'"));
       return response;
     }
-    webhook = external_ids_.Apply(*found);
+    webhook = external_ids_.Apply(webhooks_.WithSecrets(*found));
   }
   ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files(),
                                                           OrgShareOfDeliveryQueue()));
@@ -107,7 +107,7 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
     absl::ReaderMutexLock lock(&mu_);
     ASSIGN_OR_RETURN(const v1::Webhook* found,
                      webhooks_.Resolve(caller, request.channel_identifier()));
-    webhook = external_ids_.Apply(*found);
+    webhook = external_ids_.Apply(webhooks_.WithSecrets(*found));
   }
   v1::ValidateCommunicationChannelResponse response = delivery_->Validate(webhook);
   SnapshotIfDue();

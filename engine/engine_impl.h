@@ -45,6 +45,9 @@ class EngineImpl final : public WebhookEngine {
                                             const v1::CreateWebhookRequest& request) override;
   absl::StatusOr<v1::SearchWebhooksResponse> SearchWebhooks(
       const Principal& caller, const v1::SearchWebhooksRequest& request) override;
+  absl::StatusOr<v1::Pagination> VisitSearchPage(
+      const Principal& caller, const v1::SearchWebhooksRequest& request,
+      absl::FunctionRef<void(const v1::Webhook&)> visit) override;
   absl::Status UpdateWebhook(const Principal& caller,
                              const v1::UpdateWebhookRequest& request) override;
   absl::StatusOr<v1::DeleteWebhooksResponse> DeleteWebhooks(

@@ -40,7 +40,7 @@ EngineImpl::EngineImpl(const EngineOptions& options)
           absl::ReaderMutexLock lock(&mu_);
           const v1::Webhook* webhook = webhooks_.FindById(id);
           if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
-          return external_ids_.Apply(*webhook);
+          return external_ids_.Apply(webhooks_.WithSecrets(*webhook));
         },
         [this](const std::string& id, absl::Time now) {
           return rotations_.PreviousSecret(id, absl::ToUnixMillis(now));
@@ -52,7 +52,10 @@ EngineImpl::EngineImpl(const EngineOptions& options)
         [this](const std::string& id) {  // Every delivery failed for too long.
           return Commit([&]() -> absl::StatusOr<state::StateBatch> {
             mu_.AssertHeld();
-            return DisableFailingWebhook(webhooks_.FindById(id), NowMillis());
+            const v1::Webhook* stored = webhooks_.FindById(id);
+            if (stored == nullptr) return DisableFailingWebhook(nullptr, NowMillis());
+            const v1::Webhook webhook = webhooks_.WithSecrets(*stored);
+            return DisableFailingWebhook(&webhook, NowMillis());
           });
         });
   }
@@ -249,12 +252,23 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
 
 absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
     const Principal& caller, const v1::SearchWebhooksRequest& request) {
+  v1::SearchWebhooksResponse response;
+  ASSIGN_OR_RETURN(*response.mutable_pagination(),
+                   VisitSearchPage(caller, request, [&response](const v1::Webhook& webhook) {
+                     *response.add_webhooks() = webhook;
+                   }));
+  return response;
+}
+
+absl::StatusOr<v1::Pagination> EngineImpl::VisitSearchPage(
+    const Principal& caller, const v1::SearchWebhooksRequest& request,
+    absl::FunctionRef<void(const v1::Webhook&)> visit) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search"));
   ASSIGN_OR_RETURN(const SearchQuery query,
                    SearchQueryFromRequest(orgs_, caller, request, limits_));
   RETURN_IF_ERROR(CatchUp());
   absl::ReaderMutexLock lock(&mu_);
-  return webhooks_.Search(caller, query);
+  return webhooks_.Search(caller, query, visit);
 }
 
 absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
@@ -265,9 +279,10 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
   }
   return Commit([&]() -> absl::StatusOr<state::StateBatch> {
     mu_.AssertHeld();
-    ASSIGN_OR_RETURN(const v1::Webhook* stored,
+    ASSIGN_OR_RETURN(const v1::Webhook* found,
                      webhooks_.Resolve(caller, request.webhook_identifier()));
-    ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(*stored, request));
+    const v1::Webhook stored = webhooks_.WithSecrets(*found);
+    ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(stored, request));
     RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
     if (request.has_storage_destination()) {
       RETURN_IF_ERROR(external_ids_.Settle(&updated));
@@ -278,7 +293,7 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
     updated.mutable_last_modified_by()->set_id(caller.user_id);
     updated.mutable_last_modified_by()->set_name(caller.user_name);
     state::StateBatch batch;
-    if (auto rotation = SecretRotations::Plan(*stored, updated, NowMillis(),
+    if (auto rotation = SecretRotations::Plan(stored, updated, NowMillis(),
                                               delivery_options_.secret_rotation_overlap)) {
       *batch.add_records()->mutable_secret_rotation() = *std::move(rotation);
     }
@@ -314,8 +329,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
         continue;
       }
       v1::Webhook* out = response.add_deleted_webhooks();
-      *out = **found;
-      RedactSecrets(out);
+      *out = **found;  // Stored redacted.
       deleted.insert(out->id());
       batch.add_records()->set_delete_webhook(out->id());
     }

@@ -21,6 +21,7 @@
 
 #include <memory>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/base/clock.h"
@@ -75,6 +76,14 @@ class WebhookEngine {
   // EngineLimits::max_record_size is served as that maximum.
   virtual absl::StatusOr<v1::SearchWebhooksResponse> SearchWebhooks(
       const Principal& caller, const v1::SearchWebhooksRequest& request) = 0;
+
+  // The page SearchWebhooks returns, without copying it: calls `visit` with each of its
+  // webhooks, redacted, in order, and returns its pagination. `visit` runs while the engine
+  // holds its lock for reading, so it must not call the engine; what it is given lives only
+  // for the call.
+  virtual absl::StatusOr<v1::Pagination> VisitSearchPage(
+      const Principal& caller, const v1::SearchWebhooksRequest& request,
+      absl::FunctionRef<void(const v1::Webhook&)> visit) = 0;
 
   // Changes only the fields given in `request`, after removing the configurations named in
   // `reset_options`; a secret given as "***" keeps the stored one. Sets the modification time

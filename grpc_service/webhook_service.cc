@@ -98,7 +98,7 @@ absl::StatusOr<Principal> AuthenticateCall(const CallInfo& info,
 
 // What a gRPC call carries. Its request id (the caller's x-request-id if usable, else a new
 // one) goes back in the response's initial metadata.
-CallInfo InfoOf(grpc::ServerContext& context) {
+CallInfo InfoOf(grpc::ServerContextBase& context) {
   CallInfo info;
   const auto& metadata = context.client_metadata();
   const auto value = [&metadata](const char* key) {
@@ -123,6 +123,16 @@ std::string MethodName(absl::string_view service, absl::string_view method) {
 
 }  // namespace
 
+template <typename Request, typename Response, typename Body>
+grpc::Status WebhookCalls::Handle(absl::string_view method, const CallInfo& info,
+                                  const Request& request, const Body& body, Response* response) {
+  CallInProgress call(info, method);
+  absl::StatusOr<Principal> caller =
+      AuthenticateCall(info, request, *authenticator_, rate_limiter_, call.log);
+  if (!caller.ok()) return call.Finish(caller.status());
+  return call.Reply(body(*caller, request, info), response);
+}
+
 template <typename Request, typename Response>
 void WebhookCalls::Add(
     absl::string_view name,
@@ -132,12 +142,8 @@ void WebhookCalls::Add(
   handlers_[name] = [this, method = std::move(method), body = std::move(body)](
                         const CallInfo& info, const google::protobuf::Message& request,
                         google::protobuf::Message* response) {
-    CallInProgress call(info, method);
-    const auto& typed = static_cast<const Request&>(request);
-    absl::StatusOr<Principal> caller =
-        AuthenticateCall(info, typed, *authenticator_, rate_limiter_, call.log);
-    if (!caller.ok()) return call.Finish(caller.status());
-    return call.Reply(body(*caller, typed, info), static_cast<Response*>(response));
+    return Handle(method, info, static_cast<const Request&>(request), body,
+                  static_cast<Response*>(response));
   };
 }
 
@@ -223,6 +229,21 @@ WebhookCalls::WebhookCalls(WebhookEngine* engine, const Authenticator* authentic
       });
 }
 
+grpc::Status WebhookCalls::SearchWebhooksPage(const CallInfo& info,
+                                              const v1::SearchWebhooksRequest& request,
+                                              wire::SearchWebhooksPage* page) {
+  const auto body = [this](const Principal& caller, const v1::SearchWebhooksRequest& request,
+                           const CallInfo&) -> absl::StatusOr<wire::SearchWebhooksPage> {
+    wire::SearchWebhooksPage page;
+    ASSIGN_OR_RETURN(*page.mutable_pagination(),
+                     engine_->VisitSearchPage(caller, request, [&page](const v1::Webhook& webhook) {
+                       webhook.SerializeToString(page.add_webhooks());
+                     }));
+    return page;
+  };
+  return Handle("SearchWebhooks", info, request, body, page);
+}
+
 grpc::Status WebhookCalls::Call(const google::protobuf::MethodDescriptor& method,
                                 const CallInfo& info, const google::protobuf::Message& request,
                                 google::protobuf::Message* response) {
@@ -289,10 +310,23 @@ grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
   return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
 }
 
-grpc::Status WebhookServiceImpl::SearchWebhooks(grpc::ServerContext* context,
-                                                const v1::SearchWebhooksRequest* request,
-                                                v1::SearchWebhooksResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
+grpc::ServerUnaryReactor* WebhookServiceImpl::SearchWebhooks(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request,
+                                                             grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  v1::SearchWebhooksRequest parsed;
+  grpc::ByteBuffer request_bytes(*request);  // Shares the slices; Deserialize consumes it.
+  grpc::Status status =
+      grpc::SerializationTraits<v1::SearchWebhooksRequest>::Deserialize(&request_bytes, &parsed);
+  wire::SearchWebhooksPage page;
+  if (status.ok()) status = calls_.SearchWebhooksPage(InfoOf(*context), parsed, &page);
+  bool own_buffer;
+  if (status.ok()) {
+    status =
+        grpc::SerializationTraits<wire::SearchWebhooksPage>::Serialize(page, response, &own_buffer);
+  }
+  reactor->Finish(status);
+  return reactor;
 }
 
 grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,

@@ -35,6 +35,7 @@
 #include "grpc_service/rate_limiter.h"
 #include "grpc_service/slow_call_runner.h"
 #include "proto/delivery_repair_service.grpc.pb.h"
+#include "proto/search_page.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
@@ -58,11 +59,22 @@ class WebhookCalls final : public RestCallTarget {
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response) override;
 
+  // WebhookService.SearchWebhooks as Call handles it, with the page in its wire form: each
+  // webhook serialized straight from the engine's stored copy (WebhookEngine::VisitSearchPage)
+  // rather than copied into a response message. The gRPC service answers with these bytes.
+  grpc::Status SearchWebhooksPage(const CallInfo& info, const v1::SearchWebhooksRequest& request,
+                                  wire::SearchWebhooksPage* page);
+
  private:
   using Handler = std::function<grpc::Status(const CallInfo&, const google::protobuf::Message&,
                                              google::protobuf::Message*)>;
   // Adds the handler of method `name` (the method's full name, "webhooks.v1.Service.Method"):
   // `body` runs once the caller is authenticated.
+  // Authenticates the caller of `request` (to method `method`, a short name), then fills
+  // `*response` with what `body` returns for it.
+  template <typename Request, typename Response, typename Body>
+  grpc::Status Handle(absl::string_view method, const CallInfo& info, const Request& request,
+                      const Body& body, Response* response);
   template <typename Request, typename Response>
   void Add(
       absl::string_view name,
@@ -76,15 +88,18 @@ class WebhookCalls final : public RestCallTarget {
   absl::flat_hash_map<std::string, Handler> handlers_;  // By full method name; set once.
 };
 
-class WebhookServiceImpl final : public v1::WebhookService::Service {
+// SearchWebhooks is served by gRPC's callback API with the message in its serialized form
+// (WebhookCalls::SearchWebhooksPage); the other methods by the synchronous API.
+class WebhookServiceImpl final
+    : public v1::WebhookService::WithRawCallbackMethod_SearchWebhooks<v1::WebhookService::Service> {
  public:
   explicit WebhookServiceImpl(WebhookCalls* calls) : calls_(*calls) {}  // Not owned.
 
   grpc::Status CreateWebhook(grpc::ServerContext* context, const v1::CreateWebhookRequest* request,
                              v1::Webhook* response) override;
-  grpc::Status SearchWebhooks(grpc::ServerContext* context,
-                              const v1::SearchWebhooksRequest* request,
-                              v1::SearchWebhooksResponse* response) override;
+  grpc::ServerUnaryReactor* SearchWebhooks(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::Status UpdateWebhook(grpc::ServerContext* context, const v1::UpdateWebhookRequest* request,
                              google::protobuf::Empty* response) override;
   grpc::Status DeleteWebhooks(grpc::ServerContext* context,

@@ -160,6 +160,42 @@ TEST_F(WebhookServiceTest, FieldsThisServerDoesNotKnowAreInvalidArgument) {
               StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
 }
 
+// SearchWebhooks is answered with each webhook serialized straight from the engine's stored
+// copy: the same bytes as the page the engine builds, secrets redacted, with the same errors.
+TEST_F(WebhookServiceTest, SearchAnswersTheEnginesPageRedacted) {
+  v1::CreateWebhookRequest signed_request = CreateRequest("signed");
+  signed_request.mutable_authentication()->set_bearer_token("receiver-token");
+  signed_request.mutable_signature_verification()->set_type(v1::HMAC_SHA256);
+  signed_request.mutable_signature_verification()->set_header("X-Signature");
+  signed_request.mutable_signature_verification()->set_algorithm(v1::SHA256);
+  signed_request.mutable_signature_verification()->set_secret("signing-secret");
+  ASSERT_OK(Create(kUserATestOrg1Token, signed_request));
+  ASSERT_OK(Create(kUserATestOrg2025Token, CreateRequest("plain")));
+
+  v1::SearchWebhooksResponse found;
+  ASSERT_OK(FromGrpcStatus(
+      stub_->SearchWebhooks(As(kAdminToken).get(), v1::SearchWebhooksRequest(), &found)));
+  ASSERT_EQ(found.webhooks_size(), 2);
+  EXPECT_EQ(found.webhooks(1).name(), "signed");  // CREATED, DESC.
+  EXPECT_EQ(found.webhooks(1).authentication().bearer_token(), "***");
+  EXPECT_EQ(found.webhooks(1).signature_verification().secret(), "***");
+  EXPECT_EQ(found.pagination().total_count(), 2);
+  EXPECT_FALSE(found.pagination().has_more());
+  ASSERT_OK_AND_ASSIGN(const Principal admin, env_.authenticator()->Authenticate(kAdminToken));
+  ASSERT_OK_AND_ASSIGN(const v1::SearchWebhooksResponse page,
+                       env_.engine().SearchWebhooks(admin, v1::SearchWebhooksRequest()));
+  EXPECT_EQ(found.SerializeAsString(), page.SerializeAsString());
+
+  v1::SearchWebhooksRequest negative;
+  negative.set_record_offset(-1);
+  EXPECT_THAT(FromGrpcStatus(stub_->SearchWebhooks(As(kAdminToken).get(), negative, &found)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "record_offset must be a non-negative integer."));
+  EXPECT_THAT(FromGrpcStatus(stub_->SearchWebhooks(As("").get(), negative, &found)),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "Authentication required: missing bearer token."));
+}
+
 TEST_F(WebhookServiceTest, UnknownWebhookIsNotFound) {
   v1::UpdateWebhookRequest update;
   update.set_webhook_identifier("missing");

@@ -85,23 +85,31 @@ WebhookIndex::SortKey WebhookIndex::KeyFor(v1::SortField field, const v1::Webhoo
   }
 }
 
-void WebhookIndex::Put(const v1::Webhook& webhook) {
+void WebhookIndex::Put(v1::Webhook webhook) {
   const auto [it, inserted] = by_id_.try_emplace(webhook.id());
-  if (!inserted) Unindex(it->second);
-  it->second = webhook;
-  Index(it->second);
+  Stored& stored = it->second;
+  if (!inserted) Unindex(stored.webhook);
+  stored.secrets = TakeSecrets(&webhook);
+  stored.webhook = std::move(webhook);
+  Index(stored.webhook);
 }
 
 void WebhookIndex::Delete(absl::string_view id) {
   if (const auto it = by_id_.find(id); it != by_id_.end()) {
-    Unindex(it->second);
+    Unindex(it->second.webhook);
     by_id_.erase(it);
   }
 }
 
 const v1::Webhook* WebhookIndex::FindById(absl::string_view id) const {
   const auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second;
+  return it == by_id_.end() ? nullptr : &it->second.webhook;
+}
+
+v1::Webhook WebhookIndex::WithSecrets(const v1::Webhook& stored) const {
+  v1::Webhook webhook = stored;
+  RestoreSecrets(by_id_.at(stored.id()).secrets, &webhook);
+  return webhook;
 }
 
 const v1::Webhook* WebhookIndex::FindByOrg(absl::string_view org_id) const {
@@ -139,19 +147,18 @@ absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller
   return found.front();
 }
 
-v1::SearchWebhooksResponse WebhookIndex::Search(const Principal& caller,
-                                                const SearchQuery& query) const {
+v1::Pagination WebhookIndex::Search(const Principal& caller, const SearchQuery& query,
+                                    absl::FunctionRef<void(const v1::Webhook&)> visit) const {
   const auto matches = [&](const v1::Webhook& webhook) {
     return (!query.org_id || webhook.org().id() == *query.org_id) &&
            (!query.enabled || IsEnabled(webhook) == *query.enabled) &&
            (!query.event_type || std::find(webhook.events().begin(), webhook.events().end(),
                                            *query.event_type) != webhook.events().end());
   };
-  v1::SearchWebhooksResponse response;
+  int page_size = 0;
   const auto add_to_page = [&](const v1::Webhook& webhook) {
-    v1::Webhook* out = response.add_webhooks();
-    *out = webhook;
-    RedactSecrets(out);
+    visit(webhook);
+    ++page_size;
   };
   int64_t total = 0;
   if (query.identifier || query.org_id) {
@@ -171,7 +178,7 @@ v1::SearchWebhooksResponse WebhookIndex::Search(const Principal& caller,
                                               : KeyFor(query.field, *b) < KeyFor(query.field, *a);
               });
     total = candidates.size();
-    for (int64_t i = query.offset; i < total && response.webhooks_size() < query.size; ++i) {
+    for (int64_t i = query.offset; i < total && page_size < query.size; ++i) {
       add_to_page(*candidates[i]);
     }
   } else {
@@ -194,20 +201,20 @@ v1::SearchWebhooksResponse WebhookIndex::Search(const Principal& caller,
               return true;
             }
             add_to_page(*key.webhook);
-            return response.webhooks_size() < query.size;
+            return page_size < query.size;
           });
     }
   }
-  v1::Pagination* pagination = response.mutable_pagination();
-  pagination->set_record_offset(query.offset);
-  pagination->set_record_size(query.size);
-  pagination->set_total_count(static_cast<int32_t>(total));
-  pagination->set_has_more(query.offset + response.webhooks_size() < total);
-  return response;
+  v1::Pagination pagination;
+  pagination.set_record_offset(query.offset);
+  pagination.set_record_size(query.size);
+  pagination.set_total_count(static_cast<int32_t>(total));
+  pagination.set_has_more(query.offset + page_size < total);
+  return pagination;
 }
 
 void WebhookIndex::ForEach(const std::function<void(const v1::Webhook&)>& visit) const {
-  for (const auto& [id, webhook] : by_id_) visit(webhook);
+  for (const auto& [id, stored] : by_id_) visit(WithSecrets(stored.webhook));
 }
 
 void WebhookIndex::Index(const v1::Webhook& webhook) {

@@ -4,10 +4,13 @@
 //   WebhookIndex index;
 //   index.Put(webhook);
 //   ASSIGN_OR_RETURN(SearchQuery query, SearchQueryFromRequest(orgs, caller, request, limits));
-//   v1::SearchWebhooksResponse page = index.Search(query);
+//   v1::Pagination pagination = index.Search(caller, query, [&](const v1::Webhook& webhook) {
+//     ...  // Each webhook of the page, in order, redacted.
+//   });
 //
-// Not thread-safe: the engine guards it with its lock. Webhooks are held with their secrets in
-// clear; Search redacts what it returns.
+// Not thread-safe: the engine guards it with its lock. Each webhook is held redacted, as every
+// response shows it, with its secrets apart: a search page is read straight from the stored
+// webhooks, and WithSecrets gives a webhook as it was put.
 #ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 #define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 
@@ -21,12 +24,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/internal/ranked_set.h"
 #include "engine/limits.h"
 #include "engine/org_directory.h"
 #include "engine/principal.h"
+#include "engine/redaction.h"
 #include "proto/webhook.pb.h"
 
 namespace webhooks {
@@ -61,11 +66,12 @@ class WebhookIndex {
   WebhookIndex(const WebhookIndex&) = delete;
   WebhookIndex& operator=(const WebhookIndex&) = delete;
 
-  // Adds `webhook`, replacing the webhook with its id if there is one.
-  void Put(const v1::Webhook& webhook);
+  // Adds `webhook` (secrets in clear), replacing the webhook with its id if there is one.
+  void Put(v1::Webhook webhook);
   // Removes the webhook with id `id`; nothing if there is none.
   void Delete(absl::string_view id);
 
+  // The finders return the stored webhook, redacted; null or an error if there is none.
   const v1::Webhook* FindById(absl::string_view id) const;
   // The org's one LIVEBOARD_SCHEDULE webhook, or null.
   const v1::Webhook* FindByOrg(absl::string_view org_id) const;
@@ -75,12 +81,17 @@ class WebhookIndex {
   absl::StatusOr<const v1::Webhook*> Resolve(const Principal& caller,
                                              absl::string_view identifier) const;
 
-  // One page of the webhooks `caller` may see that `query` selects, redacted, with its
-  // pagination. Costs about the same at any offset for a query of every org, unless it filters
-  // by a status that only some webhooks have (then it grows with the offset).
-  v1::SearchWebhooksResponse Search(const Principal& caller, const SearchQuery& query) const;
+  // `stored`, a webhook this index returned, with its secrets in clear.
+  v1::Webhook WithSecrets(const v1::Webhook& stored) const;
 
-  // Calls `visit` with every webhook, in no particular order.
+  // Calls `visit` with each webhook of the page `query` selects among those `caller` may see,
+  // in the page's order, redacted, and returns the page's pagination. Costs about the same at
+  // any offset for a query of every org, unless it filters by a status that only some webhooks
+  // have (then it grows with the offset).
+  v1::Pagination Search(const Principal& caller, const SearchQuery& query,
+                        absl::FunctionRef<void(const v1::Webhook&)> visit) const;
+
+  // Calls `visit` with every webhook, secrets in clear, in no particular order.
   void ForEach(const std::function<void(const v1::Webhook&)>& visit) const;
 
  private:
@@ -100,8 +111,12 @@ class WebhookIndex {
   void Index(const v1::Webhook& webhook);
   void Unindex(const v1::Webhook& webhook);
 
-  // Every webhook, secrets in clear. A node map: the indexes below point into it.
-  absl::node_hash_map<std::string, v1::Webhook> by_id_;
+  struct Stored {
+    v1::Webhook webhook;  // Redacted.
+    WebhookSecrets secrets;
+  };
+  // Every webhook, by id. A node map: the indexes below point into it.
+  absl::node_hash_map<std::string, Stored> by_id_;
   absl::flat_hash_map<std::string, const v1::Webhook*> by_org_;
   absl::flat_hash_map<std::string, absl::InlinedVector<const v1::Webhook*, 1>> by_name_;
   // Every webhook in the order of each entry of kSortFields, found by rank.

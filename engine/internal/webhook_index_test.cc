@@ -35,6 +35,15 @@ v1::Webhook Hook(const std::string& id, const std::string& org, const std::strin
   return webhook;
 }
 
+// The page `query` selects, with its pagination.
+v1::SearchWebhooksResponse Page(const WebhookIndex& index, const Principal& caller,
+                                const SearchQuery& query) {
+  v1::SearchWebhooksResponse page;
+  *page.mutable_pagination() = index.Search(
+      caller, query, [&](const v1::Webhook& webhook) { *page.add_webhooks() = webhook; });
+  return page;
+}
+
 std::vector<std::string> Ids(const v1::SearchWebhooksResponse& page) {
   std::vector<std::string> ids;
   for (const v1::Webhook& webhook : page.webhooks()) ids.push_back(webhook.id());
@@ -60,14 +69,14 @@ class WebhookIndexTest : public ::testing::Test {
 TEST_F(WebhookIndexTest, PagesEveryOrgInSortOrder) {
   SearchQuery query;
   query.size = 2;
-  v1::SearchWebhooksResponse page = index_.Search(admin_, query);  // CREATED, DESC.
+  v1::SearchWebhooksResponse page = Page(index_, admin_, query);  // CREATED, DESC.
   EXPECT_THAT(Ids(page), ElementsAre("c", "b"));
   EXPECT_EQ(page.pagination().total_count(), 3);
   EXPECT_TRUE(page.pagination().has_more());
   EXPECT_EQ(page.webhooks(0).authentication().bearer_token(), "***");
 
   query.offset = 2;
-  page = index_.Search(admin_, query);
+  page = Page(index_, admin_, query);
   EXPECT_THAT(Ids(page), ElementsAre("a"));
   EXPECT_FALSE(page.pagination().has_more());
 
@@ -75,9 +84,9 @@ TEST_F(WebhookIndexTest, PagesEveryOrgInSortOrder) {
   query.size = 10;
   query.field = v1::NAME;
   query.order = v1::ASC;
-  EXPECT_THAT(Ids(index_.Search(admin_, query)), ElementsAre("b", "a", "c"));  // Case-blind.
+  EXPECT_THAT(Ids(Page(index_, admin_, query)), ElementsAre("b", "a", "c"));  // Case-blind.
   query.field = v1::MODIFIED;
-  EXPECT_THAT(Ids(index_.Search(admin_, query)), ElementsAre("c", "b", "a"));
+  EXPECT_THAT(Ids(Page(index_, admin_, query)), ElementsAre("c", "b", "a"));
 }
 
 TEST_F(WebhookIndexTest, PutReplacesAndDeleteRemovesFromEveryIndex) {
@@ -94,11 +103,11 @@ TEST_F(WebhookIndexTest, PutReplacesAndDeleteRemovesFromEveryIndex) {
   SearchQuery query;
   query.size = 10;
   query.enabled = false;
-  v1::SearchWebhooksResponse page = index_.Search(admin_, query);
+  v1::SearchWebhooksResponse page = Page(index_, admin_, query);
   EXPECT_THAT(Ids(page), ElementsAre("a"));
   EXPECT_EQ(page.pagination().total_count(), 1);
   query.enabled = true;
-  EXPECT_THAT(Ids(index_.Search(admin_, query)), ElementsAre("c"));
+  EXPECT_THAT(Ids(Page(index_, admin_, query)), ElementsAre("c"));
 }
 
 // Random puts (new webhooks, and updates that change the name, the times and the status) and
@@ -149,11 +158,36 @@ TEST_F(WebhookIndexTest, PagesMatchASortedReferenceUnderRandomChanges) {
       expected.push_back(std::get<2>(sorted[i]));
     }
 
-    const v1::SearchWebhooksResponse page = index_.Search(admin_, query);
+    const v1::SearchWebhooksResponse page = Page(index_, admin_, query);
     ASSERT_EQ(Ids(page), expected) << "step " << step;
     ASSERT_EQ(page.pagination().total_count(), static_cast<int>(sorted.size())) << "step " << step;
     ASSERT_EQ(page.pagination().has_more(), query.offset + expected.size() < sorted.size());
   }
+}
+
+TEST_F(WebhookIndexTest, KeepsSecretsApartFromTheStoredWebhook) {
+  v1::Webhook signed_hook = Hook("d", "4", "delta", 40);
+  signed_hook.mutable_signature_verification()->set_secret("signing-secret");
+  index_.Put(signed_hook);
+
+  const v1::Webhook* stored = index_.FindById("d");
+  ASSERT_NE(stored, nullptr);
+  EXPECT_EQ(stored->authentication().bearer_token(), "***");
+  EXPECT_EQ(stored->signature_verification().secret(), "***");
+  EXPECT_EQ(index_.FindByOrg("4"), stored);
+  const v1::Webhook full = index_.WithSecrets(*stored);
+  EXPECT_EQ(full.SerializeAsString(), signed_hook.SerializeAsString());
+
+  int visited = 0;
+  index_.ForEach([&](const v1::Webhook& webhook) {
+    ++visited;
+    EXPECT_EQ(webhook.authentication().bearer_token(), "secret") << webhook.id();
+  });
+  EXPECT_EQ(visited, 4);
+
+  signed_hook.mutable_authentication()->set_bearer_token("rotated");  // Replaced by a new put.
+  index_.Put(signed_hook);
+  EXPECT_EQ(index_.WithSecrets(*index_.FindById("d")).authentication().bearer_token(), "rotated");
 }
 
 TEST_F(WebhookIndexTest, ResolveSeesOnlyTheCallersOrg) {
@@ -180,7 +214,7 @@ TEST_F(WebhookIndexTest, QueryFromRequestChecksAndScopes) {
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->org_id, "2");  // A caller of one org sees only it.
   EXPECT_EQ(query->size, 50);
-  EXPECT_THAT(Ids(index_.Search(member_, *query)), ElementsAre("b"));
+  EXPECT_THAT(Ids(Page(index_, member_, *query)), ElementsAre("b"));
 
   request.set_record_size(5000);
   query = SearchQueryFromRequest(*orgs, admin_, request, limits);
