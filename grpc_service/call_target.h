@@ -5,6 +5,7 @@
 #ifndef WEBHOOKS_GRPC_SERVICE_CALL_TARGET_H_
 #define WEBHOOKS_GRPC_SERVICE_CALL_TARGET_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -33,6 +34,17 @@ class RestCallTarget {
   virtual grpc::Status Call(const google::protobuf::MethodDescriptor& method, const CallInfo& info,
                             const google::protobuf::Message& request,
                             google::protobuf::Message* response) = 0;
+
+  // The same call with its reply written to `*json`, byte for byte as ToJson would write the
+  // response, for a method whose JSON the target writes without building the response message
+  // first (WebhookCalls: SearchWebhooks, read straight from the engine's stored webhooks).
+  // nullopt, with nothing done, for any other method; the gateway then uses Call.
+  virtual std::optional<grpc::Status> CallToJson(const google::protobuf::MethodDescriptor& method,
+                                                 const CallInfo& info,
+                                                 const google::protobuf::Message& request,
+                                                 std::string* json) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace webhooks

@@ -1,6 +1,8 @@
 #include "grpc_service/rest_gateway.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/algorithm/container.h"
@@ -296,14 +298,22 @@ RestResponse RestGateway::Answer(const RestRequest& request, const std::string& 
   }
   info.request_id = request_id;
   info.deadline = absl::Now() + options_.call_timeout;
-  std::unique_ptr<Message> call_response(response_prototype->New());
-  const grpc::Status status = target_.Call(*method, info, *call_request, call_response.get());
-  if (!status.ok()) {
+  const auto call_error = [](const grpc::Status& status) {
     RestResponse response = ErrorResponse(HttpErrorFromGrpc(status));
     // A limit of this server (too many validations at once, say): worth trying again soon.
     if (response.status == 429) response.headers.emplace_back("Retry-After", "1");
     return response;
+  };
+  if (route->response_field == nullptr) {
+    std::string json;
+    if (const std::optional<grpc::Status> status =
+            target_.CallToJson(*method, info, *call_request, &json)) {
+      return status->ok() ? JsonResponse(200, std::move(json)) : call_error(*status);
+    }
   }
+  std::unique_ptr<Message> call_response(response_prototype->New());
+  const grpc::Status status = target_.Call(*method, info, *call_request, call_response.get());
+  if (!status.ok()) return call_error(status);
   if (method->output_type() == google::protobuf::Empty::descriptor()) {
     RestResponse response;
     response.status = 204;

@@ -38,12 +38,27 @@ class MeteredCalls final : public RestCallTarget {
     if (metrics_ == nullptr) return calls_.Call(method, info, request, response);
     const absl::Time start = metrics_->clock().Now();
     const grpc::Status status = calls_.Call(method, info, request, response);
-    metrics_->RecordCall(absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-                         status.error_code(), metrics_->clock().Now() - start);
+    Record(method, status, start);
+    return status;
+  }
+
+  std::optional<grpc::Status> CallToJson(const google::protobuf::MethodDescriptor& method,
+                                         const CallInfo& info,
+                                         const google::protobuf::Message& request,
+                                         std::string* json) override {
+    const absl::Time start = metrics_ == nullptr ? absl::Time() : metrics_->clock().Now();
+    std::optional<grpc::Status> status = calls_.CallToJson(method, info, request, json);
+    if (status.has_value() && metrics_ != nullptr) Record(method, *status, start);
     return status;
   }
 
  private:
+  void Record(const google::protobuf::MethodDescriptor& method, const grpc::Status& status,
+              absl::Time start) {
+    metrics_->RecordCall(absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+                         status.error_code(), metrics_->clock().Now() - start);
+  }
+
   RestCallTarget& calls_;
   Metrics* const metrics_;
 };

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "engine/base/json_codec.h"
 #include "engine/base/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_message_reflection.h"
@@ -242,6 +243,33 @@ grpc::Status WebhookCalls::SearchWebhooksPage(const CallInfo& info,
     return page;
   };
   return Handle("SearchWebhooks", info, request, body, page);
+}
+
+std::optional<grpc::Status> WebhookCalls::CallToJson(
+    const google::protobuf::MethodDescriptor& method, const CallInfo& info,
+    const google::protobuf::Message& request, std::string* json) {
+  if (method.full_name() != MethodName(v1::WebhookService::service_full_name(), "SearchWebhooks")) {
+    return std::nullopt;
+  }
+  // What ToJson writes for a SearchWebhooksResponse, a webhook at a time.
+  const auto body = [this](const Principal& caller, const v1::SearchWebhooksRequest& request,
+                           const CallInfo&) -> absl::StatusOr<std::string> {
+    std::string page = "{\"webhooks\":[";
+    page.reserve(16 * 1024);  // About a page of 50; see ToJson.
+    bool first = true;
+    ASSIGN_OR_RETURN(const v1::Pagination pagination,
+                     engine_->VisitSearchPage(caller, request, [&](const v1::Webhook& webhook) {
+                       if (!first) page.push_back(',');
+                       first = false;
+                       AppendJson(webhook, &page);
+                     }));
+    page.append("],\"pagination\":");
+    AppendJson(pagination, &page);
+    page.push_back('}');
+    return page;
+  };
+  return Handle("SearchWebhooks", info, static_cast<const v1::SearchWebhooksRequest&>(request),
+                body, json);
 }
 
 grpc::Status WebhookCalls::Call(const google::protobuf::MethodDescriptor& method,

@@ -22,6 +22,7 @@
 #define WEBHOOKS_GRPC_SERVICE_WEBHOOK_SERVICE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,13 @@ class WebhookCalls final : public RestCallTarget {
   grpc::Status Call(const google::protobuf::MethodDescriptor& method, const CallInfo& info,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response) override;
+
+  // SearchWebhooks, its JSON written straight from the engine's stored webhooks
+  // (WebhookEngine::VisitSearchPage); nullopt for any other method.
+  std::optional<grpc::Status> CallToJson(const google::protobuf::MethodDescriptor& method,
+                                         const CallInfo& info,
+                                         const google::protobuf::Message& request,
+                                         std::string* json) override;
 
   // WebhookService.SearchWebhooks as Call handles it, with the page in its wire form: each
   // webhook serialized straight from the engine's stored copy (WebhookEngine::VisitSearchPage)

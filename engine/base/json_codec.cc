@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,7 +26,16 @@ using google::protobuf::Reflection;
 
 void AppendString(absl::string_view text, std::string* out) {
   out->push_back('"');
-  for (const char c : text) {
+  while (!text.empty()) {
+    // The longest run that needs no escape goes in at once.
+    const size_t plain =
+        std::find_if(
+            text.begin(), text.end(),
+            [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }) -
+        text.begin();
+    out->append(text.data(), plain);
+    if (plain == text.size()) break;
+    const char c = text[plain];
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -43,12 +53,9 @@ void AppendString(absl::string_view text, std::string* out) {
         out->append("\\t");
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out->push_back(c);
-        }
+        absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
     }
+    text.remove_prefix(plain + 1);
   }
   out->push_back('"');
 }
@@ -72,9 +79,8 @@ void AppendDouble(double value, std::string* out) {
 void AppendMessage(const Message& message, std::string* out);
 
 // One value of `field`: the field's only value, or element `index` of a repeated field.
-void AppendValue(const Message& message, const FieldDescriptor* field, int index,
-                 std::string* out) {
-  const Reflection* r = message.GetReflection();
+void AppendValue(const Message& message, const Reflection* r, const FieldDescriptor* field,
+                 int index, std::string* out) {
   const bool repeated = field->is_repeated();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
@@ -153,16 +159,46 @@ void AppendMap(const Message& message, const FieldDescriptor* field, std::string
     std::string scratch;
     AppendString(entries[i]->GetReflection()->GetStringReference(*entries[i], key, &scratch), out);
     out->push_back(':');
-    AppendValue(*entries[i], value, /*index=*/0, out);
+    AppendValue(*entries[i], entries[i]->GetReflection(), value, /*index=*/0, out);
   }
   out->push_back('}');
 }
 
-void AppendField(const Message& message, const FieldDescriptor* field, std::string* out) {
-  const Reflection* r = message.GetReflection();
+// How one field of a message type is written: worked out once per type (FieldPlansOf).
+struct FieldPlan {
+  const FieldDescriptor* field;
+  std::string key;  // ,"name":
+  bool null_when_empty;
+  bool omit_when_unset;
+};
+
+FieldPlan PlanOf(const FieldDescriptor* field) {
+  FieldPlan plan{field, ",", field->options().GetExtension(v1::null_when_empty),
+                 field->options().GetExtension(v1::omit_when_unset) && field->has_presence()};
+  AppendString(field->name(), &plan.key);
+  plan.key.push_back(':');
+  return plan;
+}
+
+// The plans of the fields of `descriptor`, in field order. Each thread keeps its own, so that
+// writing JSON takes no lock.
+const std::vector<FieldPlan>& FieldPlansOf(const Descriptor* descriptor) {
+  thread_local absl::flat_hash_map<const Descriptor*, std::vector<FieldPlan>> plans;
+  auto [it, inserted] = plans.try_emplace(descriptor);
+  if (inserted) {
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      it->second.push_back(PlanOf(descriptor->field(i)));
+    }
+  }
+  return it->second;
+}
+
+void AppendField(const Message& message, const Reflection* r, const FieldPlan& plan,
+                 std::string* out) {
+  const FieldDescriptor* field = plan.field;
   if (field->is_repeated()) {
     const int size = r->FieldSize(message, field);
-    if (size == 0 && field->options().GetExtension(v1::null_when_empty)) {
+    if (size == 0 && plan.null_when_empty) {
       out->append("null");
     } else if (field->is_map()) {
       AppendMap(message, field, out);
@@ -170,14 +206,14 @@ void AppendField(const Message& message, const FieldDescriptor* field, std::stri
       out->push_back('[');
       for (int i = 0; i < size; ++i) {
         if (i > 0) out->push_back(',');
-        AppendValue(message, field, i, out);
+        AppendValue(message, r, field, i, out);
       }
       out->push_back(']');
     }
   } else if (field->has_presence() && !r->HasField(message, field)) {
     out->append("null");
   } else {
-    AppendValue(message, field, /*index=*/-1, out);
+    AppendValue(message, r, field, /*index=*/-1, out);
   }
 }
 
@@ -256,19 +292,14 @@ void AppendMessage(const Message& message, std::string* out) {
     }
     return;
   }
+  const Reflection* r = message.GetReflection();
   out->push_back('{');
   bool first = true;
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    const FieldDescriptor* field = descriptor->field(i);
-    if (field->options().GetExtension(v1::omit_when_unset) && field->has_presence() &&
-        !message.GetReflection()->HasField(message, field)) {
-      continue;
-    }
-    if (!first) out->push_back(',');
+  for (const FieldPlan& plan : FieldPlansOf(descriptor)) {
+    if (plan.omit_when_unset && !r->HasField(message, plan.field)) continue;
+    out->append(plan.key, first ? 1 : 0, std::string::npos);
     first = false;
-    AppendString(field->name(), out);
-    out->push_back(':');
-    AppendField(message, field, out);
+    AppendField(message, r, plan, out);
   }
   out->push_back('}');
 }
@@ -320,9 +351,11 @@ std::string ToJson(const Message& message) {
   return out;
 }
 
+void AppendJson(const Message& message, std::string* out) { AppendMessage(message, out); }
+
 std::string FieldToJson(const Message& message, const google::protobuf::FieldDescriptor& field) {
   std::string out;
-  AppendField(message, &field, &out);
+  AppendField(message, message.GetReflection(), PlanOf(&field), &out);
   return out;
 }
 

@@ -23,6 +23,9 @@ namespace webhooks {
 
 std::string ToJson(const google::protobuf::Message& message);
 
+// Appends ToJson(message) to `*out`.
+void AppendJson(const google::protobuf::Message& message, std::string* out);
+
 // The JSON value of one field of `message` (by the rules above), e.g. "[...]" for a repeated
 // field: what a google.api.http rule's `response_body` answers.
 std::string FieldToJson(const google::protobuf::Message& message,
