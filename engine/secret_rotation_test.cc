@@ -61,7 +61,9 @@ class SecretRotationTest : public ::testing::Test {
                        &request));
     const absl::StatusOr<v1::Webhook> created =
         harness_.engine().CreateWebhook(harness_.AdminOf("Sales"), request);
-    if (!created.ok()) ASSERT_EQ(created.status().code(), absl::StatusCode::kAlreadyExists);
+    if (!created.ok()) {
+      ASSERT_EQ(created.status().code(), absl::StatusCode::kAlreadyExists);
+    }
   }
 
   // Sets the clock to `minutes` after the start.
