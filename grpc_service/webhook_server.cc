@@ -21,8 +21,10 @@
 
 namespace webhooks {
 
-// See SetSyncServerOption below: enough for every call of a busy server to keep its thread.
-constexpr int kMaxIdleCallThreads = 64;
+// The threads that run gRPC calls (GrpcService), and how many calls may wait for one: enough
+// for every call of a busy server to start at once, each waiting at most on the state store.
+constexpr int kCallThreads = 32;
+constexpr size_t kMaxQueuedCalls = 1024;
 
 namespace {
 
@@ -107,8 +109,14 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   server->calls_ = std::make_unique<WebhookCalls>(
       engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
-  server->service_ = std::make_unique<WebhookServiceImpl>(server->calls_.get());
-  server->repair_service_ = std::make_unique<DeliveryRepairServiceImpl>(server->calls_.get());
+  server->call_threads_ =
+      std::make_unique<http_internal::HandlerPool>(kCallThreads, kMaxQueuedCalls);
+  const bool search_never_waits = options.state_store == nullptr || !options.state_store->shared();
+  server->service_ = std::make_unique<GrpcService>(WebhookServiceDescriptor(), server->calls_.get(),
+                                                   server->call_threads_.get(), search_never_waits);
+  server->repair_service_ =
+      std::make_unique<GrpcService>(DeliveryRepairServiceDescriptor(), server->calls_.get(),
+                                    server->call_threads_.get(), search_never_waits);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -133,11 +141,6 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     }
     builder.AddListeningPort(options.grpc_listen, credentials, &selected_port);
   }
-  // The sync server's threads: one that finishes a call exits when more than MAX_POLLERS are
-  // idle, and a new one is started when fewer than MIN_POLLERS are; gRPC's default of at most 2
-  // idle per completion queue makes a busy server start and end a thread for most calls.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              kMaxIdleCallThreads);
   builder.SetMaxReceiveMessageSize(options.max_grpc_message_bytes);
   builder.SetMaxSendMessageSize(options.max_grpc_message_bytes);
   builder.RegisterService(server->service_.get());

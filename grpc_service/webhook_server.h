@@ -61,7 +61,9 @@ struct WebhookServerOptions {
   // text format, without authentication: it holds no request data; see metrics.h). Times are
   // taken on `clock`.
   bool metrics = true;
-  // The engine's state store, whose figures the metrics include (not owned; null: none).
+  // The engine's state store, whose figures the metrics include (not owned; null: none). Unless
+  // it is shared (PostgreSQL), searches run on gRPC's own threads (see GrpcService); give it
+  // whenever the engine has one.
   const StateStore* state_store = nullptr;
   // Serve gRPC server reflection (grpc.reflection.v1alpha.ServerReflection).
   bool grpc_reflection = true;
@@ -109,8 +111,9 @@ class WebhookServer {
   std::unique_ptr<Metrics> metrics_;            // Null without options.metrics.
   std::unique_ptr<WebhookCalls> calls_;         // What both services and the gateway call.
   std::unique_ptr<RestCallTarget> rest_calls_;  // calls_, counted in metrics_.
-  std::unique_ptr<WebhookServiceImpl> service_;
-  std::unique_ptr<DeliveryRepairServiceImpl> repair_service_;
+  std::unique_ptr<http_internal::HandlerPool> call_threads_;  // Run the calls of both services.
+  std::unique_ptr<GrpcService> service_;                      // webhooks.v1.WebhookService.
+  std::unique_ptr<GrpcService> repair_service_;               // webhooks.v1.DeliveryRepairService.
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::unique_ptr<RestGateway> gateway_;

@@ -18,6 +18,7 @@
 #include "google/protobuf/unknown_field_set.h"
 #include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
+#include "grpcpp/support/server_callback.h"
 
 namespace webhooks {
 namespace {
@@ -120,6 +121,13 @@ CallInfo InfoOf(grpc::ServerContextBase& context) {
 
 std::string MethodName(absl::string_view service, absl::string_view method) {
   return absl::StrCat(service, ".", method);
+}
+
+// WebhookService.SearchWebhooks, whose page WebhookCalls also writes without building it.
+const google::protobuf::MethodDescriptor* SearchMethod() {
+  static const google::protobuf::MethodDescriptor* const method =
+      WebhookServiceDescriptor()->FindMethodByName("SearchWebhooks");
+  return method;
 }
 
 }  // namespace
@@ -248,9 +256,7 @@ grpc::Status WebhookCalls::SearchWebhooksPage(const CallInfo& info,
 std::optional<grpc::Status> WebhookCalls::CallToJson(
     const google::protobuf::MethodDescriptor& method, const CallInfo& info,
     const google::protobuf::Message& request, std::string* json) {
-  if (method.full_name() != MethodName(v1::WebhookService::service_full_name(), "SearchWebhooks")) {
-    return std::nullopt;
-  }
+  if (&method != SearchMethod()) return std::nullopt;
   // What ToJson writes for a SearchWebhooksResponse, a webhook at a time.
   const auto body = [this](const Principal& caller, const v1::SearchWebhooksRequest& request,
                            const CallInfo&) -> absl::StatusOr<std::string> {
@@ -320,101 +326,70 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
   return std::string(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
 }
 
-// The gRPC services: each method hands its call to WebhookCalls under its own full name.
-namespace {
-
-grpc::Status Serve(WebhookCalls& calls, const google::protobuf::ServiceDescriptor& service,
-                   absl::string_view method, grpc::ServerContext& context,
-                   const google::protobuf::Message& request, google::protobuf::Message* response) {
-  return calls.Call(*service.FindMethodByName(std::string(method)), InfoOf(context), request,
-                    response);
-}
-
-}  // namespace
-
-grpc::Status WebhookServiceImpl::CreateWebhook(grpc::ServerContext* context,
-                                               const v1::CreateWebhookRequest* request,
-                                               v1::Webhook* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::ServerUnaryReactor* WebhookServiceImpl::SearchWebhooks(grpc::CallbackServerContext* context,
-                                                             const grpc::ByteBuffer* request,
-                                                             grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  v1::SearchWebhooksRequest parsed;
-  grpc::ByteBuffer request_bytes(*request);  // Shares the slices; Deserialize consumes it.
-  grpc::Status status =
-      grpc::SerializationTraits<v1::SearchWebhooksRequest>::Deserialize(&request_bytes, &parsed);
-  wire::SearchWebhooksPage page;
-  if (status.ok()) status = calls_.SearchWebhooksPage(InfoOf(*context), parsed, &page);
-  bool own_buffer;
-  if (status.ok()) {
-    status =
-        grpc::SerializationTraits<wire::SearchWebhooksPage>::Serialize(page, response, &own_buffer);
+GrpcService::GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
+                         http_internal::HandlerPool* call_threads, bool search_never_waits)
+    : calls_(*calls), call_threads_(*call_threads), search_never_waits_(search_never_waits) {
+  for (int i = 0; i < service->method_count(); ++i) {
+    paths_.push_back(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
   }
-  reactor->Finish(status);
+  // gRPC keeps a pointer to each path, so paths_ does not change from here on.
+  for (int i = 0; i < service->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* method = service->method(i);
+    AddMethod(new grpc::internal::RpcServiceMethod(paths_[i].c_str(),
+                                                   grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    MarkMethodRawCallback(
+        i, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+               [this, method](grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                              grpc::ByteBuffer* response) {
+                 return Start(*method, *context, *request, response);
+               }));
+  }
+}
+
+grpc::ServerUnaryReactor* GrpcService::Start(const google::protobuf::MethodDescriptor& method,
+                                             grpc::CallbackServerContext& context,
+                                             const grpc::ByteBuffer& request,
+                                             grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
+  if (search_never_waits_ && &method == SearchMethod()) {
+    reactor->Finish(Handle(method, context, request, response));
+    return reactor;
+  }
+  const bool queued =
+      call_threads_.TrySubmit([this, &method, &context, &request, response, reactor] {
+        reactor->Finish(Handle(method, context, request, response));
+      });
+  if (!queued) {
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "webhookd is handling as many calls as it can; try again shortly"));
+  }
   return reactor;
 }
 
-grpc::Status WebhookServiceImpl::UpdateWebhook(grpc::ServerContext* context,
-                                               const v1::UpdateWebhookRequest* request,
-                                               google::protobuf::Empty* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::DeleteWebhooks(grpc::ServerContext* context,
-                                                const v1::DeleteWebhooksRequest* request,
-                                                v1::DeleteWebhooksResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::ConfigureChannelPreferences(
-    grpc::ServerContext* context, const v1::ConfigureChannelPreferencesRequest* request,
-    google::protobuf::Empty* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::SearchChannelPreferences(
-    grpc::ServerContext* context, const v1::SearchChannelPreferencesRequest* request,
-    v1::SearchChannelPreferencesResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::ValidateCommunicationChannel(
-    grpc::ServerContext* context, const v1::ValidateCommunicationChannelRequest* request,
-    v1::ValidateCommunicationChannelResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::SearchChannelHistory(
-    grpc::ServerContext* context, const v1::SearchChannelHistoryRequest* request,
-    v1::SearchChannelHistoryResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::GetWebhookStorageConfig(grpc::ServerContext* context,
-                                                         const v1::GetStorageConfigRequest* request,
-                                                         v1::GetStorageConfigResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status WebhookServiceImpl::PublishEvent(grpc::ServerContext* context,
-                                              const v1::PublishEventRequest* request,
-                                              v1::PublishEventResponse* response) {
-  return Serve(calls_, *WebhookServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status DeliveryRepairServiceImpl::RedeliverJob(grpc::ServerContext* context,
-                                                     const v1::RedeliverJobRequest* request,
-                                                     v1::ChannelHistoryJob* response) {
-  return Serve(calls_, *DeliveryRepairServiceDescriptor(), __func__, *context, *request, response);
-}
-
-grpc::Status DeliveryRepairServiceImpl::ReplayFailedJobs(grpc::ServerContext* context,
-                                                         const v1::ReplayFailedJobsRequest* request,
-                                                         v1::ReplayFailedJobsResponse* response) {
-  return Serve(calls_, *DeliveryRepairServiceDescriptor(), __func__, *context, *request, response);
+grpc::Status GrpcService::Handle(const google::protobuf::MethodDescriptor& method,
+                                 grpc::ServerContextBase& context,
+                                 const grpc::ByteBuffer& request_bytes,
+                                 grpc::ByteBuffer* response_bytes) {
+  using Serialization = grpc::SerializationTraits<google::protobuf::Message>;
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<google::protobuf::Message> request(
+      factory->GetPrototype(method.input_type())->New());
+  grpc::ByteBuffer bytes(request_bytes);  // Shares the slices; Deserialize consumes it.
+  grpc::Status status = Serialization::Deserialize(&bytes, request.get());
+  if (!status.ok()) return status;
+  const CallInfo info = InfoOf(context);
+  bool own_buffer;
+  if (&method == SearchMethod()) {
+    wire::SearchWebhooksPage page;
+    status = calls_.SearchWebhooksPage(
+        info, static_cast<const v1::SearchWebhooksRequest&>(*request), &page);
+    return status.ok() ? Serialization::Serialize(page, response_bytes, &own_buffer) : status;
+  }
+  std::unique_ptr<google::protobuf::Message> response(
+      factory->GetPrototype(method.output_type())->New());
+  status = calls_.Call(method, info, *request, response.get());
+  return status.ok() ? Serialization::Serialize(*response, response_bytes, &own_buffer) : status;
 }
 
 }  // namespace webhooks
