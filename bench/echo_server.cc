@@ -1,8 +1,9 @@
 // echo_server: the gRPC baseline for bench/run.sh. Serves webhooks.bench.Echo with the
 // ServerBuilder options of grpc_service/webhook_server.cc (insecure credentials, the default
-// health checking service, reflection, a synchronous service), so the only difference from
-// webhookd's SearchWebhooks is the work behind the call. Logs "echo: listening on port N";
-// runs until SIGINT or SIGTERM.
+// health checking service, reflection) and the same API: a callback service whose handler runs
+// on gRPC's own thread, as webhookd's SearchWebhooks does when its state store is not shared.
+// So the only difference from webhookd's SearchWebhooks is the work behind the call. Logs
+// "echo: listening on port N"; runs until SIGINT or SIGTERM.
 //
 //   bazel run -c opt //bench:echo_server -- --listen=127.0.0.1:0
 #include <csignal>
@@ -21,14 +22,17 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port (port 0 picks one; it i
 
 namespace {
 
-class EchoService final : public webhooks::bench::Echo::Service {
+class EchoService final : public webhooks::bench::Echo::CallbackService {
  public:
-  grpc::Status Echo(grpc::ServerContext* context, const webhooks::bench::EchoRequest* request,
-                    webhooks::bench::EchoResponse* response) override {
-    // Like webhookd's adapter: read the caller's token, then fill the reply.
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
+                                 const webhooks::bench::EchoRequest* request,
+                                 webhooks::bench::EchoResponse* response) override {
+    // Like webhookd's service: read the caller's token, then fill the reply.
     (void)context->client_metadata().find("authorization");
     response->mutable_payload()->assign(static_cast<size_t>(request->response_bytes()), 'x');
-    return grpc::Status::OK;
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 };
 
@@ -49,8 +53,6 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
-  // As webhookd's (grpc_service/webhook_server.cc), so that the baseline serves calls the same way.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "echo: cannot listen on %s\n", absl::GetFlag(FLAGS_listen).c_str());

@@ -38,9 +38,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "bench/echo.grpc.pb.h"
+#include "bench/search_page.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "proto/search_page.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "server address (loopback only)");
@@ -94,13 +94,13 @@ struct Call {
   Response response;
 };
 
-// Reads each reply as webhooks.wire.SearchWebhooksPage (the same bytes as a
+// Reads each reply as webhooks.bench.SearchWebhooksPage (the same bytes as a
 // SearchWebhooksResponse, its webhooks left serialized) so that the client parses a page about
 // as cheaply as the echo client parses its reply: the ratio compares the servers, not the
 // clients that share their cores. The last page is parsed whole once, as a check.
 class SearchCaller : public Caller {
  public:
-  using Page = webhooks::wire::SearchWebhooksPage;
+  using Page = webhooks::bench::SearchWebhooksPage;
   using Stub = grpc::TemplatedGenericStub<webhooks::v1::SearchWebhooksRequest, Page>;
 
   SearchCaller(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string token)

@@ -41,7 +41,6 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "proto/delivery_repair_service.grpc.pb.h"
-#include "proto/search_page.pb.h"
 #include "proto/webhook_service.grpc.pb.h"
 
 namespace webhooks {
@@ -72,11 +71,11 @@ class WebhookCalls final : public RestCallTarget {
                                          const google::protobuf::Message& request,
                                          std::string* json) override;
 
-  // WebhookService.SearchWebhooks as Call handles it, with the page in its wire form: each
-  // webhook serialized straight from the engine's stored copy (WebhookEngine::VisitSearchPage)
-  // rather than copied into a response message. The gRPC service answers with these bytes.
-  grpc::Status SearchWebhooksPage(const CallInfo& info, const v1::SearchWebhooksRequest& request,
-                                  wire::SearchWebhooksPage* page);
+  // WebhookService.SearchWebhooks as Call handles it, its reply written as the serialized
+  // SearchWebhooksResponse straight from the engine's stored webhooks
+  // (WebhookEngine::VisitSearchPage) rather than built as a message first.
+  grpc::Status SearchWebhooksWire(const CallInfo& info, const v1::SearchWebhooksRequest& request,
+                                  std::string* wire);
 
  private:
   using Handler = std::function<grpc::Status(const CallInfo&, const google::protobuf::Message&,
@@ -102,7 +101,7 @@ class WebhookCalls final : public RestCallTarget {
 };
 
 // One gRPC service of WebhookCalls, built from its descriptor: each method reads and writes
-// serialized messages and hands its call to `calls` (SearchWebhooks to SearchWebhooksPage, so
+// serialized messages and hands its call to `calls` (SearchWebhooks to SearchWebhooksWire, so
 // that its page is serialized straight from the engine's webhooks; every other method to Call).
 //
 // Served by gRPC's callback API, whose threads must never block: a call runs on one of

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "grpc_service/server_capacity.h"
 #include "grpc_service/status_mapping.h"
 #include "grpc_service/test_environment.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
@@ -194,6 +197,37 @@ TEST_F(WebhookServiceTest, SearchAnswersTheEnginesPageRedacted) {
   EXPECT_THAT(FromGrpcStatus(stub_->SearchWebhooks(As("").get(), negative, &found)),
               StatusIs(absl::StatusCode::kUnauthenticated,
                        "Authentication required: missing bearer token."));
+}
+
+// Every call but a search (when searches never wait) runs on the call threads; with every one
+// busy and no room to queue, a call is refused at once rather than left to wait.
+TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
+  WebhookCalls calls(&env_.engine(), env_.authenticator());
+  http_internal::HandlerPool call_threads(/*threads=*/1, /*max_queued=*/0);
+  GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads,
+                      /*search_never_waits=*/true);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::WebhookService::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+
+  // The one thread, taken before any call (a finished call frees its place only after it has
+  // answered).
+  absl::Notification release;
+  ASSERT_TRUE(call_threads.TrySubmit([&release] { release.WaitForNotification(); }));
+  v1::Webhook created;
+  EXPECT_THAT(FromGrpcStatus(stub->CreateWebhook(As(kUserATestOrg2025Token).get(),
+                                                 CreateRequest("busy"), &created)),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       "webhookd is handling as many calls as it can; try again shortly"));
+  v1::SearchWebhooksResponse found;  // Runs on gRPC's thread.
+  ASSERT_OK(FromGrpcStatus(
+      stub->SearchWebhooks(As(kAdminToken).get(), v1::SearchWebhooksRequest(), &found)));
+  EXPECT_EQ(found.webhooks_size(), 0);  // The refused create left nothing behind.
+  EXPECT_EQ(found.pagination().total_count(), 0);
+  release.Notify();
+  server->Shutdown();
 }
 
 TEST_F(WebhookServiceTest, UnknownWebhookIsNotFound) {

@@ -91,6 +91,9 @@ void WebhookIndex::Put(v1::Webhook webhook) {
   if (!inserted) Unindex(stored.webhook);
   stored.secrets = TakeSecrets(&webhook);
   stored.webhook = std::move(webhook);
+  // Sets the cached sizes once, so that a page is serialized without computing them again
+  // (the stored webhook is never changed, only replaced).
+  stored.webhook.ByteSizeLong();
   Index(stored.webhook);
 }
 

@@ -85,7 +85,8 @@ class WebhookIndex {
   v1::Webhook WithSecrets(const v1::Webhook& stored) const;
 
   // Calls `visit` with each webhook of the page `query` selects among those `caller` may see,
-  // in the page's order, redacted, and returns the page's pagination. Costs about the same at
+  // in the page's order, redacted, its cached sizes set (SerializeWithCachedSizes needs no
+  // ByteSizeLong first), and returns the page's pagination. Costs about the same at
   // any offset for a query of every org, unless it filters by a status that only some webhooks
   // have (then it grows with the offset).
   v1::Pagination Search(const Principal& caller, const SearchQuery& query,
