@@ -209,6 +209,9 @@ class ServerImpl final : public HttpServer {
   // Hands `request` to a handler thread, which calls `done` with the response; false if the
   // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
   // so a response is still written during Shutdown.
+  // The response to `request`, handled on the calling thread.
+  RestResponse HandleNow(const RestRequest& request) const { return handler_(request); }
+
   bool Submit(RestRequest request, std::function<void(RestResponse)> done) {
     auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
         io_.get_executor());
@@ -395,6 +398,11 @@ void Session<Stream>::OnRead(beast::error_code ec, size_t /*bytes*/) {
   request.body = message.body();
   const bool keep_alive = message.keep_alive();
   if (RateLimited(keep_alive)) return;
+  const auto& never_waits = server_->options().never_waits;
+  if (never_waits && never_waits(request)) {
+    Write(server_->HandleNow(request), keep_alive && !server_->stopping());
+    return;
+  }
   auto self = this->shared_from_this();
   const bool queued =
       server_->Submit(std::move(request), [self, keep_alive](RestResponse response) {

@@ -61,6 +61,9 @@ struct HttpServerOptions {
   // Requests read while every handler thread is busy wait for one, up to this many; more are
   // answered 429 (ThoughtSpot's error body) with `Retry-After: 1`. 0: no waiting.
   size_t max_queued_requests = 256;
+  // Requests for which this is true are handled on the I/O thread that read them, with no
+  // hand-off to a handler thread: only for requests whose handling never blocks (null: none).
+  std::function<bool(const RestRequest&)> never_waits;
   // Inbound rate limit per client address (not owned; null: none). A request over it is
   // answered 429 in ThoughtSpot's error body with `Retry-After` (whole seconds) before any
   // handler sees it.

@@ -341,6 +341,30 @@ TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
   EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
+// The same full handler threads, but /fast never waits: it is answered on the I/O thread.
+TEST(HttpServerTest, RequestsThatNeverWaitSkipTheHandlerThreads) {
+  SlowHandler slow;
+  HttpServerOptions options;
+  options.handler_threads = 1;
+  options.max_queued_requests = 0;
+  options.never_waits = [](const RestRequest& request) { return request.target == "/fast"; };
+  auto server = StartServer(options, slow.handler());
+  ASSERT_NE(server, nullptr);
+  RawConnection running(server->port());
+  running.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  slow.AwaitEntered(1);
+  RawConnection other(server->port());
+  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string response = other.ReadResponse();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(response, HasSubstr("POST /fast"));
+  EXPECT_FALSE(slow.release.HasBeenNotified());
+  other.Send("POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+  slow.release.Notify();
+  EXPECT_THAT(running.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
+}
+
 TEST(HttpServerTest, RateLimitAnswers429WithRetryAfterPerClientAddress) {
   testing::FakeClock clock;
   RateLimiter limiter({/*per_second=*/1, /*burst=*/2}, clock);

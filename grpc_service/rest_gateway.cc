@@ -231,25 +231,37 @@ RestResponse RestGateway::Handle(const RestRequest& request) const {
   return response;
 }
 
-RestResponse RestGateway::Answer(const RestRequest& request, const std::string& request_id) const {
+const Route* RestGateway::Match(const RestRequest& request,
+                                std::vector<std::pair<std::string, std::string>>* variables,
+                                std::vector<std::string>* allowed) const {
   const absl::string_view target = request.target;
-  const absl::string_view path = target.substr(0, target.find('?'));
-
-  // Routing: the first rule whose template matches the path and whose verb is the method's.
-  const std::vector<std::string> path_segments = SplitPath(path);
-  const Route* route = nullptr;
-  std::vector<std::pair<std::string, std::string>> variables;
-  std::vector<std::string> allowed;
+  const std::vector<std::string> path_segments = SplitPath(target.substr(0, target.find('?')));
   for (const Route& candidate : routes_) {
     std::vector<std::pair<std::string, std::string>> candidate_variables;
     if (!MatchPath(candidate, path_segments, &candidate_variables)) continue;
     if (candidate.verb == request.method) {
-      route = &candidate;
-      variables = std::move(candidate_variables);
-      break;
+      *variables = std::move(candidate_variables);
+      return &candidate;
     }
-    allowed.push_back(candidate.verb);
+    allowed->push_back(candidate.verb);
   }
+  return nullptr;
+}
+
+const google::protobuf::MethodDescriptor* RestGateway::MethodOf(const RestRequest& request) const {
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::vector<std::string> allowed;
+  const Route* route = Match(request, &variables, &allowed);
+  return route == nullptr ? nullptr : route->method;
+}
+
+RestResponse RestGateway::Answer(const RestRequest& request, const std::string& request_id) const {
+  const absl::string_view target = request.target;
+  const absl::string_view path = target.substr(0, target.find('?'));
+
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::vector<std::string> allowed;
+  const Route* route = Match(request, &variables, &allowed);
   if (route == nullptr && allowed.empty()) {
     return ErrorResponse(
         HttpErrorForStatus(404, absl::StrCat("No API endpoint at path ", path, ".")));

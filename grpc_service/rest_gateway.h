@@ -86,10 +86,19 @@ class RestGateway {
   // under the same id.
   RestResponse Handle(const RestRequest& request) const;
 
+  // The method `request` is routed to; null if none.
+  const google::protobuf::MethodDescriptor* MethodOf(const RestRequest& request) const;
+
   // The compiled routes, in declaration order.
   const std::vector<grpc_service_internal::Route>& routes() const { return routes_; }
 
  private:
+  // The first route whose template matches the request's path and whose verb is its method,
+  // with its path variables; null if none, with the verbs of the routes whose templates match
+  // in `allowed`.
+  const grpc_service_internal::Route* Match(
+      const RestRequest& request, std::vector<std::pair<std::string, std::string>>* variables,
+      std::vector<std::string>* allowed) const;
   // Handle, once the request id is chosen.
   RestResponse Answer(const RestRequest& request, const std::string& request_id) const;
 

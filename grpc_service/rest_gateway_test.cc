@@ -124,6 +124,21 @@ class RestGatewayTest : public ::testing::Test {
   TestEnvironment env_;
 };
 
+TEST_F(RestGatewayTest, MethodOfNamesTheRoutedMethod) {
+  const RestGateway& gateway = env_.server().gateway();
+  const auto method_of = [&](const std::string& verb, const std::string& target) {
+    RestRequest request = RestPost(target, "{}", kAdminToken);
+    request.method = verb;
+    const google::protobuf::MethodDescriptor* method = gateway.MethodOf(request);
+    return method == nullptr ? std::string("none") : method->name();
+  };
+  EXPECT_EQ(method_of("POST", "/api/rest/2.0/webhooks/search"), "SearchWebhooks");
+  EXPECT_EQ(method_of("POST", "/api/rest/2.0/webhooks/search?x=1"), "SearchWebhooks");
+  EXPECT_EQ(method_of("POST", "/api/rest/2.0/webhooks/hook/update"), "UpdateWebhook");
+  EXPECT_EQ(method_of("GET", "/api/rest/2.0/webhooks/search"), "none");
+  EXPECT_EQ(method_of("POST", "/api/rest/2.0/nothing"), "none");
+}
+
 TEST_F(RestGatewayTest, RoutesComeFromTheServiceAnnotations) {
   std::vector<std::string> routes;
   for (const auto& route : env_.server().gateway().routes()) {

@@ -166,6 +166,14 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   if (!options.http.listen.empty()) {
     HttpServerOptions http = options.http;
     http.rate_limiter = server->rate_limiter_.get();
+    if (search_never_waits) {  // As on gRPC: a search is handled on the thread that read it.
+      const RestGateway* gateway = server->gateway_.get();
+      const google::protobuf::MethodDescriptor* search =
+          WebhookServiceDescriptor()->FindMethodByName("SearchWebhooks");
+      http.never_waits = [gateway, search](const RestRequest& request) {
+        return gateway->MethodOf(request) == search;
+      };
+    }
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;
     http.tls_private_key_pem = options.tls_private_key_pem;
     const RestGateway* rest = server->gateway_.get();
