@@ -164,7 +164,7 @@ void AppendMap(const Message& message, const FieldDescriptor* field, std::string
   out->push_back('}');
 }
 
-// How one field of a message type is written: worked out once per type (FieldPlansOf).
+// How one field of a message type is written: worked out once per type (MessagePlanOf).
 struct FieldPlan {
   const FieldDescriptor* field;
   std::string key;  // ,"name":
@@ -180,17 +180,34 @@ FieldPlan PlanOf(const FieldDescriptor* field) {
   return plan;
 }
 
-// The plans of the fields of `descriptor`, in field order. Each thread keeps its own, so that
-// writing JSON takes no lock.
-const std::vector<FieldPlan>& FieldPlansOf(const Descriptor* descriptor) {
-  thread_local absl::flat_hash_map<const Descriptor*, std::vector<FieldPlan>> plans;
+// How a message type is written: worked out once per type (MessagePlanOf).
+struct MessagePlan {
+  // google.protobuf's Struct, ListValue and Value are JSON themselves; its other types (Empty,
+  // Timestamp, ...) have JSON forms of their own; every other type is an object of its fields.
+  enum Kind { kFields, kStruct, kListValue, kValue, kWellKnown } kind = kFields;
+  std::vector<FieldPlan> fields;  // In field order, for kFields.
+};
+
+// Each thread keeps its own plans, so that writing JSON takes no lock.
+const MessagePlan& MessagePlanOf(const Descriptor* descriptor) {
+  thread_local absl::flat_hash_map<const Descriptor*, MessagePlan> plans;
   auto [it, inserted] = plans.try_emplace(descriptor);
-  if (inserted) {
+  MessagePlan& plan = it->second;
+  if (!inserted) return plan;
+  if (descriptor == google::protobuf::Struct::descriptor()) {
+    plan.kind = MessagePlan::kStruct;
+  } else if (descriptor == google::protobuf::ListValue::descriptor()) {
+    plan.kind = MessagePlan::kListValue;
+  } else if (descriptor == google::protobuf::Value::descriptor()) {
+    plan.kind = MessagePlan::kValue;
+  } else if (descriptor->file()->package() == "google.protobuf") {
+    plan.kind = MessagePlan::kWellKnown;
+  } else {
     for (int i = 0; i < descriptor->field_count(); ++i) {
-      it->second.push_back(PlanOf(descriptor->field(i)));
+      plan.fields.push_back(PlanOf(descriptor->field(i)));
     }
   }
-  return it->second;
+  return plan;
 }
 
 void AppendField(const Message& message, const Reflection* r, const FieldPlan& plan,
@@ -267,39 +284,39 @@ void AppendJsonValue(const google::protobuf::Value& value, std::string* out) {
 }
 
 void AppendMessage(const Message& message, std::string* out) {
-  const Descriptor* descriptor = message.GetDescriptor();
-  if (descriptor == google::protobuf::Struct::descriptor()) {
-    AppendJsonStruct(static_cast<const google::protobuf::Struct&>(message), out);
-    return;
-  }
-  if (descriptor == google::protobuf::ListValue::descriptor()) {
-    AppendJsonList(static_cast<const google::protobuf::ListValue&>(message), out);
-    return;
-  }
-  if (descriptor == google::protobuf::Value::descriptor()) {
-    AppendJsonValue(static_cast<const google::protobuf::Value&>(message), out);
-    return;
-  }
-  if (descriptor->file()->package() == "google.protobuf") {
-    // Other well-known types (Empty, Timestamp, ...) have JSON forms of their own.
-    std::string json;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
-      out->append(json);
-    } else {
-      out->append("null");
+  const MessagePlan& plan = MessagePlanOf(message.GetDescriptor());
+  switch (plan.kind) {
+    case MessagePlan::kStruct:
+      AppendJsonStruct(static_cast<const google::protobuf::Struct&>(message), out);
+      return;
+    case MessagePlan::kListValue:
+      AppendJsonList(static_cast<const google::protobuf::ListValue&>(message), out);
+      return;
+    case MessagePlan::kValue:
+      AppendJsonValue(static_cast<const google::protobuf::Value&>(message), out);
+      return;
+    case MessagePlan::kWellKnown: {
+      std::string json;
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+        out->append(json);
+      } else {
+        out->append("null");
+      }
+      return;
     }
-    return;
+    case MessagePlan::kFields:
+      break;
   }
   const Reflection* r = message.GetReflection();
   out->push_back('{');
   bool first = true;
-  for (const FieldPlan& plan : FieldPlansOf(descriptor)) {
-    if (plan.omit_when_unset && !r->HasField(message, plan.field)) continue;
-    out->append(plan.key, first ? 1 : 0, std::string::npos);
+  for (const FieldPlan& field : plan.fields) {
+    if (field.omit_when_unset && !r->HasField(message, field.field)) continue;
+    out->append(field.key, first ? 1 : 0, std::string::npos);
     first = false;
-    AppendField(message, r, plan, out);
+    AppendField(message, r, field, out);
   }
   out->push_back('}');
 }
