@@ -24,40 +24,49 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
+// Whether `c` must be escaped in a JSON string.
+bool NeedsEscape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
+
 void AppendString(absl::string_view text, std::string* out) {
-  out->push_back('"');
-  while (!text.empty()) {
-    // The longest run that needs no escape goes in at once.
-    const size_t plain =
-        std::find_if(
-            text.begin(), text.end(),
-            [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }) -
-        text.begin();
-    out->append(text.data(), plain);
-    if (plain == text.size()) break;
-    const char c = text[plain];
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
+  const size_t start = out->size();
+  out->resize(start + text.size() + 2);  // The common case: nothing to escape.
+  char* const quoted = &(*out)[start];
+  quoted[0] = '"';
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (NeedsEscape(text[i])) {
+      out->resize(start + 1 + i);  // Keeps the plain part; escapes from here on.
+      text.remove_prefix(i);
+      for (const char c : text) {
+        switch (c) {
+          case '"':
+            out->append("\\\"");
+            break;
+          case '\\':
+            out->append("\\\\");
+            break;
+          case '\n':
+            out->append("\\n");
+            break;
+          case '\r':
+            out->append("\\r");
+            break;
+          case '\t':
+            out->append("\\t");
+            break;
+          default:
+            if (NeedsEscape(c)) {
+              absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
+            } else {
+              out->push_back(c);
+            }
+        }
+      }
+      out->push_back('"');
+      return;
     }
-    text.remove_prefix(plain + 1);
+    quoted[i + 1] = text[i];
   }
-  out->push_back('"');
+  quoted[text.size() + 1] = '"';
 }
 
 void AppendDouble(double value, std::string* out) {
