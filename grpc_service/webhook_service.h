@@ -80,13 +80,13 @@ class WebhookCalls final : public RestCallTarget {
  private:
   using Handler = std::function<grpc::Status(const CallInfo&, const google::protobuf::Message&,
                                              google::protobuf::Message*)>;
-  // Adds the handler of method `name` (the method's full name, "webhooks.v1.Service.Method"):
-  // `body` runs once the caller is authenticated.
   // Authenticates the caller of `request` (to method `method`, a short name), then fills
   // `*response` with what `body` returns for it.
   template <typename Request, typename Response, typename Body>
   grpc::Status Handle(absl::string_view method, const CallInfo& info, const Request& request,
                       const Body& body, Response* response);
+  // Adds the handler of method `name` (the method's full name, "webhooks.v1.Service.Method"):
+  // `body` runs once the caller is authenticated.
   template <typename Request, typename Response>
   void Add(
       absl::string_view name,
