@@ -20,6 +20,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "grpc_service/server_log.h"
 #include "grpc_service/status_mapping.h"
+#include "grpc_service/webhook_json.h"
 #include "grpcpp/support/server_callback.h"
 
 namespace webhooks {
@@ -287,7 +288,7 @@ std::optional<grpc::Status> WebhookCalls::CallToJson(
                      engine_->VisitSearchPage(caller, request, [&](const v1::Webhook& webhook) {
                        if (!first) page.push_back(',');
                        first = false;
-                       AppendJson(webhook, &page);
+                       AppendWebhookJson(webhook, &page);
                      }));
     page.append("],\"pagination\":");
     AppendJson(pagination, &page);

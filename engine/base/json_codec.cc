@@ -379,6 +379,8 @@ std::string ToJson(const Message& message) {
 
 void AppendJson(const Message& message, std::string* out) { AppendMessage(message, out); }
 
+void AppendJsonString(absl::string_view text, std::string* out) { AppendString(text, out); }
+
 std::string FieldToJson(const Message& message, const google::protobuf::FieldDescriptor& field) {
   std::string out;
   AppendField(message, message.GetReflection(), PlanOf(&field), &out);

@@ -26,6 +26,9 @@ std::string ToJson(const google::protobuf::Message& message);
 // Appends ToJson(message) to `*out`.
 void AppendJson(const google::protobuf::Message& message, std::string* out);
 
+// Appends `text` as a JSON string (quoted and escaped) to `*out`.
+void AppendJsonString(absl::string_view text, std::string* out);
+
 // The JSON value of one field of `message` (by the rules above), e.g. "[...]" for a repeated
 // field: what a google.api.http rule's `response_body` answers.
 std::string FieldToJson(const google::protobuf::Message& message,
