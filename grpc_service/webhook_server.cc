@@ -168,10 +168,8 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     http.rate_limiter = server->rate_limiter_.get();
     if (search_never_waits) {  // As on gRPC: a search is handled on the thread that read it.
       const RestGateway* gateway = server->gateway_.get();
-      const google::protobuf::MethodDescriptor* search =
-          WebhookServiceDescriptor()->FindMethodByName("SearchWebhooks");
-      http.never_waits = [gateway, search](const RestRequest& request) {
-        return gateway->MethodOf(request) == search;
+      http.never_waits = [gateway](const RestRequest& request) {
+        return gateway->MethodOf(request) == SearchWebhooksMethod();
       };
     }
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;

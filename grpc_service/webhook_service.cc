@@ -126,13 +126,6 @@ std::string MethodName(absl::string_view service, absl::string_view method) {
   return absl::StrCat(service, ".", method);
 }
 
-// WebhookService.SearchWebhooks, whose page WebhookCalls also writes without building it.
-const google::protobuf::MethodDescriptor* SearchMethod() {
-  static const google::protobuf::MethodDescriptor* const method =
-      WebhookServiceDescriptor()->FindMethodByName("SearchWebhooks");
-  return method;
-}
-
 }  // namespace
 
 template <typename Request, typename Response, typename Body>
@@ -277,7 +270,7 @@ grpc::Status WebhookCalls::SearchWebhooksWire(const CallInfo& info,
 std::optional<grpc::Status> WebhookCalls::CallToJson(
     const google::protobuf::MethodDescriptor& method, const CallInfo& info,
     const google::protobuf::Message& request, std::string* json) {
-  if (&method != SearchMethod()) return std::nullopt;
+  if (&method != SearchWebhooksMethod()) return std::nullopt;
   // What ToJson writes for a SearchWebhooksResponse, a webhook at a time.
   const auto body = [this](const Principal& caller, const v1::SearchWebhooksRequest& request,
                            const CallInfo&) -> absl::StatusOr<std::string> {
@@ -333,6 +326,12 @@ const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor() {
   return descriptor;
 }
 
+const google::protobuf::MethodDescriptor* SearchWebhooksMethod() {
+  static const google::protobuf::MethodDescriptor* const method =
+      WebhookServiceDescriptor()->FindMethodByName("SearchWebhooks");
+  return method;
+}
+
 std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
   return {WebhookServiceDescriptor(), DeliveryRepairServiceDescriptor()};
 }
@@ -372,7 +371,7 @@ grpc::ServerUnaryReactor* GrpcService::Start(const google::protobuf::MethodDescr
                                              const grpc::ByteBuffer& request,
                                              grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
-  if (search_never_waits_ && &method == SearchMethod()) {
+  if (search_never_waits_ && &method == SearchWebhooksMethod()) {
     reactor->Finish(Handle(method, context, request, response));
     return reactor;
   }
@@ -400,7 +399,7 @@ grpc::Status GrpcService::Handle(const google::protobuf::MethodDescriptor& metho
   grpc::Status status = Serialization::Deserialize(&bytes, request.get());
   if (!status.ok()) return status;
   const CallInfo info = InfoOf(context);
-  if (&method == SearchMethod()) {
+  if (&method == SearchWebhooksMethod()) {
     auto* wire = new std::string();  // Owned by the reply's one slice.
     status = calls_.SearchWebhooksWire(
         info, static_cast<const v1::SearchWebhooksRequest&>(*request), wire);

@@ -133,6 +133,10 @@ class GrpcService final : public grpc::Service {
 // The descriptor of webhooks.v1.WebhookService (with its google.api.http options). Never null.
 const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor();
 
+// WebhookService.SearchWebhooks, the method served without building its reply message (see
+// WebhookCalls::CallToJson and SearchWebhooksWire). Never null.
+const google::protobuf::MethodDescriptor* SearchWebhooksMethod();
+
 // The descriptor of webhooks.v1.DeliveryRepairService. Never null.
 const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor();
 
