@@ -253,16 +253,17 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
 absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
     const Principal& caller, const v1::SearchWebhooksRequest& request) {
   v1::SearchWebhooksResponse response;
-  ASSIGN_OR_RETURN(*response.mutable_pagination(),
-                   VisitSearchPage(caller, request, [&response](const v1::Webhook& webhook) {
-                     *response.add_webhooks() = webhook;
-                   }));
+  ASSIGN_OR_RETURN(
+      *response.mutable_pagination(),
+      VisitSearchPage(caller, request, [&response](const v1::Webhook& webhook, absl::string_view) {
+        *response.add_webhooks() = webhook;
+      }));
   return response;
 }
 
 absl::StatusOr<v1::Pagination> EngineImpl::VisitSearchPage(
     const Principal& caller, const v1::SearchWebhooksRequest& request,
-    absl::FunctionRef<void(const v1::Webhook&)> visit) {
+    absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search"));
   ASSIGN_OR_RETURN(const SearchQuery query,
                    SearchQueryFromRequest(orgs_, caller, request, limits_));

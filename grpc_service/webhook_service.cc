@@ -237,31 +237,31 @@ WebhookCalls::WebhookCalls(WebhookEngine* engine, const Authenticator* authentic
 grpc::Status WebhookCalls::SearchWebhooksWire(const CallInfo& info,
                                               const v1::SearchWebhooksRequest& request,
                                               std::string* wire) {
-  using google::protobuf::internal::WireFormatLite;
-  using google::protobuf::io::CodedOutputStream;
   const auto body = [this](const Principal& caller, const v1::SearchWebhooksRequest& request,
                            const CallInfo&) -> absl::StatusOr<std::string> {
     std::string bytes;
     bytes.reserve(16 * 1024);  // About a page of 50, in one allocation.
-    // A message field whose sizes are cached: its tag, its length, then the message.
-    const auto write = [&bytes](int field, const google::protobuf::MessageLite& message) {
+    // A length-delimited field of SearchWebhooksResponse: its tag, its length, its bytes.
+    const auto write = [&bytes](int field, absl::string_view value) {
+      using google::protobuf::internal::WireFormatLite;
+      using google::protobuf::io::CodedOutputStream;
       const uint32_t tag =
           WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
-      const uint32_t size = static_cast<uint32_t>(message.GetCachedSize());
+      const uint32_t size = static_cast<uint32_t>(value.size());
       const size_t start = bytes.size();
       bytes.resize(start + CodedOutputStream::VarintSize32(tag) +
-                   CodedOutputStream::VarintSize32(size) + size);
+                   CodedOutputStream::VarintSize32(size));
       auto* target = reinterpret_cast<uint8_t*>(&bytes[start]);
       target = CodedOutputStream::WriteVarint32ToArray(tag, target);
-      target = CodedOutputStream::WriteVarint32ToArray(size, target);
-      message.SerializeWithCachedSizesToArray(target);
+      CodedOutputStream::WriteVarint32ToArray(size, target);
+      bytes.append(value.data(), value.size());
     };
-    ASSIGN_OR_RETURN(const v1::Pagination pagination,
-                     engine_->VisitSearchPage(caller, request, [&](const v1::Webhook& webhook) {
-                       write(v1::SearchWebhooksResponse::kWebhooksFieldNumber, webhook);
-                     }));
-    pagination.ByteSizeLong();
-    write(v1::SearchWebhooksResponse::kPaginationFieldNumber, pagination);
+    ASSIGN_OR_RETURN(
+        const v1::Pagination pagination,
+        engine_->VisitSearchPage(caller, request, [&](const v1::Webhook&, absl::string_view wire) {
+          write(v1::SearchWebhooksResponse::kWebhooksFieldNumber, wire);
+        }));
+    write(v1::SearchWebhooksResponse::kPaginationFieldNumber, pagination.SerializeAsString());
     return bytes;
   };
   return Handle("SearchWebhooks", info, request, body, wire);
@@ -278,11 +278,12 @@ std::optional<grpc::Status> WebhookCalls::CallToJson(
     page.reserve(16 * 1024);  // About a page of 50; see ToJson.
     bool first = true;
     ASSIGN_OR_RETURN(const v1::Pagination pagination,
-                     engine_->VisitSearchPage(caller, request, [&](const v1::Webhook& webhook) {
-                       if (!first) page.push_back(',');
-                       first = false;
-                       AppendWebhookJson(webhook, &page);
-                     }));
+                     engine_->VisitSearchPage(caller, request,
+                                              [&](const v1::Webhook& webhook, absl::string_view) {
+                                                if (!first) page.push_back(',');
+                                                first = false;
+                                                AppendWebhookJson(webhook, &page);
+                                              }));
     page.append("],\"pagination\":");
     AppendJson(pagination, &page);
     page.push_back('}');

@@ -71,8 +71,8 @@ class WebhookCalls final : public RestCallTarget {
                                          const google::protobuf::Message& request,
                                          std::string* json) override;
 
-  // WebhookService.SearchWebhooks as Call handles it, its reply written as the serialized
-  // SearchWebhooksResponse straight from the engine's stored webhooks
+  // WebhookService.SearchWebhooks as Call handles it, its reply the serialized
+  // SearchWebhooksResponse put together from the stored webhooks' serialized bytes
   // (WebhookEngine::VisitSearchPage) rather than built as a message first.
   grpc::Status SearchWebhooksWire(const CallInfo& info, const v1::SearchWebhooksRequest& request,
                                   std::string* wire);

@@ -8,7 +8,8 @@
 //   set.Insert(20);
 //   set.VisitFrom(1, /*forward=*/true, [](int v) { ...; return true; });  // 20, then 30.
 //
-// The elements are kept in sorted blocks of at most 256 (kMaxBlock). Finding a rank adds up
+// The elements are kept in sorted blocks of at most 256 (kMaxBlock), full when the elements
+// came in increasing order and at least half full elsewhere. Finding a rank adds up
 // the blocks' sizes from the nearer end (O(n / kMaxBlock), a few hundred integers at 100,000
 // elements); inserting or erasing finds the block by binary search and shifts at most
 // kMaxBlock elements in it.
@@ -30,6 +31,8 @@ template <typename T, typename Less = std::less<T>>
 class RankedSet {
  public:
   size_t size() const { return size_; }
+  // How many blocks hold the elements (see below): what the set costs beyond them.
+  size_t blocks() const { return blocks_.size(); }
 
   // Adds `value`; false (and no change) if an equal element is present.
   bool Insert(T value) {
@@ -37,16 +40,18 @@ class RankedSet {
     const auto block = BlockFor(value);
     const auto at = std::lower_bound(block->begin(), block->end(), value, less_);
     if (at != block->end() && !less_(value, *at)) return false;
+    const bool appended = block + 1 == blocks_.end() && at == block->end();
     block->insert(at, std::move(value));
     ++size_;
     if (block->size() == kMaxBlock) {
-      // Split in halves, so inserts stay cheap. Each half holds no spare room until it grows
-      // again: blocks that keys in increasing order (such as creation times) leave behind are
-      // never inserted into again.
-      std::vector<T> upper(std::make_move_iterator(block->begin() + kMaxBlock / 2),
+      // A value past the greatest (as creation times always are) starts a new last block and
+      // leaves the full one behind, which such values never come back to. Elsewhere the block
+      // splits in halves, so inserts into it stay cheap.
+      const size_t keep = appended ? kMaxBlock - 1 : kMaxBlock / 2;
+      std::vector<T> upper(std::make_move_iterator(block->begin() + keep),
                            std::make_move_iterator(block->end()));
-      block->erase(block->begin() + kMaxBlock / 2, block->end());
-      block->shrink_to_fit();
+      block->erase(block->begin() + keep, block->end());
+      if (!appended) block->shrink_to_fit();
       blocks_.insert(block + 1, std::move(upper));
     }
     return true;

@@ -61,6 +61,19 @@ TEST(RankedSetTest, VisitsFromAnyRankInEitherDirection) {
   EXPECT_THAT(From(set, 0, true, 10), ElementsAre(20, 30));
 }
 
+// Values in increasing order leave full blocks behind them: 2,550 take 10 blocks of 255.
+// Values in decreasing order split blocks in halves.
+TEST(RankedSetTest, IncreasingValuesFillTheirBlocks) {
+  RankedSet<int> increasing;
+  for (int v = 0; v < 2550; ++v) increasing.Insert(v);
+  EXPECT_EQ(increasing.blocks(), 10u);
+  RankedSet<int> decreasing;
+  for (int v = 2550; v > 0; --v) decreasing.Insert(v);
+  EXPECT_EQ(decreasing.blocks(), 19u);
+  EXPECT_THAT(From(increasing, 254, true, 3), ElementsAre(254, 255, 256));
+  EXPECT_THAT(From(decreasing, 126, true, 3), ElementsAre(127, 128, 129));
+}
+
 // Random inserts, erases and key changes (erase, then insert the new key, as WebhookIndex does
 // when a webhook is renamed or modified), checked after each step against std::set: the size,
 // and the elements read from random ranks both ways, and the whole set now and then.

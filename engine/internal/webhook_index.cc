@@ -68,69 +68,88 @@ absl::StatusOr<SearchQuery> SearchQueryFromRequest(const OrgDirectory& orgs,
   return query;
 }
 
-bool WebhookIndex::SortKey::operator<(const SortKey& other) const {
-  if (number != other.number) return number < other.number;
-  if (text != other.text) return text < other.text;
-  return webhook->id() < other.webhook->id();
+bool WebhookIndex::TimeKey::operator<(const TimeKey& other) const {
+  if (millis != other.millis) return millis < other.millis;
+  return stored->webhook.id() < other.stored->webhook.id();
 }
 
-WebhookIndex::SortKey WebhookIndex::KeyFor(v1::SortField field, const v1::Webhook& webhook) {
+bool WebhookIndex::NameKey::operator<(const NameKey& other) const {
+  if (lower_name != other.lower_name) return lower_name < other.lower_name;
+  return stored->webhook.id() < other.stored->webhook.id();
+}
+
+WebhookIndex::TimeKey WebhookIndex::CreatedKey(const Stored& stored) {
+  return {stored.webhook.creation_time_in_millis(), &stored};
+}
+
+WebhookIndex::TimeKey WebhookIndex::ModifiedKey(const Stored& stored) {
+  return {stored.webhook.modification_time_in_millis(), &stored};
+}
+
+WebhookIndex::NameKey WebhookIndex::NameKeyOf(const Stored& stored) {
+  return {absl::AsciiStrToLower(stored.webhook.name()), &stored};
+}
+
+bool WebhookIndex::Before(v1::SortField field, const Stored& a, const Stored& b) {
   switch (field) {
     case v1::MODIFIED:
-      return {webhook.modification_time_in_millis(), "", &webhook};
+      return ModifiedKey(a) < ModifiedKey(b);
     case v1::NAME:
-      return {0, absl::AsciiStrToLower(webhook.name()), &webhook};
+      return NameKeyOf(a) < NameKeyOf(b);
     default:
-      return {webhook.creation_time_in_millis(), "", &webhook};
+      return CreatedKey(a) < CreatedKey(b);
   }
 }
 
+v1::Webhook WebhookIndex::InClear(const Stored& stored) {
+  v1::Webhook webhook = stored.webhook;
+  RestoreSecrets(stored.secrets, &webhook);
+  return webhook;
+}
+
 void WebhookIndex::Put(v1::Webhook webhook) {
-  const auto [it, inserted] = by_id_.try_emplace(webhook.id());
-  Stored& stored = it->second;
-  if (!inserted) Unindex(stored.webhook);
-  stored.secrets = TakeSecrets(&webhook);
-  stored.webhook = std::move(webhook);
-  // Sets the cached sizes once, so that a page is serialized without computing them again
-  // (the stored webhook is never changed, only replaced).
-  stored.webhook.ByteSizeLong();
-  Index(stored.webhook);
+  auto stored = std::make_unique<Stored>();
+  stored->secrets = TakeSecrets(&webhook);
+  stored->webhook = std::move(webhook);
+  // Serialized once here, since the stored webhook is never changed, only replaced: a search
+  // page copies these bytes.
+  stored->wire = stored->webhook.SerializeAsString();
+  Delete(stored->webhook.id());
+  Index(**by_id_.insert(std::move(stored)).first);
 }
 
 void WebhookIndex::Delete(absl::string_view id) {
   if (const auto it = by_id_.find(id); it != by_id_.end()) {
-    Unindex(it->second.webhook);
+    Unindex(**it);
     by_id_.erase(it);
   }
 }
 
 const v1::Webhook* WebhookIndex::FindById(absl::string_view id) const {
   const auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second.webhook;
+  return it == by_id_.end() ? nullptr : &(*it)->webhook;
 }
 
 v1::Webhook WebhookIndex::WithSecrets(const v1::Webhook& stored) const {
-  v1::Webhook webhook = stored;
-  RestoreSecrets(by_id_.at(stored.id()).secrets, &webhook);
-  return webhook;
+  return InClear(**by_id_.find(stored.id()));
 }
 
 const v1::Webhook* WebhookIndex::FindByOrg(absl::string_view org_id) const {
   const auto it = by_org_.find(org_id);
-  return it == by_org_.end() ? nullptr : it->second;
+  return it == by_org_.end() ? nullptr : &it->second->webhook;
 }
 
-std::vector<const v1::Webhook*> WebhookIndex::FindVisible(const Principal& caller,
-                                                          absl::string_view identifier) const {
-  std::vector<const v1::Webhook*> found;
-  if (const v1::Webhook* webhook = FindById(identifier);
-      webhook != nullptr && MayActOn(caller, webhook->org().id())) {
-    found.push_back(webhook);
+std::vector<const WebhookIndex::Stored*> WebhookIndex::FindVisible(
+    const Principal& caller, absl::string_view identifier) const {
+  std::vector<const Stored*> found;
+  if (const auto it = by_id_.find(identifier);
+      it != by_id_.end() && MayActOn(caller, (*it)->webhook.org().id())) {
+    found.push_back(it->get());
     return found;
   }
   if (const auto it = by_name_.find(identifier); it != by_name_.end()) {
-    for (const v1::Webhook* webhook : it->second) {
-      if (MayActOn(caller, webhook->org().id())) found.push_back(webhook);
+    for (const Stored* stored : it->second) {
+      if (MayActOn(caller, stored->webhook.org().id())) found.push_back(stored);
     }
   }
   return found;
@@ -138,7 +157,7 @@ std::vector<const v1::Webhook*> WebhookIndex::FindVisible(const Principal& calle
 
 absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller,
                                                          absl::string_view identifier) const {
-  const std::vector<const v1::Webhook*> found = FindVisible(caller, identifier);
+  const std::vector<const Stored*> found = FindVisible(caller, identifier);
   if (found.empty()) {
     return absl::NotFoundError(
         absl::StrCat("Webhook with the specified identifier '", identifier, "' was not found."));
@@ -147,39 +166,39 @@ absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller
     return absl::InvalidArgumentError(absl::StrCat("webhook name '", identifier, "' is used in ",
                                                    found.size(), " orgs; use the id"));
   }
-  return found.front();
+  return &found.front()->webhook;
 }
 
-v1::Pagination WebhookIndex::Search(const Principal& caller, const SearchQuery& query,
-                                    absl::FunctionRef<void(const v1::Webhook&)> visit) const {
-  const auto matches = [&](const v1::Webhook& webhook) {
+v1::Pagination WebhookIndex::Search(
+    const Principal& caller, const SearchQuery& query,
+    absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) const {
+  const auto matches = [&](const Stored& stored) {
+    const v1::Webhook& webhook = stored.webhook;
     return (!query.org_id || webhook.org().id() == *query.org_id) &&
            (!query.enabled || IsEnabled(webhook) == *query.enabled) &&
            (!query.event_type || std::find(webhook.events().begin(), webhook.events().end(),
                                            *query.event_type) != webhook.events().end());
   };
   int page_size = 0;
-  const auto add_to_page = [&](const v1::Webhook& webhook) {
-    visit(webhook);
+  const auto add_to_page = [&](const Stored& stored) {
+    visit(stored.webhook, stored.wire);
     ++page_size;
   };
   int64_t total = 0;
   if (query.identifier || query.org_id) {
     // One org holds at most one webhook, and one identifier names at most one per org.
-    std::vector<const v1::Webhook*> candidates;
+    std::vector<const Stored*> candidates;
     if (query.identifier) {
       candidates = FindVisible(caller, *query.identifier);
-    } else if (const v1::Webhook* webhook = FindByOrg(*query.org_id); webhook != nullptr) {
-      candidates.push_back(webhook);
+    } else if (const auto it = by_org_.find(*query.org_id); it != by_org_.end()) {
+      candidates.push_back(it->second);
     }
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                                    [&](const v1::Webhook* w) { return !matches(*w); }),
+                                    [&](const Stored* s) { return !matches(*s); }),
                      candidates.end());
-    std::sort(candidates.begin(), candidates.end(),
-              [&](const v1::Webhook* a, const v1::Webhook* b) {
-                return query.order == v1::ASC ? KeyFor(query.field, *a) < KeyFor(query.field, *b)
-                                              : KeyFor(query.field, *b) < KeyFor(query.field, *a);
-              });
+    std::sort(candidates.begin(), candidates.end(), [&](const Stored* a, const Stored* b) {
+      return query.order == v1::ASC ? Before(query.field, *a, *b) : Before(query.field, *b, *a);
+    });
     total = candidates.size();
     for (int64_t i = query.offset; i < total && page_size < query.size; ++i) {
       add_to_page(*candidates[i]);
@@ -195,17 +214,28 @@ v1::Pagination WebhookIndex::Search(const Principal& caller, const SearchQuery& 
     const int64_t first = by_rank ? query.offset : 0;  // Rank in the page's order.
     int64_t to_skip = by_rank ? 0 : query.offset;      // Matches before the page.
     const bool ascending = query.order == v1::ASC;
+    const auto walk = [&](const auto& order) {
+      order.VisitFrom(ascending ? first : all - 1 - first, ascending, [&](const auto& key) {
+        if (!matches(*key.stored)) return true;
+        if (to_skip > 0) {
+          --to_skip;
+          return true;
+        }
+        add_to_page(*key.stored);
+        return page_size < query.size;
+      });
+    };
     if (query.offset < total) {
-      order_[std::find(kSortFields.begin(), kSortFields.end(), query.field) - kSortFields.begin()]
-          .VisitFrom(ascending ? first : all - 1 - first, ascending, [&](const SortKey& key) {
-            if (!matches(*key.webhook)) return true;
-            if (to_skip > 0) {
-              --to_skip;
-              return true;
-            }
-            add_to_page(*key.webhook);
-            return page_size < query.size;
-          });
+      switch (query.field) {
+        case v1::MODIFIED:
+          walk(by_modified_);
+          break;
+        case v1::NAME:
+          walk(by_lower_name_);
+          break;
+        default:
+          walk(by_created_);
+      }
     }
   }
   v1::Pagination pagination;
@@ -217,28 +247,30 @@ v1::Pagination WebhookIndex::Search(const Principal& caller, const SearchQuery& 
 }
 
 void WebhookIndex::ForEach(const std::function<void(const v1::Webhook&)>& visit) const {
-  for (const auto& [id, stored] : by_id_) visit(WithSecrets(stored.webhook));
+  for (const auto& stored : by_id_) visit(InClear(*stored));
 }
 
-void WebhookIndex::Index(const v1::Webhook& webhook) {
-  by_org_[webhook.org().id()] = &webhook;
-  by_name_[webhook.name()].push_back(&webhook);
-  for (size_t i = 0; i < kSortFields.size(); ++i) {
-    order_[i].Insert(KeyFor(kSortFields[i], webhook));
-  }
+void WebhookIndex::Index(const Stored& stored) {
+  const v1::Webhook& webhook = stored.webhook;
+  by_org_[webhook.org().id()] = &stored;
+  by_name_[webhook.name()].push_back(&stored);
+  by_created_.Insert(CreatedKey(stored));
+  by_modified_.Insert(ModifiedKey(stored));
+  by_lower_name_.Insert(NameKeyOf(stored));
   if (!IsEnabled(webhook)) ++disabled_count_;
 }
 
-void WebhookIndex::Unindex(const v1::Webhook& webhook) {
+void WebhookIndex::Unindex(const Stored& stored) {
+  const v1::Webhook& webhook = stored.webhook;
   by_org_.erase(webhook.org().id());
   if (auto it = by_name_.find(webhook.name()); it != by_name_.end()) {
     auto& named = it->second;
-    named.erase(std::remove(named.begin(), named.end(), &webhook), named.end());
+    named.erase(std::remove(named.begin(), named.end(), &stored), named.end());
     if (named.empty()) by_name_.erase(it);
   }
-  for (size_t i = 0; i < kSortFields.size(); ++i) {
-    order_[i].Erase(KeyFor(kSortFields[i], webhook));
-  }
+  by_created_.Erase(CreatedKey(stored));
+  by_modified_.Erase(ModifiedKey(stored));
+  by_lower_name_.Erase(NameKeyOf(stored));
   if (!IsEnabled(webhook)) --disabled_count_;
 }
 

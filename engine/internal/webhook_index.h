@@ -4,27 +4,30 @@
 //   WebhookIndex index;
 //   index.Put(webhook);
 //   ASSIGN_OR_RETURN(SearchQuery query, SearchQueryFromRequest(orgs, caller, request, limits));
-//   v1::Pagination pagination = index.Search(caller, query, [&](const v1::Webhook& webhook) {
-//     ...  // Each webhook of the page, in order, redacted.
-//   });
+//   v1::Pagination pagination = index.Search(
+//       caller, query, [&](const v1::Webhook& webhook, absl::string_view wire) {
+//         ...  // Each webhook of the page, in order, redacted, and its serialized bytes.
+//       });
 //
 // Not thread-safe: the engine guards it with its lock. Each webhook is held redacted, as every
-// response shows it, with its secrets apart: a search page is read straight from the stored
-// webhooks, and WithSecrets gives a webhook as it was put.
+// response shows it, also serialized, and with its secrets apart: a search page is read
+// straight from the stored webhooks (a gRPC reply copies their bytes), and WithSecrets gives a
+// webhook as it was put.
 #ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 #define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 
-#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/internal/ranked_set.h"
@@ -85,43 +88,72 @@ class WebhookIndex {
   v1::Webhook WithSecrets(const v1::Webhook& stored) const;
 
   // Calls `visit` with each webhook of the page `query` selects among those `caller` may see,
-  // in the page's order, redacted, its cached sizes set (SerializeWithCachedSizes needs no
-  // ByteSizeLong first), and returns the page's pagination. Costs about the same at
-  // any offset for a query of every org, unless it filters by a status that only some webhooks
-  // have (then it grows with the offset).
-  v1::Pagination Search(const Principal& caller, const SearchQuery& query,
-                        absl::FunctionRef<void(const v1::Webhook&)> visit) const;
+  // in the page's order, redacted, with its serialized bytes (what SerializeAsString gives
+  // for it, kept since it was put), and returns the page's pagination. Costs about the same
+  // at any offset for a query of every org, unless it filters by a status that only some
+  // webhooks have (then it grows with the offset).
+  v1::Pagination Search(
+      const Principal& caller, const SearchQuery& query,
+      absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) const;
 
   // Calls `visit` with every webhook, secrets in clear, in no particular order.
   void ForEach(const std::function<void(const v1::Webhook&)>& visit) const;
 
  private:
-  // Where a webhook sorts under one sort field; the id breaks ties so pages are stable.
-  struct SortKey {
-    int64_t number = 0;
-    std::string text;                      // The lower-cased name under NAME, else empty.
-    const v1::Webhook* webhook = nullptr;  // In by_id_, a node map, so its address is stable.
-    bool operator<(const SortKey& other) const;
-  };
-  static constexpr std::array<v1::SortField, 3> kSortFields = {v1::CREATED, v1::MODIFIED, v1::NAME};
-  static SortKey KeyFor(v1::SortField field, const v1::Webhook& webhook);
-
-  // The webhooks `caller` may see whose id, or else whose name, is `identifier`.
-  std::vector<const v1::Webhook*> FindVisible(const Principal& caller,
-                                              absl::string_view identifier) const;
-  void Index(const v1::Webhook& webhook);
-  void Unindex(const v1::Webhook& webhook);
-
   struct Stored {
     v1::Webhook webhook;  // Redacted.
+    std::string wire;     // `webhook` serialized.
     WebhookSecrets secrets;
   };
-  // Every webhook, by id. A node map: the indexes below point into it.
-  absl::node_hash_map<std::string, Stored> by_id_;
-  absl::flat_hash_map<std::string, const v1::Webhook*> by_org_;
-  absl::flat_hash_map<std::string, absl::InlinedVector<const v1::Webhook*, 1>> by_name_;
-  // Every webhook in the order of each entry of kSortFields, found by rank.
-  std::array<RankedSet<SortKey>, kSortFields.size()> order_;
+  // Hash and equality of by_id_: a stored webhook stands for its id, so an id finds it.
+  struct ById {
+    using is_transparent = void;
+    static absl::string_view Id(absl::string_view id) { return id; }
+    static absl::string_view Id(const std::unique_ptr<Stored>& stored) {
+      return stored->webhook.id();
+    }
+    template <typename T>
+    size_t operator()(const T& t) const {
+      return absl::Hash<absl::string_view>()(Id(t));
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Id(a) == Id(b);
+    }
+  };
+  // Where a webhook sorts under CREATED or MODIFIED, and under NAME (case-insensitively);
+  // the id breaks ties, so pages are stable.
+  struct TimeKey {
+    int64_t millis;
+    const Stored* stored;
+    bool operator<(const TimeKey& other) const;
+  };
+  struct NameKey {
+    std::string lower_name;
+    const Stored* stored;
+    bool operator<(const NameKey& other) const;
+  };
+  static TimeKey CreatedKey(const Stored& stored);
+  static TimeKey ModifiedKey(const Stored& stored);
+  static NameKey NameKeyOf(const Stored& stored);
+  // Whether `a` comes before `b` in ascending order of `field`.
+  static bool Before(v1::SortField field, const Stored& a, const Stored& b);
+  static v1::Webhook InClear(const Stored& stored);
+
+  // The webhooks `caller` may see whose id, or else whose name, is `identifier`.
+  std::vector<const Stored*> FindVisible(const Principal& caller,
+                                         absl::string_view identifier) const;
+  void Index(const Stored& stored);
+  void Unindex(const Stored& stored);
+
+  // Every webhook, by id; each on its own in the heap, as the indexes below point to them.
+  absl::flat_hash_set<std::unique_ptr<Stored>, ById, ById> by_id_;
+  absl::flat_hash_map<std::string, const Stored*> by_org_;
+  absl::flat_hash_map<std::string, absl::InlinedVector<const Stored*, 1>> by_name_;
+  // Every webhook in the order of each sort field, found by rank.
+  RankedSet<TimeKey> by_created_;
+  RankedSet<TimeKey> by_modified_;
+  RankedSet<NameKey> by_lower_name_;
   int64_t disabled_count_ = 0;
 };
 

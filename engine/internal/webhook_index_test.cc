@@ -39,8 +39,11 @@ v1::Webhook Hook(const std::string& id, const std::string& org, const std::strin
 v1::SearchWebhooksResponse Page(const WebhookIndex& index, const Principal& caller,
                                 const SearchQuery& query) {
   v1::SearchWebhooksResponse page;
-  *page.mutable_pagination() = index.Search(
-      caller, query, [&](const v1::Webhook& webhook) { *page.add_webhooks() = webhook; });
+  *page.mutable_pagination() =
+      index.Search(caller, query, [&](const v1::Webhook& webhook, absl::string_view wire) {
+        EXPECT_EQ(wire, webhook.SerializeAsString());
+        *page.add_webhooks() = webhook;
+      });
   return page;
 }
 
