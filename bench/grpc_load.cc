@@ -4,7 +4,9 @@
 //
 //   --mode=search   webhooks.v1.WebhookService/SearchWebhooks, the first page of every org's
 //                   webhooks (the caller is a cluster administrator); also prints the request
-//                   and response sizes, for --mode=echo.
+//                   and response sizes. With --echo_target, search and echo (with the
+//                   same sizes) take turns, --rounds slices each; the echo line follows,
+//                   prefixed "echo ".
 //   --mode=echo     webhooks.bench.Echo/Echo with --request_bytes and --response_bytes.
 //   --mode=publish  PublishEvent to the caller's org as fast as it is accepted, or, with
 //                   --rate, that many a second (an open loop: each call starts on time
@@ -37,8 +39,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "bench/echo.grpc.pb.h"
-#include "bench/search_page.pb.h"
+#include "bench/echo.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/webhook_service.grpc.pb.h"
@@ -49,6 +50,9 @@ ABSL_FLAG(int, streams, 16, "calls kept in flight");
 ABSL_FLAG(int, channels, 2, "connections the calls are spread over");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "measured time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "time before measuring");
+ABSL_FLAG(std::string, echo_target, "",
+          "search: an echo server to measure in turn with the search, with the page's sizes");
+ABSL_FLAG(int, rounds, 5, "search with --echo_target: slices of search, then echo, each");
 ABSL_FLAG(int, request_bytes, 0, "echo: request payload bytes");
 ABSL_FLAG(int, response_bytes, 0, "echo: response payload bytes");
 ABSL_FLAG(std::string, publish_log, "", "publish: where to write job ids and send times");
@@ -94,74 +98,53 @@ struct Call {
   Response response;
 };
 
-// Reads each reply as webhooks.bench.SearchWebhooksPage (the same bytes as a
-// SearchWebhooksResponse, its webhooks left serialized) so that the client parses a page about
-// as cheaply as the echo client parses its reply: the ratio compares the servers, not the
-// clients that share their cores. The last page is parsed whole once, as a check.
-class SearchCaller : public Caller {
+// Calls one method with one request and keeps each reply as the bytes that came, unparsed, so
+// that the search and echo clients do the same work per reply: the ratio compares the servers,
+// not the clients that share their cores. The last reply is kept to be checked once, at the end.
+template <typename Request>
+class BytesCaller : public Caller {
  public:
-  using Page = webhooks::bench::SearchWebhooksPage;
-  using Stub = grpc::TemplatedGenericStub<webhooks::v1::SearchWebhooksRequest, Page>;
-
-  SearchCaller(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string token)
-      : token_(std::move(token)) {
+  BytesCaller(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string token,
+              std::string method, Request request)
+      : token_(std::move(token)), method_(std::move(method)), request_(std::move(request)) {
     for (const auto& channel : channels) stubs_.push_back(std::make_unique<Stub>(channel));
   }
   void Start(int stream, std::function<void(const grpc::Status&)> done) override {
-    auto* call = new Call<webhooks::v1::SearchWebhooksRequest, Page>();
+    auto* call = new Call<Request, grpc::ByteBuffer>();
     call->context.AddMetadata("authorization", token_);
+    call->request = request_;
     stubs_[stream % stubs_.size()]->UnaryCall(
-        &call->context, "/webhooks.v1.WebhookService/SearchWebhooks", {}, &call->request,
-        &call->response, [this, call, done = std::move(done)](grpc::Status status) {
+        &call->context, method_, {}, &call->request, &call->response,
+        [this, call, done = std::move(done)](grpc::Status status) {
           if (status.ok()) {
             absl::MutexLock lock(&mu_);
-            last_page_.Swap(&call->response);
+            last_reply_.Swap(&call->response);
           }
           delete call;
           done(status);
         });
   }
-  // The last page's size in bytes and its webhooks, parsed as a SearchWebhooksResponse; -1
-  // webhooks if it does not parse.
-  std::pair<size_t, int> LastPage() {
+  // The last reply's bytes; empty if no call succeeded.
+  std::string LastReply() {
     absl::MutexLock lock(&mu_);
-    webhooks::v1::SearchWebhooksResponse parsed;
-    const std::string bytes = last_page_.SerializeAsString();
-    return {bytes.size(), parsed.ParseFromString(bytes) ? parsed.webhooks_size() : -1};
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (last_reply_.Valid() && last_reply_.Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    return bytes;
   }
 
  private:
-  std::string token_;
+  using Stub = grpc::TemplatedGenericStub<Request, grpc::ByteBuffer>;
+  const std::string token_;
+  const std::string method_;
+  const Request request_;
   std::vector<std::unique_ptr<Stub>> stubs_;
   absl::Mutex mu_;
-  Page last_page_ ABSL_GUARDED_BY(mu_);
-};
-
-class EchoCaller : public Caller {
- public:
-  EchoCaller(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string token,
-             int request_bytes, int response_bytes)
-      : token_(std::move(token)) {
-    for (const auto& channel : channels) stubs_.push_back(webhooks::bench::Echo::NewStub(channel));
-    request_.set_payload(std::string(static_cast<size_t>(request_bytes), 'r'));
-    request_.set_response_bytes(response_bytes);
-  }
-  void Start(int stream, std::function<void(const grpc::Status&)> done) override {
-    auto* call = new Call<webhooks::bench::EchoRequest, webhooks::bench::EchoResponse>();
-    call->context.AddMetadata("authorization", token_);
-    call->request = request_;
-    stubs_[stream % stubs_.size()]->async()->Echo(
-        &call->context, &call->request, &call->response,
-        [call, done = std::move(done)](grpc::Status status) {
-          delete call;
-          done(status);
-        });
-  }
-
- private:
-  std::string token_;
-  webhooks::bench::EchoRequest request_;
-  std::vector<std::unique_ptr<webhooks::bench::Echo::Stub>> stubs_;
+  grpc::ByteBuffer last_reply_ ABSL_GUARDED_BY(mu_);
 };
 
 class PublishCaller : public Caller {
@@ -214,6 +197,21 @@ class PublishCaller : public Caller {
   std::vector<std::pair<std::string, double>> log_ ABSL_GUARDED_BY(mu_);
 };
 
+// What a run measured: the latency of each call counted, and the calls that failed.
+struct Samples {
+  std::vector<int64_t> nanos;
+  int64_t errors = 0;
+  std::string first_error;
+  absl::Duration measured;
+
+  void Add(Samples other) {
+    nanos.insert(nanos.end(), other.nanos.begin(), other.nanos.end());
+    errors += other.errors;
+    if (first_error.empty()) first_error = std::move(other.first_error);
+    measured += other.measured;
+  }
+};
+
 struct Result {
   double qps = 0;
   int64_t calls = 0;
@@ -223,9 +221,24 @@ struct Result {
   std::string first_error;
 };
 
+Result Summarize(Samples samples) {
+  std::sort(samples.nanos.begin(), samples.nanos.end());
+  const std::vector<int64_t>& all = samples.nanos;
+  Result result;
+  result.calls = static_cast<int64_t>(all.size());
+  result.errors = samples.errors;
+  result.first_error = std::move(samples.first_error);
+  result.qps = result.calls / absl::ToDoubleSeconds(samples.measured);
+  if (!all.empty()) {
+    result.p50_us = all[all.size() / 2] / 1e3;
+    result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)] / 1e3;
+  }
+  return result;
+}
+
 // Keeps `streams` calls in flight; counts calls that start after the warm-up and end before
 // the deadline.
-Result RunClosedLoop(Caller& caller, int streams, absl::Duration warmup, absl::Duration duration) {
+Samples RunClosedLoop(Caller& caller, int streams, absl::Duration warmup, absl::Duration duration) {
   const Clock::time_point measure_from = Clock::now() + absl::ToChronoNanoseconds(warmup);
   const Clock::time_point stop_at = measure_from + absl::ToChronoNanoseconds(duration);
   std::vector<std::vector<int64_t>> latencies(streams);
@@ -259,31 +272,26 @@ Result RunClosedLoop(Caller& caller, int streams, absl::Duration warmup, absl::D
   for (int s = 0; s < streams; ++s) issue(s);
   all_done.WaitForNotification();
 
-  std::vector<int64_t> all;
-  for (const auto& stream : latencies) all.insert(all.end(), stream.begin(), stream.end());
-  std::sort(all.begin(), all.end());
-  Result result;
-  result.calls = static_cast<int64_t>(all.size());
-  result.errors = errors.load();
-  result.first_error = first_error;
-  result.qps = result.calls / absl::ToDoubleSeconds(duration);
-  if (!all.empty()) {
-    result.p50_us = all[all.size() / 2] / 1e3;
-    result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)] / 1e3;
+  Samples samples;
+  for (const auto& stream : latencies) {
+    samples.nanos.insert(samples.nanos.end(), stream.begin(), stream.end());
   }
-  return result;
+  samples.errors = errors.load();
+  samples.first_error = std::move(first_error);
+  samples.measured = duration;
+  return samples;
 }
 
 // Starts one call every 1/`rate` seconds for `duration`, however many are in flight, then waits
 // for the last to end. Latencies as RunClosedLoop's.
-Result RunAtRate(Caller& caller, double rate, absl::Duration duration) {
+Samples RunAtRate(Caller& caller, double rate, absl::Duration duration) {
   const Clock::time_point begin = Clock::now();
   const Clock::time_point stop_at = begin + absl::ToChronoNanoseconds(duration);
   const auto period = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
   absl::Mutex mu;
-  int64_t in_flight = 0;  // Guarded by mu, as are all and result.
-  std::vector<int64_t> all;
-  Result result;
+  int64_t in_flight = 0;  // Guarded by mu, as is samples.
+  Samples samples;
+  samples.measured = duration;
   for (int64_t n = 0;; ++n) {
     const Clock::time_point slot = begin + n * period;
     if (slot >= stop_at) break;
@@ -299,25 +307,18 @@ Result RunAtRate(Caller& caller, double rate, absl::Duration duration) {
       absl::MutexLock lock(&mu);
       --in_flight;
       if (!status.ok()) {
-        if (result.errors++ == 0) {
-          result.first_error = absl::StrCat(status.error_code(), " ", status.error_message());
+        if (samples.errors++ == 0) {
+          samples.first_error = absl::StrCat(status.error_code(), " ", status.error_message());
         }
         return;
       }
-      all.push_back(nanos);
+      samples.nanos.push_back(nanos);
     });
   }
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(
       +[](int64_t* count) { return *count == 0; }, &in_flight));
-  std::sort(all.begin(), all.end());
-  result.calls = static_cast<int64_t>(all.size());
-  result.qps = result.calls / absl::ToDoubleSeconds(duration);
-  if (!all.empty()) {
-    result.p50_us = all[all.size() / 2] / 1e3;
-    result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)] / 1e3;
-  }
-  return result;
+  return samples;
 }
 
 void Print(const Result& result, const std::string& extra) {
@@ -383,14 +384,36 @@ int Fill(const std::vector<std::shared_ptr<grpc::Channel>>& channels, int orgs, 
   return failed.load();
 }
 
+// An echo request whose serialized size is about `request_bytes` and whose reply is
+// `response_bytes` long.
+webhooks::bench::EchoRequest EchoRequest(size_t request_bytes, size_t response_bytes) {
+  webhooks::bench::EchoRequest request;
+  request.set_payload(std::string(request_bytes, 'r'));
+  request.set_response_bytes(static_cast<int>(response_bytes));
+  return request;
+}
+
+// " request_bytes=R response_bytes=B page_webhooks=W" for the last page `search` received
+// (W is -1 if it does not parse).
+std::string PageSizes(BytesCaller<webhooks::v1::SearchWebhooksRequest>& search) {
+  const std::string page = search.LastReply();
+  webhooks::v1::SearchWebhooksResponse parsed;
+  return absl::StrCat(" request_bytes=", webhooks::v1::SearchWebhooksRequest().ByteSizeLong(),
+                      " response_bytes=", page.size(), " page_webhooks=",
+                      parsed.ParseFromString(page) ? parsed.webhooks_size() : -1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string target = absl::GetFlag(FLAGS_target);
-  if (!absl::StartsWith(target, "127.0.0.1:") && !absl::StartsWith(target, "localhost:")) {
-    std::fprintf(stderr, "grpc_load: --target must be on 127.0.0.1\n");
-    return 2;
+  for (const std::string& address : {target, absl::GetFlag(FLAGS_echo_target)}) {
+    if (!address.empty() && !absl::StartsWith(address, "127.0.0.1:") &&
+        !absl::StartsWith(address, "localhost:")) {
+      std::fprintf(stderr, "grpc_load: --target and --echo_target must be on 127.0.0.1\n");
+      return 2;
+    }
   }
   const char* env_token = std::getenv("WEBHOOKD_TOKEN");
   const std::string token = absl::StrCat("Bearer ", env_token != nullptr ? env_token : "");
@@ -414,26 +437,49 @@ int main(int argc, char** argv) {
     return failed == 0 ? 0 : 1;
   }
   if (mode == "search") {
-    SearchCaller caller(channels, token);
-    const Result result = RunClosedLoop(caller, streams, warmup, duration);
-    const auto [response_bytes, page_webhooks] = caller.LastPage();
-    Print(result,
-          absl::StrCat(" request_bytes=", webhooks::v1::SearchWebhooksRequest().ByteSizeLong(),
-                       " response_bytes=", response_bytes, " page_webhooks=", page_webhooks));
-    return result.errors == 0 ? 0 : 1;
+    BytesCaller<webhooks::v1::SearchWebhooksRequest> search(
+        channels, token, "/webhooks.v1.WebhookService/SearchWebhooks", {});
+    const std::string echo_target = absl::GetFlag(FLAGS_echo_target);
+    if (echo_target.empty()) {
+      const Result result = Summarize(RunClosedLoop(search, streams, warmup, duration));
+      Print(result, PageSizes(search));
+      return result.errors == 0 ? 0 : 1;
+    }
+    // Slices of search and echo in turn, so that both meet the machine in the same state.
+    const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
+    const absl::Duration slice = duration / rounds;
+    Samples searched = RunClosedLoop(search, streams, warmup, slice);
+    const auto echo_channels = Channels(echo_target, std::max(1, absl::GetFlag(FLAGS_channels)));
+    BytesCaller<webhooks::bench::EchoRequest> echo(
+        echo_channels, token, "/webhooks.bench.Echo/Echo",
+        EchoRequest(webhooks::v1::SearchWebhooksRequest().ByteSizeLong(),
+                    search.LastReply().size()));
+    Samples echoed = RunClosedLoop(echo, streams, warmup, slice);
+    for (int round = 1; round < rounds; ++round) {
+      searched.Add(RunClosedLoop(search, streams, absl::ZeroDuration(), slice));
+      echoed.Add(RunClosedLoop(echo, streams, absl::ZeroDuration(), slice));
+    }
+    const Result search_result = Summarize(std::move(searched));
+    Print(search_result, PageSizes(search));
+    const Result echo_result = Summarize(std::move(echoed));
+    std::printf("echo ");
+    Print(echo_result, absl::StrCat(" response_bytes=", echo.LastReply().size()));
+    return search_result.errors == 0 && echo_result.errors == 0 ? 0 : 1;
   }
   if (mode == "echo") {
-    EchoCaller caller(channels, token, absl::GetFlag(FLAGS_request_bytes),
-                      absl::GetFlag(FLAGS_response_bytes));
-    const Result result = RunClosedLoop(caller, streams, warmup, duration);
-    Print(result, "");
+    BytesCaller<webhooks::bench::EchoRequest> caller(
+        channels, token, "/webhooks.bench.Echo/Echo",
+        EchoRequest(absl::GetFlag(FLAGS_request_bytes), absl::GetFlag(FLAGS_response_bytes)));
+    const Result result = Summarize(RunClosedLoop(caller, streams, warmup, duration));
+    Print(result, absl::StrCat(" response_bytes=", caller.LastReply().size()));
     return result.errors == 0 ? 0 : 1;
   }
   if (mode == "publish") {
     PublishCaller caller(channels, token);
     const double rate = absl::GetFlag(FLAGS_rate);
-    const Result result = rate > 0 ? RunAtRate(caller, rate, duration)
-                                   : RunClosedLoop(caller, streams, absl::ZeroDuration(), duration);
+    const Result result =
+        Summarize(rate > 0 ? RunAtRate(caller, rate, duration)
+                           : RunClosedLoop(caller, streams, absl::ZeroDuration(), duration));
     Print(result, absl::StrCat(" queued=", caller.queued(), " rejected=", caller.rejected_.load()));
     if (!absl::GetFlag(FLAGS_publish_log).empty() &&
         !caller.Write(absl::GetFlag(FLAGS_publish_log))) {

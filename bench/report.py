@@ -71,7 +71,6 @@ row("resident bytes per webhook at 100,000 / serialized bytes of one webhook", p
 row("resident bytes per webhook at 100,000 / 2 KiB", per_webhook, 2048, "B", target=1)
 
 # ---- gRPC and REST search.
-echo = fields(read("grpc_echo.txt"))
 
 
 def wrk(name):
@@ -87,6 +86,7 @@ def wrk(name):
 
 for name, target in (("large", True), ("small", False)):
     search = fields(read("grpc_search-%s.txt" % name))
+    echo = fields(read("grpc_echo-%s.txt" % name))
     orgs = int(fields(read("fill-%s.txt" % name)).get("created", 0))
     at = "%d orgs" % orgs
     row("gRPC SearchWebhooks QPS at %s / echo QPS (%d-byte reply)" % (at, search["response_bytes"]),

@@ -97,7 +97,15 @@ log "memory probe"
 
 # ---- 3. gRPC search vs echo, REST search vs gRPC search.
 export WEBHOOKD_TOKEN=bench-token-0
-# webhookd (in memory) with ORGS webhooks, one per org and token; gRPC, then REST, search.
+log "gRPC echo server (the search's baseline)"
+"$out/bin/echo_server" --listen=127.0.0.1:0 2>"$out/echo.stderr" &
+echo_pid=$!; pids+=("$echo_pid")
+for _ in $(seq 100); do grep -q "listening on port" "$out/echo.stderr" && break; sleep 0.1; done
+echo_port="$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$out/echo.stderr")"
+
+# webhookd (in memory) with ORGS webhooks, one per org and token; gRPC search and echo in
+# turn (grpc_load --echo_target: slices of each, so both meet the machine in the same state),
+# then REST search.
 search_bench() {
   local name="$1" count="$2"
   log "webhookd with $count webhooks (in memory): gRPC SearchWebhooks, then REST search (wrk)"
@@ -106,7 +114,9 @@ search_bench() {
   "$out/bin/grpc_load" --target=127.0.0.1:"$grpc_port" --mode=fill --orgs="$count" \
     --streams=32 >"$out/fill-$name.txt"
   "$out/bin/grpc_load" --target=127.0.0.1:"$grpc_port" --mode=search --streams="$streams" \
-    --duration="${seconds}s" >"$out/grpc_search-$name.txt"
+    --duration="${seconds}s" --echo_target=127.0.0.1:"$echo_port" >"$out/grpc-$name.txt"
+  grep -v '^echo ' "$out/grpc-$name.txt" >"$out/grpc_search-$name.txt"
+  sed -n 's/^echo //p' "$out/grpc-$name.txt" >"$out/grpc_echo-$name.txt"
   wrk -t2 -c"$streams" -d"${seconds}s" --latency -s bench/rest_search.lua \
     "http://127.0.0.1:$http_port/api/rest/2.0/webhooks/search" >"$out/rest_search-$name.txt" 2>&1
   stop "$webhookd_pid"
@@ -115,16 +125,6 @@ search_bench large "$orgs"
 # Not a target: the same with 1,000 orgs and tokens, where authentication is cheap.
 search_bench small 1000
 
-log "gRPC echo (baseline)"
-"$out/bin/echo_server" --listen=127.0.0.1:0 2>"$out/echo.stderr" &
-echo_pid=$!; pids+=("$echo_pid")
-for _ in $(seq 100); do grep -q "listening on port" "$out/echo.stderr" && break; sleep 0.1; done
-echo_port="$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$out/echo.stderr")"
-req_bytes="$(sed -n 's/.*request_bytes=\([0-9]*\).*/\1/p' "$out/grpc_search-large.txt")"
-resp_bytes="$(sed -n 's/.*response_bytes=\([0-9]*\).*/\1/p' "$out/grpc_search-large.txt")"
-"$out/bin/grpc_load" --target=127.0.0.1:"$echo_port" --mode=echo --streams="$streams" \
-  --duration="${seconds}s" --request_bytes="$req_bytes" --response_bytes="$resp_bytes" \
-  >"$out/grpc_echo.txt"
 stop "$echo_pid"
 
 # ---- 4. Delivery to nginx, durable store on, vs wrk POSTing the same body size to it.

@@ -1,10 +1,11 @@
 #include "grpc_service/authenticator.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -26,9 +27,30 @@ namespace {
 
 using google::protobuf::TextFormat;
 
+// OpenSSL 3's one-shot SHA256() looks the digest up among its providers on every call (about
+// 330 ns alone, and a lock shared by every thread under load: 3 % of webhookd's time in a search
+// benchmark). Each thread here sets a context up once and starts every digest from a copy of it
+// (about 80 ns), through calls that BoringSSL has too.
 std::array<uint8_t, 32> Sha256(absl::string_view text) {
+  struct Contexts {
+    Contexts() : initialized(EVP_MD_CTX_new()), work(EVP_MD_CTX_new()) {
+      if (EVP_DigestInit_ex(initialized, EVP_sha256(), nullptr) != 1) std::abort();
+    }
+    ~Contexts() {
+      EVP_MD_CTX_free(initialized);
+      EVP_MD_CTX_free(work);
+    }
+    EVP_MD_CTX* const initialized;
+    EVP_MD_CTX* const work;
+  };
+  thread_local const Contexts contexts;
   std::array<uint8_t, 32> digest;
-  SHA256(reinterpret_cast<const uint8_t*>(text.data()), text.size(), digest.data());
+  unsigned int length = 0;
+  if (EVP_MD_CTX_copy_ex(contexts.work, contexts.initialized) != 1 ||
+      EVP_DigestUpdate(contexts.work, text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(contexts.work, digest.data(), &length) != 1 || length != digest.size()) {
+    std::abort();  // Only out of memory; nothing to authenticate against.
+  }
   return digest;
 }
 
