@@ -1,6 +1,7 @@
 // EngineImpl's delivery side: publishing, history, validation, storage setup and redelivery.
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,8 +36,8 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
   v1::Webhook webhook;
   {
     absl::ReaderMutexLock lock(&mu_);
-    const v1::Webhook* found = webhooks_.FindByOrg(org.id());
-    if (found == nullptr) {
+    std::optional<v1::Webhook> found = webhooks_.FindByOrg(org.id());
+    if (!found) {
       response.set_outcome(v1::PublishEventResponse::NO_WEBHOOK);
       response.set_reason(absl::StrCat("org '", org.name(), "' has no LIVEBOARD_SCHEDULE webhook"));
       return response;
@@ -52,7 +53,7 @@ absl::StatusOr<v1::PublishEventResponse> EngineImpl::PublishEvent(
           "the WEBHOOK channel is not enabled for LIVEBOARD_SCHEDULE in org '", org.name(), "'"));
       return response;
     }
-    webhook = external_ids_.Apply(webhooks_.WithSecrets(*found));
+    webhook = external_ids_.Apply(webhooks_.WithSecrets(*std::move(found)));
   }
   ASSIGN_OR_RETURN(std::string job_id, delivery_->Enqueue(webhook, request.run(), request.files(),
                                                           OrgShareOfDeliveryQueue()));
@@ -105,9 +106,8 @@ absl::StatusOr<v1::ValidateCommunicationChannelResponse> EngineImpl::ValidateCom
   v1::Webhook webhook;
   {
     absl::ReaderMutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(const v1::Webhook* found,
-                     webhooks_.Resolve(caller, request.channel_identifier()));
-    webhook = external_ids_.Apply(webhooks_.WithSecrets(*found));
+    ASSIGN_OR_RETURN(v1::Webhook found, webhooks_.Resolve(caller, request.channel_identifier()));
+    webhook = external_ids_.Apply(webhooks_.WithSecrets(std::move(found)));
   }
   v1::ValidateCommunicationChannelResponse response = delivery_->Validate(webhook);
   SnapshotIfDue();
@@ -125,8 +125,8 @@ absl::StatusOr<std::vector<v1::ChannelHistoryJob>> EngineImpl::Redeliver(
     const Principal& caller, const std::string& webhook_id, const std::vector<std::string>& ids) {
   RETURN_IF_ERROR(Commit([&]() -> absl::StatusOr<state::StateBatch> {
     mu_.AssertHeld();
-    const v1::Webhook* webhook = webhooks_.FindById(webhook_id);
-    if (webhook == nullptr) {
+    const std::optional<v1::Webhook> webhook = webhooks_.FindById(webhook_id);
+    if (!webhook) {
       return absl::FailedPreconditionError(
           "the delivery's webhook no longer exists, so it cannot be redelivered");
     }
@@ -168,9 +168,9 @@ absl::StatusOr<v1::ReplayFailedJobsResponse> EngineImpl::ReplayFailedJobs(
   std::string webhook_id;
   {
     absl::ReaderMutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(const v1::Webhook* webhook,
+    ASSIGN_OR_RETURN(const v1::Webhook webhook,
                      webhooks_.Resolve(caller, request.webhook_identifier()));
-    webhook_id = webhook->id();
+    webhook_id = webhook.id();
   }
   // Creation times are whole milliseconds, so a bound may round up; one beyond any time is
   // unbounded (a double that far out does not fit the integer milliseconds).

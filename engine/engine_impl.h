@@ -47,7 +47,7 @@ class EngineImpl final : public WebhookEngine {
       const Principal& caller, const v1::SearchWebhooksRequest& request) override;
   absl::StatusOr<v1::Pagination> VisitSearchPage(
       const Principal& caller, const v1::SearchWebhooksRequest& request,
-      absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) override;
+      absl::FunctionRef<void(absl::string_view wire, absl::string_view json)> visit) override;
   absl::Status UpdateWebhook(const Principal& caller,
                              const v1::UpdateWebhookRequest& request) override;
   absl::StatusOr<v1::DeleteWebhooksResponse> DeleteWebhooks(

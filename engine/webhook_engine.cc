@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -38,9 +40,9 @@ EngineImpl::EngineImpl(const EngineOptions& options)
         options.delivery, clock_, ids_, store_,
         [this](const std::string& id) -> absl::StatusOr<v1::Webhook> {
           absl::ReaderMutexLock lock(&mu_);
-          const v1::Webhook* webhook = webhooks_.FindById(id);
-          if (webhook == nullptr) return absl::NotFoundError("the webhook no longer exists");
-          return external_ids_.Apply(webhooks_.WithSecrets(*webhook));
+          std::optional<v1::Webhook> webhook = webhooks_.FindById(id);
+          if (!webhook) return absl::NotFoundError("the webhook no longer exists");
+          return external_ids_.Apply(webhooks_.WithSecrets(*std::move(webhook)));
         },
         [this](const std::string& id, absl::Time now) {
           return rotations_.PreviousSecret(id, absl::ToUnixMillis(now));
@@ -52,9 +54,9 @@ EngineImpl::EngineImpl(const EngineOptions& options)
         [this](const std::string& id) {  // Every delivery failed for too long.
           return Commit([&]() -> absl::StatusOr<state::StateBatch> {
             mu_.AssertHeld();
-            const v1::Webhook* stored = webhooks_.FindById(id);
-            if (stored == nullptr) return DisableFailingWebhook(nullptr, NowMillis());
-            const v1::Webhook webhook = webhooks_.WithSecrets(*stored);
+            std::optional<v1::Webhook> stored = webhooks_.FindById(id);
+            if (!stored) return DisableFailingWebhook(nullptr, NowMillis());
+            const v1::Webhook webhook = webhooks_.WithSecrets(*std::move(stored));
             return DisableFailingWebhook(&webhook, NowMillis());
           });
         });
@@ -236,7 +238,7 @@ absl::StatusOr<v1::Webhook> EngineImpl::CreateWebhook(const Principal& caller,
           "the WEBHOOK communication channel is not enabled for LIVEBOARD_SCHEDULE in org '",
           caller.org.name(), "'; configure it at the cluster level or for the org first"));
     }
-    if (const v1::Webhook* existing = webhooks_.FindByOrg(caller.org.id()); existing != nullptr) {
+    if (const std::optional<v1::Webhook> existing = webhooks_.FindByOrg(caller.org.id())) {
       return absl::AlreadyExistsError(absl::StrCat(
           "org '", caller.org.name(), "' already has a LIVEBOARD_SCHEDULE webhook (id ",
           existing->id(), "); only one is allowed per org"));
@@ -255,15 +257,17 @@ absl::StatusOr<v1::SearchWebhooksResponse> EngineImpl::SearchWebhooks(
   v1::SearchWebhooksResponse response;
   ASSIGN_OR_RETURN(
       *response.mutable_pagination(),
-      VisitSearchPage(caller, request, [&response](const v1::Webhook& webhook, absl::string_view) {
-        *response.add_webhooks() = webhook;
+      VisitSearchPage(caller, request, [&response](absl::string_view wire, absl::string_view) {
+        if (!response.add_webhooks()->ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+          std::abort();  // Serialized by the index.
+        }
       }));
   return response;
 }
 
 absl::StatusOr<v1::Pagination> EngineImpl::VisitSearchPage(
     const Principal& caller, const v1::SearchWebhooksRequest& request,
-    absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) {
+    absl::FunctionRef<void(absl::string_view wire, absl::string_view json)> visit) {
   RETURN_IF_ERROR(RequireWebhookPrivileges(caller, "search"));
   ASSIGN_OR_RETURN(const SearchQuery query,
                    SearchQueryFromRequest(orgs_, caller, request, limits_));
@@ -280,9 +284,8 @@ absl::Status EngineImpl::UpdateWebhook(const Principal& caller,
   }
   return Commit([&]() -> absl::StatusOr<state::StateBatch> {
     mu_.AssertHeld();
-    ASSIGN_OR_RETURN(const v1::Webhook* found,
-                     webhooks_.Resolve(caller, request.webhook_identifier()));
-    const v1::Webhook stored = webhooks_.WithSecrets(*found);
+    ASSIGN_OR_RETURN(v1::Webhook found, webhooks_.Resolve(caller, request.webhook_identifier()));
+    const v1::Webhook stored = webhooks_.WithSecrets(std::move(found));
     ASSIGN_OR_RETURN(v1::Webhook updated, ApplyUpdate(stored, request));
     RETURN_IF_ERROR(ValidateWebhook(updated, limits_));
     if (request.has_storage_destination()) {
@@ -315,10 +318,10 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
     state::StateBatch batch;
     absl::flat_hash_set<std::string> deleted;  // So a repeated identifier finds nothing.
     for (const std::string& identifier : request.webhook_identifiers()) {
-      absl::StatusOr<const v1::Webhook*> found =
+      absl::StatusOr<v1::Webhook> found =
           identifier.empty() ? absl::InvalidArgumentError("webhook identifier must not be empty")
                              : webhooks_.Resolve(caller, identifier);
-      if (found.ok() && deleted.contains((*found)->id())) {
+      if (found.ok() && deleted.contains(found->id())) {
         found = absl::NotFoundError(absl::StrCat("Webhook with the specified identifier '",
                                                  identifier, "' was not found."));
       }
@@ -330,7 +333,7 @@ absl::StatusOr<v1::DeleteWebhooksResponse> EngineImpl::DeleteWebhooks(
         continue;
       }
       v1::Webhook* out = response.add_deleted_webhooks();
-      *out = **found;  // Stored redacted.
+      *out = *std::move(found);  // Stored redacted.
       deleted.insert(out->id());
       batch.add_records()->set_delete_webhook(out->id());
     }

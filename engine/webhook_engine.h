@@ -77,13 +77,14 @@ class WebhookEngine {
   virtual absl::StatusOr<v1::SearchWebhooksResponse> SearchWebhooks(
       const Principal& caller, const v1::SearchWebhooksRequest& request) = 0;
 
-  // The page SearchWebhooks returns, without copying it: calls `visit` with each of its
-  // webhooks, redacted, in order, and that webhook's serialized bytes (what SerializeAsString
-  // gives for it), and returns its pagination. `visit` runs while the engine holds its lock
-  // for reading, so it must not call the engine; what it is given lives only for the call.
+  // The page SearchWebhooks returns, without building it: calls `visit` with each of its
+  // webhooks, redacted, in order, as its serialized bytes (what SerializeAsString gives for it)
+  // and as its JSON (what ToJson gives for it), and returns its pagination. `visit` runs while
+  // the engine holds its lock for reading, so it must not call the engine; what it is given
+  // lives only for the call.
   virtual absl::StatusOr<v1::Pagination> VisitSearchPage(
       const Principal& caller, const v1::SearchWebhooksRequest& request,
-      absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) = 0;
+      absl::FunctionRef<void(absl::string_view wire, absl::string_view json)> visit) = 0;
 
   // Changes only the fields given in `request`, after removing the configurations named in
   // `reset_options`; a secret given as "***" keeps the stored one. Sets the modification time

@@ -1,6 +1,7 @@
 #include "engine/internal/webhook_index.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +9,7 @@
 #include "engine/base/status_macros.h"
 #include "engine/internal/privileges.h"
 #include "engine/internal/validation.h"
+#include "engine/internal/webhook_json.h"
 #include "engine/redaction.h"
 
 namespace webhooks {
@@ -70,24 +72,24 @@ absl::StatusOr<SearchQuery> SearchQueryFromRequest(const OrgDirectory& orgs,
 
 bool WebhookIndex::TimeKey::operator<(const TimeKey& other) const {
   if (millis != other.millis) return millis < other.millis;
-  return stored->webhook.id() < other.stored->webhook.id();
+  return stored->id < other.stored->id;
 }
 
 bool WebhookIndex::NameKey::operator<(const NameKey& other) const {
   if (lower_name != other.lower_name) return lower_name < other.lower_name;
-  return stored->webhook.id() < other.stored->webhook.id();
+  return stored->id < other.stored->id;
 }
 
 WebhookIndex::TimeKey WebhookIndex::CreatedKey(const Stored& stored) {
-  return {stored.webhook.creation_time_in_millis(), &stored};
+  return {stored.creation_time_in_millis, &stored};
 }
 
 WebhookIndex::TimeKey WebhookIndex::ModifiedKey(const Stored& stored) {
-  return {stored.webhook.modification_time_in_millis(), &stored};
+  return {stored.modification_time_in_millis, &stored};
 }
 
 WebhookIndex::NameKey WebhookIndex::NameKeyOf(const Stored& stored) {
-  return {absl::AsciiStrToLower(stored.webhook.name()), &stored};
+  return {absl::AsciiStrToLower(stored.name), &stored};
 }
 
 bool WebhookIndex::Before(v1::SortField field, const Stored& a, const Stored& b) {
@@ -101,20 +103,29 @@ bool WebhookIndex::Before(v1::SortField field, const Stored& a, const Stored& b)
   }
 }
 
-v1::Webhook WebhookIndex::InClear(const Stored& stored) {
-  v1::Webhook webhook = stored.webhook;
-  RestoreSecrets(stored.secrets, &webhook);
+v1::Webhook WebhookIndex::Parsed(const Stored& stored) {
+  v1::Webhook webhook;
+  if (!webhook.ParseFromString(stored.wire)) std::abort();  // Serialized by Put.
   return webhook;
 }
 
 void WebhookIndex::Put(v1::Webhook webhook) {
   auto stored = std::make_unique<Stored>();
   stored->secrets = TakeSecrets(&webhook);
-  stored->webhook = std::move(webhook);
-  // Serialized once here, since the stored webhook is never changed, only replaced: a search
-  // page copies these bytes.
-  stored->wire = stored->webhook.SerializeAsString();
-  Delete(stored->webhook.id());
+  stored->id = webhook.id();
+  stored->org_id = webhook.org().id();
+  stored->name = webhook.name();
+  stored->creation_time_in_millis = webhook.creation_time_in_millis();
+  stored->modification_time_in_millis = webhook.modification_time_in_millis();
+  stored->enabled = IsEnabled(webhook);
+  for (const int event : webhook.events()) {
+    if (event >= 0 && event < 32) stored->events |= 1u << event;  // Only known types validate.
+  }
+  // Both forms are written once here, since a stored webhook is never changed, only replaced.
+  stored->wire = webhook.SerializeAsString();
+  AppendWebhookJson(webhook, &stored->json);
+  stored->json.shrink_to_fit();
+  Delete(stored->id);
   Index(**by_id_.insert(std::move(stored)).first);
 }
 
@@ -125,38 +136,41 @@ void WebhookIndex::Delete(absl::string_view id) {
   }
 }
 
-const v1::Webhook* WebhookIndex::FindById(absl::string_view id) const {
+std::optional<v1::Webhook> WebhookIndex::FindById(absl::string_view id) const {
   const auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &(*it)->webhook;
+  if (it == by_id_.end()) return std::nullopt;
+  return Parsed(**it);
 }
 
-v1::Webhook WebhookIndex::WithSecrets(const v1::Webhook& stored) const {
-  return InClear(**by_id_.find(stored.id()));
+v1::Webhook WebhookIndex::WithSecrets(v1::Webhook redacted) const {
+  RestoreSecrets((*by_id_.find(redacted.id()))->secrets, &redacted);
+  return redacted;
 }
 
-const v1::Webhook* WebhookIndex::FindByOrg(absl::string_view org_id) const {
+std::optional<v1::Webhook> WebhookIndex::FindByOrg(absl::string_view org_id) const {
   const auto it = by_org_.find(org_id);
-  return it == by_org_.end() ? nullptr : &it->second->webhook;
+  if (it == by_org_.end()) return std::nullopt;
+  return Parsed(*it->second);
 }
 
 std::vector<const WebhookIndex::Stored*> WebhookIndex::FindVisible(
     const Principal& caller, absl::string_view identifier) const {
   std::vector<const Stored*> found;
   if (const auto it = by_id_.find(identifier);
-      it != by_id_.end() && MayActOn(caller, (*it)->webhook.org().id())) {
+      it != by_id_.end() && MayActOn(caller, (*it)->org_id)) {
     found.push_back(it->get());
     return found;
   }
   if (const auto it = by_name_.find(identifier); it != by_name_.end()) {
     for (const Stored* stored : it->second) {
-      if (MayActOn(caller, stored->webhook.org().id())) found.push_back(stored);
+      if (MayActOn(caller, stored->org_id)) found.push_back(stored);
     }
   }
   return found;
 }
 
-absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller,
-                                                         absl::string_view identifier) const {
+absl::StatusOr<v1::Webhook> WebhookIndex::Resolve(const Principal& caller,
+                                                  absl::string_view identifier) const {
   const std::vector<const Stored*> found = FindVisible(caller, identifier);
   if (found.empty()) {
     return absl::NotFoundError(
@@ -166,22 +180,21 @@ absl::StatusOr<const v1::Webhook*> WebhookIndex::Resolve(const Principal& caller
     return absl::InvalidArgumentError(absl::StrCat("webhook name '", identifier, "' is used in ",
                                                    found.size(), " orgs; use the id"));
   }
-  return &found.front()->webhook;
+  return Parsed(*found.front());
 }
 
 v1::Pagination WebhookIndex::Search(
     const Principal& caller, const SearchQuery& query,
-    absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) const {
+    absl::FunctionRef<void(absl::string_view wire, absl::string_view json)> visit) const {
   const auto matches = [&](const Stored& stored) {
-    const v1::Webhook& webhook = stored.webhook;
-    return (!query.org_id || webhook.org().id() == *query.org_id) &&
-           (!query.enabled || IsEnabled(webhook) == *query.enabled) &&
-           (!query.event_type || std::find(webhook.events().begin(), webhook.events().end(),
-                                           *query.event_type) != webhook.events().end());
+    return (!query.org_id || stored.org_id == *query.org_id) &&
+           (!query.enabled || stored.enabled == *query.enabled) &&
+           (!query.event_type || (*query.event_type >= 0 && *query.event_type < 32 &&
+                                  (stored.events & (1u << *query.event_type)) != 0));
   };
   int page_size = 0;
   const auto add_to_page = [&](const Stored& stored) {
-    visit(stored.webhook, stored.wire);
+    visit(stored.wire, stored.json);
     ++page_size;
   };
   int64_t total = 0;
@@ -247,23 +260,25 @@ v1::Pagination WebhookIndex::Search(
 }
 
 void WebhookIndex::ForEach(const std::function<void(const v1::Webhook&)>& visit) const {
-  for (const auto& stored : by_id_) visit(InClear(*stored));
+  for (const auto& stored : by_id_) {
+    v1::Webhook webhook = Parsed(*stored);
+    RestoreSecrets(stored->secrets, &webhook);
+    visit(webhook);
+  }
 }
 
 void WebhookIndex::Index(const Stored& stored) {
-  const v1::Webhook& webhook = stored.webhook;
-  by_org_[webhook.org().id()] = &stored;
-  by_name_[webhook.name()].push_back(&stored);
+  by_org_[stored.org_id] = &stored;
+  by_name_[stored.name].push_back(&stored);
   by_created_.Insert(CreatedKey(stored));
   by_modified_.Insert(ModifiedKey(stored));
   by_lower_name_.Insert(NameKeyOf(stored));
-  if (!IsEnabled(webhook)) ++disabled_count_;
+  if (!stored.enabled) ++disabled_count_;
 }
 
 void WebhookIndex::Unindex(const Stored& stored) {
-  const v1::Webhook& webhook = stored.webhook;
-  by_org_.erase(webhook.org().id());
-  if (auto it = by_name_.find(webhook.name()); it != by_name_.end()) {
+  by_org_.erase(stored.org_id);
+  if (auto it = by_name_.find(stored.name); it != by_name_.end()) {
     auto& named = it->second;
     named.erase(std::remove(named.begin(), named.end(), &stored), named.end());
     if (named.empty()) by_name_.erase(it);
@@ -271,7 +286,7 @@ void WebhookIndex::Unindex(const Stored& stored) {
   by_created_.Erase(CreatedKey(stored));
   by_modified_.Erase(ModifiedKey(stored));
   by_lower_name_.Erase(NameKeyOf(stored));
-  if (!IsEnabled(webhook)) --disabled_count_;
+  if (!stored.enabled) --disabled_count_;
 }
 
 }  // namespace engine_internal

@@ -5,14 +5,13 @@
 //   index.Put(webhook);
 //   ASSIGN_OR_RETURN(SearchQuery query, SearchQueryFromRequest(orgs, caller, request, limits));
 //   v1::Pagination pagination = index.Search(
-//       caller, query, [&](const v1::Webhook& webhook, absl::string_view wire) {
-//         ...  // Each webhook of the page, in order, redacted, and its serialized bytes.
+//       caller, query, [&](absl::string_view wire, absl::string_view json) {
+//         ...  // Each webhook of the page, in order, redacted: serialized, and as JSON.
 //       });
 //
 // Not thread-safe: the engine guards it with its lock. Each webhook is held redacted, as every
-// response shows it, also serialized, and with its secrets apart: a search page is read
-// straight from the stored webhooks (a gRPC reply copies their bytes), and WithSecrets gives a
-// webhook as it was put.
+// response shows it, serialized and as JSON, with its secrets apart: a search page copies the
+// stored bytes (gRPC) or JSON (REST), and WithSecrets gives a webhook as it was put.
 #ifndef WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 #define WEBHOOKS_ENGINE_INTERNAL_WEBHOOK_INDEX_H_
 
@@ -74,44 +73,51 @@ class WebhookIndex {
   // Removes the webhook with id `id`; nothing if there is none.
   void Delete(absl::string_view id);
 
-  // The finders return the stored webhook, redacted; null or an error if there is none.
-  const v1::Webhook* FindById(absl::string_view id) const;
-  // The org's one LIVEBOARD_SCHEDULE webhook, or null.
-  const v1::Webhook* FindByOrg(absl::string_view org_id) const;
+  // The finders return the stored webhook, redacted; nullopt or an error if there is none.
+  std::optional<v1::Webhook> FindById(absl::string_view id) const;
+  // The org's one LIVEBOARD_SCHEDULE webhook, or nullopt.
+  std::optional<v1::Webhook> FindByOrg(absl::string_view org_id) const;
 
   // The one webhook `identifier` (an id, else a name) names among those `caller` may see:
   // kNotFound if none, kInvalidArgument if the name is used in several orgs.
-  absl::StatusOr<const v1::Webhook*> Resolve(const Principal& caller,
-                                             absl::string_view identifier) const;
+  absl::StatusOr<v1::Webhook> Resolve(const Principal& caller, absl::string_view identifier) const;
 
-  // `stored`, a webhook this index returned, with its secrets in clear.
-  v1::Webhook WithSecrets(const v1::Webhook& stored) const;
+  // `redacted`, a webhook this index returned, with its secrets in clear.
+  v1::Webhook WithSecrets(v1::Webhook redacted) const;
 
   // Calls `visit` with each webhook of the page `query` selects among those `caller` may see,
-  // in the page's order, redacted, with its serialized bytes (what SerializeAsString gives
-  // for it, kept since it was put), and returns the page's pagination. Costs about the same
-  // at any offset for a query of every org, unless it filters by a status that only some
-  // webhooks have (then it grows with the offset).
+  // in the page's order, redacted, as its serialized bytes and as its JSON (what
+  // SerializeAsString and ToJson give for it, kept since it was put), and returns the page's
+  // pagination. Costs about the same at any offset for a query of every org, unless it filters
+  // by a status that only some webhooks have (then it grows with the offset).
   v1::Pagination Search(
       const Principal& caller, const SearchQuery& query,
-      absl::FunctionRef<void(const v1::Webhook& webhook, absl::string_view wire)> visit) const;
+      absl::FunctionRef<void(absl::string_view wire, absl::string_view json)> visit) const;
 
   // Calls `visit` with every webhook, secrets in clear, in no particular order.
   void ForEach(const std::function<void(const v1::Webhook&)>& visit) const;
 
  private:
+  // A webhook as the index keeps it: redacted, in the two forms responses take, its secrets
+  // apart, and the fields that searches filter and sort by. About two thirds of the memory a
+  // parsed v1::Webhook takes; the finders parse `wire` again.
   struct Stored {
-    v1::Webhook webhook;  // Redacted.
-    std::string wire;     // `webhook` serialized.
+    std::string id;
+    std::string org_id;
+    std::string name;
+    int64_t creation_time_in_millis = 0;
+    int64_t modification_time_in_millis = 0;
+    bool enabled = true;
+    uint32_t events = 0;  // Bit 1 << t for each event type t it subscribes to.
+    std::string wire;     // The webhook serialized.
+    std::string json;     // The webhook's JSON.
     WebhookSecrets secrets;
   };
   // Hash and equality of by_id_: a stored webhook stands for its id, so an id finds it.
   struct ById {
     using is_transparent = void;
     static absl::string_view Id(absl::string_view id) { return id; }
-    static absl::string_view Id(const std::unique_ptr<Stored>& stored) {
-      return stored->webhook.id();
-    }
+    static absl::string_view Id(const std::unique_ptr<Stored>& stored) { return stored->id; }
     template <typename T>
     size_t operator()(const T& t) const {
       return absl::Hash<absl::string_view>()(Id(t));
@@ -138,7 +144,8 @@ class WebhookIndex {
   static NameKey NameKeyOf(const Stored& stored);
   // Whether `a` comes before `b` in ascending order of `field`.
   static bool Before(v1::SortField field, const Stored& a, const Stored& b);
-  static v1::Webhook InClear(const Stored& stored);
+  // The webhook `stored` keeps, redacted.
+  static v1::Webhook Parsed(const Stored& stored);
 
   // The webhooks `caller` may see whose id, or else whose name, is `identifier`.
   std::vector<const Stored*> FindVisible(const Principal& caller,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "engine/base/json_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/engine_fixtures.h"
@@ -40,9 +42,10 @@ v1::SearchWebhooksResponse Page(const WebhookIndex& index, const Principal& call
                                 const SearchQuery& query) {
   v1::SearchWebhooksResponse page;
   *page.mutable_pagination() =
-      index.Search(caller, query, [&](const v1::Webhook& webhook, absl::string_view wire) {
-        EXPECT_EQ(wire, webhook.SerializeAsString());
-        *page.add_webhooks() = webhook;
+      index.Search(caller, query, [&](absl::string_view wire, absl::string_view json) {
+        v1::Webhook* webhook = page.add_webhooks();
+        EXPECT_TRUE(webhook->ParseFromArray(wire.data(), static_cast<int>(wire.size())));
+        EXPECT_EQ(json, ToJson(*webhook));
       });
   return page;
 }
@@ -98,8 +101,8 @@ TEST_F(WebhookIndexTest, PutReplacesAndDeleteRemovesFromEveryIndex) {
   index_.Put(renamed);
   index_.Delete("b");
   index_.Delete("missing");
-  EXPECT_EQ(index_.FindById("b"), nullptr);
-  EXPECT_EQ(index_.FindByOrg("2"), nullptr);
+  EXPECT_EQ(index_.FindById("b"), std::nullopt);
+  EXPECT_EQ(index_.FindByOrg("2"), std::nullopt);
   EXPECT_EQ(index_.FindByOrg("1")->name(), "zeta");
   EXPECT_THAT(index_.Resolve(admin_, "Beta"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 
@@ -173,11 +176,11 @@ TEST_F(WebhookIndexTest, KeepsSecretsApartFromTheStoredWebhook) {
   signed_hook.mutable_signature_verification()->set_secret("signing-secret");
   index_.Put(signed_hook);
 
-  const v1::Webhook* stored = index_.FindById("d");
-  ASSERT_NE(stored, nullptr);
+  const std::optional<v1::Webhook> stored = index_.FindById("d");
+  ASSERT_NE(stored, std::nullopt);
   EXPECT_EQ(stored->authentication().bearer_token(), "***");
   EXPECT_EQ(stored->signature_verification().secret(), "***");
-  EXPECT_EQ(index_.FindByOrg("4"), stored);
+  EXPECT_EQ(index_.FindByOrg("4")->SerializeAsString(), stored->SerializeAsString());
   const v1::Webhook full = index_.WithSecrets(*stored);
   EXPECT_EQ(full.SerializeAsString(), signed_hook.SerializeAsString());
 
@@ -194,9 +197,9 @@ TEST_F(WebhookIndexTest, KeepsSecretsApartFromTheStoredWebhook) {
 }
 
 TEST_F(WebhookIndexTest, ResolveSeesOnlyTheCallersOrg) {
-  absl::StatusOr<const v1::Webhook*> own = index_.Resolve(member_, "alpha");
+  absl::StatusOr<v1::Webhook> own = index_.Resolve(member_, "alpha");
   ASSERT_TRUE(own.ok()) << own.status();
-  EXPECT_EQ((*own)->id(), "b");
+  EXPECT_EQ(own->id(), "b");
   EXPECT_THAT(index_.Resolve(member_, "c"),
               StatusIs(absl::StatusCode::kNotFound,
                        "Webhook with the specified identifier 'c' was not found."));

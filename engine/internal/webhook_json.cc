@@ -1,4 +1,4 @@
-#include "grpc_service/webhook_json.h"
+#include "engine/internal/webhook_json.h"
 
 #include <algorithm>
 #include <utility>
@@ -8,6 +8,7 @@
 #include "engine/base/json_codec.h"
 
 namespace webhooks {
+namespace engine_internal {
 namespace {
 
 // A field's key, then its value.
@@ -133,4 +134,5 @@ void AppendWebhookJson(const v1::Webhook& webhook, std::string* out) {
   out->push_back('}');
 }
 
+}  // namespace engine_internal
 }  // namespace webhooks

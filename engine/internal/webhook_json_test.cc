@@ -1,4 +1,4 @@
-#include "grpc_service/webhook_json.h"
+#include "engine/internal/webhook_json.h"
 
 #include <string>
 
@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 
 namespace webhooks {
+namespace engine_internal {
 namespace {
 
 std::string Written(const v1::Webhook& webhook) {
@@ -71,4 +72,5 @@ TEST(WebhookJsonTest, AFullWebhookIsWrittenAsToJsonWritesIt) {
 }
 
 }  // namespace
+}  // namespace engine_internal
 }  // namespace webhooks
