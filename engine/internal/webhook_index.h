@@ -99,8 +99,9 @@ class WebhookIndex {
 
  private:
   // A webhook as the index keeps it: redacted, in the two forms responses take, its secrets
-  // apart, and the fields that searches filter and sort by. About two thirds of the memory a
-  // parsed v1::Webhook takes; the finders parse `wire` again.
+  // apart, and the fields that searches filter and sort by. No parsed v1::Webhook: the finders
+  // parse `wire` again, which keeps memory per webhook below what the parsed message alone
+  // took (bench/RESULTS.md).
   struct Stored {
     std::string id;
     std::string org_id;
