@@ -111,12 +111,13 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
       engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
   server->call_threads_ =
       std::make_unique<http_internal::HandlerPool>(kCallThreads, kMaxQueuedCalls);
-  const bool search_never_waits = options.state_store == nullptr || !options.state_store->shared();
+  const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait =
+      MethodsThatNeverWait(options.state_store);
   server->service_ = std::make_unique<GrpcService>(WebhookServiceDescriptor(), server->calls_.get(),
-                                                   server->call_threads_.get(), search_never_waits);
+                                                   server->call_threads_.get(), never_wait);
   server->repair_service_ =
       std::make_unique<GrpcService>(DeliveryRepairServiceDescriptor(), server->calls_.get(),
-                                    server->call_threads_.get(), search_never_waits);
+                                    server->call_threads_.get(), never_wait);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -166,10 +167,10 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   if (!options.http.listen.empty()) {
     HttpServerOptions http = options.http;
     http.rate_limiter = server->rate_limiter_.get();
-    if (search_never_waits) {  // As on gRPC: a search is handled on the thread that read it.
+    if (!never_wait.empty()) {  // As on gRPC: handled on the thread that read the call.
       const RestGateway* gateway = server->gateway_.get();
-      http.never_waits = [gateway](const RestRequest& request) {
-        return gateway->MethodOf(request) == SearchWebhooksMethod();
+      http.never_waits = [gateway, never_wait](const RestRequest& request) {
+        return never_wait.contains(gateway->MethodOf(request));
       };
     }
     http.tls_cert_chain_pem = options.tls_cert_chain_pem;

@@ -332,6 +332,15 @@ const google::protobuf::MethodDescriptor* SearchWebhooksMethod() {
   return method;
 }
 
+absl::flat_hash_set<const google::protobuf::MethodDescriptor*> MethodsThatNeverWait(
+    const StateStore* store) {
+  absl::flat_hash_set<const google::protobuf::MethodDescriptor*> methods;
+  if (store == nullptr || !store->shared()) methods.insert(SearchWebhooksMethod());
+  if (store == nullptr)
+    methods.insert(WebhookServiceDescriptor()->FindMethodByName("PublishEvent"));
+  return methods;
+}
+
 std::vector<const google::protobuf::ServiceDescriptor*> RestServiceDescriptors() {
   return {WebhookServiceDescriptor(), DeliveryRepairServiceDescriptor()};
 }
@@ -347,8 +356,9 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 }
 
 GrpcService::GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
-                         http_internal::HandlerPool* call_threads, bool search_never_waits)
-    : calls_(*calls), call_threads_(*call_threads), search_never_waits_(search_never_waits) {
+                         http_internal::HandlerPool* call_threads,
+                         absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait)
+    : calls_(*calls), call_threads_(*call_threads), never_wait_(std::move(never_wait)) {
   for (int i = 0; i < service->method_count(); ++i) {
     paths_.push_back(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
   }
@@ -371,7 +381,7 @@ grpc::ServerUnaryReactor* GrpcService::Start(const google::protobuf::MethodDescr
                                              const grpc::ByteBuffer& request,
                                              grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
-  if (search_never_waits_ && &method == SearchWebhooksMethod()) {
+  if (never_wait_.contains(&method)) {
     reactor->Finish(Handle(method, context, request, response));
     return reactor;
   }

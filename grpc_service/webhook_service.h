@@ -28,8 +28,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/persistence/state_store.h"
 #include "engine/webhook_engine.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
@@ -106,15 +108,15 @@ class WebhookCalls final : public RestCallTarget {
 //
 // Served by gRPC's callback API, whose threads must never block: a call runs on one of
 // `call_threads`, since it may wait on the state store, PostgreSQL or a receiver. A call that
-// finds every thread busy and the pool's queue full is RESOURCE_EXHAUSTED. With
-// `search_never_waits` (the engine's state store is not shared, so a search neither catches up
-// nor waits behind a database write), SearchWebhooks runs on the gRPC thread itself, which
-// saves a thread hand-off per call (measured: about 1.6 times the calls per second).
+// finds every thread busy and the pool's queue full is RESOURCE_EXHAUSTED. A call of one of
+// `never_wait` (methods that cannot block with the engine's state store: MethodsThatNeverWait)
+// runs on the gRPC thread itself, which saves a thread hand-off per call.
 class GrpcService final : public grpc::Service {
  public:
   // None is owned; `calls` and `call_threads` must outlive the gRPC server.
   GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
-              http_internal::HandlerPool* call_threads, bool search_never_waits);
+              http_internal::HandlerPool* call_threads,
+              absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait);
 
  private:
   grpc::ServerUnaryReactor* Start(const google::protobuf::MethodDescriptor& method,
@@ -126,7 +128,7 @@ class GrpcService final : public grpc::Service {
 
   WebhookCalls& calls_;
   http_internal::HandlerPool& call_threads_;
-  const bool search_never_waits_;
+  const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait_;
   std::vector<std::string> paths_;  // "/<service>/<method>", in method order.
 };
 
@@ -136,6 +138,14 @@ const google::protobuf::ServiceDescriptor* WebhookServiceDescriptor();
 // WebhookService.SearchWebhooks, the method served without building its reply message (see
 // WebhookCalls::CallToJson and SearchWebhooksWire). Never null.
 const google::protobuf::MethodDescriptor* SearchWebhooksMethod();
+
+// The methods whose calls cannot block with `store` (null: no store, all state in memory), which
+// the servers run on the thread that read the call instead of handing it to a call thread:
+// SearchWebhooks unless the store is shared (then a search first catches up with the database),
+// and PublishEvent without a store (it only queues the delivery in memory). Measured at 1,000
+// publishes/s: the hand-off to a call thread doubled the publish call's p99 (bench/RESULTS.md).
+absl::flat_hash_set<const google::protobuf::MethodDescriptor*> MethodsThatNeverWait(
+    const StateStore* store);
 
 // The descriptor of webhooks.v1.DeliveryRepairService. Never null.
 const google::protobuf::ServiceDescriptor* DeliveryRepairServiceDescriptor();

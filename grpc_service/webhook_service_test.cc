@@ -20,7 +20,9 @@ namespace webhooks {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 using ::webhooks::testing::kAdminToken;
 using ::webhooks::testing::kUserATestOrg1Token;
 using ::webhooks::testing::kUserATestOrg2025Token;
@@ -199,13 +201,13 @@ TEST_F(WebhookServiceTest, SearchAnswersTheEnginesPageRedacted) {
                        "Authentication required: missing bearer token."));
 }
 
-// Every call but a search (when searches never wait) runs on the call threads; with every one
-// busy and no room to queue, a call is refused at once rather than left to wait.
+// Every call but those that never wait runs on the call threads; with every one busy and no
+// room to queue, a call is refused at once rather than left to wait.
 TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
   WebhookCalls calls(&env_.engine(), env_.authenticator());
   http_internal::HandlerPool call_threads(/*threads=*/1, /*max_queued=*/0);
   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads,
-                      /*search_never_waits=*/true);
+                      MethodsThatNeverWait(/*store=*/nullptr));
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -228,6 +230,34 @@ TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
   EXPECT_EQ(found.pagination().total_count(), 0);
   release.Notify();
   server->Shutdown();
+}
+
+// A store other replicas write too: shared() is all that MethodsThatNeverWait reads.
+class SharedStore final : public StateStore {
+ public:
+  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>&) override {
+    return absl::OkStatus();
+  }
+  uint64_t Write(const state::StateBatch&) override { return 0; }
+  absl::Status Sync(uint64_t) override { return absl::OkStatus(); }
+  bool WantsSnapshot() const override { return false; }
+  uint64_t StartSnapshot() override { return 0; }
+  absl::Status FinishSnapshot(uint64_t, const std::vector<state::StateBatch>&) override {
+    return absl::OkStatus();
+  }
+  bool shared() const override { return true; }
+};
+
+TEST(MethodsThatNeverWaitTest, DependOnTheStore) {
+  const auto method = [](const char* name) {
+    return WebhookServiceDescriptor()->FindMethodByName(name);
+  };
+  EXPECT_THAT(MethodsThatNeverWait(nullptr),
+              UnorderedElementsAre(method("SearchWebhooks"), method("PublishEvent")));
+  NullStateStore journal_like;  // Writes may wait for the disk; reads never do.
+  EXPECT_THAT(MethodsThatNeverWait(&journal_like), UnorderedElementsAre(method("SearchWebhooks")));
+  SharedStore shared;
+  EXPECT_THAT(MethodsThatNeverWait(&shared), IsEmpty());
 }
 
 TEST_F(WebhookServiceTest, UnknownWebhookIsNotFound) {
