@@ -28,45 +28,36 @@ using google::protobuf::Reflection;
 bool NeedsEscape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
 
 void AppendString(absl::string_view text, std::string* out) {
-  const size_t start = out->size();
-  out->resize(start + text.size() + 2);  // The common case: nothing to escape.
-  char* const quoted = &(*out)[start];
-  quoted[0] = '"';
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (NeedsEscape(text[i])) {
-      out->resize(start + 1 + i);  // Keeps the plain part; escapes from here on.
-      text.remove_prefix(i);
-      for (const char c : text) {
-        switch (c) {
-          case '"':
-            out->append("\\\"");
-            break;
-          case '\\':
-            out->append("\\\\");
-            break;
-          case '\n':
-            out->append("\\n");
-            break;
-          case '\r':
-            out->append("\\r");
-            break;
-          case '\t':
-            out->append("\\t");
-            break;
-          default:
-            if (NeedsEscape(c)) {
-              absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
-            } else {
-              out->push_back(c);
-            }
-        }
-      }
-      out->push_back('"');
-      return;
+  out->push_back('"');
+  for (;;) {
+    // The longest run that needs no escape, copied whole (the common case is the whole text).
+    size_t plain = 0;
+    while (plain < text.size() && !NeedsEscape(text[plain])) ++plain;
+    out->append(text.data(), plain);
+    if (plain == text.size()) break;
+    const char c = text[plain];
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
     }
-    quoted[i + 1] = text[i];
+    text.remove_prefix(plain + 1);
   }
-  quoted[text.size() + 1] = '"';
+  out->push_back('"');
 }
 
 void AppendDouble(double value, std::string* out) {
