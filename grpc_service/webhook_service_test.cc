@@ -233,18 +233,8 @@ TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
 }
 
 // A store other replicas write too: shared() is all that MethodsThatNeverWait reads.
-class SharedStore final : public StateStore {
+class SharedStore final : public NullStateStore {
  public:
-  absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>&) override {
-    return absl::OkStatus();
-  }
-  uint64_t Write(const state::StateBatch&) override { return 0; }
-  absl::Status Sync(uint64_t) override { return absl::OkStatus(); }
-  bool WantsSnapshot() const override { return false; }
-  uint64_t StartSnapshot() override { return 0; }
-  absl::Status FinishSnapshot(uint64_t, const std::vector<state::StateBatch>&) override {
-    return absl::OkStatus();
-  }
   bool shared() const override { return true; }
 };
 

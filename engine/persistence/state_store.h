@@ -136,7 +136,7 @@ class StateStore {
 };
 
 // Keeps nothing: Replay finds nothing, Write and Sync succeed at once.
-class NullStateStore final : public StateStore {
+class NullStateStore : public StateStore {
  public:
   absl::Status Replay(const std::function<absl::Status(const state::StateBatch&)>&) override {
     return absl::OkStatus();
