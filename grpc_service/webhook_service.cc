@@ -336,8 +336,9 @@ absl::flat_hash_set<const google::protobuf::MethodDescriptor*> MethodsThatNeverW
     const StateStore* store) {
   absl::flat_hash_set<const google::protobuf::MethodDescriptor*> methods;
   if (store == nullptr || !store->shared()) methods.insert(SearchWebhooksMethod());
-  if (store == nullptr)
+  if (store == nullptr) {
     methods.insert(WebhookServiceDescriptor()->FindMethodByName("PublishEvent"));
+  }
   return methods;
 }
 
