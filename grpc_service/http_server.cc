@@ -206,12 +206,12 @@ class ServerImpl final : public HttpServer {
     return std::min(options_.header_timeout, options_.read_timeout);
   }
 
-  // Hands `request` to a handler thread, which calls `done` with the response; false if the
-  // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
-  // so a response is still written during Shutdown.
   // The response to `request`, handled on the calling thread.
   RestResponse HandleNow(const RestRequest& request) const { return handler_(request); }
 
+  // Hands `request` to a handler thread, which calls `done` with the response; false if the
+  // queue is full (`done` is not called). Until `done` returns, the I/O threads keep running,
+  // so a response is still written during Shutdown.
   bool Submit(RestRequest request, std::function<void(RestResponse)> done) {
     auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
         io_.get_executor());

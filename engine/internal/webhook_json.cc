@@ -35,7 +35,13 @@ void AppendMessageOrNull(bool present, const google::protobuf::Message& message,
   }
 }
 
-void AppendNamed(const std::string& id, const std::string& name, std::string* out) {
+// An Org or User field: {"id":...,"name":...}, or null when unset.
+void AppendNamedOrNull(bool present, const std::string& id, const std::string& name,
+                       std::string* out) {
+  if (!present) {
+    out->append("null");
+    return;
+  }
   out->append("{\"id\":");
   AppendJsonString(id, out);
   out->append(",\"name\":");
@@ -57,11 +63,7 @@ void AppendWebhookJson(const v1::Webhook& webhook, std::string* out) {
     out->append("null");
   }
   Key(",\"org\"", out);
-  if (webhook.has_org()) {
-    AppendNamed(webhook.org().id(), webhook.org().name(), out);
-  } else {
-    out->append("null");
-  }
+  AppendNamedOrNull(webhook.has_org(), webhook.org().id(), webhook.org().name(), out);
   Key(",\"url\"", out);
   AppendJsonString(webhook.url(), out);
   Key(",\"url_params\"", out);  // null_when_empty; keys sorted.
@@ -112,17 +114,11 @@ void AppendWebhookJson(const v1::Webhook& webhook, std::string* out) {
   Key(",\"modification_time_in_millis\"", out);
   absl::StrAppend(out, webhook.modification_time_in_millis());
   Key(",\"created_by\"", out);
-  if (webhook.has_created_by()) {
-    AppendNamed(webhook.created_by().id(), webhook.created_by().name(), out);
-  } else {
-    out->append("null");
-  }
+  AppendNamedOrNull(webhook.has_created_by(), webhook.created_by().id(),
+                    webhook.created_by().name(), out);
   Key(",\"last_modified_by\"", out);
-  if (webhook.has_last_modified_by()) {
-    AppendNamed(webhook.last_modified_by().id(), webhook.last_modified_by().name(), out);
-  } else {
-    out->append("null");
-  }
+  AppendNamedOrNull(webhook.has_last_modified_by(), webhook.last_modified_by().id(),
+                    webhook.last_modified_by().name(), out);
   Key(",\"storage_destination\"", out);
   AppendMessageOrNull(webhook.has_storage_destination(), webhook.storage_destination(), out);
   Key(",\"status\"", out);
