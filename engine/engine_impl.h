@@ -120,9 +120,11 @@ class EngineImpl final : public WebhookEngine {
   // The follower thread of an engine on a shared store: catches up whenever another engine
   // writes, so that deliveries queued elsewhere are seen (and attempted if their lease is free).
   void FollowOthers();
-  void ApplyBatchLocked(const state::StateBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Applies each record of `batch`, moving the webhooks out of it (a batch just planned is
+  // passed with std::move, so its webhooks are not copied).
+  void ApplyBatchLocked(state::StateBatch batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Applies one record: at run time and when the store replays.
-  void ApplyLocked(const state::StateRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyLocked(state::StateRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Snapshots if the journal is long and no snapshot is under way. Called after every change
   // made durable, deliveries' too (a publish or a validation syncs its own job): a server
   // that only delivers events must not grow its journal without end. Attempt outcomes are

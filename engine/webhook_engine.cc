@@ -80,15 +80,15 @@ absl::Status EngineImpl::Commit(const Plan& plan) {
                                      ASSIGN_OR_RETURN(planned, plan());
                                      return planned;
                                    }));
-    ApplyBatchLocked(planned);
+    ApplyBatchLocked(std::move(planned));
   }
   RETURN_IF_ERROR(store_.Sync(sequence));
   SnapshotIfDue();
   return absl::OkStatus();
 }
 
-void EngineImpl::ApplyBatchLocked(const state::StateBatch& batch) {
-  for (const state::StateRecord& record : batch.records()) ApplyLocked(record);
+void EngineImpl::ApplyBatchLocked(state::StateBatch batch) {
+  for (state::StateRecord& record : *batch.mutable_records()) ApplyLocked(std::move(record));
 }
 
 absl::Status EngineImpl::CatchUp() {
@@ -111,11 +111,11 @@ void EngineImpl::FollowOthers() {
   }
 }
 
-void EngineImpl::ApplyLocked(const state::StateRecord& record) {
+void EngineImpl::ApplyLocked(state::StateRecord record) {
   rotations_.Apply(record);  // It follows put_webhook and delete_webhook too.
   switch (record.change_case()) {
     case state::StateRecord::kPutWebhook:
-      webhooks_.Put(record.put_webhook());
+      webhooks_.Put(std::move(*record.mutable_put_webhook()));
       break;
     case state::StateRecord::kDeleteWebhook:
       webhooks_.Delete(record.delete_webhook());

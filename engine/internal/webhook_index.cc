@@ -75,8 +75,25 @@ bool WebhookIndex::TimeKey::operator<(const TimeKey& other) const {
   return stored->id < other.stored->id;
 }
 
+namespace {
+
+// <0, 0 or >0 as `a` comes before, with or after `b` once both are lower-cased (ASCII only),
+// comparing bytes as unsigned, as std::string does.
+int CompareIgnoringCase(absl::string_view a, absl::string_view b) {
+  const size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i) {
+    const auto x = static_cast<unsigned char>(absl::ascii_tolower(a[i]));
+    const auto y = static_cast<unsigned char>(absl::ascii_tolower(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
+}  // namespace
+
 bool WebhookIndex::NameKey::operator<(const NameKey& other) const {
-  if (lower_name != other.lower_name) return lower_name < other.lower_name;
+  const int order = CompareIgnoringCase(stored->name, other.stored->name);
+  if (order != 0) return order < 0;
   return stored->id < other.stored->id;
 }
 
@@ -88,9 +105,7 @@ WebhookIndex::TimeKey WebhookIndex::ModifiedKey(const Stored& stored) {
   return {stored.modification_time_in_millis, &stored};
 }
 
-WebhookIndex::NameKey WebhookIndex::NameKeyOf(const Stored& stored) {
-  return {absl::AsciiStrToLower(stored.name), &stored};
-}
+WebhookIndex::NameKey WebhookIndex::NameKeyOf(const Stored& stored) { return {&stored}; }
 
 bool WebhookIndex::Before(v1::SortField field, const Stored& a, const Stored& b) {
   switch (field) {
@@ -110,23 +125,41 @@ v1::Webhook WebhookIndex::Parsed(const Stored& stored) {
 }
 
 void WebhookIndex::Put(v1::Webhook webhook) {
-  auto stored = std::make_unique<Stored>();
-  stored->secrets = TakeSecrets(&webhook);
-  stored->id = webhook.id();
-  stored->org_id = webhook.org().id();
-  stored->name = webhook.name();
-  stored->creation_time_in_millis = webhook.creation_time_in_millis();
-  stored->modification_time_in_millis = webhook.modification_time_in_millis();
-  stored->enabled = IsEnabled(webhook);
+  auto fresh = std::make_unique<Stored>();
+  fresh->secrets = TakeSecrets(&webhook);
+  fresh->id = webhook.id();
+  fresh->org_id = webhook.org().id();
+  fresh->name = webhook.name();
+  fresh->creation_time_in_millis = webhook.creation_time_in_millis();
+  fresh->modification_time_in_millis = webhook.modification_time_in_millis();
+  fresh->enabled = IsEnabled(webhook);
   for (const int event : webhook.events()) {
-    if (event >= 0 && event < 32) stored->events |= 1u << event;  // Only known types validate.
+    if (event >= 0 && event < 32) fresh->events |= 1u << event;  // Only known types validate.
   }
-  // Both forms are written once here, since a stored webhook is never changed, only replaced.
-  stored->wire = webhook.SerializeAsString();
-  AppendWebhookJson(webhook, &stored->json);
-  stored->json.shrink_to_fit();
-  Delete(stored->id);
-  Index(**by_id_.insert(std::move(stored)).first);
+  // Both forms are written once per put; a search only copies them.
+  fresh->wire = webhook.SerializeAsString();
+  AppendWebhookJson(webhook, &fresh->json);
+  fresh->json.shrink_to_fit();
+  if (const auto it = by_id_.find(fresh->id);
+      it != by_id_.end() && (*it)->org_id == fresh->org_id && (*it)->name == fresh->name &&
+      (*it)->creation_time_in_millis == fresh->creation_time_in_millis) {
+    // An update that keeps the org, the name and the creation time (any that does not rename):
+    // only the MODIFIED order and the count of disabled webhooks can change.
+    Stored& stored = **it;
+    by_modified_.Erase(ModifiedKey(stored));
+    if (!stored.enabled) --disabled_count_;
+    stored.modification_time_in_millis = fresh->modification_time_in_millis;
+    stored.enabled = fresh->enabled;
+    stored.events = fresh->events;
+    stored.wire = std::move(fresh->wire);
+    stored.json = std::move(fresh->json);
+    stored.secrets = std::move(fresh->secrets);
+    by_modified_.Insert(ModifiedKey(stored));
+    if (!stored.enabled) ++disabled_count_;
+    return;
+  }
+  Delete(fresh->id);
+  Index(**by_id_.insert(std::move(fresh)).first);
 }
 
 void WebhookIndex::Delete(absl::string_view id) {
@@ -244,7 +277,7 @@ v1::Pagination WebhookIndex::Search(
           walk(by_modified_);
           break;
         case v1::NAME:
-          walk(by_lower_name_);
+          walk(by_name_case_blind_);
           break;
         default:
           walk(by_created_);
@@ -268,24 +301,30 @@ void WebhookIndex::ForEach(const std::function<void(const v1::Webhook&)>& visit)
 }
 
 void WebhookIndex::Index(const Stored& stored) {
-  by_org_[stored.org_id] = &stored;
+  // One webhook per org is the engine's rule; a second one put in the org takes its place here.
+  by_org_.erase(stored.org_id);
+  by_org_.emplace(stored.org_id, &stored);
   by_name_[stored.name].push_back(&stored);
   by_created_.Insert(CreatedKey(stored));
   by_modified_.Insert(ModifiedKey(stored));
-  by_lower_name_.Insert(NameKeyOf(stored));
+  by_name_case_blind_.Insert(NameKeyOf(stored));
   if (!stored.enabled) ++disabled_count_;
 }
 
 void WebhookIndex::Unindex(const Stored& stored) {
-  by_org_.erase(stored.org_id);
-  if (auto it = by_name_.find(stored.name); it != by_name_.end()) {
-    auto& named = it->second;
+  if (const auto it = by_org_.find(stored.org_id); it != by_org_.end() && it->second == &stored) {
+    by_org_.erase(it);
+  }
+  if (const auto it = by_name_.find(stored.name); it != by_name_.end()) {
+    auto named = std::move(it->second);
+    // Erased and put back, so that the key views the name of a webhook still in the list.
+    by_name_.erase(it);
     named.erase(std::remove(named.begin(), named.end(), &stored), named.end());
-    if (named.empty()) by_name_.erase(it);
+    if (!named.empty()) by_name_.emplace(named.front()->name, std::move(named));
   }
   by_created_.Erase(CreatedKey(stored));
   by_modified_.Erase(ModifiedKey(stored));
-  by_lower_name_.Erase(NameKeyOf(stored));
+  by_name_case_blind_.Erase(NameKeyOf(stored));
   if (!stored.enabled) --disabled_count_;
 }
 

@@ -103,10 +103,13 @@ class WebhookIndex {
   // parse `wire` again, which keeps memory per webhook below what the parsed message alone
   // took (bench/RESULTS.md).
   struct Stored {
+    // Where it sits in by_id_, by_org_, by_name_, by_created_ and by_name_case_blind_: never changed
+    // while it is there, as those indexes' keys are these strings, or compare them.
     std::string id;
     std::string org_id;
     std::string name;
     int64_t creation_time_in_millis = 0;
+    // The rest, which an update that keeps the fields above replaces in place.
     int64_t modification_time_in_millis = 0;
     bool enabled = true;
     uint32_t events = 0;  // Bit 1 << t for each event type t it subscribes to.
@@ -128,15 +131,14 @@ class WebhookIndex {
       return Id(a) == Id(b);
     }
   };
-  // Where a webhook sorts under CREATED or MODIFIED, and under NAME (case-insensitively);
-  // the id breaks ties, so pages are stable.
+  // Where a webhook sorts under CREATED or MODIFIED, and under NAME (compared ignoring ASCII
+  // case, with no lower-cased copy); the id breaks ties, so pages are stable.
   struct TimeKey {
     int64_t millis;
     const Stored* stored;
     bool operator<(const TimeKey& other) const;
   };
   struct NameKey {
-    std::string lower_name;
     const Stored* stored;
     bool operator<(const NameKey& other) const;
   };
@@ -154,14 +156,16 @@ class WebhookIndex {
   void Index(const Stored& stored);
   void Unindex(const Stored& stored);
 
-  // Every webhook, by id; each on its own in the heap, as the indexes below point to them.
+  // Every webhook, by id; each on its own in the heap, as the indexes below point to them. Their
+  // keys view the strings of the webhooks they hold, so they copy no id, org id or name: a
+  // name's key views the name of the first webhook in its list.
   absl::flat_hash_set<std::unique_ptr<Stored>, ById, ById> by_id_;
-  absl::flat_hash_map<std::string, const Stored*> by_org_;
-  absl::flat_hash_map<std::string, absl::InlinedVector<const Stored*, 1>> by_name_;
+  absl::flat_hash_map<absl::string_view, const Stored*> by_org_;
+  absl::flat_hash_map<absl::string_view, absl::InlinedVector<const Stored*, 1>> by_name_;
   // Every webhook in the order of each sort field, found by rank.
   RankedSet<TimeKey> by_created_;
   RankedSet<TimeKey> by_modified_;
-  RankedSet<NameKey> by_lower_name_;
+  RankedSet<NameKey> by_name_case_blind_;
   int64_t disabled_count_ = 0;
 };
 

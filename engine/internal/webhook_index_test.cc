@@ -132,9 +132,14 @@ TEST_F(WebhookIndexTest, PagesMatchASortedReferenceUnderRandomChanges) {
       index_.Delete(id);
       reference.erase(id);
     } else {
-      // Few distinct names and times, so ties are broken by the id.
+      // Few distinct names and times, so ties are broken by the id. Half the updates keep the
+      // name and the creation time, as UpdateWebhook does unless it renames.
       v1::Webhook webhook =
           Hook(id, id, absl::StrCat(uniform(0, 1) ? "N" : "n", uniform(0, 50)), uniform(0, 100));
+      if (const auto it = reference.find(id); it != reference.end() && uniform(0, 1) == 0) {
+        webhook.set_name(it->second.name());
+        webhook.set_creation_time_in_millis(it->second.creation_time_in_millis());
+      }
       webhook.set_modification_time_in_millis(uniform(0, 100));
       if (uniform(0, 3) == 0) webhook.set_status(uniform(0, 1) ? v1::DISABLED : v1::ENABLED);
       index_.Put(webhook);
@@ -162,6 +167,26 @@ TEST_F(WebhookIndexTest, PagesMatchASortedReferenceUnderRandomChanges) {
     for (size_t i = query.offset;
          i < sorted.size() && static_cast<int>(expected.size()) < query.size; ++i) {
       expected.push_back(std::get<2>(sorted[i]));
+    }
+
+    // The changed webhook is found by its org, and its name finds the webhooks so named.
+    const std::optional<v1::Webhook> in_org = index_.FindByOrg(id);
+    ASSERT_EQ(in_org.has_value(), reference.count(id) == 1) << "step " << step;
+    if (in_org) {
+      ASSERT_EQ(in_org->id(), id);
+      std::vector<std::string> named;
+      for (const auto& [other, webhook] : reference) {
+        if (webhook.name() == in_org->name()) named.push_back(other);
+      }
+      const absl::StatusOr<v1::Webhook> resolved = index_.Resolve(admin_, in_org->name());
+      if (named.size() == 1) {
+        ASSERT_EQ(resolved->id(), id) << "step " << step;
+      } else {
+        ASSERT_THAT(resolved, StatusIs(absl::StatusCode::kInvalidArgument,
+                                       ::testing::HasSubstr(absl::StrCat(
+                                           "is used in ", named.size(), " orgs"))))
+            << "step " << step;
+      }
     }
 
     const v1::SearchWebhooksResponse page = Page(index_, admin_, query);
