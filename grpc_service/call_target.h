@@ -20,7 +20,8 @@ struct CallInfo {
   std::string authorization;  // The `authorization` value ("Bearer <token>"); empty if none.
   std::string request_id;     // The caller's request id, if any (RequestId() decides its use).
   // gRPC's peer ("ipv4:10.0.0.1:5000"): the rate limiter counts calls per client address.
-  // Empty for the gateway's calls, which the HTTP server limits itself.
+  // Empty for the gateway's calls, which the HTTP server limits itself, and when no rate
+  // limiter counts calls (WebhookCalls::counts_clients).
   std::string peer;
   absl::Time deadline = absl::InfiniteFuture();
 };

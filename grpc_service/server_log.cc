@@ -104,7 +104,7 @@ std::string RequestId(absl::string_view supplied) {
   thread_local absl::BitGen random;
   const uint64_t high = absl::Uniform<uint64_t>(random);
   const uint64_t low = absl::Uniform<uint64_t>(random);
-  return absl::StrFormat("%016x%016x", high, low);
+  return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
 }
 
 }  // namespace webhooks

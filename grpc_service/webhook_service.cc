@@ -102,7 +102,9 @@ absl::StatusOr<Principal> AuthenticateCall(const CallInfo& info,
 
 // What a gRPC call carries. Its request id (the caller's x-request-id if usable, else a new
 // one) goes back in the response's initial metadata.
-CallInfo InfoOf(grpc::ServerContextBase& context) {
+// What `context` carries; its peer only if `with_peer`, since formatting it costs about 1 % of a
+// search call.
+CallInfo InfoOf(grpc::ServerContextBase& context, bool with_peer) {
   CallInfo info;
   const auto& metadata = context.client_metadata();
   const auto value = [&metadata](const char* key) {
@@ -113,7 +115,7 @@ CallInfo InfoOf(grpc::ServerContextBase& context) {
   info.authorization = value("authorization");
   info.request_id = RequestId(value(kRequestIdHeader));
   context.AddInitialMetadata(kRequestIdHeader, info.request_id);
-  info.peer = context.peer();
+  if (with_peer) info.peer = context.peer();
   const std::chrono::system_clock::time_point deadline = context.deadline();
   if (deadline != std::chrono::system_clock::time_point::max()) {
     info.deadline = absl::FromChrono(deadline);
@@ -409,7 +411,7 @@ grpc::Status GrpcService::Handle(const google::protobuf::MethodDescriptor& metho
   grpc::ByteBuffer bytes(request_bytes);  // Shares the slices; Deserialize consumes it.
   grpc::Status status = Serialization::Deserialize(&bytes, request.get());
   if (!status.ok()) return status;
-  const CallInfo info = InfoOf(context);
+  const CallInfo info = InfoOf(context, calls_.counts_clients());
   if (&method == SearchWebhooksMethod()) {
     auto* wire = new std::string();  // Owned by the reply's one slice.
     status = calls_.SearchWebhooksWire(

@@ -79,6 +79,9 @@ class WebhookCalls final : public RestCallTarget {
   grpc::Status SearchWebhooksWire(const CallInfo& info, const v1::SearchWebhooksRequest& request,
                                   std::string* wire);
 
+  // Whether calls need CallInfo::peer: only a rate limiter reads it.
+  bool counts_clients() const { return rate_limiter_ != nullptr; }
+
  private:
   using Handler = std::function<grpc::Status(const CallInfo&, const google::protobuf::Message&,
                                              google::protobuf::Message*)>;
