@@ -103,8 +103,8 @@ class WebhookIndex {
   // parse `wire` again, which keeps memory per webhook below what the parsed message alone
   // took (bench/RESULTS.md).
   struct Stored {
-    // Where it sits in by_id_, by_org_, by_name_, by_created_ and by_name_case_blind_: never changed
-    // while it is there, as those indexes' keys are these strings, or compare them.
+    // Where it sits in by_id_, by_org_, by_name_, by_created_ and by_name_case_blind_: never
+    // changed while it is there, as those indexes' keys are these strings, or compare them.
     std::string id;
     std::string org_id;
     std::string name;

@@ -182,9 +182,10 @@ TEST_F(WebhookIndexTest, PagesMatchASortedReferenceUnderRandomChanges) {
       if (named.size() == 1) {
         ASSERT_EQ(resolved->id(), id) << "step " << step;
       } else {
-        ASSERT_THAT(resolved, StatusIs(absl::StatusCode::kInvalidArgument,
-                                       ::testing::HasSubstr(absl::StrCat(
-                                           "is used in ", named.size(), " orgs"))))
+        ASSERT_THAT(
+            resolved,
+            StatusIs(absl::StatusCode::kInvalidArgument,
+                     ::testing::HasSubstr(absl::StrCat("is used in ", named.size(), " orgs"))))
             << "step " << step;
       }
     }
