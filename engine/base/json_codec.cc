@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -379,6 +380,12 @@ std::string FieldToJson(const Message& message, const google::protobuf::FieldDes
 }
 
 absl::Status FromJson(absl::string_view json, Message* message) {
+  if (absl::StripAsciiWhitespace(json) == "{}") {
+    // The body of most searches. protobuf's converter takes some 2 us alone, and 12 % of a
+    // REST search's CPU in webhookd, to say that an empty object is the empty message.
+    message->Clear();
+    return absl::OkStatus();
+  }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(

@@ -116,6 +116,19 @@ TEST(FromJsonTest, NullLeavesFieldUnset) {
   EXPECT_FALSE(request.has_description());
 }
 
+// An empty object, however spaced around, is the empty message, as the converter would make it.
+TEST(FromJsonTest, EmptyObjectClearsTheMessage) {
+  for (const char* empty : {"{}", " \r\n{}\t", "{ }"}) {
+    v1::SearchWebhooksRequest request;
+    request.set_record_size(5);
+    ASSERT_OK(FromJson(empty, &request));
+    EXPECT_EQ(request.ByteSizeLong(), 0) << empty;
+  }
+  v1::SearchWebhooksRequest request;
+  EXPECT_THAT(FromJson("{}}", &request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid JSON body")));
+}
+
 TEST(FromJsonTest, RejectsUnknownFieldByName) {
   v1::CreateWebhookRequest request;
   EXPECT_THAT(FromJson(R"({"name":"n","colour":"red"})", &request),
