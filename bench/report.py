@@ -117,7 +117,9 @@ def delivery(name, target, p99_target=None):
     for line in read("nginx/logs/%s.log" % name).splitlines():
         t, key, size = line.split()[:3]
         if key in sent and key not in received:
-            received[key] = float(t)
+            # $msec is the receipt truncated to the millisecond: the end of that millisecond is
+            # the latest it can have been, so each latency below is an upper bound.
+            received[key] = float(t) + 0.001
             if size.isdigit():
                 sizes.append(int(size))
     if name == "durable" and sizes:
