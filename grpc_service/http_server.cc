@@ -40,7 +40,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using http_internal::ConnectionCounts;
-using http_internal::HandlerPool;
 
 // Splits "host:port" / "[v6]:port".
 absl::StatusOr<tcp::endpoint> ParseListen(absl::string_view listen) {

@@ -3,7 +3,6 @@
 #include <utility>
 
 namespace webhooks {
-namespace http_internal {
 
 HandlerPool::HandlerPool(int threads, size_t max_queued) : max_in_flight_(threads + max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
@@ -46,6 +45,8 @@ void HandlerPool::Loop() {
     --in_flight_;
   }
 }
+
+namespace http_internal {
 
 // Counts one connection while it exists.
 struct ConnectionCounts::Slot {

@@ -1,6 +1,6 @@
-// The bounds on what the HTTP server takes on at once: handler threads with a bounded queue
-// (HandlerPool), and open connections overall and per client address (ConnectionCounts). Used
-// by grpc_service/http_server.cc.
+// The bounds on what a server takes on at once: threads with a bounded queue (HandlerPool: the
+// HTTP server's handler threads, and the gRPC services' call threads), and the HTTP server's
+// open connections overall and per client address (ConnectionCounts).
 #ifndef WEBHOOKS_GRPC_SERVICE_SERVER_CAPACITY_H_
 #define WEBHOOKS_GRPC_SERVICE_SERVER_CAPACITY_H_
 
@@ -17,9 +17,8 @@
 #include "absl/synchronization/mutex.h"
 
 namespace webhooks {
-namespace http_internal {
 
-// Threads that run the handler, so that I/O threads never wait on it: a slow call holds one of
+// Threads that run handlers, so that I/O threads never wait on them: a slow call holds one of
 // these threads, not the connections of other clients. Thread-safe.
 class HandlerPool {
  public:
@@ -43,6 +42,8 @@ class HandlerPool {
   size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // Queued or running.
   std::vector<std::thread> threads_;
 };
+
+namespace http_internal {
 
 // Open connections, overall and per client address. Shared by the server and its sessions, so
 // that a session destroyed late in the server's own destruction still finds it. Thread-safe.

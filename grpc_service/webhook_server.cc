@@ -109,8 +109,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   }
   server->calls_ = std::make_unique<WebhookCalls>(
       engine, authenticator, options.max_concurrent_validations, server->rate_limiter_.get());
-  server->call_threads_ =
-      std::make_unique<http_internal::HandlerPool>(kCallThreads, kMaxQueuedCalls);
+  server->call_threads_ = std::make_unique<HandlerPool>(kCallThreads, kMaxQueuedCalls);
   const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait =
       MethodsThatNeverWait(options.state_store);
   server->service_ = std::make_unique<GrpcService>(WebhookServiceDescriptor(), server->calls_.get(),

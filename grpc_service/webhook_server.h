@@ -107,13 +107,13 @@ class WebhookServer {
 
   absl::Duration shutdown_grace_;
   int max_grpc_message_bytes_ = 0;
-  std::unique_ptr<RateLimiter> rate_limiter_;   // Null without a rate limit.
-  std::unique_ptr<Metrics> metrics_;            // Null without options.metrics.
-  std::unique_ptr<WebhookCalls> calls_;         // What both services and the gateway call.
-  std::unique_ptr<RestCallTarget> rest_calls_;  // calls_, counted in metrics_.
-  std::unique_ptr<http_internal::HandlerPool> call_threads_;  // Run the calls of both services.
-  std::unique_ptr<GrpcService> service_;                      // webhooks.v1.WebhookService.
-  std::unique_ptr<GrpcService> repair_service_;               // webhooks.v1.DeliveryRepairService.
+  std::unique_ptr<RateLimiter> rate_limiter_;    // Null without a rate limit.
+  std::unique_ptr<Metrics> metrics_;             // Null without options.metrics.
+  std::unique_ptr<WebhookCalls> calls_;          // What both services and the gateway call.
+  std::unique_ptr<RestCallTarget> rest_calls_;   // calls_, counted in metrics_.
+  std::unique_ptr<HandlerPool> call_threads_;    // Run the calls of both services.
+  std::unique_ptr<GrpcService> service_;         // webhooks.v1.WebhookService.
+  std::unique_ptr<GrpcService> repair_service_;  // webhooks.v1.DeliveryRepairService.
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::unique_ptr<RestGateway> gateway_;

@@ -359,7 +359,7 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 }
 
 GrpcService::GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
-                         http_internal::HandlerPool* call_threads,
+                         HandlerPool* call_threads,
                          absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait)
     : calls_(*calls), call_threads_(*call_threads), never_wait_(std::move(never_wait)) {
   for (int i = 0; i < service->method_count(); ++i) {

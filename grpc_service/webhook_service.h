@@ -11,7 +11,7 @@
 //   - webhooks.v1.DeliveryRepairService (webhookd's extension).
 //
 //   WebhookCalls calls(engine.get(), authenticator.get());
-//   http_internal::HandlerPool call_threads(32, 1024);
+//   HandlerPool call_threads(32, 1024);
 //   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads, false);
 //   GrpcService repairs(DeliveryRepairServiceDescriptor(), &calls, &call_threads, false);
 //   grpc::ServerBuilder builder;
@@ -118,7 +118,7 @@ class GrpcService final : public grpc::Service {
  public:
   // None is owned; `calls` and `call_threads` must outlive the gRPC server.
   GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
-              http_internal::HandlerPool* call_threads,
+              HandlerPool* call_threads,
               absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait);
 
  private:
@@ -130,7 +130,7 @@ class GrpcService final : public grpc::Service {
                       grpc::ByteBuffer* response_bytes);
 
   WebhookCalls& calls_;
-  http_internal::HandlerPool& call_threads_;
+  HandlerPool& call_threads_;
   const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait_;
   std::vector<std::string> paths_;  // "/<service>/<method>", in method order.
 };

@@ -205,7 +205,7 @@ TEST_F(WebhookServiceTest, SearchAnswersTheEnginesPageRedacted) {
 // room to queue, a call is refused at once rather than left to wait.
 TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
   WebhookCalls calls(&env_.engine(), env_.authenticator());
-  http_internal::HandlerPool call_threads(/*threads=*/1, /*max_queued=*/0);
+  HandlerPool call_threads(/*threads=*/1, /*max_queued=*/0);
   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads,
                       MethodsThatNeverWait(/*store=*/nullptr));
   grpc::ServerBuilder builder;
