@@ -268,6 +268,9 @@ TEST(HttpServerTest, ShutdownLetsTheRequestInProgressFinish) {
   EXPECT_FALSE(RawConnection(port).connected());  // No longer listening.
 }
 
+constexpr char kSlowRequest[] = "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+constexpr char kFastRequest[] = "POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+
 // A handler that blocks requests to /slow until `release`, counting them in `entered`.
 struct SlowHandler {
   HttpHandler handler() {
@@ -282,8 +285,10 @@ struct SlowHandler {
       return Echo(request);
     };
   }
-  void AwaitEntered(int count) {
-    std::pair<SlowHandler*, int> arg(this, count);
+  // Sends a request to /slow on `connection` and returns once the handler holds it.
+  void Occupy(RawConnection& connection) {
+    connection.Send(kSlowRequest);
+    std::pair<SlowHandler*, int> arg(this, ++occupied);
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(
         +[](std::pair<SlowHandler*, int>* arg)
@@ -293,6 +298,7 @@ struct SlowHandler {
 
   absl::Mutex mu;
   int entered = 0;
+  int occupied = 0;  // Requests Occupy sent.
   absl::Notification release;
 };
 
@@ -304,10 +310,9 @@ TEST(HttpServerTest, SlowHandlerDoesNotDelayOtherConnections) {
   auto server = StartServer(options, slow.handler());
   ASSERT_NE(server, nullptr);
   RawConnection busy(server->port());
-  busy.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-  slow.AwaitEntered(1);
+  slow.Occupy(busy);
   RawConnection other(server->port());
-  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  other.Send(kFastRequest);
   const std::string response = other.ReadResponse();
   EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 OK\r\n")) << response;
   EXPECT_FALSE(slow.release.HasBeenNotified());  // Answered while /slow still runs.
@@ -323,10 +328,9 @@ TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
   auto server = StartServer(options, slow.handler());
   ASSERT_NE(server, nullptr);
   RawConnection running(server->port());
-  running.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-  slow.AwaitEntered(1);
+  slow.Occupy(running);
   RawConnection other(server->port());
-  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  other.Send(kFastRequest);
   const std::string refused = other.ReadResponse();
   EXPECT_THAT(refused, StartsWith("HTTP/1.1 429 Too Many Requests\r\n"));
   EXPECT_THAT(refused, HasSubstr("Retry-After: 1\r\n"));
@@ -337,7 +341,7 @@ TEST(HttpServerTest, FullHandlerQueueAnswers429WithRetryAfter) {
   slow.release.Notify();
   EXPECT_THAT(running.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
   // The refused connection stays usable.
-  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  other.Send(kFastRequest);
   EXPECT_THAT(other.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
@@ -351,10 +355,9 @@ TEST(HttpServerTest, RequestsThatNeverWaitSkipTheHandlerThreads) {
   auto server = StartServer(options, slow.handler());
   ASSERT_NE(server, nullptr);
   RawConnection running(server->port());
-  running.Send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-  slow.AwaitEntered(1);
+  slow.Occupy(running);
   RawConnection other(server->port());
-  other.Send("POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  other.Send(kFastRequest);
   const std::string response = other.ReadResponse();
   EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(response, HasSubstr("POST /fast"));
