@@ -1,7 +1,10 @@
 #include "grpc_service/metrics.h"
 
+#include <algorithm>
 #include <iterator>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,8 +15,6 @@
 
 namespace webhooks {
 namespace {
-
-using grpc::experimental::InterceptionHookPoints;
 
 // A label value as the exposition format quotes it.
 std::string Quoted(absl::string_view value) {
@@ -42,56 +43,33 @@ void AppendHistogram(std::string* out, absl::string_view name, const double (&bo
                   name, "_count ", count, "\n");
 }
 
-// Times one call from its creation and records it when its status goes out.
-class CallTimer final : public grpc::experimental::Interceptor {
- public:
-  CallTimer(Metrics& metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)), start_(metrics.clock().Now()) {}
-
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      metrics_.RecordCall(method_, methods->GetSendStatus().error_code(),
-                          metrics_.clock().Now() - start_);
-    }
-    methods->Proceed();
+// The status codes in the order of their names, as the calls' series are sorted.
+std::vector<grpc::StatusCode> CodesByName() {
+  std::vector<grpc::StatusCode> codes;
+  for (int code = 0; code < Metrics::kStatusCodes; ++code) {
+    codes.push_back(static_cast<grpc::StatusCode>(code));
   }
-
- private:
-  Metrics& metrics_;
-  const std::string method_;
-  const absl::Time start_;
-};
-
-class CallTimers final : public grpc::experimental::ServerInterceptorFactoryInterface {
- public:
-  explicit CallTimers(Metrics& metrics) : metrics_(metrics) {}
-
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
-    return new CallTimer(metrics_, info->method());
-  }
-
- private:
-  Metrics& metrics_;
-};
+  std::sort(codes.begin(), codes.end(), [](grpc::StatusCode a, grpc::StatusCode b) {
+    return absl::StatusCodeToString(static_cast<absl::StatusCode>(a)) <
+           absl::StatusCodeToString(static_cast<absl::StatusCode>(b));
+  });
+  return codes;
+}
 
 }  // namespace
 
-void Metrics::RecordCall(absl::string_view full_method, grpc::StatusCode code,
+void Metrics::RecordCall(const google::protobuf::MethodDescriptor& method, grpc::StatusCode code,
                          absl::Duration latency) {
-  // "/package.Service/Method": the service and the method.
-  std::pair<std::string, std::string> names =
-      absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
-  const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   const double seconds = absl::ToDoubleSeconds(latency);
+  const size_t code_index = code >= 0 && code < kStatusCodes ? code : grpc::StatusCode::UNKNOWN;
   absl::MutexLock lock(&mu_);
-  ++calls_[{names.first, names.second, code_name}];
-  Histogram& histogram = latency_[names];
+  CallStats& stats = calls_[&method];
+  ++stats.by_code[code_index];
   size_t bucket = 0;
   while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
-  if (bucket < kLatencyBuckets.size()) ++histogram.buckets[bucket];
-  ++histogram.count;
-  histogram.sum += seconds;
+  if (bucket < kLatencyBuckets.size()) ++stats.latency.buckets[bucket];
+  ++stats.latency.count;
+  stats.latency.sum += seconds;
 }
 
 void Metrics::RecordHttpResponse(int status) {
@@ -107,28 +85,45 @@ std::string Metrics::Render() const {
       store_ != nullptr ? std::make_optional(store_()) : std::nullopt;
   absl::MutexLock lock(&mu_);
   std::string out;
+  // Series sorted by service, then method, then code name.
+  std::vector<std::pair<const google::protobuf::MethodDescriptor*, const CallStats*>> calls;
+  for (const auto& [method, stats] : calls_) calls.emplace_back(method, &stats);
+  std::sort(calls.begin(), calls.end(), [](const auto& a, const auto& b) {
+    return std::forward_as_tuple(a.first->service()->full_name(), a.first->name()) <
+           std::forward_as_tuple(b.first->service()->full_name(), b.first->name());
+  });
+  const auto labels = [](const google::protobuf::MethodDescriptor& method) {
+    return absl::StrCat("service=", Quoted(method.service()->full_name()),
+                        ",method=", Quoted(method.name()));
+  };
   Family(&out, "webhookd_grpc_requests_total", "counter",
          "gRPC calls handled (REST requests included, as the calls they make), by status code.");
-  for (const auto& [labels, count] : calls_) {
-    absl::StrAppend(&out, "webhookd_grpc_requests_total{service=", Quoted(labels[0]),
-                    ",method=", Quoted(labels[1]), ",code=", Quoted(labels[2]), "} ", count, "\n");
+  static const std::vector<grpc::StatusCode>* const codes_by_name =
+      new std::vector<grpc::StatusCode>(CodesByName());
+  for (const auto& [method, stats] : calls) {
+    for (const grpc::StatusCode code : *codes_by_name) {
+      if (stats->by_code[code] == 0) continue;
+      absl::StrAppend(&out, "webhookd_grpc_requests_total{", labels(*method), ",code=",
+                      Quoted(absl::StatusCodeToString(static_cast<absl::StatusCode>(code))), "} ",
+                      stats->by_code[code], "\n");
+    }
   }
   Family(&out, "webhookd_grpc_request_duration_seconds", "histogram",
          "Time from a gRPC call's arrival to its status.");
-  for (const auto& [names, histogram] : latency_) {
-    const std::string labels =
-        absl::StrCat("service=", Quoted(names.first), ",method=", Quoted(names.second));
+  for (const auto& [method, stats] : calls) {
+    const std::string series = labels(*method);
+    const Histogram& histogram = stats->latency;
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
       cumulative += histogram.buckets[i];
-      absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", labels,
+      absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", series,
                       ",le=", Quoted(Number(kLatencyBuckets[i])), "} ", cumulative, "\n");
     }
-    absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", labels,
+    absl::StrAppend(&out, "webhookd_grpc_request_duration_seconds_bucket{", series,
                     ",le=\"+Inf\"} ", histogram.count, "\n",
-                    "webhookd_grpc_request_duration_seconds_sum{", labels, "} ",
+                    "webhookd_grpc_request_duration_seconds_sum{", series, "} ",
                     Number(histogram.sum), "\n", "webhookd_grpc_request_duration_seconds_count{",
-                    labels, "} ", histogram.count, "\n");
+                    series, "} ", histogram.count, "\n");
   }
   Family(&out, "webhookd_http_responses_total", "counter",
          "REST responses from the gateway, by HTTP status code.");
@@ -212,13 +207,6 @@ RestResponse Metrics::Scrape() const {
   response.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
   response.body = Render();
   return response;
-}
-
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-Metrics::InterceptorCreators() {
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<CallTimers>(*this));
-  return creators;
 }
 
 }  // namespace webhooks

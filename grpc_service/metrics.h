@@ -15,13 +15,13 @@
 //   webhookd_store_snapshots_total                             counter
 //   webhookd_store_snapshot_bytes                              gauge
 //
-// Every REST request that reaches a method is counted under that method too (WebhookServer
-// records the gateway's calls as the interceptors record gRPC's). Labels take their values from
-// fixed sets (the server's methods, status codes), never from request data: no secret, org or
-// webhook name reaches the metrics, and their number stays bounded.
+// GrpcService records each call of webhookd's two services, and WebhookServer each REST request
+// that reaches a method, under that method (gRPC's health checks are not counted). Labels take
+// their values from fixed sets (the server's methods, status codes), never from request data: no
+// secret, org or webhook name reaches the metrics, and their number stays bounded.
 //
 //   Metrics metrics(*SystemClock());
-//   builder.experimental().SetInterceptorCreators(metrics.InterceptorCreators());
+//   ... metrics.RecordCall(*method, status.error_code(), clock.Now() - start) ...
 //   ... metrics.RecordHttpResponse(response.status) ...
 //   RestResponse scraped = metrics.Scrape();
 //
@@ -33,20 +33,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/base/clock.h"
 #include "engine/delivery/delivery_options.h"
 #include "engine/persistence/state_store.h"
+#include "google/protobuf/descriptor.h"
 #include "grpc_service/rest_types.h"
-#include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/status.h"
 
 namespace webhooks {
@@ -63,9 +61,13 @@ class Metrics {
                    std::function<StoreStats()> store = nullptr)
       : clock_(clock), deliveries_(std::move(deliveries)), store_(std::move(store)) {}
 
-  // One gRPC call of `full_method` ("/package.Service/Method") that ended with `code` after
-  // `latency`.
-  void RecordCall(absl::string_view full_method, grpc::StatusCode code, absl::Duration latency);
+  // Status codes 0 (OK) to 16 (UNAUTHENTICATED); RecordCall counts any other as UNKNOWN.
+  static constexpr int kStatusCodes = 17;
+
+  // One call of `method` (which must outlive this object, as generated descriptors do) that
+  // ended with `code` after `latency`. Allocates nothing once the method has been seen.
+  void RecordCall(const google::protobuf::MethodDescriptor& method, grpc::StatusCode code,
+                  absl::Duration latency);
   // One REST response with HTTP status `status`.
   void RecordHttpResponse(int status);
 
@@ -73,11 +75,6 @@ class Metrics {
   std::string Render() const;
   // GET /metrics's answer: 200 with Render() as text/plain; version=0.0.4.
   RestResponse Scrape() const;
-
-  // For grpc::ServerBuilder::experimental().SetInterceptorCreators: times every call and
-  // records it when its status is sent.
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-  InterceptorCreators();
 
   const Clock& clock() const { return clock_; }
 
@@ -87,15 +84,17 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  struct CallStats {
+    std::array<uint64_t, kStatusCodes> by_code = {};
+    Histogram latency;
+  };
 
   const Clock& clock_;
   const std::function<DeliveryStats()> deliveries_;
   const std::function<StoreStats()> store_;
   mutable absl::Mutex mu_;
-  // By (service, method, code name).
-  std::map<std::array<std::string, 3>, uint64_t> calls_ ABSL_GUARDED_BY(mu_);
-  // By (service, method).
-  std::map<std::pair<std::string, std::string>, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const google::protobuf::MethodDescriptor*, CallStats> calls_
+      ABSL_GUARDED_BY(mu_);
   std::map<int, uint64_t> http_responses_ ABSL_GUARDED_BY(mu_);
 };
 

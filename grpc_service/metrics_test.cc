@@ -1,5 +1,6 @@
 #include "grpc_service/metrics.h"
 
+#include "grpc_service/webhook_service.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
 
@@ -20,12 +21,12 @@ TEST(MetricsTest, RendersCountersAndHistogramsInTheExpositionFormat) {
             "code.\n"
             "# TYPE webhookd_http_responses_total counter\n");
 
-  metrics.RecordCall("/webhooks.v1.WebhookService/SearchWebhooks", grpc::StatusCode::OK,
-                     absl::Milliseconds(3));
-  metrics.RecordCall("/webhooks.v1.WebhookService/CreateWebhook", grpc::StatusCode::OK,
+  const google::protobuf::MethodDescriptor& create =
+      *WebhookServiceDescriptor()->FindMethodByName("CreateWebhook");
+  metrics.RecordCall(*SearchWebhooksMethod(), grpc::StatusCode::OK, absl::Milliseconds(3));
+  metrics.RecordCall(create, grpc::StatusCode::OK,
                      absl::Milliseconds(1));  // On a bucket's bound: counted in it.
-  metrics.RecordCall("/webhooks.v1.WebhookService/CreateWebhook",
-                     grpc::StatusCode::INVALID_ARGUMENT, absl::Seconds(30));
+  metrics.RecordCall(create, grpc::StatusCode::INVALID_ARGUMENT, absl::Seconds(30));
   metrics.RecordHttpResponse(400);
   metrics.RecordHttpResponse(200);
   metrics.RecordHttpResponse(200);

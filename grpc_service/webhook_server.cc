@@ -29,7 +29,7 @@ constexpr size_t kMaxQueuedCalls = 1024;
 namespace {
 
 // The gateway's calls, counted in the metrics (when there are any) as the gRPC calls they are
-// of, as the interceptors count the gRPC service's.
+// of, as GrpcService counts its own.
 class MeteredCalls final : public RestCallTarget {
  public:
   MeteredCalls(RestCallTarget& calls, Metrics* metrics) : calls_(calls), metrics_(metrics) {}
@@ -57,8 +57,7 @@ class MeteredCalls final : public RestCallTarget {
  private:
   void Record(const google::protobuf::MethodDescriptor& method, const grpc::Status& status,
               absl::Time start) {
-    metrics_->RecordCall(absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-                         status.error_code(), metrics_->clock().Now() - start);
+    metrics_->RecordCall(method, status.error_code(), metrics_->clock().Now() - start);
   }
 
   RestCallTarget& calls_;
@@ -112,16 +111,6 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
   server->call_threads_ = std::make_unique<HandlerPool>(kCallThreads, kMaxQueuedCalls);
   const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait =
       MethodsThatNeverWait(options.state_store);
-  server->service_ = std::make_unique<GrpcService>(WebhookServiceDescriptor(), server->calls_.get(),
-                                                   server->call_threads_.get(), never_wait);
-  server->repair_service_ =
-      std::make_unique<GrpcService>(DeliveryRepairServiceDescriptor(), server->calls_.get(),
-                                    server->call_threads_.get(), never_wait);
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   if (options.metrics) {
     const StateStore* store = options.state_store;
     server->metrics_ = std::make_unique<Metrics>(
@@ -129,8 +118,18 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
         [engine] { return engine->GetDeliveryStats(); },
         store != nullptr ? std::function<StoreStats()>([store] { return store->Stats(); })
                          : nullptr);
-    builder.experimental().SetInterceptorCreators(server->metrics_->InterceptorCreators());
   }
+  server->service_ = std::make_unique<GrpcService>(WebhookServiceDescriptor(), server->calls_.get(),
+                                                   server->call_threads_.get(), never_wait,
+                                                   server->metrics_.get());
+  server->repair_service_ = std::make_unique<GrpcService>(
+      DeliveryRepairServiceDescriptor(), server->calls_.get(), server->call_threads_.get(),
+      never_wait, server->metrics_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!options.grpc_reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   int selected_port = 0;
   if (!options.grpc_listen.empty()) {
     std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();

@@ -360,8 +360,12 @@ absl::StatusOr<std::string> BearerToken(absl::string_view authorization) {
 
 GrpcService::GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
                          HandlerPool* call_threads,
-                         absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait)
-    : calls_(*calls), call_threads_(*call_threads), never_wait_(std::move(never_wait)) {
+                         absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait,
+                         Metrics* metrics)
+    : calls_(*calls),
+      call_threads_(*call_threads),
+      metrics_(metrics),
+      never_wait_(std::move(never_wait)) {
   for (int i = 0; i < service->method_count(); ++i) {
     paths_.push_back(absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
   }
@@ -384,20 +388,29 @@ grpc::ServerUnaryReactor* GrpcService::Start(const google::protobuf::MethodDescr
                                              const grpc::ByteBuffer& request,
                                              grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
+  const absl::Time start = metrics_ != nullptr ? metrics_->clock().Now() : absl::Time();
   if (never_wait_.contains(&method)) {
-    reactor->Finish(Handle(method, context, request, response));
+    Finish(method, start, reactor, Handle(method, context, request, response));
     return reactor;
   }
   const bool queued =
-      call_threads_.TrySubmit([this, &method, &context, &request, response, reactor] {
-        reactor->Finish(Handle(method, context, request, response));
+      call_threads_.TrySubmit([this, &method, &context, &request, response, reactor, start] {
+        Finish(method, start, reactor, Handle(method, context, request, response));
       });
   if (!queued) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     "webhookd is handling as many calls as it can; try again shortly"));
+    Finish(method, start, reactor,
+           grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "webhookd is handling as many calls as it can; try again shortly"));
   }
   return reactor;
+}
+
+void GrpcService::Finish(const google::protobuf::MethodDescriptor& method, absl::Time start,
+                         grpc::ServerUnaryReactor* reactor, grpc::Status status) {
+  if (metrics_ != nullptr) {
+    metrics_->RecordCall(method, status.error_code(), metrics_->clock().Now() - start);
+  }
+  reactor->Finish(std::move(status));
 }
 
 grpc::Status GrpcService::Handle(const google::protobuf::MethodDescriptor& method,

@@ -12,8 +12,11 @@
 //
 //   WebhookCalls calls(engine.get(), authenticator.get());
 //   HandlerPool call_threads(32, 1024);
-//   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads, false);
-//   GrpcService repairs(DeliveryRepairServiceDescriptor(), &calls, &call_threads, false);
+//   Metrics metrics(*SystemClock());
+//   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads,
+//                       MethodsThatNeverWait(store), &metrics);
+//   GrpcService repairs(DeliveryRepairServiceDescriptor(), &calls, &call_threads,
+//                       MethodsThatNeverWait(store), &metrics);
 //   grpc::ServerBuilder builder;
 //   builder.RegisterService(&service);
 //   builder.RegisterService(&repairs);
@@ -36,6 +39,7 @@
 #include "google/protobuf/descriptor.h"
 #include "grpc_service/authenticator.h"
 #include "grpc_service/call_target.h"
+#include "grpc_service/metrics.h"
 #include "grpc_service/rate_limiter.h"
 #include "grpc_service/server_capacity.h"
 #include "grpc_service/slow_call_runner.h"
@@ -117,9 +121,11 @@ class WebhookCalls final : public RestCallTarget {
 class GrpcService final : public grpc::Service {
  public:
   // None is owned; `calls` and `call_threads` must outlive the gRPC server.
+  // `metrics` (null: none) records every call.
   GrpcService(const google::protobuf::ServiceDescriptor* service, WebhookCalls* calls,
               HandlerPool* call_threads,
-              absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait);
+              absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait,
+              Metrics* metrics);
 
  private:
   grpc::ServerUnaryReactor* Start(const google::protobuf::MethodDescriptor& method,
@@ -129,8 +135,13 @@ class GrpcService final : public grpc::Service {
                       grpc::ServerContextBase& context, const grpc::ByteBuffer& request_bytes,
                       grpc::ByteBuffer* response_bytes);
 
+  // Ends the call with `status`, recorded in the metrics as ending now.
+  void Finish(const google::protobuf::MethodDescriptor& method, absl::Time start,
+              grpc::ServerUnaryReactor* reactor, grpc::Status status);
+
   WebhookCalls& calls_;
   HandlerPool& call_threads_;
+  Metrics* const metrics_;
   const absl::flat_hash_set<const google::protobuf::MethodDescriptor*> never_wait_;
   std::vector<std::string> paths_;  // "/<service>/<method>", in method order.
 };

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "grpc_service/metrics.h"
 #include "grpc_service/server_capacity.h"
 #include "grpc_service/status_mapping.h"
 #include "grpc_service/test_environment.h"
@@ -202,12 +203,13 @@ TEST_F(WebhookServiceTest, SearchAnswersTheEnginesPageRedacted) {
 }
 
 // Every call but those that never wait runs on the call threads; with every one busy and no
-// room to queue, a call is refused at once rather than left to wait.
+// room to queue, a call is refused at once rather than left to wait. The metrics count both.
 TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
   WebhookCalls calls(&env_.engine(), env_.authenticator());
   HandlerPool call_threads(/*threads=*/1, /*max_queued=*/0);
+  Metrics metrics(env_.clock());
   GrpcService service(WebhookServiceDescriptor(), &calls, &call_threads,
-                      MethodsThatNeverWait(/*store=*/nullptr));
+                      MethodsThatNeverWait(/*store=*/nullptr), &metrics);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -228,6 +230,16 @@ TEST_F(WebhookServiceTest, BusyCallThreadsAreResourceExhausted) {
       stub->SearchWebhooks(As(kAdminToken).get(), v1::SearchWebhooksRequest(), &found)));
   EXPECT_EQ(found.webhooks_size(), 0);  // The refused create left nothing behind.
   EXPECT_EQ(found.pagination().total_count(), 0);
+  const std::string rendered = metrics.Render();
+  for (const char* line :
+       {"webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+        "method=\"CreateWebhook\",code=\"RESOURCE_EXHAUSTED\"} 1\n",
+        "webhookd_grpc_requests_total{service=\"webhooks.v1.WebhookService\","
+        "method=\"SearchWebhooks\",code=\"OK\"} 1\n",
+        "webhookd_grpc_request_duration_seconds_bucket{service=\"webhooks.v1.WebhookService\","
+        "method=\"SearchWebhooks\",le=\"0.0005\"} 1\n"}) {  // The fake clock stood still.
+    EXPECT_THAT(rendered, ::testing::HasSubstr(line));
+  }
   release.Notify();
   server->Shutdown();
 }
