@@ -100,10 +100,9 @@ absl::StatusOr<Principal> AuthenticateCall(const CallInfo& info,
   return caller;
 }
 
-// What a gRPC call carries. Its request id (the caller's x-request-id if usable, else a new
-// one) goes back in the response's initial metadata.
-// What `context` carries; its peer only if `with_peer`, since formatting it costs about 1 % of a
-// search call.
+// What a gRPC call carries; its peer only if `with_peer`, since formatting it costs about 1 % of
+// a search call. Its request id (the caller's x-request-id if usable, else a new one) goes back
+// in the response's initial metadata.
 CallInfo InfoOf(grpc::ServerContextBase& context, bool with_peer) {
   CallInfo info;
   const auto& metadata = context.client_metadata();
