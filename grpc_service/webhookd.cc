@@ -60,7 +60,7 @@ namespace {
 // a heap that the raised threshold kept. So: one arena per core (at least 2), and both
 // thresholds fixed. The trim threshold is 4 MB, not the default 128 kB: at 128 kB, 5 s of REST
 // search at 100,000 webhooks made 612 to 2,320 brk or madvise calls that shrank a heap's top,
-// and 7,300 to 15,100 page faults growing it again (with TLB flushes on both cores); from 1 MB
+// and 7,300 to 33,500 page faults growing it again (with TLB flushes on both cores); from 1 MB
 // up there were none, and a call took 15 % less CPU (bench/RESULTS.md). Snapshots still hand
 // their memory back (ReleaseFreeMemory).
 void TuneAllocator() {
